@@ -1,0 +1,112 @@
+// MachineConfig: the one normalized description of a machine that `core` compiles from a Vmfile
+// and an engine receives. Every default is applied, sizes are bytes, paths are absolute.
+
+export type EngineName = 'builtin' | 'qemu';
+export type Arch = 'riscv64' | 'x86_64';
+
+export interface BoxRef {
+  name: string;
+  version: string;
+  /** Absolute path of the box's directory (in the store or in the project's bundled boxes/). */
+  dir: string;
+  arch: Arch;
+  /** Engines the box says it boots on. */
+  engines: EngineName[];
+  /** Absolute paths of the box's files. */
+  kernel: string;
+  initrd?: string;
+  /** The box's root disk: never written; machines get a copy-on-write overlay on it. */
+  rootDisk?: { path: string; format: 'raw' | 'qcow2'; sha256: string };
+  /** Optional M-mode firmware image (e.g. OpenSBI fw_jump.bin) the box asks for. */
+  firmware?: string;
+  /** Kernel command line the box boots with by default. */
+  cmdline: string;
+  /** sha256 of the box's box.json: identifies exactly what a machine was created from. */
+  checksum: string;
+}
+
+export interface DiskConfig {
+  name: string;
+  sizeBytes: number;
+  /** Absolute path of the disk image in the machine's state folder. */
+  path: string;
+  format: 'raw';
+}
+
+export type NicConfig =
+  | { type: 'nat'; mac: string }
+  | { type: 'private'; network: string; mac: string; ip?: string };
+
+export interface ForwardConfig {
+  guest: number;
+  host: number;
+  hostIp: string;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface SyncedFolderConfig {
+  /** Absolute host path. */
+  hostPath: string;
+  guestPath: string;
+  readOnly: boolean;
+  /** 9p mount tag, unique within the machine. */
+  tag: string;
+}
+
+export type ProvisionRun = 'once' | 'always' | 'never';
+
+export type ProvisionerConfig =
+  | {
+      type: 'shell';
+      name: string;
+      run: ProvisionRun;
+      /** The script text: inline, or read from the script file at compile time. */
+      script: string;
+      /** Absolute path of the script file, when the provisioner named one. */
+      path?: string;
+      args: string[];
+      env: Record<string, string>;
+    }
+  | {
+      type: 'file';
+      name: string;
+      run: ProvisionRun;
+      /** Absolute host path. */
+      source: string;
+      destination: string;
+    };
+
+export interface MachineConfig {
+  /** Machine name within its Vmfile. */
+  name: string;
+  project: {
+    /** Folder holding the Vmfile. */
+    dir: string;
+    /** Absolute path of the Vmfile. */
+    vmfile: string;
+    /** This machine's state folder: <project>/.vm/machines/<name>. */
+    stateDir: string;
+  };
+  /** The engine that will run the machine (`auto` resolved). */
+  engine: EngineName;
+  /** What the Vmfile asked for. */
+  engineRequested: EngineName | 'auto';
+  /** qemu acceleration; the builtin engine ignores it. */
+  accel: 'auto' | 'kvm' | 'tcg';
+  arch: Arch;
+  cpus: number;
+  memoryBytes: number;
+  hostname: string;
+  box: BoxRef;
+  /** Full kernel command line: the box's, then the machine's additions. */
+  cmdline: string;
+  /** `sbi` = the host implements SBI (builtin only); otherwise an absolute firmware image path. */
+  firmware: 'sbi' | string;
+  disks: DiskConfig[];
+  nics: NicConfig[];
+  forwards: ForwardConfig[];
+  syncedFolders: SyncedFolderConfig[];
+  provision: ProvisionerConfig[];
+  env: Record<string, string>;
+  bootTimeoutMs: number;
+}
