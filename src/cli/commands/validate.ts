@@ -1,0 +1,40 @@
+// `vm validate`: check the Vmfile (schema, semantics, boxes) and list every problem with its line.
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { EXIT } from '../../core/errors.js';
+import { paint } from '../ui/color.js';
+
+export default class Validate extends BaseCommand {
+  static override summary = 'Check the Vmfile and list every problem';
+  static override description = 'Parses the Vmfile, checks it against schemas/vmfile.schema.json and the rules a schema cannot express (unique host ports, existing synced folders and scripts, sizes, ...) and resolves its boxes. Prints each problem as file:line:col. Exit code 1 when there is any error.';
+  static override examples = [
+    { description: 'Check the nearest Vmfile (this folder or above)', command: '<%= config.bin %> validate' },
+    { description: 'Check another file, as JSON', command: '<%= config.bin %> validate -f ../other/Vmfile --json' },
+  ];
+  static override flags = {
+    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    json: Flags.boolean({ description: 'print the result as JSON: {vmfile, valid, machines, errors, warnings}' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Validate);
+    const { loadProject, requireValid } = await import('../../core/vmfile/project.js');
+    const { displayPath, formatProblems } = await import('../../core/vmfile/format-problems.js');
+    const { resolveBox } = await import('../../core/boxes/catalog.js');
+    const cwd = process.cwd();
+    const project = await loadProject({ file: flags.file, cwd, resolveBox: (name, constraint) => resolveBox(name, constraint) });
+
+    if (flags.json) {
+      const { vmfile, machineNames: machines, errors, warnings } = project;
+      this.log(JSON.stringify({ vmfile, valid: errors.length === 0, machines, errors, warnings }, null, 2));
+      if (errors.length > 0) process.exitCode = EXIT.userError;
+      return;
+    }
+    if (project.warnings.length > 0) {
+      process.stderr.write(`${paint.yellow(formatProblems(project.warnings, { cwd, text: project.text }))}\n`);
+    }
+    requireValid(project, cwd);
+    const names = project.machineNames;
+    this.log(`${displayPath(project.vmfile, cwd)} is valid (${names.length} machine${names.length === 1 ? '' : 's'}: ${names.join(', ')})`);
+  }
+}

@@ -1,0 +1,40 @@
+// Draft + resolved box + engine -> MachineConfig, the one input an engine receives.
+import type { BoxRef, EngineName, MachineConfig } from '../../engines/machine-config.js';
+import type { MachineDraft } from './normalize-machine.js';
+import type { Reporter } from './reporter.js';
+
+export interface ProjectPaths {
+  /** Folder holding the Vmfile. */
+  dir: string;
+  /** Absolute path of the Vmfile. */
+  vmfile: string;
+}
+
+export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName, project: ProjectPaths, report: Reporter): MachineConfig {
+  if (engine === 'builtin' && d.accel !== 'auto' && d.accelPath) {
+    report.warn(d.accelPath, `accel: ${d.accel} has no effect: machine "${d.name}" runs on the builtin engine`);
+  }
+  return {
+    name: d.name,
+    project: { dir: project.dir, vmfile: project.vmfile, stateDir: d.stateDir },
+    engine,
+    engineRequested: d.engineRequested,
+    accel: d.accel,
+    arch: box.arch,
+    cpus: d.cpus,
+    memoryBytes: d.memoryBytes,
+    hostname: d.hostname,
+    box,
+    cmdline: [box.cmdline.trim(), ...d.cmdline].filter((s) => s !== '').join(' '),
+    // Without a firmware image of its own the box relies on SBI from the host side: the builtin
+    // engine implements it, qemu loads its default OpenSBI.
+    firmware: box.firmware ?? 'sbi',
+    disks: d.disks,
+    nics: d.nics.map((n) => n.config),
+    forwards: d.forwards.map((f) => f.config),
+    syncedFolders: d.syncedFolders,
+    provision: d.provision,
+    env: d.env,
+    bootTimeoutMs: d.bootTimeoutMs,
+  };
+}

@@ -1,0 +1,31 @@
+// What compiling a Vmfile needs from outside: finding a box, choosing an engine. Injected, so the
+// Vmfile code does not depend on the box store or the engines (the CLI wires the real ones in).
+import type { BoxRef, EngineName } from '../../engines/machine-config.js';
+import { UserError } from '../errors.js';
+
+/**
+ * Finds the box a machine asks for: `name` and an optional version constraint as written
+ * (`>=1.0`, `1.2.*`, ...). Throws a UserError saying what is wrong (not installed, no version
+ * matches); its message and hint are shown at the `box:` line of the Vmfile.
+ */
+export type BoxResolver = (name: string, constraint: string | undefined) => BoxRef | Promise<BoxRef>;
+
+/** Picks the engine for `auto`, or confirms a requested one; throws a UserError when it cannot. */
+export type EngineResolver = (requested: EngineName | 'auto', box: BoxRef) => EngineName | Promise<EngineName>;
+
+/**
+ * The default engine choice: `auto` means builtin when the box boots on it (nothing to install),
+ * else qemu; an explicit engine must be one the box supports.
+ */
+export const engineFromBox: EngineResolver = (requested, box) => {
+  const label = `box "${box.name}" ${box.version}`;
+  if (requested !== 'auto') {
+    if (box.engines.includes(requested)) return requested;
+    throw new UserError(`${label} does not boot on the ${requested} engine; it supports: ${box.engines.join(', ') || 'none'}`, {
+      hint: box.engines.length ? `use \`engine: ${box.engines[0]}\` or \`engine: auto\`, or another box` : undefined,
+    });
+  }
+  if (box.engines.includes('builtin')) return 'builtin';
+  if (box.engines.includes('qemu')) return 'qemu';
+  throw new UserError(`${label} names no engine it boots on (its box.json lists: ${box.engines.join(', ') || 'none'})`);
+};
