@@ -1,0 +1,40 @@
+// `vm global-status`: machines of every project on this host, from the index in the store.
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { paint } from '../ui/color.js';
+
+export default class GlobalStatus extends BaseCommand {
+  static override description = 'List the machines of every project on this host (from the index in the box store)';
+  static override examples = [
+    { description: 'Every known machine, with its state checked now', command: '<%= config.bin %> global-status' },
+    { description: 'Forget machines whose project or machine folder is gone', command: '<%= config.bin %> global-status --prune' },
+  ];
+  static override flags = {
+    prune: Flags.boolean({ description: 'drop entries whose project folder or machine no longer exists' }),
+    json: Flags.boolean({ description: 'print the machines as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(GlobalStatus);
+    const { globalStatus, pruneIndex } = await import('../../core/machines/global-status.js');
+    const pruned = flags.prune ? await pruneIndex() : [];
+    const machines = await globalStatus();
+    if (flags.json) {
+      this.log(JSON.stringify(flags.prune ? { machines, pruned } : machines, null, 2));
+      return;
+    }
+    for (const p of pruned) this.log(`Pruned ${p.name} in ${p.project} (${p.detail ?? p.status})`);
+    if (machines.length === 0) {
+      this.log('No machines known on this host. `vm up` in a project adds its machines here.');
+      return;
+    }
+    const rows = machines.map((m) => [m.name, m.engine, m.status + (m.pid !== undefined ? ` (pid ${m.pid})` : ''), m.project]);
+    const head = ['NAME', 'ENGINE', 'STATE', 'PROJECT'];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
+    this.log(paint.bold(line(head)));
+    for (const r of rows) this.log(line(r));
+    const stale = machines.filter((m) => m.stale).length;
+    if (stale > 0 && !flags.prune) this.log(paint.dim(`${stale} entr${stale === 1 ? 'y is' : 'ies are'} stale; \`vm global-status --prune\` drops ${stale === 1 ? 'it' : 'them'}.`));
+  }
+}

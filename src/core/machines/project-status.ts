@@ -1,0 +1,48 @@
+// The data behind `vm status`: the project's machines from its Vmfile, each inspected on disk. Reads
+// boxes without installing anything and loads no engine code, so it answers in a blink.
+import type { EngineName } from '../../engines/machine-config.js';
+import { UserError } from '../errors.js';
+import type { StoreLocation } from '../paths.js';
+import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
+import { peekBox } from '../boxes/catalog.js';
+import { inspectMachine, type MachineView } from './state.js';
+
+export interface ProjectStatus {
+  vmfile: string;
+  dir: string;
+  machines: MachineView[];
+  /** The Vmfile's warnings, formatted (empty when none). */
+  warnings: string;
+}
+
+export interface ProjectStatusOptions {
+  /** `-f`: a Vmfile or a folder holding one; default: the nearest Vmfile upwards from cwd. */
+  file?: string;
+  cwd?: string;
+  /** Only these machines (in this order); default all, in Vmfile order. */
+  names?: string[];
+  loc?: StoreLocation;
+}
+
+export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<ProjectStatus> {
+  const project = await loadProject({
+    file: opts.file,
+    cwd: opts.cwd,
+    resolveBox: (name, constraint) => peekBox(name, constraint, { loc: opts.loc }),
+  });
+  const machines = requireValid(project, opts.cwd);
+  const byName = new Map(machines.map((m) => [m.name, m.engine] as [string, EngineName]));
+  const wanted = opts.names && opts.names.length > 0 ? opts.names : machines.map((m) => m.name);
+  const unknown = wanted.filter((n) => !byName.has(n));
+  if (unknown.length > 0) {
+    throw new UserError(`no machine named ${unknown.map((n) => `'${n}'`).join(', ')} in ${project.vmfile}`, {
+      hint: `machines: ${machines.map((m) => m.name).join(', ')}`,
+    });
+  }
+  return {
+    vmfile: project.vmfile,
+    dir: project.dir,
+    machines: await Promise.all(wanted.map((n) => inspectMachine(project.dir, n, byName.get(n)!))),
+    warnings: project.warnings.length > 0 ? formatProblems(project.warnings, { cwd: opts.cwd, text: project.text }) : '',
+  };
+}
