@@ -1,0 +1,706 @@
+// The interpreter's hot loop: fetch, decode and execute RV64IMAFDC (unprivileged spec 20191213,
+// chapters 2, 5, 7, 8, 16; privileged v1.12 for traps and interrupts).
+//
+// This file is long and flat on purpose: V8 keeps pc, the counters and the TLB arrays in registers
+// only while everything stays in one function. Cold work (CSRs, SYSTEM, atomics, TLB misses, MMIO,
+// traps) lives in small helpers; they never throw, they record a trap in the hart and the loop takes
+// it at ONE place below. Interrupts, exit requests and the budget are checked at one service point,
+// reached every instruction only through a single compare (`spent >= limit`); anything that may have
+// changed interrupt state (CSR writes, xRET, MMIO, SBI calls) forces it by setting limit = 0.
+
+import type { Hart } from './hart.js';
+import { EXPANDED } from './compressed.js';
+import { TLB_MASK } from '../mmu/tlb.js';
+import { fetchSlow, loadSlow, storeSlow } from '../mmu/access.js';
+import { raise } from '../mmu/sv39.js';
+import { pendingInterrupt, takeTrap } from './trap.js';
+import { systemInstruction, SYS_JUMP, SYS_NEXT, SYS_TRAP } from './system.js';
+import { amoInstruction } from './amo.js';
+import { div64, divu64, divw, mul64, mulh64, mulhsu64, mulhu64, rem64, remu64 } from './muldiv.js';
+import { executeFp } from './fpu/index.js';
+import { CAUSE_ILLEGAL_INSTRUCTION, MSTATUS_FS } from './csr-numbers.js';
+import { pcHi, pcLo, WILD_PC } from './pc.js';
+
+const TWO32 = 4294967296;
+
+export function runLoop(h: Hart, budget: number): number {
+  const x = h.x;
+  const view = h.ram.view;
+  const tlb = h.tlb;
+  const fTagLo = tlb.fetchTagLo;
+  const fTagHi = tlb.fetchTagHi;
+  const fOffs = tlb.fetchOff;
+  const lTagLo = tlb.loadTagLo;
+  const lTagHi = tlb.loadTagHi;
+  const lOffs = tlb.loadOff;
+  const sTagLo = tlb.storeTagLo;
+  const sTagHi = tlb.storeTagHi;
+  const sOffs = tlb.storeOff;
+  const fRaw = h.fpu.fRaw;
+
+  let pc = h.pc;
+  let dctx = h.dataCtx;
+  // The page the last fetch came from: virtual base (NaN = none) and its offset in RAM.
+  let fBase = NaN;
+  let fOff = 0;
+  let spent = 0;
+  let traps = 0;
+  let limit = 0;
+  let startInstret = h.instretCount;
+  h.exitRequested = false;
+
+  for (;;) {
+    if (spent >= limit) {
+      // Service point: exit requests, budget, interrupts.
+      if (h.exitRequested || h.stopped || h.waiting || spent >= budget) break;
+      const irq = pendingInterrupt(h);
+      if (irq >= 0) {
+        h.pc = pc;
+        takeTrap(h, irq, true, 0, 0);
+        pc = h.pc;
+        dctx = h.dataCtx;
+        fBase = NaN;
+      }
+      limit = budget;
+    }
+    spent++;
+    x[0] = 0;
+    x[1] = 0;
+
+    // ---- fetch
+    let word: number;
+    const fo = pc - fBase;
+    if (fo >= 0 && fo <= 4092) {
+      word = view.getInt32(fOff + fo, true);
+    } else {
+      const plo = pc === WILD_PC ? pcLo(h, pc) : pc | 0;
+      const phi = pc === WILD_PC ? pcHi(h, pc) : Math.floor(pc / TWO32) | 0;
+      const ti = (plo >>> 12) & TLB_MASK;
+      const po = plo & 0xfff;
+      if (fTagLo[ti] === ((plo & -4096) | h.fetchCtx) && fTagHi[ti] === phi && po <= 4092) {
+        fBase = pc - po;
+        fOff = fOffs[ti];
+        word = view.getInt32(fOff + po, true);
+      } else {
+        fBase = NaN;
+        if (!fetchSlow(h, plo, phi)) {
+          h.pc = pc;
+          takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
+          h.trapCause = -1;
+          pc = h.pc;
+          dctx = h.dataCtx;
+          traps++;
+          limit = 0;
+          continue;
+        }
+        word = h.tmpLo;
+      }
+    }
+
+    // ---- decode
+    let insn = word;
+    let npc: number;
+    if ((word & 3) !== 3) {
+      insn = EXPANDED[word & 0xffff];
+      npc = pc + 2;
+    } else {
+      npc = pc + 4;
+    }
+    const rd2 = (insn >> 6) & 62; // 2 * rd
+    const rs1 = (insn >> 14) & 62; // 2 * rs1
+    const rs2 = (insn >> 19) & 62; // 2 * rs2
+    const f3 = (insn >> 12) & 7;
+    let trap = false;
+
+    // Every word reaching here ends in 0b11 (illegal C encodings expand to all ones), so the major
+    // opcode is bits 6:2: a dense 0..31 switch V8 turns into a jump table.
+    switch ((insn >>> 2) & 31) {
+      case 4: { // opcode 0x13
+        // OP-IMM
+        const imm = insn >> 20;
+        const alo = x[rs1];
+        const ahi = x[rs1 + 1];
+        switch (f3) {
+          case 0: {
+            // ADDI
+            const lo = (alo + imm) | 0;
+            x[rd2 + 1] = (ahi + (imm >> 31) + (lo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
+            x[rd2] = lo;
+            break;
+          }
+          case 1: {
+            // SLLI
+            if (imm >>> 6 !== 0) {
+              trap = true;
+              break;
+            }
+            const s = imm & 63;
+            if (s === 0) {
+              x[rd2] = alo;
+              x[rd2 + 1] = ahi;
+            } else if (s < 32) {
+              x[rd2 + 1] = (ahi << s) | (alo >>> (32 - s));
+              x[rd2] = alo << s;
+            } else {
+              x[rd2 + 1] = alo << (s - 32);
+              x[rd2] = 0;
+            }
+            break;
+          }
+          case 2: {
+            // SLTI
+            const ihi = imm >> 31;
+            x[rd2] = ahi < ihi || (ahi === ihi && alo >>> 0 < imm >>> 0) ? 1 : 0;
+            x[rd2 + 1] = 0;
+            break;
+          }
+          case 3: {
+            // SLTIU: the immediate is sign-extended, then compared unsigned
+            const ihi = imm >> 31;
+            x[rd2] = ahi >>> 0 < ihi >>> 0 || (ahi === ihi && alo >>> 0 < imm >>> 0) ? 1 : 0;
+            x[rd2 + 1] = 0;
+            break;
+          }
+          case 4:
+            x[rd2] = alo ^ imm;
+            x[rd2 + 1] = ahi ^ (imm >> 31);
+            break;
+          case 5: {
+            // SRLI / SRAI
+            const f6 = insn >>> 26;
+            const s = (insn >>> 20) & 63;
+            if (f6 === 0) {
+              if (s === 0) {
+                x[rd2] = alo;
+                x[rd2 + 1] = ahi;
+              } else if (s < 32) {
+                x[rd2] = (alo >>> s) | (ahi << (32 - s));
+                x[rd2 + 1] = ahi >>> s;
+              } else {
+                x[rd2] = ahi >>> (s - 32);
+                x[rd2 + 1] = 0;
+              }
+            } else if (f6 === 0x10) {
+              if (s === 0) {
+                x[rd2] = alo;
+                x[rd2 + 1] = ahi;
+              } else if (s < 32) {
+                x[rd2] = (alo >>> s) | (ahi << (32 - s));
+                x[rd2 + 1] = ahi >> s;
+              } else {
+                x[rd2] = ahi >> (s - 32);
+                x[rd2 + 1] = ahi >> 31;
+              }
+            } else {
+              trap = true;
+            }
+            break;
+          }
+          case 6:
+            x[rd2] = alo | imm;
+            x[rd2 + 1] = ahi | (imm >> 31);
+            break;
+          default:
+            x[rd2] = alo & imm;
+            x[rd2 + 1] = ahi & (imm >> 31);
+            break;
+        }
+        break;
+      }
+
+      case 12: { // opcode 0x33
+        // OP
+        const alo = x[rs1];
+        const ahi = x[rs1 + 1];
+        const blo = x[rs2];
+        const bhi = x[rs2 + 1];
+        const f7 = insn >>> 25;
+        if (f7 === 0) {
+          switch (f3) {
+            case 0: {
+              // ADD
+              const lo = (alo + blo) | 0;
+              x[rd2 + 1] = (ahi + bhi + (lo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
+              x[rd2] = lo;
+              break;
+            }
+            case 1: {
+              // SLL
+              const s = blo & 63;
+              if (s === 0) {
+                x[rd2] = alo;
+                x[rd2 + 1] = ahi;
+              } else if (s < 32) {
+                x[rd2 + 1] = (ahi << s) | (alo >>> (32 - s));
+                x[rd2] = alo << s;
+              } else {
+                x[rd2 + 1] = alo << (s - 32);
+                x[rd2] = 0;
+              }
+              break;
+            }
+            case 2:
+              x[rd2] = ahi < bhi || (ahi === bhi && alo >>> 0 < blo >>> 0) ? 1 : 0;
+              x[rd2 + 1] = 0;
+              break;
+            case 3:
+              x[rd2] = ahi >>> 0 < bhi >>> 0 || (ahi === bhi && alo >>> 0 < blo >>> 0) ? 1 : 0;
+              x[rd2 + 1] = 0;
+              break;
+            case 4:
+              x[rd2] = alo ^ blo;
+              x[rd2 + 1] = ahi ^ bhi;
+              break;
+            case 5: {
+              // SRL
+              const s = blo & 63;
+              if (s === 0) {
+                x[rd2] = alo;
+                x[rd2 + 1] = ahi;
+              } else if (s < 32) {
+                x[rd2] = (alo >>> s) | (ahi << (32 - s));
+                x[rd2 + 1] = ahi >>> s;
+              } else {
+                x[rd2] = ahi >>> (s - 32);
+                x[rd2 + 1] = 0;
+              }
+              break;
+            }
+            case 6:
+              x[rd2] = alo | blo;
+              x[rd2 + 1] = ahi | bhi;
+              break;
+            default:
+              x[rd2] = alo & blo;
+              x[rd2 + 1] = ahi & bhi;
+              break;
+          }
+        } else if (f7 === 0x20) {
+          if (f3 === 0) {
+            // SUB
+            const lo = (alo - blo) | 0;
+            x[rd2 + 1] = (ahi - bhi - (alo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
+            x[rd2] = lo;
+          } else if (f3 === 5) {
+            // SRA
+            const s = blo & 63;
+            if (s === 0) {
+              x[rd2] = alo;
+              x[rd2 + 1] = ahi;
+            } else if (s < 32) {
+              x[rd2] = (alo >>> s) | (ahi << (32 - s));
+              x[rd2 + 1] = ahi >> s;
+            } else {
+              x[rd2] = ahi >> (s - 32);
+              x[rd2 + 1] = ahi >> 31;
+            }
+          } else {
+            trap = true;
+          }
+        } else if (f7 === 1) {
+          switch (f3) {
+            case 0:
+              mul64(x, rd2, alo, ahi, blo, bhi);
+              break;
+            case 1:
+              mulh64(x, rd2, alo, ahi, blo, bhi);
+              break;
+            case 2:
+              mulhsu64(x, rd2, alo, ahi, blo, bhi);
+              break;
+            case 3:
+              mulhu64(x, rd2, alo, ahi, blo, bhi);
+              break;
+            case 4:
+              div64(x, rd2, alo, ahi, blo, bhi);
+              break;
+            case 5:
+              divu64(x, rd2, alo, ahi, blo, bhi);
+              break;
+            case 6:
+              rem64(x, rd2, alo, ahi, blo, bhi);
+              break;
+            default:
+              remu64(x, rd2, alo, ahi, blo, bhi);
+              break;
+          }
+        } else {
+          trap = true;
+        }
+        break;
+      }
+
+      case 6: { // opcode 0x1b
+        // OP-IMM-32
+        const alo = x[rs1];
+        let r: number;
+        if (f3 === 0) {
+          r = (alo + (insn >> 20)) | 0; // ADDIW
+        } else if (f3 === 1 && insn >>> 25 === 0) {
+          r = alo << ((insn >>> 20) & 31); // SLLIW
+        } else if (f3 === 5 && insn >>> 25 === 0) {
+          r = (alo >>> ((insn >>> 20) & 31)) | 0; // SRLIW
+        } else if (f3 === 5 && insn >>> 25 === 0x20) {
+          r = alo >> ((insn >>> 20) & 31); // SRAIW
+        } else {
+          trap = true;
+          break;
+        }
+        x[rd2] = r;
+        x[rd2 + 1] = r >> 31;
+        break;
+      }
+
+      case 14: { // opcode 0x3b
+        // OP-32
+        const a = x[rs1];
+        const b = x[rs2];
+        const f7 = insn >>> 25;
+        let r: number;
+        if (f7 === 0) {
+          if (f3 === 0) r = (a + b) | 0;
+          else if (f3 === 1) r = a << (b & 31);
+          else if (f3 === 5) r = (a >>> (b & 31)) | 0;
+          else {
+            trap = true;
+            break;
+          }
+        } else if (f7 === 0x20) {
+          if (f3 === 0) r = (a - b) | 0;
+          else if (f3 === 5) r = a >> (b & 31);
+          else {
+            trap = true;
+            break;
+          }
+        } else if (f7 === 1) {
+          if (f3 === 0) r = Math.imul(a, b);
+          else if (f3 >= 4) {
+            divw(x, rd2, f3, a, b);
+            break;
+          } else {
+            trap = true;
+            break;
+          }
+        } else {
+          trap = true;
+          break;
+        }
+        x[rd2] = r;
+        x[rd2 + 1] = r >> 31;
+        break;
+      }
+
+      case 13: { // opcode 0x37
+        // LUI
+        const v = insn & -4096;
+        x[rd2] = v;
+        x[rd2 + 1] = v >> 31;
+        break;
+      }
+
+      case 5: { // opcode 0x17
+        // AUIPC
+        const v = pc + (insn & -4096);
+        x[rd2] = v | 0;
+        x[rd2 + 1] = Math.floor(v / TWO32);
+        break;
+      }
+
+      case 27: { // opcode 0x6f
+        // JAL
+        const imm = ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >>> 9) & 0x800) | ((insn >>> 20) & 0x7fe);
+        x[rd2] = npc | 0;
+        x[rd2 + 1] = Math.floor(npc / TWO32);
+        npc = pc + imm;
+        break;
+      }
+
+      case 25: { // opcode 0x67
+        // JALR
+        if (f3 !== 0) {
+          trap = true;
+          break;
+        }
+        const imm = insn >> 20;
+        const blo = x[rs1];
+        const u = (blo >>> 0) + imm;
+        const hi = (x[rs1 + 1] + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
+        const lo = (u | 0) & ~1;
+        x[rd2] = npc | 0;
+        x[rd2 + 1] = Math.floor(npc / TWO32);
+        if (hi >= -0x200000 && hi < 0x200000) {
+          npc = hi * TWO32 + (lo >>> 0);
+        } else {
+          h.wildPc = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
+          npc = WILD_PC;
+        }
+        break;
+      }
+
+      case 24: { // opcode 0x63
+        // BRANCH
+        const alo = x[rs1];
+        const ahi = x[rs1 + 1];
+        const blo = x[rs2];
+        const bhi = x[rs2 + 1];
+        let taken: boolean;
+        switch (f3) {
+          case 0:
+            taken = alo === blo && ahi === bhi;
+            break;
+          case 1:
+            taken = alo !== blo || ahi !== bhi;
+            break;
+          case 4:
+            taken = ahi < bhi || (ahi === bhi && alo >>> 0 < blo >>> 0);
+            break;
+          case 5:
+            taken = !(ahi < bhi || (ahi === bhi && alo >>> 0 < blo >>> 0));
+            break;
+          case 6:
+            taken = ahi >>> 0 < bhi >>> 0 || (ahi === bhi && alo >>> 0 < blo >>> 0);
+            break;
+          case 7:
+            taken = !(ahi >>> 0 < bhi >>> 0 || (ahi === bhi && alo >>> 0 < blo >>> 0));
+            break;
+          default:
+            trap = true;
+            taken = false;
+        }
+        if (taken) {
+          npc = pc + (((insn >> 31) << 12) | ((insn & 0x80) << 4) | ((insn >>> 20) & 0x7e0) | ((insn >>> 7) & 0x1e));
+        }
+        break;
+      }
+
+      case 0: { // opcode 0x03
+        // LOAD
+        if (f3 === 7) {
+          trap = true;
+          break;
+        }
+        const size = 1 << (f3 & 3);
+        const u = (x[rs1] >>> 0) + (insn >> 20);
+        const lo = u | 0;
+        const hi = (x[rs1 + 1] + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
+        const ti = (lo >>> 12) & TLB_MASK;
+        const o = lo & 0xfff;
+        let vlo: number;
+        let vhi = 0;
+        if (lTagLo[ti] === ((lo & -4096) | dctx) && lTagHi[ti] === hi && o + size <= 4096) {
+          const p = lOffs[ti] + o;
+          switch (f3) {
+            case 0:
+              vlo = view.getInt8(p);
+              vhi = vlo >> 31;
+              break;
+            case 1:
+              vlo = view.getInt16(p, true);
+              vhi = vlo >> 31;
+              break;
+            case 2:
+              vlo = view.getInt32(p, true);
+              vhi = vlo >> 31;
+              break;
+            case 3:
+              vlo = view.getInt32(p, true);
+              vhi = view.getInt32(p + 4, true);
+              break;
+            case 4:
+              vlo = view.getUint8(p);
+              break;
+            case 5:
+              vlo = view.getUint16(p, true);
+              break;
+            default:
+              vlo = view.getInt32(p, true);
+              break;
+          }
+        } else {
+          limit = 0; // MMIO may have raised an interrupt or asked us to stop
+          if (!loadSlow(h, lo, hi, size)) {
+            trap = true;
+            break;
+          }
+          vlo = h.tmpLo;
+          switch (f3) {
+            case 0:
+              vlo = (vlo << 24) >> 24;
+              vhi = vlo >> 31;
+              break;
+            case 1:
+              vlo = (vlo << 16) >> 16;
+              vhi = vlo >> 31;
+              break;
+            case 2:
+              vhi = vlo >> 31;
+              break;
+            case 3:
+              vhi = h.tmpHi;
+              break;
+            case 4:
+              vlo &= 0xff;
+              break;
+            case 5:
+              vlo &= 0xffff;
+              break;
+          }
+        }
+        x[rd2] = vlo;
+        x[rd2 + 1] = vhi;
+        break;
+      }
+
+      case 8: { // opcode 0x23
+        // STORE
+        if (f3 > 3) {
+          trap = true;
+          break;
+        }
+        const size = 1 << f3;
+        const u = (x[rs1] >>> 0) + (((insn >> 25) << 5) | ((insn >>> 7) & 0x1f));
+        const lo = u | 0;
+        const hi = (x[rs1 + 1] + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
+        const ti = (lo >>> 12) & TLB_MASK;
+        const o = lo & 0xfff;
+        if (sTagLo[ti] === ((lo & -4096) | dctx) && sTagHi[ti] === hi && o + size <= 4096) {
+          const p = sOffs[ti] + o;
+          switch (f3) {
+            case 0:
+              view.setInt8(p, x[rs2]);
+              break;
+            case 1:
+              view.setInt16(p, x[rs2], true);
+              break;
+            case 2:
+              view.setInt32(p, x[rs2], true);
+              break;
+            default:
+              view.setInt32(p, x[rs2], true);
+              view.setInt32(p + 4, x[rs2 + 1], true);
+              break;
+          }
+        } else {
+          limit = 0;
+          if (!storeSlow(h, lo, hi, size, x[rs2], x[rs2 + 1])) trap = true;
+        }
+        break;
+      }
+
+      case 3: // opcode 0x0f
+        // MISC-MEM: FENCE is a no-op (one thread runs everything); FENCE.I drops decoded code.
+        if (f3 === 1) {
+          h.flushCode();
+          h.host.onCodeWrite?.(-1);
+        } else if (f3 !== 0) {
+          trap = true;
+        }
+        break;
+
+      case 28: { // opcode 0x73
+        // SYSTEM
+        h.pc = pc;
+        h.instretCount = startInstret + spent - 1 - traps;
+        const r = systemInstruction(h, insn);
+        startInstret = h.instretCount - (spent - 1 - traps);
+        dctx = h.dataCtx;
+        fBase = NaN;
+        limit = 0;
+        if (r === SYS_TRAP) {
+          trap = true;
+        } else if (r === SYS_JUMP) {
+          npc = h.pc;
+        } else if (r !== SYS_NEXT) {
+          // WFI: resume after it once woken; the service point sees h.waiting and leaves.
+        }
+        break;
+      }
+
+      case 11: // opcode 0x2f
+        // AMO
+        if (!amoInstruction(h, insn)) trap = true;
+        break;
+
+      case 1: // opcode 0x07
+      case 9: { // opcode 0x27
+        // LOAD-FP / STORE-FP: FLW, FLD, FSW, FSD (raw bits; FLW NaN-boxes)
+        if ((h.mstatus & MSTATUS_FS) === 0 || (f3 !== 2 && f3 !== 3)) {
+          trap = true;
+          break;
+        }
+        const size = f3 === 2 ? 4 : 8;
+        const isStore = (insn & 0x7f) === 0x27;
+        const imm = isStore ? ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f) : insn >> 20;
+        const u = (x[rs1] >>> 0) + imm;
+        const lo = u | 0;
+        const hi = (x[rs1 + 1] + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
+        const ti = (lo >>> 12) & TLB_MASK;
+        const o = lo & 0xfff;
+        if (isStore) {
+          if (sTagLo[ti] === ((lo & -4096) | dctx) && sTagHi[ti] === hi && o + size <= 4096) {
+            const p = sOffs[ti] + o;
+            view.setInt32(p, fRaw[rs2], true);
+            if (size === 8) view.setInt32(p + 4, fRaw[rs2 + 1], true);
+          } else {
+            limit = 0;
+            if (!storeSlow(h, lo, hi, size, fRaw[rs2], fRaw[rs2 + 1])) trap = true;
+          }
+        } else {
+          let vlo: number;
+          let vhi: number;
+          if (lTagLo[ti] === ((lo & -4096) | dctx) && lTagHi[ti] === hi && o + size <= 4096) {
+            const p = lOffs[ti] + o;
+            vlo = view.getInt32(p, true);
+            vhi = size === 8 ? view.getInt32(p + 4, true) : -1;
+          } else {
+            limit = 0;
+            if (!loadSlow(h, lo, hi, size)) {
+              trap = true;
+              break;
+            }
+            vlo = h.tmpLo;
+            vhi = size === 8 ? h.tmpHi : -1;
+          }
+          fRaw[rd2] = vlo;
+          fRaw[rd2 + 1] = vhi;
+          h.mstatus |= MSTATUS_FS;
+        }
+        break;
+      }
+
+      case 16: // opcode 0x43
+      case 17: // opcode 0x47
+      case 18: // opcode 0x4b
+      case 19: // opcode 0x4f
+      case 20: // opcode 0x53
+        // F/D arithmetic: the FPU module; FS = Off makes every FP instruction illegal.
+        if ((h.mstatus & MSTATUS_FS) === 0 || executeFp(h.fpu, insn, x) !== 0) trap = true;
+        else h.mstatus |= MSTATUS_FS;
+        break;
+
+      default:
+        trap = true;
+        break;
+    }
+
+    if (trap) {
+      // The one place a synchronous trap is taken. Decoders above only flag `trap`: the illegal
+      // instruction cause is filled in here, with the original (possibly 16-bit) encoding as tval.
+      if (h.trapCause < 0) raise(h, CAUSE_ILLEGAL_INSTRUCTION, (word & 3) === 3 ? word : word & 0xffff, 0);
+      h.pc = pc;
+      takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
+      h.trapCause = -1;
+      pc = h.pc;
+      dctx = h.dataCtx;
+      fBase = NaN;
+      traps++;
+      limit = 0;
+    } else {
+      pc = npc;
+    }
+  }
+
+  h.pc = pc;
+  h.instretCount = startInstret + spent - traps;
+  return spent;
+}
