@@ -1,0 +1,61 @@
+// Reads boot images (kernel, initrd, firmware) from the host for the builtin engine: regular files
+// only, bounded sizes, gzip accepted (the emulator itself only ever sees plain bytes).
+
+import { open } from 'node:fs/promises';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gunzipAsync = promisify(gunzip);
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/** A boot file that cannot be used; the message says which file and what to do. */
+export class BootFileError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'BootFileError';
+  }
+}
+
+/**
+ * Read `path` as the `label` image ("kernel", "initrd", "firmware"), decompressing gzip.
+ * `maxBytes` bounds both the file and its decompressed size, so a hostile archive cannot balloon.
+ */
+export async function readBootImage(path: string, label: string, maxBytes: number): Promise<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BootFileError(`${label} image not found: ${path}`);
+    if (code === 'EACCES') throw new BootFileError(`${label} image is not readable: ${path}`);
+    if (code === 'EISDIR') throw new BootFileError(`${label} image is a directory, not a file: ${path}`);
+    throw new BootFileError(`cannot open ${label} image ${path}: ${(err as Error).message}`);
+  }
+  let raw: Buffer;
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new BootFileError(`${label} image is a directory, not a file: ${path}`);
+    if (!st.isFile()) throw new BootFileError(`${label} image is not a regular file: ${path}`);
+    if (st.size === 0) throw new BootFileError(`${label} image is empty: ${path}`);
+    if (st.size > maxBytes) {
+      throw new BootFileError(`${label} image ${path} is ${st.size} bytes, more than the ${maxBytes} that fit in the machine's memory`, 'give the machine more memory (--memory)');
+    }
+    raw = await fh.readFile();
+  } finally {
+    await fh.close();
+  }
+  if (raw[0] !== GZIP_MAGIC[0] || raw[1] !== GZIP_MAGIC[1]) return new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+  try {
+    const out = await gunzipAsync(raw, { maxOutputLength: maxBytes });
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|Cannot create a Buffer larger/.test((err as Error).message)) {
+      throw new BootFileError(`${label} image ${path} decompresses to more than ${maxBytes} bytes, more than fits in the machine's memory`, 'give the machine more memory (--memory)');
+    }
+    throw new BootFileError(`${label} image ${path} looks gzip-compressed but does not decompress: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,49 @@
+// `vm debug boot` end to end, as a user runs it (compiled CLI, piped console): commands typed on
+// stdin reach the guest shell once it is ready, `poweroff` exits 0; bad flags and files give one
+// clear error line and exit 1, never a stack trace.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const BUILT = existsSync(join(ROOT, 'dist/cli/commands/debug/boot.js'));
+const HAVE_BOX = existsSync(join(ROOT, 'boxes/tiny/box.json'));
+const home = mkdtempSync(join(tmpdir(), 'vm-cli-boot-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+function vm(args: string[], input = '') {
+  return spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), 'debug', 'boot', ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 150_000,
+    env: { ...process.env, VM_HOME: home, NO_COLOR: '1' },
+  });
+}
+
+describe.skipIf(!BUILT)('vm debug boot (compiled CLI; run `npm run build` first)', () => {
+  it.skipIf(!HAVE_BOX)('boots the tiny box, runs piped commands, exits 0 on guest poweroff', () => {
+    const r = vm([], 'uname -m; echo $((6*7)); poweroff\n');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/\nriscv64\r?\n42\r?\n/);
+    expect(r.stdout).toContain('reboot: Power down');
+    expect(r.status).toBe(0);
+  }, 180_000);
+
+  it('reports bad input in one line with exit status 1', () => {
+    const missing = vm(['--kernel', '/nonexistent/Image']);
+    expect([missing.status, missing.stderr]).toEqual([1, 'Error: kernel image not found: /nonexistent/Image\n']);
+    const size = vm(['--kernel', '/nonexistent/Image', '--memory', '12Q']);
+    expect([size.status, size.stderr]).toEqual([1, "Error: --memory: '12Q' is not a size\nHint: write it like 256M or 1G\n"]);
+    const small = vm(['--kernel', '/nonexistent/Image', '--memory', '8M']);
+    expect(small.stderr).toBe('Error: memory must be a whole number of MiB from 16M to 4G, got 8M\n');
+    const dir = vm(['--kernel', tmpdir()]);
+    expect(dir.stderr).toBe(`Error: kernel image is a directory, not a file: ${tmpdir()}\n`);
+    const bomb = join(home, 'big.bin');
+    writeFileSync(bomb, Buffer.alloc(20 * 1024 * 1024));
+    const big = vm(['--kernel', bomb, '--memory', '16M']);
+    expect(big.stderr).toMatch(/^Error: kernel image .*big\.bin is 20971520 bytes, more than the 16777216 that fit in the machine's memory\nHint: give the machine more memory \(--memory\)\n$/);
+    expect(big.status).toBe(1);
+  }, 60_000);
+});
