@@ -1,15 +1,17 @@
 #!/bin/bash
 # Builds the tiny box (riscv64) from Debian bookworm packages only: Linux 6.1 `Image`, a static
-# busybox 1.35 userland, the initramfs, an ext4 root disk, box.json and the tiny.box archive.
+# busybox 1.35 userland, vm's guest agent (../../agent), the initramfs, an ext4 root disk,
+# box.json and the tiny.box archive.
 # Reproducible: the same inputs give byte-identical artifacts (fixed timestamps, ids, ordering).
 #
 # Usage (as root on Debian bookworm):
 #   boxes/tiny/build.sh [--work DIR] [--out DIR] [--jobs N] [--no-deps] [STAGE...]
-# Stages, in order (default: all): deps sources kernel busybox images pack
+# Stages, in order (default: all): deps sources kernel busybox agent images pack
 #   deps     apt packages and the deb-src entry busybox's source needs
 #   sources  unpack linux-source-6.1 and `apt-get source busybox` into WORK (kept if present)
 #   kernel   tinyconfig + kernel.config -> WORK/out/Image; fails if an option did not stick
 #   busybox  defconfig + busybox.config -> static busybox; fails if an applet is missing
+#   agent    ../../agent with the cross compiler -> WORK/agent/vm-agent (static)
 #   images   WORK/out/initrd.gz and WORK/out/root.img from rootfs/ + busybox
 #   pack     WORK/out/box.json, then OUT/box.json and OUT/tiny.box (deterministic tar.gz)
 # --work defaults to /var/tmp/vm-tiny-build, --out to this script's folder.
@@ -23,10 +25,11 @@ DO_DEPS=1
 STAGES=()
 
 BOX_NAME=tiny
-BOX_VERSION=0.1.0
+BOX_VERSION=0.2.0
 BOX_CMDLINE="console=ttyS0 earlycon=sbi quiet"
 ROOT_DISK_SIZE=256M
-# Fixed identity for everything time- or id-stamped. Change SOURCE_DATE_EPOCH with the version.
+# Fixed identity for everything time- or id-stamped. It is also the kernel's build timestamp:
+# keeping it when only the userland changes (as in 0.2.0) keeps the kernel byte-identical.
 export SOURCE_DATE_EPOCH=1735689600 # 2025-01-01T00:00:00Z
 ROOT_FS_UUID=6c9ad0a4-7b0e-4b59-9d35-2d0a3f2b7e11
 ROOT_FS_LABEL=vm-root
@@ -47,17 +50,19 @@ while [ $# -gt 0 ]; do
 		--out) OUT=$2; shift 2 ;;
 		--jobs) JOBS=$2; shift 2 ;;
 		--no-deps) DO_DEPS=0; shift ;;
-		-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-		deps | sources | kernel | busybox | images | pack) STAGES+=("$1"); shift ;;
+		-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		deps | sources | kernel | busybox | agent | images | pack) STAGES+=("$1"); shift ;;
 		*) die "unknown argument '$1' (try --help)" ;;
 	esac
 done
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(deps sources kernel busybox images pack)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(deps sources kernel busybox agent images pack)
 [ "$DO_DEPS" = 1 ] || STAGES=("${STAGES[@]/deps/}")
 
 KSRC=$WORK/linux-source-6.1
 BBSRC=$WORK/busybox
 ARTIFACTS=$WORK/out
+AGENT_SRC=$(cd "$HERE/../../agent" && pwd)
+AGENT_OUT=$WORK/agent
 CROSS=riscv64-linux-gnu-
 
 # ---------------------------------------------------------------------------------------------
@@ -186,13 +191,23 @@ stage_busybox() {
 	log "busybox built in $((SECONDS - start)) s: $(stat -c %s "$BBSRC/busybox") bytes"
 }
 
-# Fills DIR with busybox, the init and /etc files from rootfs/. KIND is initramfs or disk.
+stage_agent() {
+	log "building vm-agent"
+	make -s -C "$AGENT_SRC" agent CC=${CROSS}gcc OUT="$AGENT_OUT" >&2
+	file -b "$AGENT_OUT/vm-agent" | grep -q 'RISC-V.*statically linked' ||
+		die "vm-agent is not a static RISC-V binary: $(file -b "$AGENT_OUT/vm-agent")"
+	log "vm-agent: $(stat -c %s "$AGENT_OUT/vm-agent") bytes"
+}
+
+# Fills DIR with busybox, the agent, the init and /etc files from rootfs/. KIND is initramfs or disk.
 make_tree() {
 	local dir=$1 kind=$2
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	cp -a "$WORK/busybox-install/." "$dir/"
 	rm -f "$dir/linuxrc"
+	mkdir -p "$dir/usr/sbin"
+	cp "$AGENT_OUT/vm-agent" "$dir/usr/sbin/vm-agent"
 	(cd "$HERE/rootfs" && find . -type d) | while read -r d; do mkdir -p "$dir/$d"; done
 	(cd "$HERE/rootfs" && find . -type f) | while read -r f; do cp "$HERE/rootfs/$f" "$dir/$f"; done
 	mkdir -p "$dir"/{proc,sys,dev,run,tmp,root,mnt,home,var/tmp,etc/vm}
@@ -205,7 +220,7 @@ make_tree() {
 	# modes do not depend on the checkout's umask or on git (which keeps only the x bit)
 	find "$dir" -type d -exec chmod 0755 {} +
 	find "$dir" -type f -exec chmod 0644 {} +
-	chmod 0755 "$dir/init" "$dir/bin/busybox" "$dir/usr/share/udhcpc/default.script"
+	chmod 0755 "$dir/init" "$dir/bin/busybox" "$dir/usr/share/udhcpc/default.script" "$dir/usr/sbin/vm-agent"
 	chmod 1777 "$dir/tmp" "$dir/var/tmp"
 	chmod 0700 "$dir/root"
 	chmod 0600 "$dir/etc/shadow"
@@ -215,6 +230,7 @@ make_tree() {
 
 stage_images() {
 	[ -x "$WORK/busybox-install/bin/busybox" ] || die "no busybox install: run the busybox stage"
+	[ -x "$AGENT_OUT/vm-agent" ] || die "no $AGENT_OUT/vm-agent: run the agent stage"
 	[ "$(id -u)" = 0 ] || die "the images stage needs root so files in the images are owned by root"
 	mkdir -p "$ARTIFACTS"
 
@@ -257,7 +273,7 @@ stage_pack() {
 		{
 		  "name": "$BOX_NAME",
 		  "version": "$BOX_VERSION",
-		  "description": "Linux 6.1 (tinyconfig + virtio, 9p, ext4) and static busybox 1.35 for riscv64; boots to a root shell on the serial console",
+		  "description": "Linux 6.1 (tinyconfig + virtio, 9p, ext4), static busybox 1.35 and vm's guest agent for riscv64; boots to a root shell on the serial console",
 		  "architecture": "riscv64",
 		  "engines": ["builtin", "qemu"],
 		  "kernel": "Image",
