@@ -10,9 +10,9 @@ import {
   CAUSE_MISALIGNED_STORE,
   CAUSE_STORE_ACCESS,
 } from './csr-numbers.js';
-import { ACCESS_LOAD, ACCESS_STORE, xlate } from '../mmu/access.js';
+import { ACCESS_LOAD, ACCESS_STORE, afterStore, xlate } from '../mmu/access.js';
 import { raise } from '../mmu/sv39.js';
-import { noteStore, releaseReservation, reserve } from './reservation.js';
+import { releaseReservation, reserve } from './reservation.js';
 
 const F5_LR = 0x02;
 const F5_SC = 0x03;
@@ -83,7 +83,7 @@ export function amoInstruction(h: Hart, insn: number): boolean {
   const view = ram.view;
   const bLo = x[2 * rs2];
   const bHi = x[2 * rs2 + 1];
-  const d = 2 * rd;
+  const d = rd === 0 ? 64 : 2 * rd; // x0's writes go to the sink pair, as in the hot loop
   if (f5 === F5_LR) {
     const vLo = view.getInt32(off, true);
     x[d] = vLo;
@@ -97,7 +97,7 @@ export function amoInstruction(h: Hart, insn: number): boolean {
     if (ok) {
       view.setInt32(off, bLo, true);
       if (size === 8) view.setInt32(off + 4, bHi, true);
-      if (h.domain.multi) noteStore(h, pa, size);
+      afterStore(h, pa, size);
     }
     x[d] = ok ? 0 : 1;
     x[d + 1] = 0;
@@ -182,6 +182,6 @@ export function amoInstruction(h: Hart, insn: number): boolean {
     x[d] = aLo;
     x[d + 1] = aHi;
   }
-  if (h.domain.multi) noteStore(h, pa, size);
+  afterStore(h, pa, size);
   return true;
 }

@@ -7,6 +7,7 @@
 // it at ONE place below. Interrupts, exit requests and the budget are checked at one service point,
 // reached every instruction only through a single compare (`spent >= limit`); anything that may have
 // changed interrupt state (CSR writes, xRET, MMIO, SBI calls) forces it by setting limit = 0.
+// After each control transfer the loop may hand over to a translated block (jit/, off by default).
 
 import type { Hart } from './hart.js';
 import { EXPANDED } from './compressed.js';
@@ -14,14 +15,19 @@ import { TLB_MASK } from '../mmu/tlb.js';
 import { fetchSlow, loadSlow, storeSlow } from '../mmu/access.js';
 import { raise } from '../mmu/sv39.js';
 import { pendingInterrupt, takeTrap } from './trap.js';
-import { systemInstruction, SYS_JUMP, SYS_NEXT, SYS_TRAP } from './system.js';
+import { systemInstruction, SYS_JUMP, SYS_TRAP } from './system.js';
 import { amoInstruction } from './amo.js';
 import { div64, divu64, divw, mul64, mulh64, mulhsu64, mulhu64, rem64, remu64 } from './muldiv.js';
 import { executeFp } from './fpu/index.js';
 import { CAUSE_ILLEGAL_INSTRUCTION, MSTATUS_FS } from './csr-numbers.js';
 import { pcHi, pcLo, WILD_PC } from './pc.js';
+import { JIT_BITS, type BlockFn } from './jit/cache.js';
+import { compileBlock } from './jit/compile.js';
 
 const TWO32 = 4294967296;
+/** Where writes to x0 go (x[64], x[65]): x[0] and x[1] are never written, so x0 always reads 0. */
+const X0_SINK = 64;
+const JIT_SHIFT = 32 - JIT_BITS;
 
 export function runLoop(h: Hart, budget: number): number {
   const x = h.x;
@@ -48,6 +54,17 @@ export function runLoop(h: Hart, budget: number): number {
   let limit = 0;
   let startInstret = h.instretCount;
   h.exitRequested = false;
+  const jit = h.jit;
+  const jitOn = jit.threshold > 0;
+  const jTagOff = jit.tagOff;
+  const jTagPc = jit.tagPc;
+  const jLen = jit.len;
+  const jFn = jit.fn;
+  const jHot = jit.hot;
+  const jChecked = jit.checked;
+  const ramBytes = h.ram.bytes;
+  // Set after a control transfer: the next pc may start a translated block.
+  let jumped = jitOn;
 
   for (;;) {
     if (spent >= limit) {
@@ -60,19 +77,13 @@ export function runLoop(h: Hart, budget: number): number {
         pc = h.pc;
         dctx = h.dataCtx;
         fBase = NaN;
+        jumped = jitOn;
       }
       limit = budget;
     }
-    spent++;
-    x[0] = 0;
-    x[1] = 0;
-
-    // ---- fetch
-    let word: number;
-    const fo = pc - fBase;
-    if (fo >= 0 && fo <= 4092) {
-      word = view.getInt32(fOff + fo, true);
-    } else {
+    // ---- fetch: the page of the last fetch, else a fetch-TLB hit, else the slow path (walk, MMIO)
+    let fo = pc - fBase;
+    if (!(fo >= 0 && fo <= 4092)) {
       const plo = pc === WILD_PC ? pcLo(h, pc) : pc | 0;
       const phi = pc === WILD_PC ? pcHi(h, pc) : Math.floor(pc / TWO32) | 0;
       const ti = (plo >>> 12) & TLB_MASK;
@@ -80,21 +91,76 @@ export function runLoop(h: Hart, budget: number): number {
       if (fTagLo[ti] === ((plo & -4096) | h.fetchCtx) && fTagHi[ti] === phi && po <= 4092) {
         fBase = pc - po;
         fOff = fOffs[ti];
-        word = view.getInt32(fOff + po, true);
+        fo = po;
       } else {
         fBase = NaN;
-        if (!fetchSlow(h, plo, phi)) {
-          h.pc = pc;
-          takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
-          h.trapCause = -1;
-          pc = h.pc;
-          dctx = h.dataCtx;
-          traps++;
+        fo = -1;
+      }
+    }
+
+    // ---- translated blocks: looked up only where a block may start (after a control transfer)
+    if (jumped && fo >= 0) {
+      jumped = false;
+      const ro = fOff + fo;
+      const home = Math.imul(ro >>> 1, 0x9e3779b1) >>> JIT_SHIFT; // jitSlot(ro), inlined
+      const js = jTagOff[home] === ro && jTagPc[home] === pc ? home : jit.find(ro, pc, home);
+      if (js >= 0 && (jChecked[js] === jit.epoch || jit.stillValid(js, ramBytes))) {
+        const len = jLen[js];
+        if (len !== 0 && spent + len <= limit) {
+          pc = (jFn[js] as BlockFn)(dctx);
+          jumped = true;
+          const done = h.jitExit;
+          if (done < 0) {
+            spent += len;
+            continue;
+          }
+          // Left early after a slow-path access (MMIO may have raised an interrupt) or a trap.
+          h.jitExit = -1;
+          spent += done;
           limit = 0;
+          if (h.trapCause >= 0) {
+            spent++;
+            traps++;
+            h.pc = pc;
+            takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
+            h.trapCause = -1;
+            pc = h.pc;
+            dctx = h.dataCtx;
+            fBase = NaN;
+          }
           continue;
         }
-        word = h.tmpLo;
+      } else if (++jHot[home] >= jit.threshold) {
+        jHot[home] = 0;
+        const b = compileBlock(h, pc, ro);
+        const slot = jit.place(ro, pc, home);
+        jTagOff[slot] = ro;
+        jTagPc[slot] = pc;
+        jLen[slot] = b === null ? 0 : b.len;
+        jFn[slot] = b === null ? undefined : b.fn;
+        jit.bytes[slot] = b === null ? undefined : b.bytes;
+        jChecked[slot] = jit.epoch;
+        if (b !== null) h.domain.markCode(ro - (ro & 0xfff));
       }
+    }
+    spent++;
+
+    let word: number;
+    if (fo >= 0) {
+      word = view.getInt32(fOff + fo, true);
+    } else {
+      if (!fetchSlow(h, pc === WILD_PC ? pcLo(h, pc) : pc | 0, pc === WILD_PC ? pcHi(h, pc) : Math.floor(pc / TWO32) | 0)) {
+        h.pc = pc;
+        takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
+        h.trapCause = -1;
+        pc = h.pc;
+        dctx = h.dataCtx;
+        traps++;
+        limit = 0;
+        jumped = jitOn;
+        continue;
+      }
+      word = h.tmpLo;
     }
 
     // ---- decode
@@ -106,7 +172,7 @@ export function runLoop(h: Hart, budget: number): number {
     } else {
       npc = pc + 4;
     }
-    const rd2 = (insn >> 6) & 62; // 2 * rd
+    const rd2 = ((insn >> 6) & 62) || X0_SINK; // 2 * rd; writes to x0 land in the sink
     const rs1 = (insn >> 14) & 62; // 2 * rs1
     const rs2 = (insn >> 19) & 62; // 2 * rs2
     const f3 = (insn >> 12) & 7;
@@ -412,6 +478,7 @@ export function runLoop(h: Hart, budget: number): number {
         x[rd2] = npc | 0;
         x[rd2 + 1] = Math.floor(npc / TWO32);
         npc = pc + imm;
+        jumped = jitOn;
         break;
       }
 
@@ -434,6 +501,7 @@ export function runLoop(h: Hart, budget: number): number {
           h.wildPc = (BigInt(hi) << 32n) | BigInt(lo >>> 0);
           npc = WILD_PC;
         }
+        jumped = jitOn;
         break;
       }
 
@@ -470,6 +538,7 @@ export function runLoop(h: Hart, budget: number): number {
         if (taken) {
           npc = pc + (((insn >> 31) << 12) | ((insn & 0x80) << 4) | ((insn >>> 20) & 0x7e0) | ((insn >>> 7) & 0x1e));
         }
+        jumped = jitOn;
         break;
       }
 
@@ -480,9 +549,11 @@ export function runLoop(h: Hart, budget: number): number {
           break;
         }
         const size = 1 << (f3 & 3);
-        const u = (x[rs1] >>> 0) + (insn >> 20);
-        const lo = u | 0;
-        const hi = (x[rs1 + 1] + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
+        // Effective address rs1 + imm in int32 arithmetic: carry/borrow from unsigned compares.
+        const base = x[rs1];
+        const imm = insn >> 20;
+        const lo = (base + imm) | 0;
+        const hi = imm >= 0 ? (lo >>> 0 < base >>> 0 ? (x[rs1 + 1] + 1) | 0 : x[rs1 + 1]) : lo >>> 0 > base >>> 0 ? (x[rs1 + 1] - 1) | 0 : x[rs1 + 1];
         const ti = (lo >>> 12) & TLB_MASK;
         const o = lo & 0xfff;
         let vlo: number;
@@ -558,9 +629,10 @@ export function runLoop(h: Hart, budget: number): number {
           break;
         }
         const size = 1 << f3;
-        const u = (x[rs1] >>> 0) + (((insn >> 25) << 5) | ((insn >>> 7) & 0x1f));
-        const lo = u | 0;
-        const hi = (x[rs1 + 1] + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
+        const base = x[rs1];
+        const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f);
+        const lo = (base + imm) | 0;
+        const hi = imm >= 0 ? (lo >>> 0 < base >>> 0 ? (x[rs1 + 1] + 1) | 0 : x[rs1 + 1]) : lo >>> 0 > base >>> 0 ? (x[rs1 + 1] - 1) | 0 : x[rs1 + 1];
         const ti = (lo >>> 12) & TLB_MASK;
         const o = lo & 0xfff;
         if (sTagLo[ti] === ((lo & -4096) | dctx) && sTagHi[ti] === hi && o + size <= 4096) {
@@ -610,9 +682,10 @@ export function runLoop(h: Hart, budget: number): number {
           trap = true;
         } else if (r === SYS_JUMP) {
           npc = h.pc;
-        } else if (r !== SYS_NEXT) {
-          // WFI: resume after it once woken; the service point sees h.waiting and leaves.
+          jumped = jitOn;
         }
+        // SYS_NEXT and SYS_WAIT continue after the instruction; after a WFI that parked the hart,
+        // the service point sees h.waiting and leaves run().
         break;
       }
 
@@ -661,8 +734,9 @@ export function runLoop(h: Hart, budget: number): number {
             vlo = h.tmpLo;
             vhi = size === 8 ? h.tmpHi : -1;
           }
-          fRaw[rd2] = vlo;
-          fRaw[rd2 + 1] = vhi;
+          const fd = (insn >> 6) & 62; // f0 is a real register
+          fRaw[fd] = vlo;
+          fRaw[fd + 1] = vhi;
           h.mstatus |= MSTATUS_FS;
         }
         break;
@@ -695,6 +769,7 @@ export function runLoop(h: Hart, budget: number): number {
       fBase = NaN;
       traps++;
       limit = 0;
+      jumped = jitOn;
     } else {
       pc = npc;
     }

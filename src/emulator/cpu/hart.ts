@@ -26,7 +26,9 @@ import {
 import { readCsr, writeCsr } from './csr.js';
 import { updateContext } from './context.js';
 import { runLoop } from './execute.js';
-import { joinDomain, releaseReservation, type Domain } from './reservation.js';
+import { releaseReservation } from './reservation.js';
+import { joinDomain, type Domain } from './domain.js';
+import { JitCache } from './jit/cache.js';
 import { bigToPc, pcToBig } from './pc.js';
 
 /** mip bits the platform drives through setPending. SSIP is special: an IPI sets the software bit,
@@ -40,8 +42,9 @@ const BOOT_MEDELEG = MEDELEG_WRITABLE & ~(1 << CAUSE_SUPERVISOR_ECALL);
 export class Hart implements HartControl {
   readonly bus: Bus;
   readonly ram: Ram;
-  /** Integer registers as lo/hi int32 pairs: x[2i] low word, x[2i+1] high word. x0 stays 0. */
-  readonly x = new Int32Array(64);
+  /** Integer registers as lo/hi int32 pairs: x[2i] low word, x[2i+1] high word. x[0..1] stay 0;
+   *  x[64..65] is a sink the hot loop writes instead of x0. */
+  readonly x = new Int32Array(66);
   /** pc as a double holding the signed 64-bit value (exact within +-2^53, see pc.ts). */
   pc = 0;
   /** The exact pc when a jump went beyond +-2^53 (then `pc` holds the WILD_PC sentinel). */
@@ -92,6 +95,11 @@ export class Hart implements HartControl {
   resAddr = 0;
   resPage = 0;
   readonly domain: Domain;
+
+  /** Translated blocks (jit/), and how the last one ended: -1 = ran to its end, else the number of
+   *  instructions it completed before leaving early (slow path or trap). */
+  readonly jit = new JitCache();
+  jitExit = -1;
 
   exitRequested = false;
   /** Bumped whenever the platform sets pc/state from outside, so the hot loop reloads. */
@@ -174,7 +182,7 @@ export class Hart implements HartControl {
   }
 
   flushCode(): void {
-    // No decoded-code cache yet: the fetch path reads RAM directly, so there is nothing to drop.
+    this.jit.recheckAll();
   }
 
   reset(pc: bigint, priv: Privilege, a0: bigint, a1: bigint): void {
@@ -203,6 +211,8 @@ export class Hart implements HartControl {
     this.exitRequested = false;
     releaseReservation(this);
     this.tlb.flushAll();
+    // The platform may have (re)loaded images into RAM behind our back: drop translated code.
+    this.jit.flushAll();
     updateContext(this);
     this.epoch++;
   }

@@ -1,7 +1,6 @@
 // RV64M multiply/divide on int32 lo/hi register pairs (unprivileged spec 20191213, chapter 7,
 // table 7.1 for division by zero and overflow). Results go straight into the register file
-// `x` at pair index `d` (= 2 * rd); callers never pass rd = 0's pair for a live write that matters,
-// because the hot loop re-zeroes x0 before every instruction.
+// `x` at pair index `d` (= 2 * rd, or the sink pair 64 for x0, so x0 is never written).
 
 const TWO32 = 4294967296;
 

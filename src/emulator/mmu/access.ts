@@ -6,6 +6,7 @@ import type { Hart } from '../cpu/hart.js';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, accessFault, lastPageShift, translate, type Access } from './sv39.js';
 import { TLB_MASK } from './tlb.js';
 import { noteStore } from '../cpu/reservation.js';
+import type { Domain } from '../cpu/domain.js';
 
 /** Translate through the page tables and, for a RAM page, refill the TLB of that access kind. */
 export function xlate(h: Hart, lo: number, hi: number, access: Access): number {
@@ -25,8 +26,8 @@ export function xlate(h: Hart, lo: number, hi: number, access: Access): number {
       tlb.loadTagHi[i] = hi;
       tlb.loadOff[i] = off;
     } else if (access === ACCESS_STORE) {
-      // A page another hart holds a reservation on stays out, so our stores reach noteStore().
-      if (!h.domain.isWatched(off)) {
+      // Pages holding reservations or translated code stay out, so stores there reach afterStore().
+      if (h.domain.storeCacheable(off)) {
         tlb.storeTagLo[i] = tag;
         tlb.storeTagHi[i] = hi;
         tlb.storeOff[i] = off;
@@ -71,7 +72,8 @@ function physWrite(h: Hart, pa: number, size: 1 | 2 | 4, v: number): void {
     for (let i = 0; i < size; i++) h.bus.write(pa + i, 1, (v >>> (8 * i)) & 0xff);
     return;
   }
-  h.bus.write(pa, size, v);
+  // Devices get only the bytes being written, as a plain unsigned value.
+  h.bus.write(pa, size, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
 }
 
 /** Read `size` bytes at physical `pa` (no page crossing) into h.tmpLo/h.tmpHi. False on access fault. */
@@ -163,7 +165,7 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
       accessFault(h, ACCESS_STORE, lo, hi);
       return false;
     }
-    if (h.domain.multi) noteStore(h, pa, size);
+    afterStore(h, pa, size);
     return true;
   }
   const first = 4096 - off;
@@ -185,11 +187,22 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
     accessFault(h, ACCESS_STORE, lo, hi);
     return false;
   }
-  if (h.domain.multi) {
-    noteStore(h, pa1, first);
-    noteStore(h, pa2, size - first);
-  }
+  afterStore(h, pa1, first);
+  afterStore(h, pa2, size - first);
   return true;
+}
+
+/** A slow-path store of `size` bytes reached physical `pa`: other harts' reservations and any
+ *  translated code made from that page are dropped (domain.ts). */
+export function afterStore(h: Hart, pa: number, size: number): void {
+  const d: Domain = h.domain;
+  if (d.multi) noteStore(h, pa, size);
+  const ram = h.ram;
+  if (pa >= ram.base && pa < ram.end) {
+    const off = pa - ram.base;
+    const pageOff = off - (off & 0xfff);
+    if (d.codePages[pageOff >>> 12] !== 0) d.noteCodeWrite(pageOff, pa);
+  }
 }
 
 /**

@@ -37,6 +37,9 @@ export function makeMachine(
   const host = { bus, clock: { now: () => time.now }, sbiCall: opts.sbiCall };
   const harts: Hart[] = [];
   for (let i = 0; i < (opts.harts ?? 1); i++) harts.push(new Hart(i, host));
+  // VM_TEST_JIT=N runs every test with block translation after N executions (1 = translate at once).
+  const jit = process.env.VM_TEST_JIT;
+  if (jit !== undefined) for (const h of harts) h.jit.threshold = Number(jit);
   const hart = harts[0];
   const m: TestMachine = {
     ram,

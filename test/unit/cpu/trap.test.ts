@@ -56,6 +56,19 @@ describe('synchronous exceptions', () => {
     r = runPriv(PRIV_M, [A.li(5, RAM_BASE + 4 * 1024 * 1024 - 4), A.ld(6, 5, 0)]);
     expect(r.mcause).toBe(5n);
   });
+  it('effective addresses carry and borrow across a 2^32 boundary', () => {
+    const cases: [bigint, number, (rd: number, rs1: number, off: number) => number, bigint, bigint][] = [
+      [0x100000004n, -8, A.ld, 5n, 0xfffffffcn],
+      [0xfffffff8n, 16, A.lw, 5n, 0x100000008n],
+      [0x100000004n, -8, A.sd, 7n, 0xfffffffcn],
+      [0xfffffff8n, 16, A.sb, 7n, 0x100000008n],
+      [0n, -1, A.lbu, 5n, 0xffffffffffffffffn],
+    ];
+    for (const [base, off, op, cause, addr] of cases) {
+      const r = runPriv(PRIV_M, [A.li(5, base), op(6, 5, off)]);
+      expect([r.mcause, r.mtval]).toEqual([cause, addr]);
+    }
+  });
   it('a jump far beyond any address keeps the exact 64-bit target in mepc/mtval', () => {
     const target = 0x7ffffffffffffff0n;
     const r = runPriv(PRIV_M, [A.li(5, target), A.jalr(1, 5, 0)]);

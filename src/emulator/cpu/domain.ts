@@ -1,0 +1,88 @@
+// The harts sharing one bus, and what one hart's caches require of the others' stores
+// (unprivileged spec 20191213: 8.2 LR/SC reservation sets; 2.1/Zifencei: stores to code must become
+// visible to instruction fetch after fence.i, which translated code must not outlive).
+//
+// Stores normally run through the TLB fast path, which sees neither reservations nor translated code.
+// A RAM page that holds a reservation ("watched") or translated code ("code page") is therefore kept
+// out of every hart's store TLB: stores to it take the slow path, which drops the reservations and
+// translated blocks they hit. A single-hart domain without translated code pays nothing.
+
+import type { Hart } from './hart.js';
+import type { Bus } from '../machine/bus.js';
+
+export class Domain {
+  readonly harts: Hart[] = [];
+  multi = false;
+  /** RAM page offset -> number of harts holding a reservation in it. */
+  private readonly watched = new Map<number, number>();
+  /** One byte per RAM page: 1 while some hart holds translated code made from it. */
+  readonly codePages: Uint8Array;
+
+  constructor(readonly bus: Bus) {
+    this.codePages = new Uint8Array(Math.ceil(bus.ram.size / 4096));
+  }
+
+  /** May a store-TLB entry point at RAM page offset `pageOff`? */
+  storeCacheable(pageOff: number): boolean {
+    if (this.codePages[pageOff >>> 12] !== 0) return false;
+    return this.watched.size === 0 || !this.watched.has(pageOff);
+  }
+
+  /** Another hart reserved a granule in `pageOff`: route everyone else's stores there to the slow path. */
+  watch(pageOff: number, except: Hart): void {
+    this.watched.set(pageOff, (this.watched.get(pageOff) ?? 0) + 1);
+    for (const other of this.harts) if (other !== except) other.tlb.evictStoresTo(pageOff);
+  }
+
+  unwatch(pageOff: number): void {
+    const n = (this.watched.get(pageOff) ?? 0) - 1;
+    if (n <= 0) this.watched.delete(pageOff);
+    else this.watched.set(pageOff, n);
+  }
+
+  /** Code from `pageOff` was just translated: every hart's stores there must now take the slow path. */
+  markCode(pageOff: number): void {
+    const p = pageOff >>> 12;
+    if (this.codePages[p] !== 0) return;
+    this.codePages[p] = 1;
+    for (const h of this.harts) h.tlb.evictStoresTo(pageOff);
+  }
+
+  /** A store reached RAM page `pageOff` (physical `pa`) through the slow path. */
+  noteCodeWrite(pageOff: number, pa: number): void {
+    const p = pageOff >>> 12;
+    if (this.codePages[p] === 0) return;
+    this.codePages[p] = 0;
+    for (const h of this.harts) h.jit.invalidatePage(pageOff);
+    this.harts[0]?.host.onCodeWrite?.(pa);
+  }
+}
+
+const domains = new WeakMap<Bus, Domain>();
+
+export function joinDomain(h: Hart): Domain {
+  let d = domains.get(h.bus);
+  if (d === undefined) {
+    d = new Domain(h.bus);
+    domains.set(h.bus, d);
+  }
+  d.harts.push(h);
+  d.multi = d.harts.length > 1;
+  return d;
+}
+
+/**
+ * For the platform and devices: `length` bytes of guest RAM at physical `addr` were written by the
+ * host (loader, DMA), not by a hart. Translated code made from those pages is dropped.
+ */
+export function noteHostRamWrite(bus: Bus, addr: number, length: number): void {
+  const d = domains.get(bus);
+  if (d === undefined || length <= 0) return;
+  const ram = bus.ram;
+  const start = Math.max(addr, ram.base);
+  const end = Math.min(addr + length, ram.end);
+  for (let a = start - ((start - ram.base) & 0xfff); a < end; a += 4096) {
+    const pageOff = a - ram.base;
+    if (d.codePages[pageOff >>> 12] !== 0) d.noteCodeWrite(pageOff, a);
+  }
+}
