@@ -62,6 +62,8 @@ export class Scheduler {
   /** Idle periods skipped by warping, and slept through. */
   warps = 0;
   sleeps = 0;
+  /** Host work a device started and the guest may be waiting for (disk I/O): no warping meanwhile. */
+  private hostWork = 0;
 
   constructor(private readonly o: SchedulerOptions) {
     this.timers = o.timers ?? defaultHostTimers;
@@ -97,6 +99,17 @@ export class Scheduler {
     this.timers.clear(this.sleeping);
     this.sleeping = null;
     this.schedule();
+  }
+
+  /** A device started host work (e.g. disk I/O): until it ends, idle time is slept through, not warped. */
+  beginHostWork(): void {
+    this.hostWork++;
+  }
+
+  /** The host work ended: the guest may have something to do now. */
+  endHostWork(): void {
+    if (this.hostWork > 0) this.hostWork--;
+    this.wake();
   }
 
   /** The guest reached the point where time must be real (policy 'until-ready'). */
@@ -159,7 +172,7 @@ export class Scheduler {
         if (this.anyRunnable()) continue;
         const next = this.o.nextDeadline();
         if (next <= now) continue;
-        if (next !== Infinity && this.warpAllowed) {
+        if (next !== Infinity && this.warpAllowed && this.hostWork === 0) {
           clock.warpTo(next);
           this.warps++;
           continue;

@@ -1,14 +1,31 @@
 // The builtin engine's programmatic entry: turns a MachineConfig (or a plain boot spec) into a running
 // emulated `virt` machine in this process, with the serial console as a bounded stream, a ready
-// signal (the box prints a marker line) and an exit promise. Daemonizing comes with the lifecycle work.
+// signal (the box prints a marker line), its virtio devices (disks, NICs, console ports, rng, and
+// whatever else a caller plugs in) and an exit promise. engine-main.ts runs it as a detached process.
 
-import { Readable } from 'node:stream';
+import { webcrypto } from 'node:crypto';
+import { Duplex, Readable } from 'node:stream';
+import { noteHostRamWrite } from '../../emulator/cpu/domain.js';
 import { Hart } from '../../emulator/cpu/hart.js';
+import { VirtioBlk, type BlockBackend, type VirtioBlkStats } from '../../emulator/devices/virtio/blk.js';
+import { VirtioConsole } from '../../emulator/devices/virtio/console.js';
+import type { ConsolePort } from '../../emulator/devices/virtio/console-port.js';
+import { VirtioMmio, type VirtioDevice } from '../../emulator/devices/virtio/mmio.js';
+import { VirtioNet, type EthernetLink, type VirtioNetStats } from '../../emulator/devices/virtio/net.js';
+import { VirtioRng } from '../../emulator/devices/virtio/rng.js';
 import { BootImageError } from '../../emulator/machine/loader.js';
 import type { WarpPolicy } from '../../emulator/machine/scheduler.js';
-import { MAX_HARTS, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
-import type { MachineConfig } from '../machine-config.js';
+import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
+import { parseMac } from '../../emulator/net/ethernet.js';
+import type { DnsResolver } from '../../emulator/net/net-host.js';
+import type { ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
 import { BootFileError, readBootImage } from './boot-files.js';
+import { DiskError } from './disk/disk-error.js';
+import { openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
+import type { BaseImage } from './disk/overlay-disk.js';
+import { RawDisk } from './disk/raw-disk.js';
+import { ForwardBindError } from './net/forward-ports.js';
+import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
 
 /** The line the bundled boxes print when the shell is about to start. */
 export const READY_MARKER = 'vm: ready';
@@ -31,10 +48,76 @@ export interface BuiltinBootSpec {
   idleWarp?: WarpPolicy;
   /** Console text that means the guest is up (default READY_MARKER). */
   readyMarker?: string;
+  /** virtio devices; none when absent (a bare boot, as `vm debug boot` does). */
+  devices?: BuiltinDevices;
 }
 
-/** The builtin engine's view of a compiled machine. */
-export function bootSpecFromConfig(c: MachineConfig): BuiltinBootSpec {
+/** A device someone else builds (9p synced folders...), plugged into the next free slot. */
+export interface ExtraVirtioDevice {
+  device: VirtioDevice;
+  /** Called once the machine has ended (release host resources). */
+  close?(): Promise<void> | void;
+}
+
+/** A NIC: on the user-mode NAT (with port forwards), or on any frame link (private networks). */
+export type BuiltinNic =
+  | { kind: 'nat'; mac: string; forwards: ForwardConfig[]; hostname?: string; resolver?: DnsResolver }
+  | { kind: 'link'; mac: string; link: EthernetLink; close?(): Promise<void> | void };
+
+export interface BuiltinDevices {
+  /** The root disk: a copy-on-write overlay on the box's image, never written (/dev/vda). */
+  rootDisk?: { overlay: string; base: BaseImage };
+  /** Sparse raw disks, in order after the root disk (/dev/vdb, ...). */
+  disks?: { path: string; serial?: string; readOnly?: boolean }[];
+  nics?: BuiltinNic[];
+  /** virtio-console: port 0 an hvc console, port 1 `vm.agent` (the agent channel). Default true. */
+  console?: boolean;
+  /** virtio-rng fed by the host's CSPRNG. Default true. */
+  rng?: boolean;
+  /** Plugged in after everything above. */
+  extra?: ExtraVirtioDevice[];
+}
+
+/** Name of the agent's console port, as the guest sees it (/sys/class/virtio-ports/vportNp1/name). */
+export const AGENT_PORT_NAME = 'vm.agent';
+
+/** What a caller supplies for the parts of a machine this module does not build itself. */
+export interface ConfigDeviceHooks {
+  /** The frame link of a private-network NIC (e.g. a multicast socket on loopback). */
+  privateLink?: (nic: Extract<NicConfig, { type: 'private' }>, index: number) => EthernetLink | { link: EthernetLink; close?(): Promise<void> | void };
+  /** Devices built elsewhere (synced folders), plugged in last. */
+  extra?: ExtraVirtioDevice[];
+}
+
+/** The builtin engine's view of a compiled machine, devices included. */
+export function bootSpecFromConfig(c: MachineConfig, hooks: ConfigDeviceHooks = {}): BuiltinBootSpec {
+  let base: BaseImage | undefined;
+  try {
+    base = rootBase(c);
+  } catch (err) {
+    if (err instanceof DiskError) throw new BootFileError(err.message, err.hint);
+    throw err;
+  }
+  let natSeen = false;
+  const nics: BuiltinNic[] = [];
+  try {
+    c.nics.forEach((nic, i) => {
+      if (nic.type === 'nat') {
+        // Forwards reach the guest through the first NAT NIC, as on qemu's first -netdev user.
+        nics.push({ kind: 'nat', mac: nic.mac, forwards: natSeen ? [] : c.forwards, hostname: c.hostname });
+        natSeen = true;
+        return;
+      }
+      if (!hooks.privateLink) {
+        throw new BootFileError(`NIC ${i + 1} is on private network '${nic.network}', but this engine process has no private-network backend`);
+      }
+      const made = hooks.privateLink(nic, i);
+      nics.push('link' in made ? { kind: 'link', mac: nic.mac, link: made.link, close: made.close } : { kind: 'link', mac: nic.mac, link: made });
+    });
+  } catch (err) {
+    void releaseGiven({ nics });
+    throw err;
+  }
   return {
     kernel: c.box.kernel,
     initrd: c.box.initrd,
@@ -42,7 +125,26 @@ export function bootSpecFromConfig(c: MachineConfig): BuiltinBootSpec {
     memoryBytes: c.memoryBytes,
     cpus: c.cpus,
     cmdline: c.cmdline,
+    devices: {
+      rootDisk: base ? { overlay: rootOverlayPath(c), base } : undefined,
+      disks: c.disks.map((d) => ({ path: d.path, serial: d.name })),
+      nics,
+      console: true,
+      rng: true,
+      extra: hooks.extra,
+    },
   };
+}
+
+/** Close what the caller handed over (private links, extra devices) when no machine will own it. */
+async function releaseGiven(d: BuiltinDevices): Promise<void> {
+  const closers = [...(d.nics ?? []).flatMap((n) => (n.kind === 'link' && n.close ? [n.close] : [])), ...(d.extra ?? []).flatMap((e) => (e.close ? [() => e.close!()] : []))];
+  await closeAll(closers).catch(() => {});
+}
+
+/** How many virtio-mmio slots `d` needs. */
+export function virtioSlotsNeeded(d: BuiltinDevices): number {
+  return (d.rootDisk ? 1 : 0) + (d.disks?.length ?? 0) + (d.nics?.length ?? 0) + (d.console !== false ? 1 : 0) + (d.rng !== false ? 1 : 0) + (d.extra?.length ?? 0);
 }
 
 export interface BuiltinMachineStats {
@@ -50,7 +152,23 @@ export interface BuiltinMachineStats {
   /** Guest seconds skipped by idle warps. */
   warpedSeconds: number;
   droppedOutputBytes: number;
+  disks: VirtioBlkStats[];
+  nics: VirtioNetStats[];
+  /** Kinds of the devices the guest drove into DEVICE_NEEDS_RESET (and has not reset since). */
+  brokenDevices: string[];
 }
+
+/** The machine's virtio devices once plugged in, and how to release their host resources. */
+interface AttachedDevices {
+  console: VirtioConsole | null;
+  blks: VirtioBlk[];
+  nets: VirtioNet[];
+  nats: NodeUserNet[];
+  transports: VirtioMmio[];
+  close(): Promise<void>;
+}
+
+const NO_DEVICES: AttachedDevices = { console: null, blks: [], nets: [], nats: [], transports: [], close: async () => {} };
 
 export class BuiltinMachine {
   /** Console output. Bounded: bytes past OUTPUT_BUFFER_LIMIT unread are dropped (see stats). */
@@ -65,13 +183,32 @@ export class BuiltinMachine {
   private dropped = 0;
   private readonly decoder = new TextDecoder();
 
+  /** The agent channel: console port 1, named `vm.agent`; null without the console device. */
+  readonly agentPort: ConsolePort | null;
+  /** Console port 0: an hvc terminal in the guest; null without the console device. */
+  readonly hvcPort: ConsolePort | null;
+  /** Each NAT forward with the host port it listens on. */
+  readonly forwards: ReadonlyArray<{ forward: ForwardConfig; port: number }>;
+
   constructor(
     readonly machine: VirtMachine,
     private readonly marker: string,
+    private readonly devices: AttachedDevices = NO_DEVICES,
   ) {
     this.output = new Readable({ read() {}, highWaterMark: 64 * 1024 });
     this.ready = new Promise((r) => (this.resolveReady = r));
-    this.exit = machine.exited.then((e) => {
+    this.agentPort = devices.console?.ports[1] ?? null;
+    this.hvcPort = devices.console?.ports[0] ?? null;
+    this.forwards = devices.nats.flatMap((n) => n.forwards.listening);
+    // Disks are flushed and closed, forwards unbound, before the exit is reported: a caller may
+    // boot the same machine again at once.
+    this.exit = machine.exited.then(async (e) => {
+      try {
+        await devices.close();
+      } catch (err) {
+        machine.log.report('device close', `closing the devices failed: ${err instanceof Error ? err.message : String(err)}`);
+        machine.log.flush(true);
+      }
       this.output.push(null);
       return e;
     });
@@ -116,8 +253,42 @@ export class BuiltinMachine {
       instructions: this.machine.scheduler.instructions,
       warpedSeconds: this.machine.clock.warpedTicks / this.machine.clock.frequency,
       droppedOutputBytes: this.dropped,
+      disks: this.devices.blks.map((b) => ({ ...b.stats })),
+      nics: this.devices.nets.map((n) => ({ ...n.stats })),
+      brokenDevices: this.devices.transports.filter((t) => t.broken).map((t) => t.device.kind),
     };
   }
+}
+
+/**
+ * A console port as a Node Duplex stream, with flow control both ways: what the guest writes is
+ * readable (the guest waits while the reader lags), what is written reaches the guest (the write
+ * callback waits for room). The port's host end stays open when the writable side ends. Take one
+ * stream per port (it becomes the port's sink).
+ */
+export function portStream(port: ConsolePort): Duplex {
+  let pending: { data: Uint8Array; done: (err?: Error | null) => void } | null = null;
+  const pump = (): void => {
+    if (!pending) return;
+    const n = port.write(pending.data);
+    if (n < pending.data.length) {
+      pending.data = pending.data.subarray(n);
+      return;
+    }
+    const { done } = pending;
+    pending = null;
+    done();
+  };
+  const stream = new Duplex({
+    highWaterMark: 64 * 1024,
+    read: () => port.resumeOutput(),
+    write: (chunk: Uint8Array, _enc, done) => {
+      pending = { data: chunk, done };
+      pump();
+    },
+  });
+  port.sink = { output: (bytes) => stream.push(bytes), inputDrained: pump };
+  return stream;
 }
 
 function checkSpec(s: BuiltinBootSpec): void {
@@ -130,22 +301,163 @@ function checkSpec(s: BuiltinBootSpec): void {
   }
   if (!s.kernel && !s.firmware) throw new BootFileError('nothing to boot: give a kernel or a firmware image');
   if (s.initrd && !s.kernel) throw new BootFileError('an initrd needs a kernel');
+  const slots = s.devices ? virtioSlotsNeeded(s.devices) : 0;
+  if (slots > VIRT_VIRTIO.count) {
+    const d = s.devices!;
+    const disks = (d.rootDisk ? 1 : 0) + (d.disks?.length ?? 0);
+    const others = [d.console !== false ? 'console' : '', d.rng !== false ? 'rng' : ''].filter(Boolean).join(', ');
+    throw new BootFileError(
+      `the machine needs ${slots} virtio devices (${disks} disks, ${d.nics?.length ?? 0} NICs, ${d.extra?.length ?? 0} others such as synced folders${others ? `, ${others}` : ''}) but the builtin engine has ${VIRT_VIRTIO.count} slots`,
+      'Declare fewer disks, networks or synced folders, or use the qemu engine.',
+    );
+  }
 }
 
-/** Read the boot files, build the machine and start it. Errors are BootFileError (bad input). */
+/** Host resources opened for the devices before the machine exists. */
+interface OpenedDevices {
+  root: BlockBackend | undefined;
+  disks: { backend: BlockBackend; serial?: string }[];
+  nics: { mac: Uint8Array; link: EthernetLink }[];
+  nats: NodeUserNet[];
+  closers: (() => Promise<void> | void)[];
+}
+
+async function closeAll(closers: (() => Promise<void> | void)[]): Promise<void> {
+  const results = await Promise.allSettled(closers.map(async (c) => c()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Disk files opened, NATs started (forwards bound). Errors are BootFileError; nothing stays open after one. */
+async function openDevices(d: BuiltinDevices, log: (m: string) => void): Promise<OpenedDevices> {
+  const o: OpenedDevices = { root: undefined, disks: [], nics: [], nats: [], closers: [] };
+  // What the caller handed over is closed with everything else, also when opening fails below.
+  for (const nic of d.nics ?? []) if (nic.kind === 'link' && nic.close) o.closers.push(nic.close);
+  for (const e of d.extra ?? []) if (e.close) o.closers.push(() => e.close!());
+  try {
+    if (d.rootDisk) {
+      const root = await openRootDisk(d.rootDisk.overlay, d.rootDisk.base);
+      o.closers.push(() => root.close());
+      o.root = root;
+    }
+    for (const disk of d.disks ?? []) {
+      const raw = await RawDisk.open(disk.path, { readOnly: disk.readOnly });
+      o.closers.push(() => raw.close());
+      o.disks.push({ backend: raw, serial: disk.serial });
+    }
+    for (const nic of d.nics ?? []) {
+      const mac = parseMac(nic.mac);
+      if (!mac) throw new BootFileError(`NIC MAC address '${nic.mac}' is not like 52:54:00:12:34:56`);
+      if (nic.kind === 'link') {
+        o.nics.push({ mac, link: nic.link });
+        continue;
+      }
+      const nat = await startNodeUserNet({ mac: nic.mac, hostname: nic.hostname, forwards: nic.forwards, resolver: nic.resolver, log });
+      o.closers.push(() => nat.close());
+      o.nats.push(nat);
+      o.nics.push({
+        mac,
+        link: {
+          transmit: (frame) => nat.net.receiveFromGuest(frame),
+          connect: (receive) => {
+            nat.net.onFrameToGuest = receive;
+          },
+        },
+      });
+    }
+    return o;
+  } catch (err) {
+    await closeAll(o.closers).catch(() => {});
+    if (err instanceof DiskError || err instanceof ForwardBindError) throw Object.assign(new BootFileError(err.message, err.hint), { cause: err });
+    throw err;
+  }
+}
+
+/** Plug the devices into slots from the top down, as qemu fills them: the root disk first becomes vda. */
+function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices): AttachedDevices {
+  const out: AttachedDevices = {
+    console: null,
+    blks: [],
+    nets: [],
+    nats: o.nats,
+    transports: [],
+    close: async () => {
+      // A request still running when the machine stopped finishes before its disk is flushed and closed.
+      await Promise.all(out.blks.map((b) => b.settled()));
+      await closeAll(o.closers);
+    },
+  };
+  let slot = VIRT_VIRTIO.count;
+  const plug = (device: VirtioDevice): void => {
+    const n = --slot;
+    machine.attachVirtio(n, (irq) => {
+      const t = new VirtioMmio(
+        machine.ram,
+        device,
+        {
+          irq,
+          wake: () => machine.scheduler.wake(),
+          workStarted: () => machine.scheduler.beginHostWork(),
+          workFinished: () => machine.scheduler.endHostWork(),
+          log: (kind, m) => machine.log.report(kind, m),
+          onRamWrite: (addr, length) => noteHostRamWrite(machine.bus, addr, length),
+        },
+        `slot ${n}`,
+      );
+      out.transports.push(t);
+      return t;
+    });
+  };
+  const blk = (backend: BlockBackend, serial?: string): void => {
+    const b = new VirtioBlk({ backend, serial });
+    out.blks.push(b);
+    plug(b);
+  };
+  if (o.root) blk(o.root, 'vm-root');
+  for (const disk of o.disks) blk(disk.backend, disk.serial);
+  for (const nic of o.nics) {
+    const net = new VirtioNet({ mac: nic.mac, link: nic.link });
+    out.nets.push(net);
+    plug(net);
+  }
+  if (d.console !== false) {
+    out.console = new VirtioConsole([{ console: true }, { name: AGENT_PORT_NAME }]);
+    plug(out.console);
+  }
+  if (d.rng !== false) plug(new VirtioRng({ entropy: (buf) => webcrypto.getRandomValues(buf) }));
+  for (const e of d.extra ?? []) plug(e.device);
+  return out;
+}
+
+/**
+ * Read the boot files, open the devices, build the machine and start it. Errors are BootFileError
+ * (bad input). Private links and extra devices in `spec.devices` are closed with the machine, or
+ * at once when it cannot start.
+ */
 export async function startBuiltinMachine(
   spec: BuiltinBootSpec,
   opts: { onLog?: (message: string) => void; slice?: number } = {},
 ): Promise<BuiltinMachine> {
-  checkSpec(spec);
-  const limit = spec.memoryBytes;
-  const [kernel, initrd, firmware] = await Promise.all([
-    spec.kernel ? readBootImage(spec.kernel, 'kernel', limit) : undefined,
-    spec.initrd ? readBootImage(spec.initrd, 'initrd', limit) : undefined,
-    spec.firmware ? readBootImage(spec.firmware, 'firmware', limit) : undefined,
-  ]);
+  let kernel: Uint8Array | undefined;
+  let initrd: Uint8Array | undefined;
+  let firmware: Uint8Array | undefined;
+  try {
+    checkSpec(spec);
+    const limit = spec.memoryBytes;
+    [kernel, initrd, firmware] = await Promise.all([
+      spec.kernel ? readBootImage(spec.kernel, 'kernel', limit) : undefined,
+      spec.initrd ? readBootImage(spec.initrd, 'initrd', limit) : undefined,
+      spec.firmware ? readBootImage(spec.firmware, 'firmware', limit) : undefined,
+    ]);
+  } catch (err) {
+    if (spec.devices) await releaseGiven(spec.devices);
+    throw err;
+  }
+  // From here on the machine's devices own the caller's links and extra devices (closed with it).
+  const opened = spec.devices ? await openDevices(spec.devices, (m) => opts.onLog?.(m)) : null;
   let handle: BuiltinMachine | undefined;
   let machine: VirtMachine;
+  let devices: AttachedDevices;
   try {
     machine = new VirtMachine({
       ramBytes: spec.memoryBytes,
@@ -160,11 +472,13 @@ export async function startBuiltinMachine(
       onLog: opts.onLog,
       slice: opts.slice,
     });
+    devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
+    if (opened) await closeAll(opened.closers).catch(() => {});
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
-  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER);
+  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices);
   machine.start();
   return handle;
 }
