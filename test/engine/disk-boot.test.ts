@@ -22,15 +22,8 @@ const BOX_DIR = join(ROOT, 'boxes/tiny');
 const HAVE_BOX = existsSync(join(BOX_DIR, 'box.json'));
 const BOOT_TIMEOUT_MS = 120_000;
 
-/** Bundle the child engine (TypeScript) into one ESM file node can run. */
-async function bundleChild(outDir: string): Promise<string> {
-  const { rolldown } = await import('rolldown');
-  const bundle = await rolldown({ input: join(import.meta.dirname, 'disk-engine-child.ts'), platform: 'node', logLevel: 'warn', cwd: ROOT });
-  const file = join(outDir, 'engine-child.mjs');
-  await bundle.write({ file, format: 'esm' });
-  await bundle.close();
-  return file;
-}
+/** The child engine: runs the compiled dist/ (built by the vitest global setup). */
+const CHILD = join(import.meta.dirname, 'disk-engine-child.mjs');
 
 /** One engine process: console text collected, waits for patterns, types. */
 class Engine {
@@ -150,7 +143,7 @@ describe.skipIf(!HAVE_BOX)('disks on the builtin engine', () => {
     await prepareDisks(config);
     configFile = join(home, 'config.json');
     writeFileSync(configFile, JSON.stringify(config));
-    child = await bundleChild(home);
+    child = CHILD;
   }, 180_000);
 
   afterAll(async () => {

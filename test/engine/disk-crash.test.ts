@@ -1,4 +1,4 @@
-// Crash safety of the overlay format: a writer process (disk-crash-child.ts) is killed with SIGKILL
+// Crash safety of the overlay format: a writer process (disk-crash-child.mjs) is killed with SIGKILL
 // in the middle of writing. Everything it had flushed reads back exactly; anything after is either
 // the old contents or the new, never a mix inside a sector or garbage; the overlay still opens, stays
 // inside its size bound, and the base image is untouched.
@@ -10,9 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OverlayDisk } from '../../src/engines/builtin/disk/overlay-disk.js';
 import { overlayBound } from '../../src/engines/builtin/disk/overlay-format.js';
-import { plan, WRITES } from './disk-crash-child.js';
+import { plan, WRITES } from './disk-crash-child.mjs';
 
-const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'vm-disk-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -21,14 +20,7 @@ const VIRTUAL_SIZE = 256 * 1024 * 1024;
 /** Kill once at least this many writes are durable (the pass has WRITES). */
 const KILL_AFTER = 4096;
 
-async function bundleChild(): Promise<string> {
-  const { rolldown } = await import('rolldown');
-  const bundle = await rolldown({ input: join(import.meta.dirname, 'disk-crash-child.ts'), platform: 'node', logLevel: 'warn', cwd: ROOT });
-  const file = join(dir, 'crash-child.mjs');
-  await bundle.write({ file, format: 'esm' });
-  await bundle.close();
-  return file;
-}
+const CHILD = join(import.meta.dirname, 'disk-crash-child.mjs');
 
 describe('overlay crash safety', () => {
   it('keeps every flushed write across SIGKILL of the writer, and nothing torn', async () => {
@@ -39,7 +31,7 @@ describe('overlay crash safety', () => {
     const sha = createHash('sha256').update(base).digest('hex');
     const overlay = join(dir, 'root.overlay');
     await OverlayDisk.create(overlay, { path: basePath, sha256: sha }, { virtualSize: VIRTUAL_SIZE });
-    const script = await bundleChild();
+    const script = CHILD;
 
     const child = spawn(process.execPath, [script, overlay, basePath, sha], { env: { ...process.env, VM_DISK_CRASH_CHILD: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

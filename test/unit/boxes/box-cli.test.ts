@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, ensureDist } from '../machines/dist.js';
+import { REPO, ensureDist } from '../../support/dist.js';
 import { saveMachineState } from '../../../src/core/machines/state.js';
 import { boxItems, demoFiles, demoManifest, snapshot, tempEnv, writeArchive, writeBoxFolder, type TempEnv } from './fixtures.js';
 

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { distModule, ensureDist } from '../machines/dist.js';
+import { distModule, ensureDist } from '../../support/dist.js';
 import { boxJson, tar } from './tar-writer.js';
 import { demoFiles, tempEnv, type TempEnv, writeArchive, boxItems } from './fixtures.js';
 import { addBox, sweepStaleTemp } from '../../../src/core/boxes/store.js';

@@ -10,7 +10,7 @@ import { acquireLock, withLock } from '../../../src/core/machines/lock.js';
 import { withMachineLock } from '../../../src/core/machines/machine-lock.js';
 import { currentBootId, identify } from '../../../src/core/machines/process-identity.js';
 import { EXIT, UserError } from '../../../src/core/errors.js';
-import { distModule, ensureDist } from './dist.js';
+import { distModule, ensureDist } from '../../support/dist.js';
 
 let root: string;
 let project: string;

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, ensureDist } from './dist.js';
+import { REPO, ensureDist } from '../../support/dist.js';
 import { saveMachineState, type MachineState } from '../../../src/core/machines/state.js';
 import { identify } from '../../../src/core/machines/process-identity.js';
 import { demoFiles, demoManifest, writeBoxFolder } from '../boxes/fixtures.js';

@@ -5,14 +5,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, makeBox, tempDir } from './helpers.js';
+import { ensureDist } from '../../support/dist.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin', 'run.js');
 let env: NodeJS.ProcessEnv;
 
 beforeAll(() => {
-  // Other helpers' half-written files may fail the typecheck; tsc still emits ours, which is what runs.
-  spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { encoding: 'utf8' });
+  ensureDist();
   for (const f of ['init', 'validate', 'config']) expect(existsSync(join(ROOT, 'dist', 'cli', 'commands', `${f}.js`))).toBe(true);
   const bundled = tempDir('vmfile-cli-bundled-');
   makeBox(bundled);

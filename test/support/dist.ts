@@ -1,4 +1,4 @@
-// Test helper: child processes run the compiled JS (dist/), so build it when any source file is newer
+// Test helper (also the vitest global setup's job): child processes run the compiled JS (dist/), so build it when any source file is newer
 // than its output. Serialized with a lock dir because test files run in parallel processes.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 
-export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const DIST = join(REPO, 'dist');
 
 function stale(): boolean {
@@ -48,6 +48,8 @@ export function ensureDist(): void {
     } catch {
       // tsc exits non-zero on type errors in files still being written; it emitted anyway.
     }
+    // The CLI finds its commands through the manifest: a new command needs a fresh one.
+    execFileSync(process.execPath, [join(REPO, 'scripts/write-oclif-manifest.js')], { stdio: 'pipe' });
   } finally {
     rmdirSync(lock);
   }

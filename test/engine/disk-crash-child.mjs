@@ -1,7 +1,7 @@
-// Writer process for disk-crash.test.ts (bundled, run with node and VM_DISK_CRASH_CHILD=1): makes
+// Writer process for disk-crash.test.ts (run with node and VM_DISK_CRASH_CHILD=1 over the compiled dist/): makes
 // one pass of numbered writes to an overlay, flushing every FLUSH_EVERY writes and printing
 // `durable N` once writes 0 .. N-1 are flushed; the test kills it with SIGKILL mid-pass.
-import { OverlayDisk } from '../../src/engines/builtin/disk/overlay-disk.js';
+import { OverlayDisk } from '../../dist/engines/builtin/disk/overlay-disk.js';
 
 /** Partial writes land in blocks the base image covers (read-modify-write), whole ones past it. */
 export const PARTIAL_BASE = 16;
@@ -10,13 +10,14 @@ export const WRITES = 32_000;
 export const FLUSH_EVERY = 64;
 
 /** Write i: even = a whole block of (i & 0xff); odd = one 512-byte sector of (i & 0xff) in its own block. */
-export function plan(i: number): { block: number; sector: number; whole: boolean; value: number } {
+/** @param {number} i */
+export function plan(i) {
   const k = i >> 1;
   return i % 2 === 0 ? { block: WHOLE_BASE + k, sector: 0, whole: true, value: i & 0xff } : { block: PARTIAL_BASE + k, sector: k % 8, whole: false, value: i & 0xff };
 }
 
-async function main(): Promise<void> {
-  const [overlay, basePath, sha256] = process.argv.slice(2) as [string, string, string];
+async function main() {
+  const [overlay, basePath, sha256] = process.argv.slice(2);
   const disk = await OverlayDisk.open(overlay, { path: basePath, sha256 });
   for (let i = 0; i < WRITES; i++) {
     const p = plan(i);
