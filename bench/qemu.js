@@ -1,0 +1,250 @@
+#!/usr/bin/env node
+// The builtin engine beside qemu (TCG) on the same box (the bundled riscv64 tiny box), both driven
+// through the Engine interface exactly as `vm up` drives them: start-to-ready time (engine start until
+// the box's `vm: ready` line reaches console.log) and in-guest CPU speed, run through the guest agent
+// and timed on the host: the busybox ash loop from shared/notes/measurements.md and sha256sum of the
+// busybox binary. "ours" is the builtin engine, "reference" qemu TCG; the ratio says which is faster.
+// KVM does not apply: the box is riscv64 and KVM runs only guests of the host's architecture.
+// Needs the compiled code (npm run build), qemu-system-riscv64 and qemu-img.
+// Env: BENCH_QEMU_RUNS (boots per engine, default 3), BENCH_LOOP (loop iterations, default 50000),
+// BENCH_TIMEOUT_S (per boot, default 180).
+//   node bench/qemu.js            the table
+//   node bench/qemu.js --json     the figures as JSON
+//   bench/run.js imports it (name, run) for `npm run bench`.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const ARCHIVE = join(ROOT, 'boxes/tiny/tiny.box');
+const READY = 'vm: ready';
+const LOOP = Number(process.env.BENCH_LOOP ?? 50_000);
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 180) * 1000;
+const SHA_REPEAT = 10;
+
+export const name = 'qemu';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function unpackBox(into) {
+  const dir = join(into, 'box');
+  mkdirSync(dir);
+  const tar = spawnSync('tar', ['-xzf', ARCHIVE, '-C', dir], { encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`cannot unpack ${ARCHIVE}: ${tar.stderr}`);
+  const text = readFileSync(join(dir, 'box.json'));
+  const m = JSON.parse(text.toString('utf8'));
+  return {
+    name: m.name,
+    version: m.version,
+    dir,
+    arch: m.architecture,
+    engines: m.engines,
+    kernel: join(dir, m.kernel),
+    initrd: join(dir, m.initrd),
+    rootDisk: { path: join(dir, m.root_disk.path), format: m.root_disk.format, sha256: m.files[m.root_disk.path].sha256 },
+    cmdline: m.cmdline,
+    checksum: createHash('sha256').update(text).digest('hex'),
+  };
+}
+
+function configFor(box, project, engine) {
+  const stateDir = join(project, '.vm', 'machines', engine);
+  return {
+    name: engine,
+    project: { dir: project, vmfile: join(project, 'Vmfile'), stateDir },
+    engine,
+    engineRequested: engine,
+    accel: 'tcg',
+    arch: box.arch,
+    cpus: 1,
+    memoryBytes: 256 * 1024 * 1024,
+    hostname: engine,
+    box,
+    cmdline: box.cmdline,
+    firmware: 'sbi',
+    disks: [],
+    nics: [{ type: 'nat', mac: engine === 'qemu' ? '52:54:00:be:00:01' : '52:54:00:be:00:02' }],
+    forwards: [],
+    syncedFolders: [],
+    provision: [],
+    env: {},
+    bootTimeoutMs: TIMEOUT_MS,
+  };
+}
+
+/** A machine's config and runtime paths; the runtime dir is made here (short, under /tmp). */
+function machine(box, project, engine) {
+  const config = configFor(box, project, engine);
+  const stateDir = config.project.stateDir;
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const runDir = mkdtempSync(join('/tmp', 'vmb-'));
+  const paths = {
+    runDir,
+    consoleSocket: join(runDir, 'console.sock'),
+    agentSocket: join(runDir, 'agent.sock'),
+    qmpSocket: join(runDir, 'qmp.sock'),
+    consoleLog: join(stateDir, 'console.log'),
+    engineLog: join(stateDir, 'engine.log'),
+  };
+  return { config, paths };
+}
+
+/** Kernel start time of a pid (field 22 of /proc/PID/stat), to never signal a reused pid. */
+function startTime(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return s.slice(s.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitGone(pid, since, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const st = startTime(pid);
+    if (st === undefined || st !== since) return true;
+    let stat = '';
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return true;
+    }
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
+async function waitReady(consoleLog, pid, since) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    let text = '';
+    try {
+      text = readFileSync(consoleLog, 'latin1');
+    } catch {
+      // not there yet
+    }
+    if (text.split('\n').some((l) => l.trim() === READY)) return;
+    if (startTime(pid) !== since) throw new Error(`the engine process ended before ${READY}:\n${text.slice(-1500)}`);
+    await sleep(20);
+  }
+  throw new Error(`no ${READY} within ${TIMEOUT_MS / 1000} s`);
+}
+
+/** Host wall time of one command run through the agent; fails unless it exits 0. */
+async function timed(agent, script) {
+  const t0 = performance.now();
+  const r = await agent.run({ argv: ['sh', '-c', script] });
+  const s = (performance.now() - t0) / 1000;
+  if (r.status.code !== 0) throw new Error(`guest command failed (${JSON.stringify(r.status)}): ${script}\n${r.stderr}`);
+  return s;
+}
+
+/** One boot on `engine`: ready time, then the two CPU figures, then a clean stop. */
+async function oneRun(engine, engineName, box, project, withCpu) {
+  const { waitForAgent } = await import(join(DIST, 'core/agent/client.js'));
+  const m = machine(box, project, engineName);
+  await engine.prepare(m.config);
+  const t0 = performance.now();
+  const proc = await engine.start(m.config, m.paths);
+  const since = startTime(proc.pid);
+  try {
+    await waitReady(m.paths.consoleLog, proc.pid, since);
+    const ready = (performance.now() - t0) / 1000;
+    const out = { ready, accel: proc.accel };
+    if (withCpu) {
+      const agent = await waitForAgent(m.paths.agentSocket, { timeoutMs: TIMEOUT_MS });
+      try {
+        out.loop = await timed(agent, `i=0; while [ $i -lt ${LOOP} ]; do i=$((i+1)); done`);
+        out.sha = await timed(agent, `for n in $(seq ${SHA_REPEAT}); do sha256sum /bin/busybox >/dev/null; done`);
+        await agent.poweroff(5000).catch(() => undefined);
+      } finally {
+        agent.close();
+      }
+      await waitGone(proc.pid, since, 30_000);
+    }
+    return out;
+  } finally {
+    if (startTime(proc.pid) === since) {
+      try {
+        process.kill(proc.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await waitGone(proc.pid, since, 10_000);
+    }
+    await engine.destroyDisks(m.config).catch(() => undefined);
+    rmSync(m.paths.runDir, { recursive: true, force: true });
+    rmSync(m.config.project.stateDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(engineName, engine, box, project, runs) {
+  const a = await engine.availability(configFor(box, project, engineName));
+  if (!a.ok) throw new Error(`${engineName} engine unavailable: ${a.reason}${a.hint ? ` (${a.hint})` : ''}`);
+  const results = [];
+  // the first boot also measures CPU; the others only time boot to ready
+  for (let i = 0; i < runs; i++) results.push(await oneRun(engine, engineName, box, project, i === 0));
+  return {
+    ready: median(results.map((r) => r.ready)),
+    readyAll: results.map((r) => Number(r.ready.toFixed(3))),
+    loop: results[0].loop,
+    sha: results[0].sha,
+    accel: results[0].accel,
+  };
+}
+
+export async function run({ runs = 3 } = {}) {
+  const n = Math.max(1, Math.min(runs, Number(process.env.BENCH_QEMU_RUNS ?? 3)));
+  if (!existsSync(join(DIST, 'engines/qemu/index.js'))) throw new Error('dist/ is missing or stale: run npm run build first');
+  const { QemuEngine } = await import(join(DIST, 'engines/qemu/index.js'));
+  const { BuiltinEngine } = await import(join(DIST, 'engines/builtin/builtin-engine.js'));
+  const project = mkdtempSync(join(tmpdir(), 'vm-bench-qemu-'));
+  try {
+    const box = unpackBox(project);
+    const qemu = await measure('qemu', new QemuEngine(), box, project, n);
+    let builtin;
+    let builtinError;
+    try {
+      builtin = await measure('builtin', new BuiltinEngine(), box, project, n);
+    } catch (err) {
+      builtinError = err.message;
+    }
+    const rows = [];
+    const note = `qemu-system-riscv64 ${qemu.accel.toUpperCase()}, same tiny box, 1 cpu, 256 MiB`;
+    const ratio = (key) => {
+      const r = builtin[key] / qemu[key];
+      return r >= 1 ? `builtin takes ${r.toFixed(1)}x qemu's time` : `builtin is ${(1 / r).toFixed(1)}x faster than qemu`;
+    };
+    const row = (bench, key, extra) =>
+      builtin
+        ? { bench, ours: builtin[key], reference: qemu[key], detail: [ratio(key), extra].filter(Boolean).join('; '), referenceNote: key === 'ready' ? `${note}; boots per engine: ${n}` : undefined }
+        : { bench, error: `builtin engine: ${builtinError} (qemu alone: ${qemu[key]?.toFixed(3)} s)` };
+    rows.push(row('start to ready, builtin vs qemu', 'ready', builtin ? `runs: builtin ${builtin.readyAll.join(', ')} s, qemu ${qemu.readyAll.join(', ')} s` : undefined));
+    rows.push(row(`guest ash loop x${LOOP}, builtin vs qemu`, 'loop'));
+    rows.push(row(`guest sha256sum busybox x${SHA_REPEAT}, builtin vs qemu`, 'sha'));
+    return rows;
+  } finally {
+    rmSync(project, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const rows = await run({ runs: Number(process.env.BENCH_QEMU_RUNS ?? 3) });
+  if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
+  else {
+    const { printTable } = await import('./run.js');
+    printTable(rows);
+  }
+  if (rows.some((r) => r.error)) process.exitCode = 1;
+}
