@@ -3,7 +3,7 @@
 // { bench, ours, reference?, goal?, detail?, referenceNote?, error? } (seconds).
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['./status.js', './boot.js'];
+const BENCHES = ['./status.js', './boot.js', './p9.js', './qemu.js'];
 
 const fmt = (s) => (s === undefined ? '-' : `${s.toFixed(3)} s`);
 

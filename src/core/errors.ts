@@ -37,6 +37,8 @@ export const EXIT = {
   locked: 3,
   /** An external program (qemu) failed. */
   external: 4,
+  /** The command exists but this build does not support it yet (suspend, resume). */
+  unsupported: 5,
   /** A bug in vm itself. */
   internal: 70,
 } as const;

@@ -34,6 +34,12 @@ export interface EngineProcess {
   argv?: string[];
 }
 
+/** Callbacks during start, so core can record facts before the machine answers. */
+export interface StartHooks {
+  /** The engine process exists (its pid is known) but its sockets may not answer yet. */
+  spawned?(pid: number): void;
+}
+
 export interface Engine {
   readonly name: EngineName;
   /** Whether this engine can run `config` on this host; a reason and an install hint when not. */
@@ -45,7 +51,7 @@ export interface Engine {
    * Resolves once the process runs and its sockets accept connections; rejects with the engine's
    * log tail when it dies first.
    */
-  start(config: MachineConfig, paths: RuntimePaths): Promise<EngineProcess>;
+  start(config: MachineConfig, paths: RuntimePaths, hooks?: StartHooks): Promise<EngineProcess>;
   /** Delete everything `prepare` created (overlays, extra disks). The box is never touched. */
   destroyDisks(config: MachineConfig): Promise<void>;
 }

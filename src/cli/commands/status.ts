@@ -32,6 +32,8 @@ export default class Status extends BaseCommand {
         engine: m.engine,
         ...(m.pid !== undefined ? { pid: m.pid } : {}),
         ...(m.detail ? { detail: m.detail } : {}),
+        ...(m.state?.accel ? { accel: m.state.accel } : {}),
+        ...(m.state ? { vmfileChanged: m.vmfileChanged } : {}),
         ...(m.state ? { box: m.state.box, createdAt: m.state.createdAt, updatedAt: m.state.updatedAt } : {}),
       }));
       this.log(JSON.stringify({ vmfile: st.vmfile, machines }, null, 2));
@@ -39,9 +41,13 @@ export default class Status extends BaseCommand {
       const width = Math.max(...st.machines.map((m) => m.name.length));
       for (const m of st.machines) {
         const colour = m.status === 'running' ? paint.green : m.status === 'aborted' || m.status === 'broken' ? paint.red : m.status === 'not created' ? paint.dim : (s: string) => s;
-        const extra = m.pid !== undefined ? `${m.engine}, pid ${m.pid}` : m.engine;
+        const engine = m.state?.accel && m.state.accel !== m.engine ? `${m.engine}/${m.state.accel}` : m.engine;
+        const extra = m.pid !== undefined ? `${engine}, pid ${m.pid}` : engine;
         const detail = m.detail ? `: ${m.detail}` : '';
         this.log(`${m.name.padEnd(width)}  ${colour(m.status)} (${extra})${detail}`);
+        if (m.vmfileChanged) {
+          process.stderr.write(`${paint.yellow('Warning:')} machine '${m.name}' is running with an older version of its Vmfile settings; \`vm reload ${m.name}\` applies the changes\n`);
+        }
       }
     }
     if (st.machines.some((m) => m.status === 'broken')) process.exitCode = 1;

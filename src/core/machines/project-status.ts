@@ -1,16 +1,20 @@
 // The data behind `vm status`: the project's machines from its Vmfile, each inspected on disk. Reads
 // boxes without installing anything and loads no engine code, so it answers in a blink.
-import type { EngineName } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
 import type { StoreLocation } from '../paths.js';
 import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
 import { peekBox } from '../boxes/catalog.js';
-import { inspectMachine, type MachineView } from './state.js';
+import { inspectMachine, machineConfigHash, type MachineView } from './state.js';
+
+export interface ProjectMachineView extends MachineView {
+  /** The Vmfile now compiles to something other than what the machine last started with. */
+  vmfileChanged: boolean;
+}
 
 export interface ProjectStatus {
   vmfile: string;
   dir: string;
-  machines: MachineView[];
+  machines: ProjectMachineView[];
   /** The Vmfile's warnings, formatted (empty when none). */
   warnings: string;
 }
@@ -31,7 +35,7 @@ export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<Pr
     resolveBox: (name, constraint) => peekBox(name, constraint, { loc: opts.loc }),
   });
   const machines = requireValid(project, opts.cwd);
-  const byName = new Map(machines.map((m) => [m.name, m.engine] as [string, EngineName]));
+  const byName = new Map(machines.map((m) => [m.name, m] as const));
   const wanted = opts.names && opts.names.length > 0 ? opts.names : machines.map((m) => m.name);
   const unknown = wanted.filter((n) => !byName.has(n));
   if (unknown.length > 0) {
@@ -42,7 +46,14 @@ export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<Pr
   return {
     vmfile: project.vmfile,
     dir: project.dir,
-    machines: await Promise.all(wanted.map((n) => inspectMachine(project.dir, n, byName.get(n)!))),
+    machines: await Promise.all(
+      wanted.map(async (n) => {
+        const config = byName.get(n)!;
+        const view = await inspectMachine(project.dir, n, config.engine);
+        const live = view.status === 'running' && view.state !== undefined;
+        return { ...view, vmfileChanged: live && view.state!.configHash !== machineConfigHash(config) };
+      }),
+    ),
     warnings: project.warnings.length > 0 ? formatProblems(project.warnings, { cwd: opts.cwd, text: project.text }) : '',
   };
 }

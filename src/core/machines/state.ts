@@ -2,7 +2,7 @@
 // engine process runs it; read strictly (errors name the file), written atomically (0600 in 0700 dirs).
 import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
-import type { EngineName } from '../../engines/machine-config.js';
+import type { EngineName, MachineConfig } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
 import {
   PROJECT_STATE_DIR,
@@ -39,6 +39,8 @@ export interface MachineState {
   box: { name: string; version: string; checksum: string };
   /** sha256 of the compiled MachineConfig the machine was created or last started with. */
   configHash: string;
+  /** What the engine runs with (builtin, tcg, kvm), recorded at start. */
+  accel?: string;
 }
 
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -51,6 +53,15 @@ export function assertMachineName(name: string): void {
 }
 
 /** Stable sha256 of a JSON value (object keys sorted), e.g. of a MachineConfig. */
+/**
+ * Hash of what a running machine is made of. Provisioners are left out: they do not change the
+ * running machine (`vm provision` applies them), so editing one does not call for a reload.
+ */
+export function machineConfigHash(config: MachineConfig): string {
+  const { provision: _provision, ...rest } = config;
+  return configHash(rest);
+}
+
 export function configHash(value: unknown): string {
   const canon = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canon);
@@ -104,6 +115,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     updatedAt: str('updatedAt'),
     box: { name: box!.name as string, version: box!.version as string, checksum: box!.checksum as string },
     configHash: str('configHash'),
+    ...(typeof o.accel === 'string' ? { accel: o.accel } : {}),
   };
 }
 

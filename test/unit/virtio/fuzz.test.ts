@@ -208,7 +208,12 @@ describe('virtio fuzzing with random rings', () => {
       },
       async (d) => {
         const hdr = d.alloc(16);
-        new DataView(d.ram.bytes.buffer).setUint32(hdr - RAM_BASE, VIRTIO_BLK_T_IN, true);
+        // The whole header, not just the type: RAM may hold the fuzzer's garbage (a stale sector
+        // past the disk's end would rightly answer IOERR).
+        const h = new DataView(d.ram.bytes.buffer, hdr - RAM_BASE, 16);
+        h.setUint32(0, VIRTIO_BLK_T_IN, true);
+        h.setUint32(4, 0, true);
+        h.setBigUint64(8, 0n, true);
         const status = d.alloc(1);
         d.addChain(0, [{ addr: hdr, len: 16 }, { addr: d.alloc(512), len: 512, write: true }, { addr: status, len: 1, write: true }]);
         d.kick(0);

@@ -1,0 +1,50 @@
+// `vm halt`: power machines off (the guest is asked first), leaving their disks for the next `vm up`.
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { UserError } from '../../core/errors.js';
+import { paint } from '../ui/color.js';
+
+export default class Halt extends BaseCommand {
+  static override summary = 'Power machines off';
+  static override description =
+    'Asks each guest to power off (through its agent, or the engine\'s power button), waits up to --timeout seconds, then stops the engine (QMP quit, then SIGTERM, then SIGKILL). --force skips asking. Disk data the guest synced survives; `vm up` boots the machine again with it.';
+  static override examples = [
+    { description: 'Every machine of the project', command: '<%= config.bin %> halt' },
+    { description: 'One machine, without asking the guest', command: '<%= config.bin %> halt web --force' },
+  ];
+  static override strict = false;
+  static override args = {
+    name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
+  };
+  static override flags = {
+    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    force: Flags.boolean({ description: 'stop the engine at once without asking the guest (unsynced data in the guest is lost)' }),
+    timeout: Flags.integer({ description: 'seconds the guest gets to power off before it is stopped', default: 30, min: 1 }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Halt);
+    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const { haltMachine } = await import('../../core/lifecycle/halt.js');
+    const ora = (await import('ora')).default;
+    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
+    const errors: Error[] = [];
+    // Last declared first: a machine declared later may depend on an earlier one.
+    for (const config of [...sel.machines].reverse()) {
+      const spinner = ora({ text: `${config.name}: halting`, stream: process.stderr, isSilent: process.stderr.isTTY !== true }).start();
+      try {
+        const r = await haltMachine(sel.dir, config, { force: flags.force, timeoutMs: flags.timeout * 1000, command: `vm halt ${config.name}` });
+        spinner.stop();
+        const what =
+          r.outcome === 'not running' ? 'not running' : r.outcome === 'was aborted' ? `was not running (${r.detail}); marked halted` : `${paint.green('halted')}${r.detail ? ` (${r.detail})` : ''}`;
+        this.log(`${config.name}: ${what}`);
+      } catch (err) {
+        spinner.stop();
+        if (!(err instanceof UserError) || sel.machines.length === 1) throw err;
+        process.stderr.write(`${paint.red('Error:')} ${err.message}\n`);
+        errors.push(err);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
+  }
+}

@@ -1,0 +1,45 @@
+// `vm logs`: a machine's console output (console.log), optionally followed as it grows.
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+
+export default class Logs extends BaseCommand {
+  static override summary = "Show a machine's console log";
+  static override description =
+    "Prints what the machine's serial console showed since its last boot (the boot before that is in console.log.1 in the machine folder). With -f/--follow, keeps printing new output until Ctrl-C (here -f means --follow, as in tail; use --file for another Vmfile).";
+  static override examples = [
+    { description: 'The console log of the only machine', command: '<%= config.bin %> logs' },
+    { description: 'Follow machine web', command: '<%= config.bin %> logs web -f' },
+  ];
+  static override args = {
+    name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
+  };
+  static override flags = {
+    follow: Flags.boolean({ char: 'f', description: 'keep printing new console output until interrupted' }),
+    file: Flags.string({ description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Logs);
+    const { selectOne } = await import('../../core/lifecycle/select-one.js');
+    const { showLogs } = await import('../../core/lifecycle/logs.js');
+    const { config } = await selectOne({ file: flags.file, name: args.name, cwd: process.cwd(), command: 'vm logs' });
+    const stop = new AbortController();
+    const onSignal = (): void => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await showLogs(config, {
+        follow: flags.follow,
+        signal: stop.signal,
+        write: (chunk) =>
+          new Promise<void>((resolve) => {
+            if (process.stdout.write(chunk)) resolve();
+            else process.stdout.once('drain', () => resolve());
+          }),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}

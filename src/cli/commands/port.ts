@@ -1,0 +1,42 @@
+// `vm port`: a machine's port forwards (host address:port -> guest port).
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+
+export default class Port extends BaseCommand {
+  static override summary = "List machines' port forwards";
+  static override description = 'Lists each forward as host address:port -> guest port/protocol, from the Vmfile, and whether it is live (the machine is running).';
+  static override examples = [
+    { description: 'Every machine', command: '<%= config.bin %> port' },
+    { description: 'Machine web, as JSON', command: '<%= config.bin %> port web --json' },
+  ];
+  static override strict = false;
+  static override args = {
+    name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
+  };
+  static override flags = {
+    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    json: Flags.boolean({ description: 'print the forwards as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Port);
+    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const { listPorts } = await import('../../core/lifecycle/ports.js');
+    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
+    const rows = await listPorts(sel.dir, sel.machines);
+    if (flags.json) {
+      this.log(JSON.stringify(rows, null, 2));
+      return;
+    }
+    for (const m of rows) {
+      if (m.forwards.length === 0) {
+        this.log(`${m.name}: no forwards`);
+        continue;
+      }
+      for (const f of m.forwards) {
+        const host = f.hostIp.includes(':') ? `[${f.hostIp}]:${f.host}` : `${f.hostIp}:${f.host}`;
+        this.log(`${m.name}  ${host} -> ${f.guest}/${f.protocol}${m.running ? '' : '  (machine not running)'}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// `vm ssh`: a shell on the machine. Without -c: this terminal on the guest's serial console (raw
+// mode, `~.` detaches). With -c: the command runs through the guest agent, its exit code is ours.
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+import { paint } from '../ui/color.js';
+
+export default class Ssh extends BaseCommand {
+  static override summary = "Open a shell on a machine's console, or run a command in it";
+  static override description =
+    'Without -c, bridges this terminal to the guest\'s serial console (the machine keeps running when you leave). Type `~.` at the start of a line to detach, `~?` for help. The console knows no window size of its own: vm sets the guest console\'s rows and columns through the guest agent when you attach and when your window changes (nothing is typed into the console). With -c, runs the command with `sh -c` through the guest agent (no console involved), streams its output and exits with its exit code; piped stdin is passed to it.';
+  static override examples = [
+    { description: 'Interactive shell on the only (or default) machine', command: '<%= config.bin %> ssh' },
+    { description: 'Run a command, exit with its code', command: "<%= config.bin %> ssh -c 'uname -a; exit 3'" },
+    { description: 'Pipe data to a command on machine web', command: "tar c src | <%= config.bin %> ssh web -c 'tar x -C /srv'" },
+  ];
+  static override args = {
+    name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
+  };
+  static override flags = {
+    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    command: Flags.string({ char: 'c', description: 'run this command (with sh -c) through the guest agent instead of attaching to the console' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Ssh);
+    const { selectOne } = await import('../../core/lifecycle/select-one.js');
+    const { requireRunning } = await import('../../core/lifecycle/running-machine.js');
+    const { sel, config } = await selectOne({ file: flags.file, name: args.name, cwd: process.cwd(), command: 'vm ssh' });
+    const m = await requireRunning(sel.dir, config);
+    if (flags.command !== undefined) {
+      const { execCommand } = await import('../../core/lifecycle/exec.js');
+      const code = await execCommand(m, flags.command, {
+        stdin: process.stdin.isTTY ? undefined : process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+      process.exitCode = code;
+      return;
+    }
+    const { attachConsole } = await import('../../core/lifecycle/attach.js');
+    const { consoleWindowSync } = await import('../../core/lifecycle/console-window.js');
+    const tty = process.stdin.isTTY === true;
+    const note = (text: string): void => {
+      process.stderr.write(`${tty ? '\r\n' : ''}${paint.dim(`[vm] ${text}`)}${tty ? '\r\n' : '\n'}`);
+    };
+    if (tty) note(`attached to the console of '${config.name}'; type ~. at the start of a line to detach`);
+    const window = tty && process.stdout.isTTY ? consoleWindowSync(m, () => ({ rows: process.stdout.rows, cols: process.stdout.columns })) : undefined;
+    if (tty) process.stdin.setRawMode(true);
+    const onResize = (): void => window?.update();
+    process.stdout.on('resize', onResize);
+    window?.update();
+    let end;
+    try {
+      end = await attachConsole({
+        consoleSocket: m.paths.consoleSocket,
+        consoleLog: m.paths.consoleLog,
+        input: process.stdin,
+        output: process.stdout,
+        notes: process.stderr,
+        escapes: tty,
+      });
+    } finally {
+      process.stdout.off('resize', onResize);
+      if (tty) process.stdin.setRawMode(false);
+      process.stdin.pause();
+      window?.close();
+    }
+    if (end === 'detached') note(`detached; '${config.name}' keeps running`);
+    else if (end === 'machine stopped') note(`the machine '${config.name}' stopped`);
+  }
+}

@@ -1,0 +1,127 @@
+// `vm up`: create and boot the project's machines, as a task list per machine (box, disks, boot,
+// network, provision); returns when every guest is ready and provisioned.
+import { Args, Flags } from '@oclif/core';
+import type { ListrTask } from 'listr2';
+import type { Selection } from '../../core/lifecycle/select-machines.js';
+import type { UpResult, UpSession } from '../../core/lifecycle/up.js';
+import { BaseCommand } from '../base-command.js';
+import { paint } from '../ui/color.js';
+
+export interface UpTaskOptions {
+  provision?: boolean;
+  parallel?: boolean;
+  command: string;
+}
+
+/**
+ * Runs `up` for the selected machines as a listr2 task list (a machine per task, its steps as
+ * subtasks), prints what the user should know afterwards, and throws the first failure (after
+ * printing the others), so its exit code and hint reach the user.
+ */
+export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<UpResult[]> {
+  const { Listr } = await import('listr2');
+  const { openUp } = await import('../../core/lifecycle/up.js');
+  const several = sel.machines.length > 1;
+  const sessions: UpSession[] = [];
+  const results: UpResult[] = [];
+  const failures: { name: string; error: Error }[] = [];
+  // A terminal that reports no width (`script` without a size) would wrap every character: plain lines then.
+  const tty = process.stdout.isTTY === true && (process.stdout.columns ?? 0) > 0;
+  const tasks = sel.machines.map((config): ListrTask => ({
+    title: config.name,
+    task: async (_ctx, task) => {
+      let session: UpSession;
+      try {
+        session = await openUp(sel.dir, config, { provision: o.provision, command: o.command, vmfile: sel.vmfile });
+      } catch (err) {
+        failures.push({ name: config.name, error: err as Error });
+        throw err;
+      }
+      sessions.push(session);
+      results.push(session.result);
+      const steps = session.steps.map((step): ListrTask => ({
+        title: step.title,
+        task: async (_c, t) => {
+          // Output arrives in chunks that may end mid-line: only whole lines are shown.
+          let partial = '';
+          const show = (line: string): void => {
+            t.output = several ? `${config.name} | ${line}` : line;
+          };
+          try {
+            await step.run({
+              title: (text) => (t.title = text),
+              output: (text) => {
+                const lines = (partial + text).split('\n');
+                partial = lines.pop()!;
+                for (const line of lines) show(line);
+              },
+            });
+            if (partial) show(partial);
+          } catch (err) {
+            if (partial) show(partial);
+            failures.push({ name: config.name, error: err as Error });
+            throw err;
+          }
+        },
+        rendererOptions: { persistentOutput: true, outputBar: Infinity },
+      }));
+      steps.push({
+        title: '',
+        task: async () => {
+          task.title = `${config.name}: ${session.result.outcome}`;
+          await session.close();
+        },
+        rendererOptions: { persistentOutput: false, outputBar: 0 },
+      });
+      return task.newListr(steps, { exitOnError: true, concurrent: false });
+    },
+  }));
+  const list = new Listr(tasks, {
+    concurrent: o.parallel === true,
+    exitOnError: false,
+    renderer: tty ? 'default' : 'simple',
+    fallbackRenderer: 'simple',
+    rendererOptions: { collapseSubtasks: false, showErrorMessage: true },
+    registerSignalListeners: false,
+  });
+  try {
+    await list.run();
+  } finally {
+    for (const s of sessions) await s.close();
+  }
+  for (const r of results) for (const n of r.notes) process.stderr.write(`${paint.yellow('Note:')} ${n}\n`);
+  if (failures.length > 0) {
+    const [first, ...rest] = failures;
+    for (const f of rest) process.stderr.write(`${paint.red('Error:')} ${f.name}: ${f.error.message}\n`);
+    throw first!.error;
+  }
+  return results;
+}
+
+export default class Up extends BaseCommand {
+  static override summary = 'Create and boot machines, then provision them';
+  static override description =
+    'Boots each machine of the Vmfile (all by default, in the order written) as a background engine process that outlives this command, waits until the guest is ready (boot_timeout; on a timeout the last console lines are shown) and runs its provisioners: `run: once` ones on the first up only, `always` ones on every boot. A machine that is already running is left as it is. A machine whose engine died (aborted) boots again with its disks.';
+  static override examples = [
+    { description: 'Every machine of the nearest Vmfile', command: '<%= config.bin %> up' },
+    { description: 'Two machines, booted together', command: '<%= config.bin %> up web db --parallel' },
+    { description: 'Run every provisioner again, running or not', command: '<%= config.bin %> up --provision' },
+  ];
+  static override strict = false;
+  static override args = {
+    name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
+  };
+  static override flags = {
+    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    provision: Flags.boolean({ description: 'run provisioners (--no-provision: run none); default: once-provisioners on the first up, always-provisioners on every boot', allowNo: true }),
+    parallel: Flags.boolean({ description: 'boot the machines at the same time instead of one after the other' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Up);
+    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd() });
+    if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);
+    await runUpTaskList(sel, { provision: flags.provision, parallel: flags.parallel, command: `vm up${argv.length > 0 ? ` ${argv.join(' ')}` : ''}` });
+  }
+}

@@ -1,0 +1,69 @@
+// Reading a machine's console.log: its tail (for error messages), and new bytes as they arrive (for
+// `vm logs -f` and the ready wait). Works the same for both engines: each writes console.log.
+import { constants as C } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+
+/** Printable form of console text for a message: escape sequences and carriage returns removed. */
+export function cleanConsoleText(text: string): string {
+  return text
+    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+    .replace(/\x1b[@-_]/g, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+}
+
+/** The last `lines` lines of the console log (cleaned), '' when there is none. */
+export async function consoleTail(path: string, lines = 20, maxBytes = 16 * 1024): Promise<string> {
+  try {
+    const fh = await open(path, C.O_RDONLY | C.O_NOFOLLOW);
+    try {
+      const { size } = await fh.stat();
+      const start = Math.max(0, size - maxBytes);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      const text = cleanConsoleText(buf.toString('utf8')).replace(/\n+$/, '');
+      return text.split('\n').slice(-lines).join('\n');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+/** Follows a file that may be truncated, replaced or rotated: read() returns the bytes added since last time. */
+export class FileFollower {
+  private offset: number;
+  private ino = -1;
+
+  constructor(
+    private readonly path: string,
+    from = 0,
+  ) {
+    this.offset = from;
+  }
+
+  /** New bytes (possibly none). A file that shrank or was replaced is read again from its start. */
+  async read(maxBytes = 1024 * 1024): Promise<Buffer> {
+    let st;
+    try {
+      st = await stat(this.path);
+    } catch {
+      return Buffer.alloc(0);
+    }
+    if ((this.ino !== -1 && st.ino !== this.ino) || st.size < this.offset) this.offset = 0;
+    this.ino = st.ino;
+    if (st.size === this.offset) return Buffer.alloc(0);
+    const fh = await open(this.path, C.O_RDONLY | C.O_NOFOLLOW).catch(() => undefined);
+    if (!fh) return Buffer.alloc(0);
+    try {
+      const n = Math.min(maxBytes, st.size - this.offset);
+      const buf = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(buf, 0, n, this.offset);
+      this.offset += bytesRead;
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// `vm ssh -c`: a command run with `sh -c` in the guest through the guest agent, its output streamed
+// and its exit code returned (128 + N when a signal N ended it, as a shell reports it).
+import { exitCodeOf } from '../provision/provision-error.js';
+import { withAgent } from './agent-session.js';
+import type { RunningMachine } from './running-machine.js';
+
+/** How long `ssh -c` waits for the agent of a running machine (it may still be booting). */
+const AGENT_WAIT_MS = 30_000;
+
+export interface ExecStreams {
+  /** Piped input for the command; none = end of file at once. */
+  stdin?: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Copies a guest output stream to a host one, waiting on the host side when it is slow. */
+function pump(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    from.on('data', (c: Buffer) => {
+      if (!to.write(c)) {
+        from.pause();
+        to.once('drain', () => from.resume());
+      }
+    });
+    from.once('end', resolve);
+    from.once('close', resolve);
+  });
+}
+
+/** Runs `command` in the guest; resolves with its exit code. */
+export async function execCommand(m: RunningMachine, command: string, io: ExecStreams): Promise<number> {
+  return withAgent(m.config.name, m.paths, AGENT_WAIT_MS, async (agent) => {
+    const handle = agent.exec({
+      argv: ['/bin/sh', '-c', command],
+      env: m.config.env,
+      stdin: io.stdin ? (io.stdin as AsyncIterable<Uint8Array>) : undefined,
+    });
+    const [status] = await Promise.all([handle.exit, pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+    return exitCodeOf(status);
+  });
+}

@@ -1,0 +1,84 @@
+// `vm halt`: ask the guest to power off (agent, else QMP system_powerdown), wait, then make sure the
+// engine is gone: QMP quit, SIGTERM, SIGKILL. The graceful wait is shorter than the whole stop, so
+// the forced stop always gets its turn (nested timeouts, cf. Lima).
+import type { RuntimePaths } from '../../engines/engine.js';
+import type { MachineConfig } from '../../engines/machine-config.js';
+import { EXIT, UserError } from '../errors.js';
+import { withMachineLock } from '../machines/machine-lock.js';
+import { inspectMachine, type MachineState } from '../machines/state.js';
+import { engineIdentity, stopEngine, waitForExit } from './engine-process.js';
+import { recordedPaths, saveState, stoppedState } from './machine-record.js';
+import { requestGuestPoweroff } from './guest-power.js';
+import { removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
+import { sweepStaleEngine } from './stale-engine.js';
+import { killPoint } from './test-hooks.js';
+
+/** How long the guest gets to power off by itself, by default. */
+export const DEFAULT_HALT_TIMEOUT_MS = 30_000;
+/** How long the forced stop (quit, TERM, KILL) gets after that. */
+const FORCE_STOP_MS = 10_000;
+
+export interface HaltOptions {
+  force?: boolean;
+  /** Graceful wait; the forced stop comes after it. */
+  timeoutMs?: number;
+  command?: string;
+}
+
+export interface HaltResult {
+  name: string;
+  outcome: 'halted' | 'forced' | 'not running' | 'was aborted';
+  /** How the guest was asked to stop, or why it was not. */
+  detail?: string;
+}
+
+/** Stops a running machine's engine (graceful first unless `force`); returns how it went. */
+export async function stopRunning(config: MachineConfig, state: MachineState, paths: RuntimePaths, o: HaltOptions): Promise<{ forced: boolean; detail: string }> {
+  const who = engineIdentity(state)!;
+  let detail = 'forced stop';
+  if (!o.force) {
+    const asked = await requestGuestPoweroff(paths);
+    if (asked.ok) {
+      if (await waitForExit(who, o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS)) return { forced: false, detail: `the guest powered off when asked through ${asked.via}` };
+      detail = `asked through ${asked.via}, the guest did not power off within ${Math.round((o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS) / 1000)} s; stopped it`;
+    } else {
+      detail = `${asked.reason}; stopped it without the guest's help`;
+    }
+  }
+  const gone = await stopEngine(who, paths.qmpSocket, FORCE_STOP_MS);
+  if (!gone) {
+    throw new UserError(`could not stop the engine of machine '${config.name}' (pid ${who.pid})`, { hint: `kill it by hand: kill -9 ${who.pid}` });
+  }
+  return { forced: true, detail };
+}
+
+export async function haltMachine(projectDir: string, config: MachineConfig, o: HaltOptions = {}): Promise<HaltResult> {
+  return withMachineLock(projectDir, config.name, o.command ?? 'vm halt', async () => {
+    const view = await inspectMachine(projectDir, config.name, config.engine);
+    const computed = runtimePathsFor(config.project.stateDir);
+    switch (view.status) {
+      case 'not created':
+        throw new UserError(`machine '${config.name}' is not created`, { exitCode: EXIT.wrongState, hint: '`vm up` creates and boots it' });
+      case 'broken':
+        throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy -f ${config.name}\` removes it` });
+      case 'created':
+      case 'halted':
+        await sweepStaleEngine(config.name, computed);
+        return { name: config.name, outcome: 'not running' };
+      case 'aborted': {
+        await sweepStaleEngine(config.name, computed);
+        await saveState(projectDir, stoppedState(view.state!), { vmfile: config.project.vmfile });
+        await removeRuntimeDir(recordedPaths(view.state!, computed));
+        return { name: config.name, outcome: 'was aborted', detail: view.detail };
+      }
+      case 'running': {
+        const paths = recordedPaths(view.state!, computed);
+        const r = await stopRunning(config, view.state!, paths, o);
+        killPoint('before-halted');
+        await saveState(projectDir, stoppedState(view.state!), { vmfile: config.project.vmfile });
+        await removeRuntimeDir(paths);
+        return { name: config.name, outcome: r.forced ? 'forced' : 'halted', detail: r.detail };
+      }
+    }
+  });
+}

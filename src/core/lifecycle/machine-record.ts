@@ -1,0 +1,93 @@
+// What lifecycle commands record about a machine: its state file entries (built from the config and
+// the engine process), the hash that tells whether the Vmfile changed since the machine started, and
+// the marker saying its first provisioning finished.
+import { join } from 'node:path';
+import type { RuntimePaths } from '../../engines/engine.js';
+import type { MachineConfig } from '../../engines/machine-config.js';
+import { machineConfigHash, saveMachineState, STATE_FORMAT, type MachineState, type RecordedState } from '../machines/state.js';
+import type { StoreLocation } from '../paths.js';
+import { identify } from '../machines/process-identity.js';
+import { readJsonFile, writeFileAtomic } from '../machines/safe-fs.js';
+
+/** In the machine's state folder: written once its first provisioning has run to the end. */
+export const PROVISIONED_FILE = 'provisioned.json';
+
+export { machineConfigHash };
+
+export function socketsRecord(paths: RuntimePaths): Record<string, string> {
+  return { runDir: paths.runDir, console: paths.consoleSocket, agent: paths.agentSocket, qmp: paths.qmpSocket };
+}
+
+/** The runtime paths recorded for a running machine (falling back to `computed` for what is missing). */
+export function recordedPaths(state: MachineState, computed: RuntimePaths): RuntimePaths {
+  const s = state.sockets;
+  return {
+    ...computed,
+    runDir: s.runDir ?? computed.runDir,
+    consoleSocket: s.console ?? computed.consoleSocket,
+    agentSocket: s.agent ?? computed.agentSocket,
+    qmpSocket: s.qmp ?? computed.qmpSocket,
+  };
+}
+
+export function newState(config: MachineConfig, state: RecordedState, previous?: MachineState): MachineState {
+  const now = new Date().toISOString();
+  return {
+    format: STATE_FORMAT,
+    name: config.name,
+    engine: config.engine,
+    state,
+    sockets: {},
+    createdAt: previous?.createdAt ?? now,
+    updatedAt: now,
+    box: previous?.box ?? { name: config.box.name, version: config.box.version, checksum: config.box.checksum },
+    configHash: previous?.configHash ?? machineConfigHash(config),
+  };
+}
+
+/** The state of a machine whose engine process `pid` was just started with `paths`. */
+export function runningState(config: MachineConfig, previous: MachineState, pid: number, paths: RuntimePaths): MachineState {
+  const who = identify(pid);
+  return {
+    ...previous,
+    engine: config.engine,
+    state: 'running',
+    pid,
+    bootId: who.bootId,
+    pidStartTime: who.startTime,
+    sockets: socketsRecord(paths),
+    configHash: machineConfigHash(config),
+  };
+}
+
+/** The state of a machine that no longer runs. */
+export function stoppedState(previous: MachineState): MachineState {
+  const { pid: _p, bootId: _b, pidStartTime: _s, ...rest } = previous;
+  return { ...rest, state: 'halted', sockets: {} };
+}
+
+export async function isProvisioned(stateDir: string): Promise<boolean> {
+  try {
+    return (await readJsonFile(join(stateDir, PROVISIONED_FILE), 'provisioning marker')) !== undefined;
+  } catch {
+    // A damaged marker means the first provisioning cannot be trusted to have finished.
+    return false;
+  }
+}
+
+export async function markProvisioned(stateDir: string): Promise<void> {
+  await writeFileAtomic(join(stateDir, PROVISIONED_FILE), `${JSON.stringify({ at: new Date().toISOString() })}\n`);
+}
+
+let saving: Promise<unknown> = Promise.resolve();
+
+/**
+ * saveMachineState, one call at a time in this process: machines booted in parallel share the
+ * global index, whose lock refuses a second taker from the same process.
+ */
+export function saveState(projectDir: string, state: MachineState, o: { vmfile?: string; index?: StoreLocation }): Promise<{ indexWarning?: string }> {
+  const run = (): Promise<{ indexWarning?: string }> => saveMachineState(projectDir, state, o);
+  const p = saving.then(run, run);
+  saving = p.catch(() => undefined);
+  return p;
+}

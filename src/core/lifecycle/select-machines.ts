@@ -1,0 +1,50 @@
+// Loads the project for a lifecycle command and picks the machines it names (all, in Vmfile order,
+// when none are named), with boxes resolved for use (a bundled box is installed on first use).
+import type { MachineConfig } from '../../engines/machine-config.js';
+import { resolveBox, peekBox } from '../boxes/catalog.js';
+import { UserError } from '../errors.js';
+import type { StoreLocation } from '../paths.js';
+import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
+
+export interface SelectOptions {
+  /** `-f`: a Vmfile or a folder holding one. */
+  file?: string;
+  cwd?: string;
+  names?: string[];
+  loc?: StoreLocation;
+  /** Describe boxes only (no install): for commands that never boot (halt, destroy, logs, port). */
+  readOnly?: boolean;
+}
+
+export interface Selection {
+  vmfile: string;
+  dir: string;
+  machines: MachineConfig[];
+  /** Every machine of the Vmfile (for checks across machines, such as private networks). */
+  all: MachineConfig[];
+  warnings: string;
+}
+
+export async function selectMachines(opts: SelectOptions = {}): Promise<Selection> {
+  const loc = opts.loc ?? {};
+  const project = await loadProject({
+    file: opts.file,
+    cwd: opts.cwd,
+    resolveBox: (name, constraint) => (opts.readOnly ? peekBox(name, constraint, { loc }) : resolveBox(name, constraint, { loc })),
+  });
+  const all = requireValid(project, opts.cwd);
+  const names = opts.names && opts.names.length > 0 ? [...new Set(opts.names)] : all.map((m) => m.name);
+  const unknown = names.filter((n) => !all.some((m) => m.name === n));
+  if (unknown.length > 0) {
+    throw new UserError(`no machine named ${unknown.map((n) => `'${n}'`).join(', ')} in ${project.vmfile}`, {
+      hint: `machines: ${all.map((m) => m.name).join(', ')}`,
+    });
+  }
+  return {
+    vmfile: project.vmfile,
+    dir: project.dir,
+    machines: names.map((n) => all.find((m) => m.name === n)!),
+    all,
+    warnings: project.warnings.length > 0 ? formatProblems(project.warnings, { cwd: opts.cwd, text: project.text }) : '',
+  };
+}

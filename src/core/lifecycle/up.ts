@@ -1,0 +1,263 @@
+// `vm up` for one machine, under its lock, as named steps (box, disks, boot, network, provision) a
+// front end can show as a task list. Idempotent: a running machine is left alone (its first
+// provisioning is finished if an earlier `up` was cut short); an aborted one boots again with its disks.
+import type { Engine, RuntimePaths } from '../../engines/engine.js';
+import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
+import { UserError } from '../errors.js';
+import { lockMachine } from './machine-lock-handle.js';
+import { inspectMachine, type MachineState, type MachineView } from '../machines/state.js';
+import type { StoreLocation } from '../paths.js';
+import { consoleTail } from './console-file.js';
+import { asUserError, engineFor, startFailure } from './engine-for.js';
+import { engineIdentity } from './engine-process.js';
+import { checkForwards } from './forward-check.js';
+import { isProvisioned, machineConfigHash, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
+import { guestReadyProbe, runProvisioners } from './provision-step.js';
+import { prepareRuntimeDir, runtimePathsFor } from './runtime-dir.js';
+import { sweepStaleEngine } from './stale-engine.js';
+import { killPoint } from './test-hooks.js';
+import { waitReady } from './wait-ready.js';
+
+export interface UpOptions {
+  /** true: --provision (run once+always again); false: --no-provision; undefined: the default rules. */
+  provision?: boolean;
+  /** What the user typed, for the lock's owner record. */
+  command?: string;
+  vmfile?: string;
+  loc?: StoreLocation;
+}
+
+export interface StepIO {
+  /** Replaces the step's title with a more precise one ("Booted in 2.1 s"). */
+  title(text: string): void;
+  /** Streamed output (provisioners). */
+  output(text: string): void;
+}
+
+export type StepId = 'box' | 'disks' | 'boot' | 'network' | 'provision';
+
+export interface UpStep {
+  id: StepId;
+  title: string;
+  run(io: StepIO): Promise<void>;
+}
+
+export interface UpResult {
+  name: string;
+  outcome: 'booted' | 'already running' | 'recovered';
+  /** Things to tell the user after the task list. */
+  notes: string[];
+  provisioned: string[];
+}
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+/** Which provisioners this `up` runs. */
+export function provisionersFor(all: ProvisionerConfig[], mode: 'first' | 'boot' | 'none' | 'forced'): ProvisionerConfig[] {
+  switch (mode) {
+    case 'first':
+    case 'forced':
+      return all.filter((p) => p.run !== 'never');
+    case 'boot':
+      return all.filter((p) => p.run === 'always');
+    case 'none':
+      return [];
+  }
+}
+
+export interface UpSession {
+  name: string;
+  /** The steps, in order; run each once. */
+  steps: UpStep[];
+  /** Filled in as the steps run. */
+  result: UpResult;
+  /** Releases the machine's lock (idempotent); call it however the steps ended. */
+  close(): Promise<void>;
+}
+
+/** Takes the machine's lock and plans its `up`; the caller runs the steps, then closes the session. */
+export async function openUp(projectDir: string, config: MachineConfig, opts: UpOptions): Promise<UpSession> {
+  const lock = await lockMachine(projectDir, config.name, opts.command ?? 'vm up');
+  try {
+    killPoint('after-lock');
+    const view = await inspectMachine(projectDir, config.name, config.engine);
+    const up = new MachineUp(projectDir, config, opts, view);
+    let closed = false;
+    return {
+      name: config.name,
+      steps: up.steps(),
+      result: up.result,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await lock.release();
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+class MachineUp {
+  private state: MachineState | undefined;
+  private paths: RuntimePaths;
+  readonly result: UpResult;
+  private readonly running: boolean;
+  private readonly firstProvisionDone: Promise<boolean>;
+
+  constructor(
+    private readonly projectDir: string,
+    private readonly config: MachineConfig,
+    private readonly opts: UpOptions,
+    private readonly view: MachineView,
+  ) {
+    if (view.status === 'broken') {
+      throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy -f ${config.name}\` removes it` });
+    }
+    this.state = view.state;
+    this.running = view.status === 'running';
+    const computed = runtimePathsFor(config.project.stateDir);
+    this.paths = this.state && this.running ? recordedPaths(this.state, computed) : computed;
+    this.result = { name: config.name, outcome: this.running ? 'already running' : view.status === 'aborted' ? 'recovered' : 'booted', notes: [], provisioned: [] };
+    this.firstProvisionDone = isProvisioned(config.project.stateDir);
+  }
+
+  steps(): UpStep[] {
+    const c = this.config;
+    return [
+      { id: 'box', title: `Box ${c.box.name} ${c.box.version}`, run: (io) => this.box(io) },
+      { id: 'disks', title: 'Disks', run: (io) => this.disks(io) },
+      { id: 'boot', title: this.running ? 'Running' : `Boot (${c.engine} engine)`, run: (io) => this.boot(io) },
+      { id: 'network', title: 'Network', run: (io) => this.network(io) },
+      { id: 'provision', title: 'Provision', run: (io) => this.provision(io) },
+    ];
+  }
+
+  private async box(io: StepIO): Promise<void> {
+    const c = this.config;
+    const s = this.state;
+    if (s && s.box.checksum !== c.box.checksum) {
+      throw new UserError(
+        `machine '${c.name}' was created from box ${s.box.name} ${s.box.version}, but the Vmfile now gives ${c.box.name} ${c.box.version} (a different build): its disks only work on the box they were made from`,
+        { hint: `pin the box (box: {name: ${s.box.name}, version: "${s.box.version}"}), or \`vm destroy ${c.name}\` and \`vm up\` again` },
+      );
+    }
+    if (s && s.engine !== c.engine && !this.running) {
+      throw new UserError(`machine '${c.name}' was created on the ${s.engine} engine; the Vmfile now says ${c.engine}`, {
+        hint: `set engine: ${s.engine}, or \`vm destroy ${c.name}\` and \`vm up\` again to recreate it on ${c.engine}`,
+      });
+    }
+    await engineFor(c, { checkAvailability: !this.running });
+    io.title(`Box ${c.box.name} ${c.box.version}${this.running ? '' : ` (${c.arch}, ${c.engine} engine)`}`);
+  }
+
+  private async disks(io: StepIO): Promise<void> {
+    const c = this.config;
+    if (!this.state) {
+      this.state = newState(c, 'created');
+      await this.save();
+      killPoint('after-created');
+    }
+    if (!this.running) {
+      const engine = await engineFor(c);
+      await engine.prepare(c).catch((err: unknown) => {
+        throw asUserError(err);
+      });
+      killPoint('after-prepare');
+    }
+    const extra = c.disks.map((d) => d.name);
+    io.title(`Disks: ${c.box.rootDisk ? 'root overlay' : 'no root disk'}${extra.length > 0 ? `, ${extra.join(', ')}` : ''}`);
+  }
+
+  private async boot(io: StepIO): Promise<void> {
+    const c = this.config;
+    const started = Date.now();
+    if (this.running) {
+      if (this.state!.configHash !== machineConfigHash(c)) {
+        this.result.notes.push(`machine '${c.name}' is running with an older version of its Vmfile settings; \`vm reload ${c.name}\` applies the changes`);
+      }
+    } else {
+      if (this.view.status === 'aborted') this.result.notes.push(`machine '${c.name}' had stopped unexpectedly (${this.view.detail}); booted it again with its disks`);
+      const computed = runtimePathsFor(c.project.stateDir);
+      if (await sweepStaleEngine(c.name, computed)) this.result.notes.push(`stopped an engine of '${c.name}' left by an interrupted command`);
+      await checkForwards(c.name, c.forwards);
+      this.paths = await prepareRuntimeDir(c.project.stateDir);
+      const engine = (await engineFor(c)) as Engine;
+      const before = this.state!;
+      // The pid is recorded the moment the process exists, not once its sockets answer: a CLI
+      // killed in between must leave a state file that names the running engine.
+      let recorded: Promise<void> | undefined;
+      const spawned = (pid: number): void => {
+        killPoint('after-spawn');
+        this.state = runningState(c, before, pid, this.paths);
+        recorded = this.save();
+      };
+      let proc;
+      try {
+        proc = await engine.start(c, this.paths, { spawned });
+      } catch (err) {
+        await recorded?.catch(() => undefined);
+        // The engine is gone: record the machine as stopped rather than leave a dead pid behind.
+        if (recorded) await this.saveQuietly(stoppedState(this.state!));
+        throw startFailure(c.name, err, this.paths.engineLog);
+      }
+      await recorded;
+      if (!recorded || this.state!.pid !== proc.pid) {
+        // An engine without the spawn hook: record it now.
+        this.state = runningState(c, before, proc.pid, this.paths);
+      }
+      this.state = { ...this.state!, accel: proc.accel };
+      await this.save();
+      killPoint('after-running');
+    }
+    const who = engineIdentity(this.state!)!;
+    io.title(this.running ? `Running (pid ${who.pid}); waiting for the guest` : `Booting (pid ${who.pid})`);
+    await waitReady({ name: c.name, paths: this.paths, engine: who, timeoutMs: c.bootTimeoutMs, probe: guestReadyProbe(this.paths) });
+    killPoint('after-ready');
+    io.title(this.running ? `Already running (pid ${who.pid})` : `Booted in ${seconds(Date.now() - started)} (pid ${who.pid})`);
+  }
+
+  private async network(io: StepIO): Promise<void> {
+    const c = this.config;
+    const text = await consoleTail(this.paths.consoleLog, 400, 256 * 1024);
+    const addrs = new Map<string, string>();
+    for (const m of text.matchAll(/^vm: (eth\d+) (\d+\.\d+\.\d+\.\d+\/\d+)/gm)) addrs.set(m[1]!, m[2]!);
+    const parts = [...addrs].map(([dev, a]) => `${dev} ${a}`);
+    for (const f of c.forwards) parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}`);
+    io.title(parts.length > 0 ? `Network: ${parts.join(', ')}` : 'Network: none');
+  }
+
+  private async provision(io: StepIO): Promise<void> {
+    const c = this.config;
+    const firstDone = await this.firstProvisionDone;
+    let mode: 'first' | 'boot' | 'none' | 'forced';
+    if (this.opts.provision === false) mode = 'none';
+    else if (this.opts.provision === true) mode = 'forced';
+    else if (!firstDone) mode = 'first';
+    else mode = this.running ? 'none' : 'boot';
+    const list = provisionersFor(c.provision, mode);
+    if (list.length === 0) {
+      io.title(mode === 'none' && c.provision.length > 0 ? 'Provision: skipped' : 'Provision: nothing to run');
+      if (mode === 'first' && this.opts.provision !== false) await markProvisioned(c.project.stateDir);
+      return;
+    }
+    if (mode === 'first' && this.running) this.result.notes.push(`machine '${c.name}' was running but its first provisioning had not finished; ran it now`);
+    this.result.provisioned = await runProvisioners(c, this.paths, list, {
+      start: (p) => io.title(`Provision: ${p.name}`),
+      output: (_stream, chunk) => io.output(chunk.toString('utf8')),
+    });
+    if (mode === 'first' || mode === 'forced') await markProvisioned(c.project.stateDir);
+    io.title(`Provision: ${list.map((p) => p.name).join(', ')}`);
+  }
+
+  private async saveQuietly(state: MachineState): Promise<void> {
+    this.state = state;
+    await this.save().catch(() => undefined);
+  }
+
+  private async save(): Promise<void> {
+    const { indexWarning } = await saveState(this.projectDir, this.state!, { vmfile: this.opts.vmfile ?? this.config.project.vmfile, index: this.opts.loc });
+    if (indexWarning) this.result.notes.push(indexWarning);
+  }
+}

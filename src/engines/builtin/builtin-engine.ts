@@ -1,0 +1,147 @@
+// The builtin engine behind the Engine interface: the machine runs in a detached Node process
+// (engine-main.js) in its own process group and session, its stdout/stderr in engine.log.
+import { spawn } from 'node:child_process';
+import { constants as C, existsSync } from 'node:fs';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Availability, Engine, EngineProcess, RuntimePaths } from '../engine.js';
+import type { MachineConfig } from '../machine-config.js';
+import { MAX_HARTS } from '../../emulator/machine/virt.js';
+import { destroyDisks, prepareDisks } from './disk/machine-disks.js';
+import { guestParams } from './guest-params.js';
+import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
+import { socketAnswers } from './unix-listener.js';
+
+/** How long the engine process gets to put up its sockets. */
+const START_TIMEOUT_MS = 15_000;
+const LOG_TAIL_BYTES = 4096;
+
+/** An engine process that could not start; `logTail` is the end of its engine.log. */
+export class EngineStartError extends Error {
+  constructor(
+    message: string,
+    readonly logTail: string,
+  ) {
+    super(message);
+    this.name = 'EngineStartError';
+  }
+}
+
+/** The compiled engine-main.js: beside this file when built, under dist/ when this runs from src/ (tests). */
+export function engineMainPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return fileURLToPath(new URL('./engine-main.js', import.meta.url));
+  return fileURLToPath(new URL('../../../dist/engines/builtin/engine-main.js', import.meta.url));
+}
+
+export async function readTail(path: string, bytes = LOG_TAIL_BYTES): Promise<string> {
+  try {
+    const fh = await open(path, C.O_RDONLY | C.O_NOFOLLOW);
+    try {
+      const { size } = await fh.stat();
+      const start = Math.max(0, size - bytes);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}
+
+async function writePrivateAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fh = await open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+export class BuiltinEngine implements Engine {
+  readonly name = 'builtin' as const;
+
+  async availability(config: MachineConfig): Promise<Availability> {
+    if (config.arch !== 'riscv64') {
+      return { ok: false, reason: `the builtin engine runs riscv64 machines; box '${config.box.name}' is ${config.arch}`, hint: 'use `engine: qemu` for this box' };
+    }
+    if (config.cpus > MAX_HARTS) {
+      return { ok: false, reason: `the builtin engine runs at most ${MAX_HARTS} CPUs; the machine asks for ${config.cpus}`, hint: `set cpus: ${MAX_HARTS} or fewer` };
+    }
+    if (!existsSync(engineMainPath())) {
+      return { ok: false, reason: `the builtin engine's process file ${engineMainPath()} is missing`, hint: 'build vm first: npm run build' };
+    }
+    return { ok: true, detail: 'builtin RV64GC emulator' };
+  }
+
+  async prepare(config: MachineConfig): Promise<void> {
+    await prepareDisks(config);
+  }
+
+  async destroyDisks(config: MachineConfig): Promise<void> {
+    await destroyDisks(config);
+  }
+
+  /** `hooks.spawned(pid)` runs as soon as the process exists, before its sockets answer. */
+  async start(config: MachineConfig, paths: RuntimePaths, hooks: { spawned?: (pid: number) => void } = {}): Promise<EngineProcess> {
+    const launch: LaunchFile = { format: LAUNCH_FORMAT, config, paths, cmdlineExtra: guestParams(config) };
+    const file = launchFilePath(config);
+    await writePrivateAtomic(file, `${JSON.stringify(launch, null, 2)}\n`);
+    const logFh = await open(paths.engineLog, C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600);
+    const logStart = (await logFh.stat()).size;
+    let child;
+    try {
+      child = spawn(process.execPath, [engineMainPath(), file], {
+        detached: true,
+        stdio: ['ignore', logFh.fd, logFh.fd],
+        cwd: config.project.stateDir,
+        // The CLI's NODE_OPTIONS (a debugger, a test runner's loader) must not ride along into a
+        // process that outlives it.
+        env: { ...process.env, NODE_OPTIONS: '' },
+      });
+    } finally {
+      await logFh.close();
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      const err = await new Promise<Error>((resolve) => child.once('error', resolve));
+      throw new EngineStartError(`cannot start the builtin engine process: ${err.message}`, '');
+    }
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    child.once('exit', (code, signal) => (exited = { code, signal }));
+    child.unref();
+    hooks.spawned?.(pid);
+
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    for (;;) {
+      if (exited) {
+        const tail = (await readFile(paths.engineLog, 'utf8').catch(() => '')).slice(logStart).slice(-LOG_TAIL_BYTES);
+        const { code, signal } = exited as { code: number | null; signal: NodeJS.Signals | null };
+        throw new EngineStartError(`the builtin engine process ended while starting (${signal ? `signal ${signal}` : `exit code ${code}`})`, tail);
+      }
+      if ((await socketAnswers(paths.qmpSocket, 500)) && (await socketAnswers(paths.consoleSocket, 500))) break;
+      if (Date.now() > deadline) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        throw new EngineStartError(`the builtin engine process did not open its sockets within ${START_TIMEOUT_MS / 1000} s`, await readTail(paths.engineLog));
+      }
+      await sleep(25);
+    }
+    return { pid, accel: 'builtin' };
+  }
+}

@@ -1,0 +1,132 @@
+// Runs one machine for the engine process across guest reboots: boots it with startBuiltinMachine,
+// passes console output on, boots again in place on a guest reboot or a QMP system_reset, and
+// reports how it finally ended. It is the QMP backend of the builtin engine.
+import type { MachineExitEvent } from '../../emulator/machine/virt.js';
+import { BootFileError } from './boot-files.js';
+import { bootSpecFromConfig, portStream, startBuiltinMachine, type BuiltinMachine } from './builtin-machine.js';
+import type { ConsoleLog } from './console-log.js';
+import type { LaunchFile } from './launch-file.js';
+import type { GuestPort } from './port-bridge.js';
+import type { QmpBackend } from './qmp-server.js';
+import { openPrivateLink } from './private-link.js';
+import { createSyncedFolderDevices } from './p9/synced-folders.js';
+
+/** Reboots within this many seconds of each other, this many times in a row, mean a boot loop. */
+const REBOOT_LOOP_WINDOW_MS = 10_000;
+const REBOOT_LOOP_LIMIT = 5;
+
+export interface RunnerEvents {
+  output?: (chunk: Uint8Array) => void;
+  agentPort?: (port: GuestPort | null) => void;
+  agentData?: (bytes: Uint8Array) => void;
+  reset?: () => void;
+}
+
+export class MachineRunner implements QmpBackend {
+  private vm: BuiltinMachine | null = null;
+  private events: RunnerEvents = {};
+  private quitting = false;
+  private resetting = false;
+  private state = 'prelaunch';
+
+  constructor(
+    private readonly launch: LaunchFile,
+    private readonly o: { log: (m: string) => void; consoleLog: ConsoleLog },
+  ) {}
+
+  on(events: RunnerEvents): void {
+    this.events = events;
+  }
+
+  /** Boots, reboots as asked, and resolves with how the machine ended for good. */
+  async run(): Promise<MachineExitEvent> {
+    const reboots: number[] = [];
+    for (;;) {
+      let vm: BuiltinMachine;
+      try {
+        vm = await this.boot();
+      } catch (err) {
+        const message = err instanceof BootFileError ? err.message : ((err as Error).stack ?? String(err));
+        this.o.log(`cannot boot: ${message}`);
+        this.o.consoleLog.note(`cannot boot: ${err instanceof BootFileError ? err.message : 'engine fault, see engine.log'}`);
+        return err instanceof BootFileError ? { kind: 'halted', status: 1, message } : { kind: 'error', status: 70, message };
+      }
+      if (this.quitting) vm.stop();
+      const end = await vm.exit;
+      this.vm = null;
+      this.events.agentPort?.(null);
+      const wantReset = this.resetting;
+      this.resetting = false;
+      if (this.quitting || (end.kind !== 'reboot' && !wantReset)) {
+        this.state = 'shutdown';
+        return end;
+      }
+      const now = Date.now();
+      reboots.push(now);
+      while (reboots.length > 0 && now - reboots[0]! > REBOOT_LOOP_WINDOW_MS) reboots.shift();
+      if (reboots.length > REBOOT_LOOP_LIMIT) {
+        const message = `the guest rebooted ${reboots.length} times within ${REBOOT_LOOP_WINDOW_MS / 1000} s; stopped it (a boot loop)`;
+        this.o.consoleLog.note(message);
+        return { kind: 'halted', status: 1, message };
+      }
+      this.o.log(wantReset ? 'system_reset: booting again' : 'the guest rebooted: booting again');
+      this.o.consoleLog.note('reboot');
+      this.events.reset?.();
+    }
+  }
+
+  consoleInput(bytes: Uint8Array): number {
+    // Input while no machine runs (between reboots) is taken and discarded, as by a UART in reset.
+    if (!this.vm) return bytes.length;
+    // Someone is typing: the guest is in use, so its time must be real from now on.
+    this.vm.markReady();
+    return this.vm.write(bytes);
+  }
+
+  runState(): string {
+    return this.state;
+  }
+
+  powerdown(): string | undefined {
+    return 'this machine has no power button: ask the guest agent to power off (vm halt does), or use quit';
+  }
+
+  reset(): void {
+    if (!this.vm) return;
+    this.resetting = true;
+    this.vm.stop();
+  }
+
+  quit(): void {
+    this.quitting = true;
+    this.vm?.stop();
+  }
+
+  private async boot(): Promise<BuiltinMachine> {
+    const { config, cmdlineExtra } = this.launch;
+    // Each boot joins its networks and opens its shares afresh; the machine closes them when it ends.
+    const shares = await createSyncedFolderDevices(config, { onLog: (m) => this.o.log(`9p: ${m}`) });
+    const spec = bootSpecFromConfig(config, {
+      privateLink: (nic) => openPrivateLink(nic.network, nic.mac, (m) => this.o.log(m)),
+      extra: shares,
+    });
+    spec.cmdline = [spec.cmdline, ...cmdlineExtra].filter((s) => s !== '').join(' ');
+    const vm = await startBuiltinMachine(spec, { onLog: (m) => this.o.log(`guest: ${m}`) });
+    this.vm = vm;
+    this.state = 'running';
+    if (vm.agentPort) {
+      const agent = portStream(vm.agentPort);
+      // Always read: bytes for a client that left are dropped by the bridge, never left to stall the guest.
+      agent.on('data', (b: Buffer) => this.events.agentData?.(new Uint8Array(b.buffer, b.byteOffset, b.length)));
+      agent.on('error', () => undefined);
+      this.events.agentPort?.({ send: (bytes) => agent.write(bytes) });
+    }
+    vm.output.on('data', (chunk: Buffer) => {
+      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+      this.o.consoleLog.write(bytes);
+      this.events.output?.(bytes);
+    });
+    void vm.ready.then(() => this.o.log('the guest is ready (console marker)'));
+    return vm;
+  }
+}

@@ -1,0 +1,80 @@
+// Bridges a guest byte port (the agent's virtio-console port) to clients of a Unix socket, one client
+// at a time as QEMU's socket chardev does: later clients wait their turn, so two conversations never
+// interleave on the one channel. Bytes the guest sends while nobody is connected are dropped.
+import type { Socket } from 'node:net';
+
+/** The guest side of the port, as the machine exposes it. */
+export interface GuestPort {
+  /** Sends bytes to the guest; returns false when they had to be dropped (guest not reading). */
+  send(bytes: Uint8Array): boolean;
+}
+
+/** Clients waiting for the port, at most; more are refused at once. */
+const MAX_WAITING = 16;
+/** Output queued to a client that does not read, before the client is cut off. */
+const CLIENT_BUFFER_LIMIT = 4 * 1024 * 1024;
+
+export class PortBridge {
+  private current: Socket | null = null;
+  private readonly waiting: Socket[] = [];
+  private port: GuestPort | null = null;
+
+  /** The guest side appears (boot) or goes (reboot, exit). */
+  setPort(port: GuestPort | null): void {
+    this.port = port;
+  }
+
+  attach(socket: Socket): void {
+    socket.on('error', () => undefined);
+    if (this.current === null) {
+      this.activate(socket);
+      return;
+    }
+    if (this.waiting.length >= MAX_WAITING) {
+      socket.destroy();
+      return;
+    }
+    socket.pause();
+    this.waiting.push(socket);
+    socket.once('close', () => {
+      const i = this.waiting.indexOf(socket);
+      if (i >= 0) this.waiting.splice(i, 1);
+    });
+  }
+
+  /** Bytes from the guest, for the client holding the port. */
+  fromGuest(bytes: Uint8Array): void {
+    const c = this.current;
+    if (!c || c.destroyed) return;
+    if (c.writableLength > CLIENT_BUFFER_LIMIT) {
+      c.destroy();
+      return;
+    }
+    c.write(bytes);
+  }
+
+  close(): void {
+    this.current?.end();
+    for (const s of this.waiting) s.destroy();
+    this.waiting.length = 0;
+    this.current = null;
+  }
+
+  private activate(socket: Socket): void {
+    this.current = socket;
+    socket.on('data', (data: Buffer) => {
+      if (this.current !== socket) return;
+      this.port?.send(new Uint8Array(data.buffer, data.byteOffset, data.length));
+    });
+    socket.once('close', () => {
+      if (this.current !== socket) return;
+      this.current = null;
+      const next = this.waiting.shift();
+      if (next) {
+        this.activate(next);
+        next.resume();
+      }
+    });
+    socket.resume();
+  }
+}
