@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForAgent } from '../../src/core/agent/client.js';
 import { QemuEngine } from '../../src/engines/qemu/qemu-engine.js';
-import { QmpClient } from '../../src/engines/qemu/qmp-client.js';
+import { QmpClient } from '../../src/engines/qmp-client.js';
 import { ROOT_OVERLAY_FILE } from '../../src/engines/qemu/qemu-img.js';
 import { isAlive } from '../../src/core/machines/process-identity.js';
 import {

@@ -11,7 +11,7 @@ import { waitForAgent } from '../../src/core/agent/client.js';
 import { isBroken, listBundled, materializeBundled } from '../../src/core/boxes/bundled.js';
 import { toBoxRef } from '../../src/core/boxes/manifest.js';
 import { QemuEngine } from '../../src/engines/qemu/qemu-engine.js';
-import { QmpClient } from '../../src/engines/qemu/qmp-client.js';
+import { QmpClient } from '../../src/engines/qmp-client.js';
 import { BOOT_TIMEOUT_MS, ConsoleClient, Started, cleanup, machineFor, qemuVersion, sha256File, tempProject, waitGone, type UnpackedBox } from './qemu-harness.js';
 
 const version = qemuVersion('qemu-system-x86_64');

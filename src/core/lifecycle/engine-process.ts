@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, type ProcessIdentity } from '../machines/process-identity.js';
 import type { MachineState } from '../machines/state.js';
-import { QmpClient } from './qmp-client.js';
+import { QmpClient } from '../../engines/qmp-client.js';
 
 export function engineIdentity(state: MachineState): ProcessIdentity | undefined {
   if (state.pid === undefined) return undefined;

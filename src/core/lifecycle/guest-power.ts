@@ -3,7 +3,7 @@
 // machine has one; the builtin engine has none and says so).
 import type { RuntimePaths } from '../../engines/engine.js';
 import { connectAgent } from '../agent/index.js';
-import { QmpClient } from './qmp-client.js';
+import { QmpClient } from '../../engines/qmp-client.js';
 
 export type PowerRequest = { ok: true; via: string } | { ok: false; reason: string };
 

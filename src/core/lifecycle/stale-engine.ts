@@ -4,7 +4,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimePaths } from '../../engines/engine.js';
 import { UserError } from '../errors.js';
-import { QmpClient } from './qmp-client.js';
+import { QmpClient } from '../../engines/qmp-client.js';
 import { removeIfSocket } from './runtime-dir.js';
 
 /** Whether something accepts connections at `path`: only ECONNREFUSED/ENOENT prove nobody listens. */

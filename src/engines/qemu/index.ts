@@ -5,7 +5,7 @@ export const qemuEngine = new QemuEngine();
 
 export { QemuEngine, PID_FILE, type AccelChoice, type QemuEngineOptions } from './qemu-engine.js';
 export { qemuArgv, AGENT_PORT_NAME, type QemuAccel, type QemuArgvInput, type QemuCommand, type QemuDiskPlan } from './argv.js';
-export { QmpClient, QmpCommandError, QmpConnectionError, type QmpEvent, type QmpGreeting } from './qmp-client.js';
+export { QmpClient, QmpCommandError, QmpConnectionError, type QmpEvent, type QmpGreeting } from '../qmp-client.js';
 export { probeKvm, DEFAULT_KVM_PROBE_TIMEOUT_MS, type KvmProbeResult } from './kvm-probe.js';
 export { diskPlan, ROOT_OVERLAY_FILE } from './qemu-img.js';
 export { QemuConfigError, QemuDiskError, QemuStartError } from './errors.js';

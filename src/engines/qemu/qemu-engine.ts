@@ -17,7 +17,7 @@ import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram 
 import { QemuDiskError, QemuStartError } from './errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
 import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks } from './qemu-img.js';
-import { QmpClient } from './qmp-client.js';
+import { QmpClient } from '../qmp-client.js';
 import { appendLog, checkSocketPath, consoleRelayMainPath, fileSize, isSocket, qmpStatus, readTail, socketAccepts, spawnDetached } from './start-plumbing.js';
 
 /** qemu's pid file, in the machine's state folder (qemu holds a lock on it while it runs). */

@@ -7,7 +7,7 @@ import { lstat, open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { QemuStartError } from './errors.js';
-import { QmpClient } from './qmp-client.js';
+import { QmpClient } from '../qmp-client.js';
 
 const LOG_TAIL_BYTES = 4096;
 

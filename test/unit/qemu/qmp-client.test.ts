@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QmpClient, QmpCommandError, QmpConnectionError } from '../../../src/engines/qemu/qmp-client.js';
+import { QmpClient, QmpCommandError, QmpConnectionError } from '../../../src/engines/qmp-client.js';
 
 const GREETING = { QMP: { version: { qemu: { major: 7, minor: 2, micro: 22 }, package: 'test' }, capabilities: ['oob'] } };
 

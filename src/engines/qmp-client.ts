@@ -1,4 +1,4 @@
-// A small QMP client: connect to a Unix socket, read the greeting, negotiate capabilities, run commands
+// A small QMP client shared by both engines and core: connect to a Unix socket, read the greeting, negotiate capabilities, run commands
 // (each answer matched by its `id`), collect events, every step with a time limit.
 // Reference: QEMU docs/interop/qmp-spec.txt (greeting, qmp_capabilities, execute/return/error, events).
 
