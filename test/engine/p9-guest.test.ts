@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBox } from '../../src/core/boxes/catalog.js';
 import { startBuiltinMachine, type BuiltinMachine } from '../../src/engines/builtin/builtin-machine.js';
-import { createSyncedFolderDevices, syncedFolderParams, type SyncedFolderDevice } from '../../src/engines/builtin/p9/synced-folders.js';
+import { createSyncedFolderDevices, type SyncedFolderDevice } from '../../src/engines/builtin/p9/synced-folders.js';
+import { syncedFolderParams } from '../../src/engines/builtin/guest-params.js';
 import type { SyncedFolderConfig } from '../../src/engines/machine-config.js';
 
 const BOXES = join(import.meta.dirname, '../../boxes');

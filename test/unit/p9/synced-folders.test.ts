@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BootFileError } from '../../../src/engines/builtin/boot-files.js';
-import { createSyncedFolderDevices, syncedFolderParams } from '../../../src/engines/builtin/p9/synced-folders.js';
+import { createSyncedFolderDevices } from '../../../src/engines/builtin/p9/synced-folders.js';
+import { syncedFolderParams } from '../../../src/engines/builtin/guest-params.js';
 import type { SyncedFolderConfig } from '../../../src/engines/machine-config.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vm-p9-sf-'));

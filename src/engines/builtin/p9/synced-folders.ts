@@ -1,7 +1,7 @@
 // A MachineConfig's synced folders as virtio-9p devices for the builtin engine (one 9P server per
 // folder), and the kernel parameters that make the bundled boxes' init mount them.
 // Wiring: bootSpecFromConfig(config, { extra: await createSyncedFolderDevices(config) }) and
-// guestParams(config) followed by syncedFolderParams(config.syncedFolders).
+// guestParams(config) (src/engines/builtin/guest-params.ts), which includes the vm.mount parameters.
 
 import { Virtio9p, VIRTIO_9P_QUEUE_SIZE, virtio9pMaxMsize } from '../../../emulator/devices/virtio/9p.js';
 import type { VirtioDevice } from '../../../emulator/devices/virtio/mmio.js';
@@ -52,20 +52,3 @@ export async function createSyncedFolderDevices(
 }
 
 /** Characters the tiny box's init cannot take in `vm.mount=TAG:PATH` (it splits on spaces and ':'). */
-const UNMOUNTABLE = /[\s:\x00-\x1f\x7f]/;
-
-/**
- * `vm.mount=TAG:PATH[:ro]` for each folder, as the bundled boxes' init reads them from the kernel
- * command line. A guest path the init cannot parse is a BootFileError, not a silently missing mount.
- */
-export function syncedFolderParams(folders: readonly SyncedFolderConfig[]): string[] {
-  return folders.map((f) => {
-    if (UNMOUNTABLE.test(f.guestPath) || UNMOUNTABLE.test(f.tag)) {
-      throw new BootFileError(
-        `synced folder guest path '${f.guestPath}' cannot be passed to the box's init (spaces, ':' and control characters are not allowed)`,
-        'Choose a guest path without spaces or colons.',
-      );
-    }
-    return `vm.mount=${f.tag}:${f.guestPath}${f.readOnly ? ':ro' : ''}`;
-  });
-}
