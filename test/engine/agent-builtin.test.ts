@@ -9,7 +9,7 @@ import { afterAll, describe } from 'vitest';
 import { resolveBox } from '../../src/core/boxes/catalog.js';
 import { portStream, startBuiltinMachine } from '../../src/engines/builtin/builtin-machine.js';
 import { PortBridge } from '../../src/engines/builtin/port-bridge.js';
-import { listenUnix } from '../../src/engines/builtin/unix-listener.js';
+import { listenUnix } from '../../src/engines/shared/unix-socket.js';
 import { agentSuite, type BootedMachine } from './agent-suite.js';
 
 const BOX_DIR = join(import.meta.dirname, '../../boxes/tiny');

@@ -1,26 +1,11 @@
 // An engine left running by a command killed between starting it and recording it (the state file
 // does not name it) is found by its QMP socket in the machine's private runtime dir and told to quit.
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimePaths } from '../../engines/engine.js';
 import { UserError } from '../errors.js';
 import { QmpClient } from '../../engines/qmp-client.js';
 import { removeIfSocket } from './runtime-dir.js';
-
-/** Whether something accepts connections at `path`: only ECONNREFUSED/ENOENT prove nobody listens. */
-export function socketAnswers(path: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(path);
-    const done = (v: boolean): void => {
-      clearTimeout(timer);
-      s.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => done(true), timeoutMs);
-    s.once('connect', () => done(true));
-    s.once('error', (err: NodeJS.ErrnoException) => done(!(err.code === 'ECONNREFUSED' || err.code === 'ENOENT')));
-  });
-}
+import { socketAnswers } from '../../engines/shared/unix-socket.js';
 
 /** Stops an unrecorded engine still serving `paths`; returns whether there was one. */
 export async function sweepStaleEngine(name: string, paths: RuntimePaths, timeoutMs = 10_000): Promise<boolean> {

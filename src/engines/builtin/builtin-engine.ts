@@ -12,11 +12,11 @@ import { MAX_HARTS } from '../../emulator/machine/virt.js';
 import { destroyDisks, prepareDisks } from './disk/machine-disks.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
-import { socketAnswers } from './unix-listener.js';
+import { socketAnswers } from '../shared/unix-socket.js';
+import { LOG_TAIL_BYTES, readTail } from '../shared/log-tail.js';
 
 /** How long the engine process gets to put up its sockets. */
 const START_TIMEOUT_MS = 15_000;
-const LOG_TAIL_BYTES = 4096;
 
 /** An engine process that could not start; `logTail` is the end of its engine.log. */
 export class EngineStartError extends Error {
@@ -36,22 +36,6 @@ export function engineMainPath(): string {
   return fileURLToPath(new URL('../../../dist/engines/builtin/engine-main.js', import.meta.url));
 }
 
-export async function readTail(path: string, bytes = LOG_TAIL_BYTES): Promise<string> {
-  try {
-    const fh = await open(path, C.O_RDONLY | C.O_NOFOLLOW);
-    try {
-      const { size } = await fh.stat();
-      const start = Math.max(0, size - bytes);
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      return buf.toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '';
-  }
-}
 
 async function writePrivateAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -3,12 +3,12 @@
 // console.log, reboots in place when the guest asks, and exits when the machine ends (0 on poweroff).
 // Its stdout/stderr are engine.log; it runs in its own process group, so the CLI's Ctrl-C never reaches it.
 import type { Server } from 'node:net';
-import { ConsoleHub } from './console-hub.js';
-import { ConsoleLog } from './console-log.js';
+import { ConsoleHub } from '../shared/console-hub.js';
+import { ConsoleLog } from '../shared/console-log.js';
 import { readLaunchFile, type LaunchFile } from './launch-file.js';
 import { PortBridge } from './port-bridge.js';
 import { QmpServer } from './qmp-server.js';
-import { listenUnix, removeIfSocketSync, SocketPathError } from './unix-listener.js';
+import { listenUnix, removeIfSocketSync, SocketPathError } from '../shared/unix-socket.js';
 import { MachineRunner } from './machine-runner.js';
 
 const log = (m: string): void => {

@@ -4,7 +4,7 @@
 import type { MachineExitEvent } from '../../emulator/machine/virt.js';
 import { BootFileError } from './boot-files.js';
 import { bootSpecFromConfig, portStream, startBuiltinMachine, type BuiltinMachine } from './builtin-machine.js';
-import type { ConsoleLog } from './console-log.js';
+import type { ConsoleLog } from '../shared/console-log.js';
 import type { LaunchFile } from './launch-file.js';
 import type { GuestPort } from './port-bridge.js';
 import type { QmpBackend } from './qmp-server.js';

@@ -1,6 +1,6 @@
 // The console relay's process (see console-relay.ts): started detached by the qemu engine beside
 // qemu, argv[2] is its options as JSON; it exits 0 when qemu exits, 1 when it cannot do its job.
-import { removeIfSocketSync } from '../builtin/unix-listener.js';
+import { removeIfSocketSync } from '../shared/unix-socket.js';
 import { runConsoleRelay } from './console-relay.js';
 
 export interface ConsoleRelayLaunch {

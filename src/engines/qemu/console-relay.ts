@@ -8,9 +8,9 @@
 
 import { connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConsoleHub } from '../builtin/console-hub.js';
-import { ConsoleLog } from '../builtin/console-log.js';
-import { listenUnix, removeIfSocketSync } from '../builtin/unix-listener.js';
+import { ConsoleHub } from '../shared/console-hub.js';
+import { ConsoleLog } from '../shared/console-log.js';
+import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
 
 /** Console input queued towards qemu before the typing client is paused (the guest reads slowly). */
 const INPUT_QUEUE_LIMIT = 64 * 1024;

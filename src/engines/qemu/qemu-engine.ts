@@ -18,7 +18,8 @@ import { QemuDiskError, QemuStartError } from './errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
 import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks } from './qemu-img.js';
 import { QmpClient } from '../qmp-client.js';
-import { appendLog, checkSocketPath, consoleRelayMainPath, fileSize, isSocket, qmpStatus, readTail, socketAccepts, spawnDetached } from './start-plumbing.js';
+import { appendLog, checkSocketPath, consoleRelayMainPath, fileSize, isSocket, qmpStatus, socketAccepts, spawnDetached } from './start-plumbing.js';
+import { readTail } from '../shared/log-tail.js';
 
 /** qemu's pid file, in the machine's state folder (qemu holds a lock on it while it runs). */
 export const PID_FILE = 'qemu.pid';

@@ -9,24 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { QemuStartError } from './errors.js';
 import { QmpClient } from '../qmp-client.js';
 
-const LOG_TAIL_BYTES = 4096;
 
-export async function readTail(path: string, from = 0, bytes = LOG_TAIL_BYTES): Promise<string> {
-  try {
-    const fh = await open(path, C.O_RDONLY | C.O_NOFOLLOW);
-    try {
-      const { size } = await fh.stat();
-      const start = Math.max(from, size - bytes);
-      const buf = Buffer.alloc(Math.max(0, size - start));
-      await fh.read(buf, 0, buf.length, start);
-      return buf.toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '';
-  }
-}
 
 export function socketAccepts(path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_BUFFER_LIMIT, ConsoleHub } from '../../../src/engines/builtin/console-hub.js';
+import { CLIENT_BUFFER_LIMIT, ConsoleHub } from '../../../src/engines/shared/console-hub.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
