@@ -9,7 +9,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOnPty } from './helpers/pty.js';
-import { alive, BUILT, ENGINE, Project, show } from './helpers/vm-cli.js';
+import { alive, E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
 
 /** A TCP port nobody listens on right now (the OS picks it). */
 function freePort(): Promise<number> {
@@ -44,7 +44,7 @@ const TRICKY_ENV = '$HOME `id` "q" \'q\'\nnext\u0001';
 
 const BOOT = 300_000;
 
-describe.skipIf(!BUILT)('machine lifecycle on one machine (compiled CLI; run `npm run build` first)', () => {
+describe.skipIf(!E2E_READY)('machine lifecycle on one machine (compiled CLI; run `npm run build` first; skipped when the engine under test is missing)', () => {
   let p: Project;
   let port: number;
   let vmfile: string;

@@ -1,11 +1,11 @@
 // Two machines of one Vmfile on a private network reach each other (static addresses from the
 // Vmfile, frames over the loopback multicast group both engines use), booted with --parallel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILT, Project, show } from './helpers/vm-cli.js';
+import { E2E_READY, Project, show } from './helpers/vm-cli.js';
 
 const BOOT = 400_000;
 
-describe.skipIf(!BUILT)('private networks (compiled CLI; run `npm run build` first)', () => {
+describe.skipIf(!E2E_READY)('private networks (compiled CLI; run `npm run build` first; skipped when the engine under test is missing)', () => {
   let p: Project;
   // A network name unique to this run, so a parallel run elsewhere on the host never joins it.
   const network = `e2e-${process.pid}`;

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, BUILT, Project, show } from './helpers/vm-cli.js';
+import { alive, E2E_READY, Project, show } from './helpers/vm-cli.js';
 
 const BOOT = 300_000;
 
@@ -26,7 +26,7 @@ function enginesOf(p: Project): number[] {
   return pids;
 }
 
-describe.skipIf(!BUILT)('reliability (compiled CLI; run `npm run build` first)', () => {
+describe.skipIf(!E2E_READY)('reliability (compiled CLI; run `npm run build` first; skipped when the engine under test is missing)', () => {
   let p: Project;
 
   beforeAll(() => {

@@ -11,6 +11,11 @@ export const BIN = join(ROOT, 'bin/run.js');
 export const ENGINE = (process.env.VM_E2E_ENGINE ?? 'builtin') as 'builtin' | 'qemu';
 /** The CLI and the engine process run from dist/: the suite needs `npm run build` first. */
 export const BUILT = existsSync(join(ROOT, 'dist/cli/commands/up.js')) && existsSync(join(ROOT, 'dist/engines/builtin/engine-main.js'));
+/** The qemu run of the suite needs qemu-system-riscv64 and qemu-img on PATH. */
+const onPath = (bin: string): boolean => (process.env.PATH ?? '').split(':').some((d) => d !== '' && existsSync(join(d, bin)));
+export const ENGINE_PRESENT = ENGINE === 'builtin' || (onPath('qemu-system-riscv64') && onPath('qemu-img'));
+/** Whether the suite can run here: compiled CLI, and the engine it was asked to use. */
+export const E2E_READY = BUILT && ENGINE_PRESENT;
 
 export interface Result {
   code: number | null;
