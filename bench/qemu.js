@@ -12,134 +12,27 @@
 //   node bench/qemu.js --json     the figures as JSON
 //   bench/run.js imports it (name, run) for `npm run bench`.
 
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configFor as baseConfig, DIST, median, runtimePaths, startTime, unpackBox, waitGone, waitReady as waitReadyFor } from './lib/machine.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = join(ROOT, 'dist');
-const ARCHIVE = join(ROOT, 'boxes/tiny/tiny.box');
-const READY = 'vm: ready';
 const LOOP = Number(process.env.BENCH_LOOP ?? 50_000);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 180) * 1000;
 const SHA_REPEAT = 10;
 
 export const name = 'qemu';
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function unpackBox(into) {
-  const dir = join(into, 'box');
-  mkdirSync(dir);
-  const tar = spawnSync('tar', ['-xzf', ARCHIVE, '-C', dir], { encoding: 'utf8' });
-  if (tar.status !== 0) throw new Error(`cannot unpack ${ARCHIVE}: ${tar.stderr}`);
-  const text = readFileSync(join(dir, 'box.json'));
-  const m = JSON.parse(text.toString('utf8'));
-  return {
-    name: m.name,
-    version: m.version,
-    dir,
-    arch: m.architecture,
-    engines: m.engines,
-    kernel: join(dir, m.kernel),
-    initrd: join(dir, m.initrd),
-    rootDisk: { path: join(dir, m.root_disk.path), format: m.root_disk.format, sha256: m.files[m.root_disk.path].sha256 },
-    cmdline: m.cmdline,
-    checksum: createHash('sha256').update(text).digest('hex'),
-  };
-}
-
-function configFor(box, project, engine) {
-  const stateDir = join(project, '.vm', 'machines', engine);
-  return {
-    name: engine,
-    project: { dir: project, vmfile: join(project, 'Vmfile'), stateDir },
-    engine,
-    engineRequested: engine,
-    accel: 'tcg',
-    arch: box.arch,
-    cpus: 1,
-    memoryBytes: 256 * 1024 * 1024,
-    hostname: engine,
-    box,
-    cmdline: box.cmdline,
-    firmware: 'sbi',
-    disks: [],
-    nics: [{ type: 'nat', mac: engine === 'qemu' ? '52:54:00:be:00:01' : '52:54:00:be:00:02' }],
-    forwards: [],
-    syncedFolders: [],
-    provision: [],
-    env: {},
-    bootTimeoutMs: TIMEOUT_MS,
-  };
-}
+const configFor = (box, project, engine) => baseConfig(box, project, engine, { macByte: 0, bootTimeoutMs: TIMEOUT_MS });
 
 /** A machine's config and runtime paths; the runtime dir is made here (short, under /tmp). */
 function machine(box, project, engine) {
   const config = configFor(box, project, engine);
-  const stateDir = config.project.stateDir;
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const runDir = mkdtempSync(join('/tmp', 'vmb-'));
-  const paths = {
-    runDir,
-    consoleSocket: join(runDir, 'console.sock'),
-    agentSocket: join(runDir, 'agent.sock'),
-    qmpSocket: join(runDir, 'qmp.sock'),
-    consoleLog: join(stateDir, 'console.log'),
-    engineLog: join(stateDir, 'engine.log'),
-  };
-  return { config, paths };
+  return { config, paths: runtimePaths(config.project.stateDir) };
 }
 
-/** Kernel start time of a pid (field 22 of /proc/PID/stat), to never signal a reused pid. */
-function startTime(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitGone(pid, since, ms) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const st = startTime(pid);
-    if (st === undefined || st !== since) return true;
-    let stat = '';
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return true;
-    }
-    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return true;
-    await sleep(50);
-  }
-  return false;
-}
-
-async function waitReady(consoleLog, pid, since) {
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    let text = '';
-    try {
-      text = readFileSync(consoleLog, 'latin1');
-    } catch {
-      // not there yet
-    }
-    if (text.split('\n').some((l) => l.trim() === READY)) return;
-    if (startTime(pid) !== since) throw new Error(`the engine process ended before ${READY}:\n${text.slice(-1500)}`);
-    await sleep(20);
-  }
-  throw new Error(`no ${READY} within ${TIMEOUT_MS / 1000} s`);
-}
+const waitReady = (consoleLog, pid, since) => waitReadyFor(consoleLog, pid, since, TIMEOUT_MS);
 
 /** Host wall time of one command run through the agent; fails unless it exits 0. */
 async function timed(agent, script) {
