@@ -2,7 +2,8 @@
 // connection: handshakes both ways, MSS and window scale (RFC 7323), receive window tied to what
 // the host side has not yet consumed, retransmission on RTO (RFC 6298) with fast retransmit and
 // NewReno-style congestion control (RFC 5681, RFC 6582), zero-window probes, out-of-order queueing,
-// FIN in both directions with half-close, RST handling with RFC 5961 challenge ACKs, short TIME_WAIT.
+// FIN in both directions with half-close, RST handling with RFC 5961 challenge ACKs, short TIME_WAIT
+// that ignores RST (RFC 1337).
 // "local" is the NAT's side (the address the guest talks to); "remote" is the guest.
 // The transitions stay in this one file so the state machine reads in one place; its parts live
 // beside it: tcp-reassembly, tcp-congestion, tcp-rtt (RTO), tcp-receive-window, tcp-types.
@@ -288,6 +289,10 @@ export class TcpConnection {
       return;
     }
     if (seg.flags & TCP_RST) {
+      // RFC 1337: TIME_WAIT ignores RST. Both FINs are already acknowledged, so a peer that closed
+      // from LAST_ACK rightly answers our ACK of its retransmitted tail with RST; believing it would
+      // report a completed connection as reset (and, with a challenge ACK, ping-pong with it).
+      if (this.state === 'TIME_WAIT') return;
       // RFC 5961 §3.2: only an exact RST is believed; one merely in the window gets a challenge ACK.
       if (seg.seq === this.rcvNxt) this.close('reset');
       else this.sendAck();

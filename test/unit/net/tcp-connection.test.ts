@@ -266,6 +266,25 @@ describe('tcp teardown', () => {
     expect(h.closed).toBe('normal');
   });
 
+  it('ignores RST in TIME_WAIT (RFC 1337) and still closes normally', () => {
+    // The peer closed from LAST_ACK, then our ACK of its retransmitted FIN met no connection: its RST
+    // carries exactly our rcvNxt, yet the connection had already finished cleanly.
+    const h = establishedPassive({ tuning: { timeWaitMs: 500 } });
+    h.conn.shutdownWrite();
+    h.take();
+    h.guest({ seq: G, ack: N + 1, flags: TCP_ACK | TCP_FIN });
+    expect(h.conn.state).toBe('TIME_WAIT');
+    h.take();
+    h.guest({ seq: G, ack: N + 1, flags: TCP_ACK | TCP_FIN });
+    expect(h.takeOne().ack).toBe(G + 1);
+    h.guest({ seq: G + 1, flags: TCP_RST });
+    expect(h.take()).toEqual([]);
+    expect(h.closed).toBeUndefined();
+    expect(h.conn.state).toBe('TIME_WAIT');
+    h.clock.advance(500);
+    expect(h.closed).toBe('normal');
+  });
+
   it('retransmits an unacknowledged FIN', () => {
     const h = establishedPassive();
     h.conn.shutdownWrite();
