@@ -1,14 +1,13 @@
 // A copy-on-write disk: the base image opened read-only (never written), the machine's writes in an
 // overlay file in the format overlay-format.ts describes, with its crash-safety protocol.
 
-import { link, open, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open } from 'node:fs/promises';
 import type { promises as fsp } from 'node:fs';
 import type { BlockBackend } from '../../../emulator/devices/virtio/blk.js';
 import { DiskError, diskFsError } from './disk-error.js';
 import { O_READ, O_READ_WRITE, readFull, writeFull } from './file-io.js';
 import { decodeHeader, encodeHeader, OVERLAY_HEADER_SIZE, overlayBound, planOverlay, type OverlayHeader } from './overlay-format.js';
-import { syncDir } from './sync-dir.js';
+import { createNewFile } from './create-new-file.js';
 
 type FileHandle = fsp.FileHandle;
 
@@ -48,26 +47,10 @@ export class OverlayDisk implements BlockBackend {
     const baseSize = await fileSize(base.path, 'base image');
     const virtualSize = Math.max(o.virtualSize ?? 0, Math.ceil(baseSize / 512) * 512);
     const header = planOverlay({ virtualSize, baseSize, baseSha256: base.sha256, blockSize: o.blockSize });
-    const tmp = `${path}.tmp-${process.pid}`;
-    let fh: FileHandle | undefined;
-    await unlink(tmp).catch(() => {}); // left by a crashed run of a process with our pid
-    try {
-      fh = await open(tmp, 'wx', 0o600);
+    await createNewFile(path, 'overlay', async (fh) => {
       await writeFull(fh, encodeHeader(header), 0, OVERLAY_HEADER_SIZE, 0);
       await fh.truncate(header.dataOffset); // the map: zeros, sparse
-      await fh.sync();
-      await fh.close();
-      fh = undefined;
-      // link, not rename: an existing file at `path` is never replaced.
-      await link(tmp, path);
-      await unlink(tmp);
-      await syncDir(dirname(path));
-    } catch (err) {
-      await fh?.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DiskError(`overlay already exists: ${path}`, 'vm never overwrites a disk; destroy the machine first to start over.');
-      throw diskFsError(err, 'overlay', path);
-    }
+    });
     return header;
   }
 

@@ -1,13 +1,12 @@
 // A raw disk image in a sparse file (the Vmfile's extra disks): created at its declared size
 // without writing any data, grown (never shrunk) when the declared size grows.
 
-import { link, open, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open } from 'node:fs/promises';
 import type { promises as fsp } from 'node:fs';
 import type { BlockBackend } from '../../../emulator/devices/virtio/blk.js';
 import { DiskError, diskFsError } from './disk-error.js';
 import { O_READ, O_READ_WRITE, readFull, writeFull } from './file-io.js';
-import { syncDir } from './sync-dir.js';
+import { createNewFile } from './create-new-file.js';
 
 type FileHandle = fsp.FileHandle;
 
@@ -26,25 +25,7 @@ export class RawDisk implements BlockBackend {
   /** Create a sparse raw disk of `sizeBytes` (a multiple of 512) at `path`, which must not exist (never replaced). */
   static async create(path: string, sizeBytes: number): Promise<void> {
     checkSize(sizeBytes, path);
-    const tmp = `${path}.tmp-${process.pid}`;
-    let fh: FileHandle | undefined;
-    await unlink(tmp).catch(() => {}); // left by a crashed run of a process with our pid
-    try {
-      fh = await open(tmp, 'wx', 0o600);
-      await fh.truncate(sizeBytes);
-      await fh.sync();
-      await fh.close();
-      fh = undefined;
-      // link, not rename: an existing file at `path` is never replaced.
-      await link(tmp, path);
-      await unlink(tmp);
-      await syncDir(dirname(path));
-    } catch (err) {
-      await fh?.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new DiskError(`disk already exists: ${path}`, 'vm never overwrites a disk; destroy the machine first to start over.');
-      throw diskFsError(err, 'disk', path);
-    }
+    await createNewFile(path, 'disk', (fh) => fh.truncate(sizeBytes));
   }
 
   /** Grow the disk at `path` to `sizeBytes` if it is smaller; a disk never shrinks. Returns the size before. */
