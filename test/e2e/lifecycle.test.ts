@@ -150,10 +150,10 @@ provision:
         { wait: 'root@default:[^\\n]*# $', timeout: 30 },
         { send: 'echo typed-$((6*7))\r' },
         { wait: 'typed-42', timeout: 30 },
-        // The size is set through the agent shortly after attaching; give it a moment.
-        { sleep: 2 },
-        { send: 'stty size\r' },
-        { wait: '\\n37 111\\r', timeout: 15 },
+        // The size is set through the agent shortly after attaching (later on a loaded host):
+        // the guest polls for it rather than the test guessing how long that takes.
+        { send: 'for i in $(seq 60); do [ "$(stty size 2>/dev/null)" = "37 111" ] && break; sleep 0.5; done; echo "size=$(stty size)"\r' },
+        { wait: '\\nsize=37 111\\r', timeout: 45 },
         { send: '\r~.' },
         { expectExit: 20 },
       ],

@@ -12,30 +12,45 @@ export interface WindowSync {
 
 /** Quiet period after a resize before the size is sent (drags fire many events). */
 const DEBOUNCE_MS = 150;
+/** A busy guest can miss an attempt (agent still starting, host loaded): try again this often. */
+const RETRY_MS = 1000;
+const MAX_ATTEMPTS = 20;
 
 export function consoleWindowSync(m: RunningMachine, size: () => { rows: number; cols: number }): WindowSync {
   let timer: NodeJS.Timeout | undefined;
   let busy: Promise<void> = Promise.resolve();
   let closed = false;
   let last = '';
+  let attempts = 0;
+  const schedule = (delay: number): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => (busy = busy.then(send)), delay);
+  };
   const send = async (): Promise<void> => {
     const { rows, cols } = size();
     if (closed || !Number.isInteger(rows) || !Number.isInteger(cols) || rows <= 0 || cols <= 0) return;
     const key = `${rows}x${cols}`;
     if (key === last) return;
-    // Without an agent there is nothing to do, and nothing to wait for.
-    if (!(await agentAnswers(m.paths, 1500))) return;
-    await withAgent(m.config.name, m.paths, 3000, (agent) =>
-      agent.run({ argv: ['stty', '-F', '/dev/console', 'rows', String(rows), 'cols', String(cols)], timeoutMs: 5000 }),
-    ).then(
-      () => (last = key),
-      () => undefined,
-    );
+    // Without an agent there is nothing to do; a slow one gets another chance.
+    const ok =
+      (await agentAnswers(m.paths, 1500)) &&
+      (await withAgent(m.config.name, m.paths, 3000, (agent) =>
+        agent.run({ argv: ['stty', '-F', '/dev/console', 'rows', String(rows), 'cols', String(cols)], timeoutMs: 5000 }),
+      ).then(
+        () => true, // stty ran; if it refused the size, asking again would not help
+        () => false,
+      ));
+    if (ok) {
+      last = key;
+      attempts = 0;
+    } else if (!closed && ++attempts < MAX_ATTEMPTS) {
+      schedule(RETRY_MS);
+    }
   };
   return {
     update: () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => (busy = busy.then(send)), DEBOUNCE_MS);
+      attempts = 0;
+      schedule(DEBOUNCE_MS);
     },
     close: () => {
       closed = true;

@@ -8,6 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_BUFFER_LIMIT, ConsoleHub } from '../../../src/engines/shared/console-hub.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits up to 10 s for a condition; the assertion that follows says what was wrong. */
+async function until(ok: () => boolean): Promise<void> {
+  for (let waited = 0; waited < 10_000 && !ok(); waited += 20) await sleep(20);
+}
 
 describe('ConsoleHub', () => {
   let dir: string;
@@ -75,13 +79,18 @@ describe('ConsoleHub', () => {
       hub.publish(chunk);
       await sleep(2);
     }
-    await sleep(200);
+    // Poll rather than guess: a loaded CI host may take a while to move 2.5 MiB through sockets.
+    await until(() => reader.got().length >= total);
     expect(reader.got().length).toBe(total);
     idle.s.resume();
-    await sleep(300);
+    const DROPPED = /\[vm: (\d+) bytes of console output were dropped: this client did not keep up\]/;
+    await until(() => {
+      const n = DROPPED.exec(idle.got());
+      return n !== null && idle.got().length - n[0].length - 4 + Number(n[1]) >= total;
+    });
     // The idle client got what fit in the kernel's socket buffers and the hub's limit; the rest was
     // dropped and it is told so.
-    const notice = /\[vm: (\d+) bytes of console output were dropped: this client did not keep up\]/.exec(idle.got());
+    const notice = DROPPED.exec(idle.got());
     expect(notice).not.toBeNull();
     const received = idle.got().length - notice![0].length - 4;
     expect(received + Number(notice![1])).toBe(total);
