@@ -110,22 +110,48 @@ describe('vm status', () => {
     expect(r.err).not.toMatch(STACK);
   });
 
-  it('loads no engine or emulator code and no listr2/ora (traced through a module loader hook)', () => {
-    const dir = newProject('trace');
-    const trace = join(root, 'trace.txt');
-    const hooks = join(root, 'hooks.mjs');
+  const traceModules = (name: string, args: string[]): { out: string; loaded: string[] } => {
+    const dir = newProject(name);
+    const trace = join(root, `${name}.txt`);
+    const hooks = join(root, `${name}-hooks.mjs`);
     writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function load(url, ctx, next) { appendFileSync(${JSON.stringify(trace)}, url + '\\n'); return next(url, ctx); }\n`);
-    const register = join(root, 'register.mjs');
+    const register = join(root, `${name}-register.mjs`);
     writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
-    const r = vm(['status'], dir, ['--import', register]);
-    expect(r.out).toBe('default  not created (builtin)\n');
-    const loaded = readFileSync(trace, 'utf8').trim().split('\n');
+    const r = vm(args, dir, ['--import', register]);
+    return { out: r.out, loaded: readFileSync(trace, 'utf8').trim().split('\n') };
+  };
+  const FORBIDDEN = /\/dist\/(engines|emulator)\/|\/node_modules\/(listr2|ora)\//;
+
+  it('the plain forms skip oclif: no oclif, engine or emulator code, no listr2/ora (traced through a module loader hook)', () => {
+    const { out, loaded } = traceModules('trace-fast', ['status', '--json', 'default']);
+    expect(JSON.parse(out).machines).toEqual([{ name: 'default', status: 'not created', engine: 'builtin' }]);
+    expect(loaded.some((u) => u.endsWith('/dist/cli/fast-status.js')), 'the trace works').toBe(true);
+    expect(loaded.filter((u) => FORBIDDEN.test(u) || u.includes('/node_modules/@oclif/'))).toEqual([]);
+  });
+
+  it('other forms go through oclif, print the same, and still load no engine or emulator code', () => {
+    const { out, loaded } = traceModules('trace-oclif', ['status', '--', 'default']);
+    expect(out).toBe('default  not created (builtin)\n');
     expect(loaded.some((u) => u.endsWith('/dist/cli/commands/status.js')), 'the trace works').toBe(true);
-    const forbidden = loaded.filter((u) => /\/dist\/(engines|emulator)\/|\/node_modules\/(listr2|ora)\//.test(u));
     // Without an oclif.manifest.json, oclif imports every command file at startup: a command importing
     // engine code at its top level drags it into `vm status` too.
     const commands = loaded.filter((u) => u.includes('/dist/cli/commands/')).map((u) => u.replace(/^.*\/dist\/cli\/commands\//, ''));
-    expect(forbidden, `modules \`vm status\` must not load; command files loaded: ${commands.join(', ')}`).toEqual([]);
+    expect(loaded.filter((u) => FORBIDDEN.test(u)), `modules \`vm status\` must not load; command files loaded: ${commands.join(', ')}`).toEqual([]);
+  });
+
+  it('flags it does not know fall back to oclif: help, and an unknown flag is exit 1 like any bad input', () => {
+    const dir = newProject('fallback');
+    const help = vm(['status', '--help'], dir);
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('USAGE');
+    expect(vm(['status', '-h'], dir).out).toBe(help.out);
+    const bad = vm(['status', '--jsn'], dir);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('Nonexistent flag: --jsn');
+    expect(bad.err).not.toMatch(STACK);
+    const unknown = vm(['stauts'], dir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('stauts');
   });
 });
 
