@@ -27,7 +27,7 @@ export const BOX_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export interface BoxOrigin {
   source: 'added' | 'bundled';
-  /** Absolute path it was added from. */
+  /** Absolute path or URL it was added from. */
   from: string;
   addedAt: string;
 }
@@ -62,8 +62,8 @@ export async function ensureStore(loc: StoreLocation = {}): Promise<void> {
 }
 
 /** Temp names carry the creator's pid and boot id so leftovers of killed processes can be swept. */
-const tempPrefix = (kind: string): string => `${kind}-${process.pid}-${currentBootId().replace(/-/g, '').slice(0, 8) || 'noboot'}-`;
-const TEMP_NAME = /^(add|old|del)-(\d+)-([0-9a-f]{8}|noboot)-/;
+export const tempPrefix = (kind: string): string => `${kind}-${process.pid}-${currentBootId().replace(/-/g, '').slice(0, 8) || 'noboot'}-`;
+const TEMP_NAME = /^(add|old|del|dl)-(\d+)-([0-9a-f]{8}|noboot)-/;
 
 /** Removes temp folders left by vm processes that died (SIGKILL, power loss) mid-add or mid-remove. */
 export async function sweepStaleTemp(loc: StoreLocation = {}): Promise<string[]> {
@@ -150,6 +150,8 @@ export interface AddOptions {
   origin?: BoxOrigin['source'];
   /** Treat an existing NAME/VERSION with the same box.json as success (bundled materialization). */
   acceptIdentical?: boolean;
+  /** Recorded as where the box came from instead of `source` (a download's URL). */
+  originFrom?: string;
   /** Refuse unless the box.json inside has this sha256 (bundled box.json beside its archive). */
   expectChecksum?: string;
   limits?: TarLimits;
@@ -209,7 +211,7 @@ export async function addBox(source: string, opts: AddOptions = {}): Promise<Add
     const name = opts.name ?? staged.manifest.name;
     assertBoxName(name);
     const version = staged.manifest.version;
-    const origin: BoxOrigin = { source: opts.origin ?? 'added', from: source, addedAt: new Date().toISOString() };
+    const origin: BoxOrigin = { source: opts.origin ?? 'added', from: opts.originFrom ?? source, addedAt: new Date().toISOString() };
     await writeFileAtomic(join(stage, BOX_ORIGIN_FILE), `${JSON.stringify(origin, null, 2)}\n`, 0o644);
     await chmod(stage, 0o755);
     const dest = storeBoxDir(name, version, loc);

@@ -1,0 +1,136 @@
+// `vm box add URL`: a real HTTP server on 127.0.0.1 serves box archives (whole, chunked, redirected,
+// cut short, stalled, hostile); each add either stores a verified box or fails with a clear error and
+// leaves the store as it was, with no download left behind in its tmp/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO, ensureDist } from '../../support/dist.js';
+import { addBoxFromSource, parseChecksum } from '../../../src/core/boxes/download.js';
+import { UserError } from '../../../src/core/errors.js';
+import { BOX_ORIGIN_FILE } from '../../../src/core/paths.js';
+import { tgz } from './tar-writer.js';
+import { boxItems, demoFiles, snapshot, tempEnv, type TempEnv } from './fixtures.js';
+
+let t: TempEnv;
+let server: http.Server;
+let base: string;
+const good = tgz(boxItems(demoFiles()));
+const goodSha = createHash('sha256').update(good).digest('hex');
+const hostile = tgz([...boxItems(demoFiles()), { name: '../escape', data: 'x' }]);
+
+beforeAll(async () => {
+  ensureDist();
+  t = tempEnv();
+  server = http.createServer((req, res) => {
+    switch (req.url) {
+      case '/demo.box':
+        res.writeHead(200, { 'content-length': good.length });
+        res.end(good);
+        return;
+      case '/chunked.box': // no Content-Length: sent in pieces
+        res.writeHead(200);
+        for (let i = 0; i < good.length; i += 7000) res.write(good.subarray(i, i + 7000));
+        res.end();
+        return;
+      case '/moved':
+        res.writeHead(302, { location: '/demo.box' });
+        res.end();
+        return;
+      case '/short.box': // promises more than it sends, then hangs up
+        res.writeHead(200, { 'content-length': good.length });
+        res.write(good.subarray(0, 1000), () => res.destroy());
+        return;
+      case '/stall.box':
+        res.writeHead(200, { 'content-length': good.length });
+        res.write(good.subarray(0, 1000));
+        return; // never ends: the client's idle timeout must
+      case '/hostile.box':
+        res.writeHead(200, { 'content-length': hostile.length });
+        res.end(hostile);
+        return;
+      default:
+        res.writeHead(404, 'Not Found');
+        res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 180_000);
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  t.cleanup();
+});
+
+const leftovers = (): string[] => (existsSync(join(t.loc.home, 'tmp')) ? readdirSync(join(t.loc.home, 'tmp')) : []);
+
+async function refused(source: string, opts: Parameters<typeof addBoxFromSource>[1] = {}): Promise<string> {
+  const before = snapshot(join(t.loc.home, 'boxes'));
+  const err = await addBoxFromSource(source, { loc: t.loc, ...opts }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, source).toBeInstanceOf(UserError);
+  expect(snapshot(join(t.loc.home, 'boxes'))).toEqual(before);
+  expect(leftovers()).toEqual([]);
+  return (err as Error).message;
+}
+
+describe('vm box add URL', () => {
+  it('downloads, checks --checksum, stores the box and remembers the URL; redirects and chunked bodies work', async () => {
+    const seen: number[] = [];
+    const r = await addBoxFromSource(`${base}/demo.box`, { loc: t.loc, checksum: `sha256:${goodSha.toUpperCase()}`, onProgress: (p) => seen.push(p.received) });
+    expect(r.box.name).toBe('demo');
+    expect(JSON.parse(readFileSync(join(r.box.dir, BOX_ORIGIN_FILE), 'utf8')).from).toBe(`${base}/demo.box`);
+    expect(seen.at(-1)).toBe(good.length);
+    expect(leftovers()).toEqual([]);
+    expect((await addBoxFromSource(`${base}/moved`, { loc: t.loc, force: true, checksum: goodSha })).replaced).toBe(true);
+    expect((await addBoxFromSource(`${base}/chunked.box`, { loc: t.loc, name: 'chunky' })).box.name).toBe('chunky');
+    expect((await addBoxFromSource(pathToFileURL(join(t.root, 'nope.box')).href, { loc: t.loc }).catch((e: Error) => e.message))).toMatch(/does not exist/);
+  });
+
+  it('refuses a wrong checksum, a 404, a refused connection, a cut-short or stalled body, a hostile archive, other schemes', async () => {
+    expect(await refused(`${base}/demo.box`, { name: 'other', checksum: 'a'.repeat(64) })).toContain(`has sha256 ${goodSha}, not the ${'a'.repeat(64)}`);
+    expect(await refused(`${base}/missing.box`)).toMatch(/answered 404 Not Found/);
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((r) => closed.close(r));
+    expect(await refused(`http://127.0.0.1:${port}/demo.box`)).toMatch(/ECONNREFUSED/);
+    expect(await refused(`${base}/short.box`, { name: 'short' })).toMatch(/broke off|ended after 1000 of/);
+    expect(await refused(`${base}/stall.box`, { name: 'stall', idleTimeoutMs: 500 })).toMatch(/no data for 0.5 s/);
+    expect(await refused(`${base}/hostile.box`, { name: 'evil' })).toMatch(/'\.\.'/);
+    expect(await refused('ftp://127.0.0.1/demo.box')).toMatch(/http:\/\/, https:\/\/ or file:\/\//);
+  });
+
+  it('parses sha256 checksums and explains bad ones', () => {
+    expect(parseChecksum(`sha256:${'AB'.repeat(32)}`)).toBe('ab'.repeat(32));
+    expect(() => parseChecksum(`md5:${'a'.repeat(32)}`)).toThrow(/checksum type 'md5' is not supported/);
+    expect(() => parseChecksum('abc')).toThrow(/not a sha256 checksum/);
+  });
+
+  it('the CLI prints the result, and a bad download is exit 1 with one clear line', async () => {
+    const vm = (...args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+      new Promise((resolve) => {
+        const env = { ...process.env, VM_HOME: t.loc.home, VM_BUNDLED_BOXES_DIR: t.loc.bundledDir, NO_COLOR: '1' };
+        const p = spawn(process.execPath, [join(REPO, 'bin/run.js'), ...args], { env, cwd: t.root });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d));
+        p.stderr.on('data', (d: Buffer) => (err += d));
+        p.on('close', (code) => resolve({ code, out, err }));
+      });
+    const ok = await vm('box', 'add', `${base}/demo.box`, '--name', 'cli', '--checksum', goodSha);
+    expect(ok).toEqual({ code: 0, out: `Added box 'cli' 1.0.0 (riscv64; builtin, qemu) in ${join(t.loc.home, 'boxes/cli/1.0.0')}\n`, err: '' });
+    const bad = await vm('box', 'add', `${base}/missing.box`);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^Error: cannot download http:\/\/127\.0\.0\.1:\d+\/missing\.box: the server answered 404 Not Found\n/);
+    expect(bad.err).not.toMatch(/\n\s+at /);
+  });
+});
