@@ -11,6 +11,7 @@ import { machineSources } from './machine-sources.js';
 import { normalizeMachine, type MachineDraft } from './normalize-machine.js';
 import { parseVmfileText } from './parse-yaml.js';
 import { dedupeProblems, formatPath, sortProblems, type Problem } from './problem.js';
+import { checkVirtioSlots } from './device-slots.js';
 import { checkProject } from './project-checks.js';
 import { Reporter } from './reporter.js';
 import { engineFromBox, type BoxResolver, type EngineResolver } from './resolvers.js';
@@ -87,7 +88,9 @@ export async function compileVmfile(vmfile: string, text: string, opts: CompileO
   const resolved = await resolveBoxes(lookups, opts, report);
   for (const d of drafts) {
     const r = resolved.get(d);
-    if (r) project.machines.push(finalizeMachine(d, r.box, r.engine, { dir, vmfile }, report));
+    if (!r) continue;
+    checkVirtioSlots(d, r.box, report);
+    project.machines.push(finalizeMachine(d, r.box, r.engine, { dir, vmfile }, report));
   }
   return finish(report.problems);
 }

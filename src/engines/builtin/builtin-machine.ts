@@ -142,9 +142,9 @@ async function releaseGiven(d: BuiltinDevices): Promise<void> {
   await closeAll(closers).catch(() => {});
 }
 
-/** How many virtio-mmio slots `d` needs. */
+/** How many virtio-mmio slots `d` needs; the rng is a nicety that only takes a slot left free (as on qemu). */
 export function virtioSlotsNeeded(d: BuiltinDevices): number {
-  return (d.rootDisk ? 1 : 0) + (d.disks?.length ?? 0) + (d.nics?.length ?? 0) + (d.console !== false ? 1 : 0) + (d.rng !== false ? 1 : 0) + (d.extra?.length ?? 0);
+  return (d.rootDisk ? 1 : 0) + (d.disks?.length ?? 0) + (d.nics?.length ?? 0) + (d.console !== false ? 1 : 0) + (d.extra?.length ?? 0);
 }
 
 export interface BuiltinMachineStats {
@@ -305,10 +305,9 @@ function checkSpec(s: BuiltinBootSpec): void {
   if (slots > VIRT_VIRTIO.count) {
     const d = s.devices!;
     const disks = (d.rootDisk ? 1 : 0) + (d.disks?.length ?? 0);
-    const others = [d.console !== false ? 'console' : '', d.rng !== false ? 'rng' : ''].filter(Boolean).join(', ');
     throw new BootFileError(
-      `the machine needs ${slots} virtio devices (${disks} disks, ${d.nics?.length ?? 0} NICs, ${d.extra?.length ?? 0} others such as synced folders${others ? `, ${others}` : ''}) but the builtin engine has ${VIRT_VIRTIO.count} slots`,
-      'Declare fewer disks, networks or synced folders, or use the qemu engine.',
+      `the machine needs ${slots} virtio devices (${disks} disks, ${d.nics?.length ?? 0} network cards, ${d.console !== false ? 'the console, ' : ''}${d.extra?.length ?? 0} others such as synced folders) but the builtin engine has ${VIRT_VIRTIO.count} slots`,
+      'Declare fewer disks, network cards or synced folders.',
     );
   }
 }
@@ -424,7 +423,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
     out.console = new VirtioConsole([{ console: true }, { name: AGENT_PORT_NAME }]);
     plug(out.console);
   }
-  if (d.rng !== false) plug(new VirtioRng({ entropy: (buf) => webcrypto.getRandomValues(buf) }));
+  if (d.rng !== false && slot > 0) plug(new VirtioRng({ entropy: (buf) => webcrypto.getRandomValues(buf) }));
   for (const e of d.extra ?? []) plug(e.device);
   return out;
 }

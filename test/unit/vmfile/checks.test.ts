@@ -222,6 +222,22 @@ describe('folders and provisioners', () => {
   });
 });
 
+describe('virtio slots', () => {
+  it('a riscv64 machine with more devices than the 8 virtio-mmio slots is an error at validate time, not at up', async () => {
+    for (const f of ['a', 'b', 'c', 'd', 'e']) mkdirSync(join(project, f), { recursive: true });
+    const disks = 'disks:\n  - {name: d1, size: 1M}\n  - {name: d2, size: 1M}\n';
+    const folders = (n: number): string => `synced_folders:\n${['a', 'b', 'c', 'd', 'e'].slice(0, n).map((f) => `  - {host: ${f}, guest: /${f}}\n`).join('')}`;
+    // the box has no root disk here: 2 disks + NAT card + agent channel + 4 folders = 8 fit
+    expect(await errors(`box: tiny\n${disks}${folders(4)}`)).toEqual([]);
+    expect(await errors(`box: tiny\n${disks}${folders(5)}`)).toEqual([
+      [1, 1, 'machine "default" needs 9 virtio devices (2 extra disks, 1 network card, the agent channel, 5 synced folders), but a riscv64 machine has 8 slots'],
+    ]);
+    expect(await errors(`machines:\n  web:\n    box: tiny\n    ${disks.replace(/\n  /g, '\n      ')}    ${folders(5).replace(/\n  /g, '\n      ')}`)).toEqual([
+      [3, 5, 'machine "web" needs 9 virtio devices (2 extra disks, 1 network card, the agent channel, 5 synced folders), but a riscv64 machine has 8 slots'],
+    ]);
+  });
+});
+
 describe('resolver errors are UserErrors', () => {
   it('keeps message and hint', () => {
     const e = new UserError('x', { hint: 'y' });
