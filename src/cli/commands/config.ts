@@ -26,7 +26,7 @@ export default class Config extends BaseCommand {
     const { closest } = await import('../../core/vmfile/suggest.js');
     const { resolveBox } = await import('../../core/boxes/catalog.js');
     const cwd = process.cwd();
-    const project = await loadProject({ file: flags.file, cwd, resolveBox: (name, constraint) => resolveBox(name, constraint) });
+    const project = await loadProject({ file: flags.file, cwd, resolveBox: (name, constraint, source) => resolveBox(name, constraint, { source }) });
     if (project.warnings.length > 0) {
       process.stderr.write(`${paint.yellow(formatProblems(project.warnings, { cwd, text: project.text }))}\n`);
     }

@@ -120,7 +120,13 @@ export default class Up extends BaseCommand {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Up);
     const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
-    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd() });
+    const { progressBar } = await import('../ui/progress-bar.js');
+    const onDownload = (box: string, url: string): { progress: (p: { received: number; total?: number }) => void; done: () => void } => {
+      process.stderr.write(`Box '${box}' is not installed: downloading ${url}\n`);
+      const bar = progressBar('Downloading');
+      return { progress: (p) => bar.update(p.received, p.total), done: () => bar.stop() };
+    };
+    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), onDownload });
     if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);
     await runUpTaskList(sel, { provision: flags.provision, parallel: flags.parallel, command: `vm up${argv.length > 0 ? ` ${argv.join(' ')}` : ''}` });
   }

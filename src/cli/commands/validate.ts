@@ -22,18 +22,20 @@ export default class Validate extends BaseCommand {
     const { displayPath, formatProblems } = await import('../../core/vmfile/format-problems.js');
     const { resolveBox } = await import('../../core/boxes/catalog.js');
     const cwd = process.cwd();
-    const project = await loadProject({ file: flags.file, cwd, resolveBox: (name, constraint) => resolveBox(name, constraint) });
+    const project = await loadProject({ file: flags.file, cwd, resolveBox: (name, constraint, source) => resolveBox(name, constraint, { source, noDownload: true }) });
 
+    const toDownload = project.notDownloaded.map((p) => ({ machine: p.name, box: p.error.box, url: p.error.url }));
     if (flags.json) {
       const { vmfile, machineNames: machines, errors, warnings } = project;
-      this.log(JSON.stringify({ vmfile, valid: errors.length === 0, machines, errors, warnings }, null, 2));
+      this.log(JSON.stringify({ vmfile, valid: errors.length === 0, machines, errors, warnings, toDownload }, null, 2));
       if (errors.length > 0) process.exitCode = EXIT.userError;
       return;
     }
     if (project.warnings.length > 0) {
       process.stderr.write(`${paint.yellow(formatProblems(project.warnings, { cwd, text: project.text }))}\n`);
     }
-    requireValid(project, cwd);
+    requireValid({ ...project, notDownloaded: [] }, cwd);
+    for (const d of toDownload) process.stderr.write(`${paint.dim(`Note: machine '${d.machine}': box '${d.box}' is not installed yet; \`vm up\` downloads it from ${d.url}`)}\n`);
     const names = project.machineNames;
     this.log(`${displayPath(project.vmfile, cwd)} is valid (${names.length} machine${names.length === 1 ? '' : 's'}: ${names.join(', ')})`);
   }

@@ -9,6 +9,9 @@ import { manifestSize, toBoxRef, type BoxManifest } from './manifest.js';
 import { isBroken, listBundled, materializeBundled, type BundledBox } from './bundled.js';
 import { listStored, readStoredBox, type StoredBox } from './store.js';
 import { maxSatisfying, parseConstraint, sortVersionsDesc } from './semver.js';
+import type { DownloadProgress } from './download.js';
+// The compiler's contract for box lookups, implemented here.
+import { BoxNotDownloadedError, type BoxSource } from '../vmfile/resolvers.js';
 
 export interface BoxRow {
   name: string;
@@ -83,7 +86,16 @@ async function checkStoredFiles(box: StoredBox & { manifest: BoxManifest }): Pro
 
 export interface ResolveOptions {
   loc?: StoreLocation;
+  /** The Vmfile's `box.url`/`box.checksum`: where a missing box comes from. */
+  source?: BoxSource;
+  /** Do not download a missing box that has a source: throw BoxNotDownloadedError (vm validate). */
+  noDownload?: boolean;
+  /** Shown while a missing box downloads (a progress bar in the CLI). */
+  onDownload?: (box: string, url: string) => { progress(p: DownloadProgress): void; done(): void };
 }
+
+/** Whether `err` is choose()'s "no version of this box at all" (the case a download fixes). */
+const isNotInstalled = (err: unknown): boolean => err instanceof UserError && (err as UserError & { notInstalled?: boolean }).notInstalled === true;
 
 interface Choice {
   version: string;
@@ -113,7 +125,7 @@ async function choose(name: string, constraint: string | undefined, loc: StoreLo
         hint: `run \`vm box remove ${name} --version ${damaged.version}\` and add it again`,
       });
     }
-    throw new UserError(`box '${name}' is not installed; run \`vm box add PATH --name ${name}\` to add it`, { hint: bundledHint });
+    throw Object.assign(new UserError(`box '${name}' is not installed; run \`vm box add PATH --name ${name}\` to add it`, { hint: bundledHint }), { notInstalled: true });
   }
   const best = maxSatisfying(versions, want);
   if (best === undefined) {
@@ -134,7 +146,12 @@ async function choose(name: string, constraint: string | undefined, loc: StoreLo
  */
 export async function resolveBox(name: string, constraint?: string, opts: ResolveOptions = {}): Promise<BoxRef> {
   const loc = opts.loc ?? {};
-  const { version, inStore, fromBundle } = await choose(name, constraint, loc);
+  const { version, inStore, fromBundle } = await choose(name, constraint, loc).catch(async (err: unknown) => {
+    if (!opts.source || !isNotInstalled(err)) throw err;
+    if (opts.noDownload) throw new BoxNotDownloadedError(name, opts.source.url);
+    await downloadFromSource(name, opts.source, opts);
+    return choose(name, constraint, loc);
+  });
   let box: StoredBox | undefined = inStore;
   if (fromBundle && (!inStore || (inStore.origin?.source === 'bundled' && inStore.checksum !== fromBundle.checksum))) {
     // Not stored yet, or the bundle was rebuilt under the same version: (re)install it from the bundle.
@@ -153,10 +170,27 @@ export async function resolveBox(name: string, constraint?: string, opts: Resolv
  * point there and may not exist (the files can be inside its .box archive).
  */
 export async function peekBox(name: string, constraint?: string, opts: ResolveOptions = {}): Promise<BoxRef> {
-  const { inStore, fromBundle } = await choose(name, constraint, opts.loc ?? {});
+  const { inStore, fromBundle } = await choose(name, constraint, opts.loc ?? {}).catch((err: unknown) => {
+    if (opts.source && isNotInstalled(err)) throw new BoxNotDownloadedError(name, opts.source.url);
+    throw err;
+  });
   if (inStore?.manifest && inStore.checksum && !(fromBundle && inStore.origin?.source === 'bundled' && inStore.checksum !== fromBundle.checksum)) {
     return { ...toBoxRef(inStore.manifest, inStore.dir, inStore.checksum), name };
   }
   const b = fromBundle!;
   return toBoxRef(b.manifest, b.folder, b.checksum);
+}
+
+/** `box.url`: download the archive into the store under the Vmfile's box name. */
+async function downloadFromSource(name: string, source: BoxSource, opts: ResolveOptions): Promise<void> {
+  const { addBoxFromUrl } = await import('./download.js'); // only `up` downloads: status stays lean
+  const show = opts.onDownload?.(name, source.url);
+  try {
+    await addBoxFromUrl(source.url, { name, checksum: source.checksum, loc: opts.loc, acceptIdentical: true, onProgress: show?.progress });
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`box '${name}' is not installed, and its download failed: ${err.message}`, err.options);
+    throw err;
+  } finally {
+    show?.done();
+  }
 }

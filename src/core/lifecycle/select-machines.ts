@@ -1,7 +1,7 @@
 // Loads the project for a lifecycle command and picks the machines it names (all, in Vmfile order,
 // when none are named), with boxes resolved for use (a bundled box is installed on first use).
 import type { MachineConfig } from '../../engines/machine-config.js';
-import { resolveBox, peekBox } from '../boxes/catalog.js';
+import { resolveBox, peekBox, type ResolveOptions } from '../boxes/catalog.js';
 import { UserError } from '../errors.js';
 import type { StoreLocation } from '../paths.js';
 import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
@@ -14,6 +14,8 @@ export interface SelectOptions {
   loc?: StoreLocation;
   /** Describe boxes only (no install): for commands that never boot (halt, destroy, logs, port). */
   readOnly?: boolean;
+  /** Shown while a box named by `box.url` downloads. */
+  onDownload?: ResolveOptions['onDownload'];
 }
 
 export interface Selection {
@@ -30,7 +32,8 @@ export async function selectMachines(opts: SelectOptions = {}): Promise<Selectio
   const project = await loadProject({
     file: opts.file,
     cwd: opts.cwd,
-    resolveBox: (name, constraint) => (opts.readOnly ? peekBox(name, constraint, { loc }) : resolveBox(name, constraint, { loc })),
+    resolveBox: (name, constraint, source) =>
+      opts.readOnly ? peekBox(name, constraint, { loc, source }) : resolveBox(name, constraint, { loc, source, onDownload: opts.onDownload }),
   });
   const all = requireValid(project, opts.cwd);
   const names = opts.names && opts.names.length > 0 ? [...new Set(opts.names)] : all.map((m) => m.name);

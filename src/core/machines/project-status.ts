@@ -6,7 +6,9 @@ import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
 import { peekBox } from '../boxes/catalog.js';
 import { inspectMachine, machineConfigHash, type MachineView } from './state.js';
 
-export interface ProjectMachineView extends MachineView {
+export interface ProjectMachineView extends Omit<MachineView, 'engine'> {
+  /** `auto` only for a machine whose box is not downloaded yet (the box decides). */
+  engine: MachineView['engine'] | 'auto';
   /** The Vmfile now compiles to something other than what the machine last started with. */
   vmfileChanged: boolean;
 }
@@ -32,22 +34,32 @@ export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<Pr
   const project = await loadProject({
     file: opts.file,
     cwd: opts.cwd,
-    resolveBox: (name, constraint) => peekBox(name, constraint, { loc: opts.loc }),
+    resolveBox: (name, constraint, source) => peekBox(name, constraint, { loc: opts.loc, source }),
   });
-  const machines = requireValid(project, opts.cwd);
+  // A machine whose box `vm up` will download is simply not created yet.
+  const pending = new Map(project.notDownloaded.map((p) => [p.name, p] as const));
+  const machines = requireValid({ ...project, notDownloaded: [] }, opts.cwd);
   const byName = new Map(machines.map((m) => [m.name, m] as const));
-  const wanted = opts.names && opts.names.length > 0 ? opts.names : machines.map((m) => m.name);
-  const unknown = wanted.filter((n) => !byName.has(n));
+  const all = project.machineNames.filter((n) => byName.has(n) || pending.has(n));
+  const wanted = opts.names && opts.names.length > 0 ? opts.names : all;
+  const unknown = wanted.filter((n) => !byName.has(n) && !pending.has(n));
   if (unknown.length > 0) {
     throw new UserError(`no machine named ${unknown.map((n) => `'${n}'`).join(', ')} in ${project.vmfile}`, {
-      hint: `machines: ${machines.map((m) => m.name).join(', ')}`,
+      hint: `machines: ${all.join(', ')}`,
     });
   }
   return {
     vmfile: project.vmfile,
     dir: project.dir,
     machines: await Promise.all(
-      wanted.map(async (n) => {
+      wanted.map(async (n): Promise<ProjectMachineView> => {
+        const waiting = pending.get(n);
+        if (waiting) {
+          const engine = waiting.engineRequested === 'auto' ? 'builtin' : waiting.engineRequested;
+          const view = await inspectMachine(project.dir, n, engine);
+          const detail = view.status === 'not created' ? `box '${waiting.error.box}' is downloaded from ${waiting.error.url} on \`vm up\`` : view.detail;
+          return { ...view, engine: view.state?.engine ?? waiting.engineRequested, ...(detail ? { detail } : {}), vmfileChanged: false };
+        }
         const config = byName.get(n)!;
         const view = await inspectMachine(project.dir, n, config.engine);
         const live = view.status === 'running' && view.state !== undefined;

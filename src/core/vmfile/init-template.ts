@@ -17,6 +17,8 @@ export function initVmfileText(box: string, schemaRef: string): string {
 
 # The box to boot (\`vm box list\` shows what is installed and bundled).
 box: ${box}
+# Or a box \`vm up\` downloads once when it is not installed (checksum: the archive's sha256):
+# box: {name: mybox, version: ">=1.0", url: "https://example.org/mybox-1.0.box", checksum: "sha256:..."}
 
 # Resources. memory takes 512M, 2G ... (powers of 1024).
 cpus: 1

@@ -29,6 +29,7 @@ import { normalizeForwards, normalizeNics, type DraftForward, type DraftNic } fr
 import { normalizeProvision, normalizeSyncedFolders } from './normalize-files.js';
 import type { YamlPath } from './problem.js';
 import type { Reporter } from './reporter.js';
+import type { BoxSource } from './resolvers.js';
 import { formatSize, isSizeSyntax, parseDuration, parseSize } from './units.js';
 import { asInteger, asString, isRecord, quote } from './values.js';
 import { envVars } from './env-vars.js';
@@ -37,6 +38,8 @@ export interface BoxRequest {
   name: string;
   /** Version constraint as written (`>=1.0`), if any. */
   constraint?: string;
+  /** Where to download it from when it is not installed, and the archive's sha256. */
+  source?: BoxSource;
   path: YamlPath;
 }
 
@@ -132,7 +135,16 @@ function boxRequest(m: MachineSource, report: Reporter): BoxRequest | undefined 
       .map((s) => s.trim())
       .join(' ')
       .trim();
-    return { name: box.value.name, ...(constraint ? { constraint } : {}), path: box.path };
+    const url = asString(box.value.url);
+    const checksum = asString(box.value.checksum);
+    if (checksum !== undefined && url === undefined) {
+      report.error([...box.path, 'checksum'], 'box.checksum is the sha256 of the archive at box.url, and there is no box.url', {
+        key: true,
+        hint: 'add `url:` (where to download the box), or remove `checksum:`',
+      });
+    }
+    const source: BoxSource | undefined = url === undefined ? undefined : { url, ...(checksum !== undefined ? { checksum } : {}) };
+    return { name: box.value.name, ...(constraint ? { constraint } : {}), ...(source ? { source } : {}), path: box.path };
   }
   return undefined; // the schema reports its shape
 }

@@ -14,7 +14,7 @@ import { dedupeProblems, formatPath, sortProblems, type Problem } from './proble
 import { checkVirtioSlots } from './device-slots.js';
 import { checkProject } from './project-checks.js';
 import { Reporter } from './reporter.js';
-import { engineFromBox, type BoxResolver, type EngineResolver } from './resolvers.js';
+import { BoxNotDownloadedError, engineFromBox, type BoxResolver, type EngineResolver } from './resolvers.js';
 import { schemaErrors } from './schema.js';
 import { schemaProblems } from './schema-problems.js';
 
@@ -29,6 +29,8 @@ export interface Project {
   machineNames: string[];
   /** One per machine, in order; empty whenever there is any error. */
   machines: MachineConfig[];
+  /** Machines whose box is not installed yet but has a `url` (read-only loads do not download). */
+  notDownloaded: { name: string; engineRequested: EngineName | 'auto'; error: BoxNotDownloadedError }[];
   errors: Problem[];
   warnings: Problem[];
 }
@@ -60,7 +62,7 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
 /** Compiles Vmfile text as if read from `vmfile` (an absolute path: relative paths start at its folder). */
 export async function compileVmfile(vmfile: string, text: string, opts: CompileOptions): Promise<Project> {
   const dir = dirname(vmfile);
-  const project: Project = { vmfile, dir, text, machineNames: [], machines: [], errors: [], warnings: [] };
+  const project: Project = { vmfile, dir, text, machineNames: [], machines: [], notDownloaded: [], errors: [], warnings: [] };
   const finish = (problems: Problem[]) => {
     const all = sortProblems(dedupeProblems(problems));
     project.errors = all.filter((p) => p.severity === 'error');
@@ -85,7 +87,7 @@ export async function compileVmfile(vmfile: string, text: string, opts: CompileO
   // A box whose own settings are wrong (a malformed version) is not looked up: one error is enough.
   const badPaths = report.problems.filter((p) => p.severity === 'error').map((p) => p.path);
   const lookups = drafts.filter((d) => d.box && !badPaths.some((p) => isWithin(p, formatPath(d.box!.path))));
-  const resolved = await resolveBoxes(lookups, opts, report);
+  const resolved = await resolveBoxes(lookups, opts, report, project);
   for (const d of drafts) {
     const r = resolved.get(d);
     if (!r) continue;
@@ -95,16 +97,25 @@ export async function compileVmfile(vmfile: string, text: string, opts: CompileO
   return finish(report.problems);
 }
 
-async function resolveBoxes(drafts: MachineDraft[], opts: CompileOptions, report: Reporter): Promise<Map<MachineDraft, { box: BoxRef; engine: EngineName }>> {
+async function resolveBoxes(
+  drafts: MachineDraft[],
+  opts: CompileOptions,
+  report: Reporter,
+  project: Project,
+): Promise<Map<MachineDraft, { box: BoxRef; engine: EngineName }>> {
   const resolveEngine = opts.resolveEngine ?? engineFromBox;
   // One lookup per distinct request: machines usually share a box, and a lookup may read a store.
   const boxes = new Map<string, Promise<BoxRef | UserError>>();
   const out = new Map<MachineDraft, { box: BoxRef; engine: EngineName }>();
   for (const d of drafts) {
     if (!d.box) continue;
-    const key = `${d.box.name}\u0000${d.box.constraint ?? ''}`;
-    if (!boxes.has(key)) boxes.set(key, attempt(() => opts.resolveBox(d.box!.name, d.box!.constraint)));
+    const key = `${d.box.name}\u0000${d.box.constraint ?? ''}\u0000${d.box.source?.url ?? ''}\u0000${d.box.source?.checksum ?? ''}`;
+    if (!boxes.has(key)) boxes.set(key, attempt(() => opts.resolveBox(d.box!.name, d.box!.constraint, d.box!.source)));
     const box = await boxes.get(key)!;
+    if (box instanceof BoxNotDownloadedError) {
+      project.notDownloaded.push({ name: d.name, engineRequested: d.engineRequested, error: box });
+      continue;
+    }
     if (box instanceof UserError) {
       report.error(d.box.path, box.message, { hint: box.options.hint });
       continue;
@@ -134,9 +145,16 @@ async function attempt<T>(fn: () => T | Promise<T>): Promise<T | UserError> {
   }
 }
 
-/** Throws a UserError listing every error (for commands that cannot go on with an invalid Vmfile). */
+/**
+ * Throws a UserError listing every error (for commands that cannot go on with an invalid Vmfile),
+ * or saying which box is still to be downloaded (a command that needs every machine's box).
+ */
 export function requireValid(project: Project, cwd?: string): MachineConfig[] {
-  if (project.errors.length === 0) return project.machines;
+  if (project.errors.length === 0) {
+    const missing = project.notDownloaded[0];
+    if (missing) throw new UserError(`machine '${missing.name}': ${missing.error.message}`, missing.error.options);
+    return project.machines;
+  }
   const n = project.errors.length;
   const body = formatProblems(project.errors, { cwd, text: project.text });
   throw new UserError(`${displayPath(project.vmfile, cwd)} has ${n} error${n === 1 ? '' : 's'}:\n${body}`);

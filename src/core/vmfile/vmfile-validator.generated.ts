@@ -4,11 +4,13 @@
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]}}}},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder.","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]}}}},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder.","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
 const func2 = Object.prototype.hasOwnProperty;
-const schema7 = {"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"}}};
+const schema7 = {"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
 const pattern2 = new RegExp("^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$", "u");
+const pattern3 = new RegExp("^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$", "u");
+const pattern4 = new RegExp("^(?:sha256:)?[0-9a-fA-F]{64}$", "u");
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -47,7 +49,7 @@ vErrors.push(err2);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "name") || (key0 === "version"))){
+if(!((((key0 === "name") || (key0 === "version")) || (key0 === "url")) || (key0 === "checksum"))){
 const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema7,data};
 if(vErrors === null){
 vErrors = [err3];
@@ -104,6 +106,56 @@ vErrors = [err7];
 }
 else {
 vErrors.push(err7);
+}
+errors++;
+}
+}
+if(data.url !== undefined){
+let data2 = data.url;
+if(typeof data2 === "string"){
+if(!pattern3.test(data2)){
+const err8 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema7.properties.url,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+else {
+const err9 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.url.type,parentSchema:schema7.properties.url,data:data2};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data.checksum !== undefined){
+let data3 = data.checksum;
+if(typeof data3 === "string"){
+if(!pattern4.test(data3)){
+const err10 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema7.properties.checksum,data:data3};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/checksum",schemaPath:"#/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema7.properties.checksum.type,parentSchema:schema7.properties.checksum,data:data3};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
 }
 errors++;
 }
@@ -193,7 +245,7 @@ return errors === 0;
 }
 
 const schema11 = {"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0};
-const pattern3 = new RegExp("^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$", "u");
+const pattern5 = new RegExp("^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$", "u");
 
 function validate30(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -221,7 +273,7 @@ errors++;
 }
 }
 if(typeof data === "string"){
-if(!pattern3.test(data)){
+if(!pattern5.test(data)){
 const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$"},message:"must match pattern \""+"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$"+"\"",schema:"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$",parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err2];
@@ -237,7 +289,7 @@ return errors === 0;
 }
 
 const schema12 = {"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}};
-const pattern4 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", "u");
+const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", "u");
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -265,7 +317,7 @@ errors++;
 }
 }
 if(typeof data === "string"){
-if(!pattern3.test(data)){
+if(!pattern5.test(data)){
 const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$"},message:"must match pattern \""+"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$"+"\"",schema:"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$",parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err2];
@@ -324,7 +376,7 @@ errors++;
 if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 === "string"){
-if(!pattern4.test(data1)){
+if(!pattern6.test(data1)){
 const err3 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema12.items.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err3];
@@ -381,13 +433,13 @@ return errors === 0;
 
 const schema14 = {"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}};
 const schema15 = {"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"};
-const pattern6 = new RegExp("^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$", "u");
+const pattern8 = new RegExp("^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$", "u");
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern6.test(data)){
+if(!pattern8.test(data)){
 const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"+"\"",schema:"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$",parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -412,7 +464,7 @@ validate37.errors = vErrors;
 return errors === 0;
 }
 
-const pattern8 = new RegExp("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", "u");
+const pattern10 = new RegExp("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", "u");
 
 function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -509,7 +561,7 @@ errors++;
 if(data0.network !== undefined){
 let data4 = data0.network;
 if(typeof data4 === "string"){
-if(!pattern4.test(data4)){
+if(!pattern6.test(data4)){
 const err6 = {instancePath:instancePath+"/" + i0+"/network",schemaPath:"#/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema14.items.oneOf[1].properties.network,data:data4};
 if(vErrors === null){
 vErrors = [err6];
@@ -534,7 +586,7 @@ errors++;
 if(data0.ip !== undefined){
 let data5 = data0.ip;
 if(typeof data5 === "string"){
-if(!pattern8.test(data5)){
+if(!pattern10.test(data5)){
 const err8 = {instancePath:instancePath+"/" + i0+"/ip",schemaPath:"#/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema14.items.oneOf[1].properties.ip,data:data5};
 if(vErrors === null){
 vErrors = [err8];
@@ -761,16 +813,16 @@ return errors === 0;
 }
 
 const schema18 = {"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder.","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}};
-const pattern9 = new RegExp("\\S", "u");
-const pattern11 = new RegExp("^[A-Za-z0-9_.-]{1,31}$", "u");
+const pattern11 = new RegExp("\\S", "u");
+const pattern13 = new RegExp("^[A-Za-z0-9_.-]{1,31}$", "u");
 const schema19 = {"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"};
-const pattern10 = new RegExp("^/[^\\u0000]*$", "u");
+const pattern12 = new RegExp("^/[^\\u0000]*$", "u");
 
 function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern10.test(data)){
+if(!pattern12.test(data)){
 const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000]*$"},message:"must match pattern \""+"^/[^\\u0000]*$"+"\"",schema:"^/[^\\u0000]*$",parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -839,7 +891,7 @@ errors++;
 if(data0.host !== undefined){
 let data1 = data0.host;
 if(typeof data1 === "string"){
-if(!pattern9.test(data1)){
+if(!pattern11.test(data1)){
 const err3 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema18.items.properties.host,data:data1};
 if(vErrors === null){
 vErrors = [err3];
@@ -883,7 +935,7 @@ errors++;
 if(data0.tag !== undefined){
 let data4 = data0.tag;
 if(typeof data4 === "string"){
-if(!pattern11.test(data4)){
+if(!pattern13.test(data4)){
 const err6 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema18.items.properties.tag,data:data4};
 if(vErrors === null){
 vErrors = [err6];
@@ -934,13 +986,13 @@ return errors === 0;
 
 const schema20 = {"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}};
 const schema21 = {"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"};
-const pattern12 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$", "u");
+const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$", "u");
 
 function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern12.test(data)){
+if(!pattern14.test(data)){
 const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$",parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -966,7 +1018,7 @@ return errors === 0;
 }
 
 const schema22 = {"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}};
-const pattern14 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern16 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
 function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -975,7 +1027,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
 if(typeof key0 === "string"){
-if(!pattern14.test(key0)){
+if(!pattern16.test(key0)){
 const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema22.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
@@ -1115,7 +1167,7 @@ errors++;
 if(data0.path !== undefined){
 let data4 = data0.path;
 if(typeof data4 === "string"){
-if(!pattern9.test(data4)){
+if(!pattern11.test(data4)){
 const err4 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema20.items.oneOf[0].properties.path,data:data4};
 if(vErrors === null){
 vErrors = [err4];
@@ -1236,7 +1288,7 @@ errors = vErrors.length;
 if(data0.source !== undefined){
 let data11 = data0.source;
 if(typeof data11 === "string"){
-if(!pattern9.test(data11)){
+if(!pattern11.test(data11)){
 const err12 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema20.items.oneOf[1].properties.source,data:data11};
 if(vErrors === null){
 vErrors = [err12];
@@ -1321,13 +1373,13 @@ return errors === 0;
 }
 
 const schema24 = {"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"};
-const pattern16 = new RegExp("^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", "u");
+const pattern18 = new RegExp("^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", "u");
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern16.test(data)){
+if(!pattern18.test(data)){
 const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -1360,7 +1412,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
 if(typeof key0 === "string"){
-if(!pattern14.test(key0)){
+if(!pattern16.test(key0)){
 const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema22.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
@@ -1412,7 +1464,7 @@ return errors === 0;
 }
 
 const schema26 = {"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}};
-const pattern18 = new RegExp("^[^\\u0000-\\u001f]*$", "u");
+const pattern20 = new RegExp("^[^\\u0000-\\u001f]*$", "u");
 
 function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1428,7 +1480,7 @@ vErrors.push(err0);
 errors++;
 }
 if(typeof data === "string"){
-if(!pattern18.test(data)){
+if(!pattern20.test(data)){
 const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1444,7 +1496,7 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(!pattern18.test(data0)){
+if(!pattern20.test(data0)){
 const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema26.items,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -1472,7 +1524,7 @@ return errors === 0;
 }
 
 const schema27 = {"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"};
-const pattern20 = new RegExp("^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$", "u");
+const pattern22 = new RegExp("^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$", "u");
 
 function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1488,7 +1540,7 @@ vErrors.push(err0);
 errors++;
 }
 if(typeof data === "string"){
-if(!pattern20.test(data)){
+if(!pattern22.test(data)){
 const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err1];
@@ -1503,7 +1555,7 @@ validate67.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]}}}},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder.","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"}}};
+const schema28 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]}}}},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder.","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"}}};
 
 function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1567,7 +1619,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key1 in data0){
-if(!((key1 === "name") || (key1 === "version"))){
+if(!((((key1 === "name") || (key1 === "version")) || (key1 === "url")) || (key1 === "checksum"))){
 const err5 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err5];
@@ -1628,12 +1680,11 @@ vErrors.push(err9);
 errors++;
 }
 }
-}
-}
-if(data.engine !== undefined){
-let data3 = data.engine;
-if(!(((data3 === "auto") || (data3 === "builtin")) || (data3 === "qemu"))){
-const err10 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema28.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema28.properties.engine.enum,parentSchema:schema28.properties.engine,data:data3};
+if(data0.url !== undefined){
+let data3 = data0.url;
+if(typeof data3 === "string"){
+if(!pattern3.test(data3)){
+const err10 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema28.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1643,10 +1694,8 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.accel !== undefined){
-let data4 = data.accel;
-if(!(((data4 === "auto") || (data4 === "kvm")) || (data4 === "tcg"))){
-const err11 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema28.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema28.properties.accel.enum,parentSchema:schema28.properties.accel,data:data4};
+else {
+const err11 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.box.properties.url.type,parentSchema:schema28.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1656,10 +1705,11 @@ vErrors.push(err11);
 errors++;
 }
 }
-if(data.cpus !== undefined){
-let data5 = data.cpus;
-if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err12 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema28.properties.cpus.type,parentSchema:schema28.properties.cpus,data:data5};
+if(data0.checksum !== undefined){
+let data4 = data0.checksum;
+if(typeof data4 === "string"){
+if(!pattern4.test(data4)){
+const err12 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema28.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1668,9 +1718,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 > 64 || isNaN(data5)){
-const err13 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema28.properties.cpus,data:data5};
+}
+else {
+const err13 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.box.properties.checksum.type,parentSchema:schema28.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1679,13 +1729,65 @@ vErrors.push(err13);
 }
 errors++;
 }
-if(data5 < 1 || isNaN(data5)){
-const err14 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema28.properties.cpus,data:data5};
+}
+}
+}
+if(data.engine !== undefined){
+let data5 = data.engine;
+if(!(((data5 === "auto") || (data5 === "builtin")) || (data5 === "qemu"))){
+const err14 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema28.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema28.properties.engine.enum,parentSchema:schema28.properties.engine,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
 else {
 vErrors.push(err14);
+}
+errors++;
+}
+}
+if(data.accel !== undefined){
+let data6 = data.accel;
+if(!(((data6 === "auto") || (data6 === "kvm")) || (data6 === "tcg"))){
+const err15 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema28.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema28.properties.accel.enum,parentSchema:schema28.properties.accel,data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+}
+if(data.cpus !== undefined){
+let data7 = data.cpus;
+if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
+const err16 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema28.properties.cpus.type,parentSchema:schema28.properties.cpus,data:data7};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+if((typeof data7 == "number") && (isFinite(data7))){
+if(data7 > 64 || isNaN(data7)){
+const err17 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema28.properties.cpus,data:data7};
+if(vErrors === null){
+vErrors = [err17];
+}
+else {
+vErrors.push(err17);
+}
+errors++;
+}
+if(data7 < 1 || isNaN(data7)){
+const err18 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema28.properties.cpus,data:data7};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
 }
 errors++;
 }
@@ -1698,60 +1800,14 @@ errors = vErrors.length;
 }
 }
 if(data.disks !== undefined){
-let data7 = data.disks;
-if(Array.isArray(data7)){
-const len0 = data7.length;
+let data9 = data.disks;
+if(Array.isArray(data9)){
+const len0 = data9.length;
 for(let i0=0; i0<len0; i0++){
-let data8 = data7[i0];
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.name === undefined){
-const err15 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema28.properties.disks.items.required,parentSchema:schema28.properties.disks.items,data:data8};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-if(data8.size === undefined){
-const err16 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema28.properties.disks.items.required,parentSchema:schema28.properties.disks.items,data:data8};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-for(const key2 in data8){
-if(!((key2 === "name") || (key2 === "size"))){
-const err17 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.disks.items,data:data8};
-if(vErrors === null){
-vErrors = [err17];
-}
-else {
-vErrors.push(err17);
-}
-errors++;
-}
-}
-if(data8.name !== undefined){
-let data9 = data8.name;
-if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
-const err18 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema28.properties.disks.items.properties.name,data:data9};
-if(vErrors === null){
-vErrors = [err18];
-}
-else {
-vErrors.push(err18);
-}
-errors++;
-}
-}
-else {
-const err19 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.disks.items.properties.name.type,parentSchema:schema28.properties.disks.items.properties.name,data:data9};
+let data10 = data9[i0];
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+if(data10.name === undefined){
+const err19 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema28.properties.disks.items.required,parentSchema:schema28.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1760,16 +1816,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-}
-if(data8.size !== undefined){
-if(!(validate33(data8.size, {instancePath:instancePath+"/disks/" + i0+"/size",parentData:data8,parentDataProperty:"size",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.disks.items.type,parentSchema:schema28.properties.disks.items,data:data8};
+if(data10.size === undefined){
+const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema28.properties.disks.items.required,parentSchema:schema28.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1778,10 +1826,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.disks.type,parentSchema:schema28.properties.disks,data:data7};
+for(const key2 in data10){
+if(!((key2 === "name") || (key2 === "size"))){
+const err21 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1791,15 +1838,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.nics !== undefined){
-let data11 = data.nics;
-if(Array.isArray(data11)){
-const len1 = data11.length;
-for(let i1=0; i1<len1; i1++){
-let data12 = data11[i1];
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.type === undefined){
-const err22 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema28.properties.nics.items.required,parentSchema:schema28.properties.nics.items,data:data12};
+if(data10.name !== undefined){
+let data11 = data10.name;
+if(typeof data11 === "string"){
+if(!pattern6.test(data11)){
+const err22 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema28.properties.disks.items.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1808,13 +1851,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-const tag0 = data12.type;
-if(typeof tag0 == "string"){
-if(tag0 === "nat"){
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key3 in data12){
-if(!((key3 === "type") || (key3 === "mac"))){
-const err23 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.nics.items.oneOf[0],data:data12};
+}
+else {
+const err23 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.disks.items.properties.name.type,parentSchema:schema28.properties.disks.items.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1824,10 +1863,15 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data12.type !== undefined){
-let data13 = data12.type;
-if("nat" !== data13){
-const err24 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema28.properties.nics.items.oneOf[0].properties.type,data:data13};
+if(data10.size !== undefined){
+if(!(validate33(data10.size, {instancePath:instancePath+"/disks/" + i0+"/size",parentData:data10,parentDataProperty:"size",rootData}))){
+vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.disks.items.type,parentSchema:schema28.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1837,18 +1881,9 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data12.mac !== undefined){
-if(!(validate37(data12.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data12,parentDataProperty:"mac",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
 }
-}
-}
-}
-else if(tag0 === "private"){
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.network === undefined){
-const err25 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema28.properties.nics.items.oneOf[1].required,parentSchema:schema28.properties.nics.items.oneOf[1],data:data12};
+else {
+const err25 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.disks.type,parentSchema:schema28.properties.disks,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1857,9 +1892,16 @@ vErrors.push(err25);
 }
 errors++;
 }
-for(const key4 in data12){
-if(!((((key4 === "type") || (key4 === "network")) || (key4 === "ip")) || (key4 === "mac"))){
-const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.nics.items.oneOf[1],data:data12};
+}
+if(data.nics !== undefined){
+let data13 = data.nics;
+if(Array.isArray(data13)){
+const len1 = data13.length;
+for(let i1=0; i1<len1; i1++){
+let data14 = data13[i1];
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.type === undefined){
+const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema28.properties.nics.items.required,parentSchema:schema28.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1868,11 +1910,13 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-if(data12.type !== undefined){
-let data15 = data12.type;
-if("private" !== data15){
-const err27 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema28.properties.nics.items.oneOf[1].properties.type,data:data15};
+const tag0 = data14.type;
+if(typeof tag0 == "string"){
+if(tag0 === "nat"){
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key3 in data14){
+if(!((key3 === "type") || (key3 === "mac"))){
+const err27 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.nics.items.oneOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1882,11 +1926,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data12.network !== undefined){
-let data16 = data12.network;
-if(typeof data16 === "string"){
-if(!pattern4.test(data16)){
-const err28 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema28.properties.nics.items.oneOf[1].properties.network,data:data16};
+if(data14.type !== undefined){
+let data15 = data14.type;
+if("nat" !== data15){
+const err28 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema28.properties.nics.items.oneOf[0].properties.type,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1896,8 +1939,18 @@ vErrors.push(err28);
 errors++;
 }
 }
-else {
-const err29 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema28.properties.nics.items.oneOf[1].properties.network,data:data16};
+if(data14.mac !== undefined){
+if(!(validate37(data14.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data14,parentDataProperty:"mac",rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else if(tag0 === "private"){
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+if(data14.network === undefined){
+const err29 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema28.properties.nics.items.oneOf[1].required,parentSchema:schema28.properties.nics.items.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1906,12 +1959,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data12.ip !== undefined){
-let data17 = data12.ip;
-if(typeof data17 === "string"){
-if(!pattern8.test(data17)){
-const err30 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema28.properties.nics.items.oneOf[1].properties.ip,data:data17};
+for(const key4 in data14){
+if(!((((key4 === "type") || (key4 === "network")) || (key4 === "ip")) || (key4 === "mac"))){
+const err30 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.nics.items.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1921,8 +1971,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-else {
-const err31 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema28.properties.nics.items.oneOf[1].properties.ip,data:data17};
+if(data14.type !== undefined){
+let data17 = data14.type;
+if("private" !== data17){
+const err31 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema28.properties.nics.items.oneOf[1].properties.type,data:data17};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1932,16 +1984,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data12.mac !== undefined){
-if(!(validate37(data12.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data12,parentDataProperty:"mac",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-else {
-const err32 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema28.properties.nics.items.discriminator,parentSchema:schema28.properties.nics.items,data:data12};
+if(data14.network !== undefined){
+let data18 = data14.network;
+if(typeof data18 === "string"){
+if(!pattern6.test(data18)){
+const err32 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema28.properties.nics.items.oneOf[1].properties.network,data:data18};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1952,7 +1999,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema28.properties.nics.items.discriminator,parentSchema:schema28.properties.nics.items,data:data12};
+const err33 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema28.properties.nics.items.oneOf[1].properties.network,data:data18};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1962,8 +2009,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-else {
-const err34 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.nics.items.type,parentSchema:schema28.properties.nics.items,data:data12};
+if(data14.ip !== undefined){
+let data19 = data14.ip;
+if(typeof data19 === "string"){
+if(!pattern10.test(data19)){
+const err34 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema28.properties.nics.items.oneOf[1].properties.ip,data:data19};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1973,9 +2023,8 @@ vErrors.push(err34);
 errors++;
 }
 }
-}
 else {
-const err35 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.nics.type,parentSchema:schema28.properties.nics,data:data11};
+const err35 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema28.properties.nics.items.oneOf[1].properties.ip,data:data19};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1985,15 +2034,16 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data.forwards !== undefined){
-let data19 = data.forwards;
-if(Array.isArray(data19)){
-const len2 = data19.length;
-for(let i2=0; i2<len2; i2++){
-let data20 = data19[i2];
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.guest === undefined){
-const err36 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema28.properties.forwards.items.required,parentSchema:schema28.properties.forwards.items,data:data20};
+if(data14.mac !== undefined){
+if(!(validate37(data14.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data14,parentDataProperty:"mac",rootData}))){
+vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema28.properties.nics.items.discriminator,parentSchema:schema28.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2002,8 +2052,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(data20.host === undefined){
-const err37 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema28.properties.forwards.items.required,parentSchema:schema28.properties.forwards.items,data:data20};
+}
+else {
+const err37 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema28.properties.nics.items.discriminator,parentSchema:schema28.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2012,9 +2063,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-for(const key5 in data20){
-if(!((((key5 === "guest") || (key5 === "host")) || (key5 === "host_ip")) || (key5 === "protocol"))){
-const err38 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.forwards.items,data:data20};
+}
+else {
+const err38 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.nics.items.type,parentSchema:schema28.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2024,22 +2075,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data20.guest !== undefined){
-if(!(validate42(data20.guest, {instancePath:instancePath+"/forwards/" + i2+"/guest",parentData:data20,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
-errors = vErrors.length;
 }
-}
-if(data20.host !== undefined){
-if(!(validate42(data20.host, {instancePath:instancePath+"/forwards/" + i2+"/host",parentData:data20,parentDataProperty:"host",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
-errors = vErrors.length;
-}
-}
-if(data20.host_ip !== undefined){
-let data23 = data20.host_ip;
-if(typeof data23 !== "string"){
-const err39 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.forwards.items.properties.host_ip.type,parentSchema:schema28.properties.forwards.items.properties.host_ip,data:data23};
+else {
+const err39 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.nics.type,parentSchema:schema28.properties.nics,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2049,10 +2087,15 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data20.protocol !== undefined){
-let data24 = data20.protocol;
-if(!((data24 === "tcp") || (data24 === "udp"))){
-const err40 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema28.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema28.properties.forwards.items.properties.protocol.enum,parentSchema:schema28.properties.forwards.items.properties.protocol,data:data24};
+if(data.forwards !== undefined){
+let data21 = data.forwards;
+if(Array.isArray(data21)){
+const len2 = data21.length;
+for(let i2=0; i2<len2; i2++){
+let data22 = data21[i2];
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+if(data22.guest === undefined){
+const err40 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema28.properties.forwards.items.required,parentSchema:schema28.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2061,10 +2104,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-}
-else {
-const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.forwards.items.type,parentSchema:schema28.properties.forwards.items,data:data20};
+if(data22.host === undefined){
+const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema28.properties.forwards.items.required,parentSchema:schema28.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2073,10 +2114,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-}
-else {
-const err42 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.forwards.type,parentSchema:schema28.properties.forwards,data:data19};
+for(const key5 in data22){
+if(!((((key5 === "guest") || (key5 === "host")) || (key5 === "host_ip")) || (key5 === "protocol"))){
+const err42 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2086,15 +2126,22 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.synced_folders !== undefined){
-let data25 = data.synced_folders;
-if(Array.isArray(data25)){
-const len3 = data25.length;
-for(let i3=0; i3<len3; i3++){
-let data26 = data25[i3];
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.host === undefined){
-const err43 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema28.properties.synced_folders.items.required,parentSchema:schema28.properties.synced_folders.items,data:data26};
+if(data22.guest !== undefined){
+if(!(validate42(data22.guest, {instancePath:instancePath+"/forwards/" + i2+"/guest",parentData:data22,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
+}
+if(data22.host !== undefined){
+if(!(validate42(data22.host, {instancePath:instancePath+"/forwards/" + i2+"/host",parentData:data22,parentDataProperty:"host",rootData}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
+}
+if(data22.host_ip !== undefined){
+let data25 = data22.host_ip;
+if(typeof data25 !== "string"){
+const err43 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.forwards.items.properties.host_ip.type,parentSchema:schema28.properties.forwards.items.properties.host_ip,data:data25};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2103,8 +2150,11 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data26.guest === undefined){
-const err44 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema28.properties.synced_folders.items.required,parentSchema:schema28.properties.synced_folders.items,data:data26};
+}
+if(data22.protocol !== undefined){
+let data26 = data22.protocol;
+if(!((data26 === "tcp") || (data26 === "udp"))){
+const err44 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema28.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema28.properties.forwards.items.properties.protocol.enum,parentSchema:schema28.properties.forwards.items.properties.protocol,data:data26};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2113,9 +2163,10 @@ vErrors.push(err44);
 }
 errors++;
 }
-for(const key6 in data26){
-if(!((((key6 === "host") || (key6 === "guest")) || (key6 === "read_only")) || (key6 === "tag"))){
-const err45 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.synced_folders.items,data:data26};
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.forwards.items.type,parentSchema:schema28.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2125,11 +2176,9 @@ vErrors.push(err45);
 errors++;
 }
 }
-if(data26.host !== undefined){
-let data27 = data26.host;
-if(typeof data27 === "string"){
-if(!pattern9.test(data27)){
-const err46 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema28.properties.synced_folders.items.properties.host,data:data27};
+}
+else {
+const err46 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.forwards.type,parentSchema:schema28.properties.forwards,data:data21};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2139,8 +2188,15 @@ vErrors.push(err46);
 errors++;
 }
 }
-else {
-const err47 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.synced_folders.items.properties.host.type,parentSchema:schema28.properties.synced_folders.items.properties.host,data:data27};
+if(data.synced_folders !== undefined){
+let data27 = data.synced_folders;
+if(Array.isArray(data27)){
+const len3 = data27.length;
+for(let i3=0; i3<len3; i3++){
+let data28 = data27[i3];
+if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
+if(data28.host === undefined){
+const err47 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema28.properties.synced_folders.items.required,parentSchema:schema28.properties.synced_folders.items,data:data28};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2149,17 +2205,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-if(data26.guest !== undefined){
-if(!(validate47(data26.guest, {instancePath:instancePath+"/synced_folders/" + i3+"/guest",parentData:data26,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
-errors = vErrors.length;
-}
-}
-if(data26.read_only !== undefined){
-let data29 = data26.read_only;
-if(typeof data29 !== "boolean"){
-const err48 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema28.properties.synced_folders.items.properties.read_only.type,parentSchema:schema28.properties.synced_folders.items.properties.read_only,data:data29};
+if(data28.guest === undefined){
+const err48 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema28.properties.synced_folders.items.required,parentSchema:schema28.properties.synced_folders.items,data:data28};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2168,12 +2215,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-}
-if(data26.tag !== undefined){
-let data30 = data26.tag;
-if(typeof data30 === "string"){
-if(!pattern11.test(data30)){
-const err49 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema28.properties.synced_folders.items.properties.tag,data:data30};
+for(const key6 in data28){
+if(!((((key6 === "host") || (key6 === "guest")) || (key6 === "read_only")) || (key6 === "tag"))){
+const err49 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.synced_folders.items,data:data28};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2183,8 +2227,11 @@ vErrors.push(err49);
 errors++;
 }
 }
-else {
-const err50 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.synced_folders.items.properties.tag.type,parentSchema:schema28.properties.synced_folders.items.properties.tag,data:data30};
+if(data28.host !== undefined){
+let data29 = data28.host;
+if(typeof data29 === "string"){
+if(!pattern11.test(data29)){
+const err50 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema28.properties.synced_folders.items.properties.host,data:data29};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2194,9 +2241,8 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
 else {
-const err51 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.synced_folders.items.type,parentSchema:schema28.properties.synced_folders.items,data:data26};
+const err51 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.synced_folders.items.properties.host.type,parentSchema:schema28.properties.synced_folders.items.properties.host,data:data29};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2206,9 +2252,16 @@ vErrors.push(err51);
 errors++;
 }
 }
+if(data28.guest !== undefined){
+if(!(validate47(data28.guest, {instancePath:instancePath+"/synced_folders/" + i3+"/guest",parentData:data28,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
 }
-else {
-const err52 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.synced_folders.type,parentSchema:schema28.properties.synced_folders,data:data25};
+}
+if(data28.read_only !== undefined){
+let data31 = data28.read_only;
+if(typeof data31 !== "boolean"){
+const err52 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema28.properties.synced_folders.items.properties.read_only.type,parentSchema:schema28.properties.synced_folders.items.properties.read_only,data:data31};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2218,15 +2271,11 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data.provision !== undefined){
-let data31 = data.provision;
-if(Array.isArray(data31)){
-const len4 = data31.length;
-for(let i4=0; i4<len4; i4++){
-let data32 = data31[i4];
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.type === undefined){
-const err53 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema28.properties.provision.items.required,parentSchema:schema28.properties.provision.items,data:data32};
+if(data28.tag !== undefined){
+let data32 = data28.tag;
+if(typeof data32 === "string"){
+if(!pattern13.test(data32)){
+const err53 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema28.properties.synced_folders.items.properties.tag,data:data32};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2235,13 +2284,9 @@ vErrors.push(err53);
 }
 errors++;
 }
-const tag1 = data32.type;
-if(typeof tag1 == "string"){
-if(tag1 === "shell"){
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key7 in data32){
-if(!(((((((key7 === "type") || (key7 === "name")) || (key7 === "inline")) || (key7 === "path")) || (key7 === "args")) || (key7 === "env")) || (key7 === "run"))){
-const err54 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.provision.items.oneOf[0],data:data32};
+}
+else {
+const err54 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.synced_folders.items.properties.tag.type,parentSchema:schema28.properties.synced_folders.items.properties.tag,data:data32};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2251,10 +2296,9 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data32.type !== undefined){
-let data33 = data32.type;
-if("shell" !== data33){
-const err55 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema28.properties.provision.items.oneOf[0].properties.type,data:data33};
+}
+else {
+const err55 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.synced_folders.items.type,parentSchema:schema28.properties.synced_folders.items,data:data28};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2264,16 +2308,9 @@ vErrors.push(err55);
 errors++;
 }
 }
-if(data32.name !== undefined){
-if(!(validate51(data32.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data32,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
-errors = vErrors.length;
 }
-}
-if(data32.inline !== undefined){
-let data35 = data32.inline;
-if(typeof data35 !== "string"){
-const err56 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.inline,data:data35};
+else {
+const err56 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.synced_folders.type,parentSchema:schema28.properties.synced_folders,data:data27};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2283,11 +2320,15 @@ vErrors.push(err56);
 errors++;
 }
 }
-if(data32.path !== undefined){
-let data36 = data32.path;
-if(typeof data36 === "string"){
-if(!pattern9.test(data36)){
-const err57 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema28.properties.provision.items.oneOf[0].properties.path,data:data36};
+if(data.provision !== undefined){
+let data33 = data.provision;
+if(Array.isArray(data33)){
+const len4 = data33.length;
+for(let i4=0; i4<len4; i4++){
+let data34 = data33[i4];
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.type === undefined){
+const err57 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema28.properties.provision.items.required,parentSchema:schema28.properties.provision.items,data:data34};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2296,9 +2337,13 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-else {
-const err58 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.path,data:data36};
+const tag1 = data34.type;
+if(typeof tag1 == "string"){
+if(tag1 === "shell"){
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+for(const key7 in data34){
+if(!(((((((key7 === "type") || (key7 === "name")) || (key7 === "inline")) || (key7 === "path")) || (key7 === "args")) || (key7 === "env")) || (key7 === "run"))){
+const err58 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.provision.items.oneOf[0],data:data34};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2308,14 +2353,10 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data32.args !== undefined){
-let data37 = data32.args;
-if(Array.isArray(data37)){
-const len5 = data37.length;
-for(let i5=0; i5<len5; i5++){
-let data38 = data37[i5];
-if(((typeof data38 !== "string") && (!((typeof data38 == "number") && (isFinite(data38))))) && (typeof data38 !== "boolean")){
-const err59 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema28.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema28.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.args.items,data:data38};
+if(data34.type !== undefined){
+let data35 = data34.type;
+if("shell" !== data35){
+const err59 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema28.properties.provision.items.oneOf[0].properties.type,data:data35};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2325,9 +2366,16 @@ vErrors.push(err59);
 errors++;
 }
 }
+if(data34.name !== undefined){
+if(!(validate51(data34.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data34,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
 }
-else {
-const err60 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.args,data:data37};
+}
+if(data34.inline !== undefined){
+let data37 = data34.inline;
+if(typeof data37 !== "string"){
+const err60 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.inline,data:data37};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2337,24 +2385,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data32.env !== undefined){
-if(!(validate53(data32.env, {instancePath:instancePath+"/provision/" + i4+"/env",parentData:data32,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data32.run !== undefined){
-if(!(validate55(data32.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data32,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-else if(tag1 === "file"){
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-if(data32.source === undefined){
-const err61 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema28.properties.provision.items.oneOf[1].required,parentSchema:schema28.properties.provision.items.oneOf[1],data:data32};
+if(data34.path !== undefined){
+let data38 = data34.path;
+if(typeof data38 === "string"){
+if(!pattern11.test(data38)){
+const err61 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema28.properties.provision.items.oneOf[0].properties.path,data:data38};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2363,8 +2398,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(data32.destination === undefined){
-const err62 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema28.properties.provision.items.oneOf[1].required,parentSchema:schema28.properties.provision.items.oneOf[1],data:data32};
+}
+else {
+const err62 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.path,data:data38};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2373,9 +2409,15 @@ vErrors.push(err62);
 }
 errors++;
 }
-for(const key8 in data32){
-if(!(((((key8 === "type") || (key8 === "name")) || (key8 === "source")) || (key8 === "destination")) || (key8 === "run"))){
-const err63 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.provision.items.oneOf[1],data:data32};
+}
+if(data34.args !== undefined){
+let data39 = data34.args;
+if(Array.isArray(data39)){
+const len5 = data39.length;
+for(let i5=0; i5<len5; i5++){
+let data40 = data39[i5];
+if(((typeof data40 !== "string") && (!((typeof data40 == "number") && (isFinite(data40))))) && (typeof data40 !== "boolean")){
+const err63 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema28.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema28.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.args.items,data:data40};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2385,10 +2427,9 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data32.type !== undefined){
-let data41 = data32.type;
-if("file" !== data41){
-const err64 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema28.properties.provision.items.oneOf[1].properties.type,data:data41};
+}
+else {
+const err64 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema28.properties.provision.items.oneOf[0].properties.args,data:data39};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2398,17 +2439,24 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data32.name !== undefined){
-if(!(validate51(data32.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data32,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+if(data34.env !== undefined){
+if(!(validate53(data34.env, {instancePath:instancePath+"/provision/" + i4+"/env",parentData:data34,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
 errors = vErrors.length;
 }
 }
-if(data32.source !== undefined){
-let data43 = data32.source;
-if(typeof data43 === "string"){
-if(!pattern9.test(data43)){
-const err65 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema28.properties.provision.items.oneOf[1].properties.source,data:data43};
+if(data34.run !== undefined){
+if(!(validate55(data34.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data34,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else if(tag1 === "file"){
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.source === undefined){
+const err65 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema28.properties.provision.items.oneOf[1].required,parentSchema:schema28.properties.provision.items.oneOf[1],data:data34};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2417,9 +2465,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-else {
-const err66 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema28.properties.provision.items.oneOf[1].properties.source,data:data43};
+if(data34.destination === undefined){
+const err66 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema28.properties.provision.items.oneOf[1].required,parentSchema:schema28.properties.provision.items.oneOf[1],data:data34};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2428,23 +2475,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-if(data32.destination !== undefined){
-if(!(validate47(data32.destination, {instancePath:instancePath+"/provision/" + i4+"/destination",parentData:data32,parentDataProperty:"destination",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
-errors = vErrors.length;
-}
-}
-if(data32.run !== undefined){
-if(!(validate55(data32.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data32,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-else {
-const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema28.properties.provision.items.discriminator,parentSchema:schema28.properties.provision.items,data:data32};
+for(const key8 in data34){
+if(!(((((key8 === "type") || (key8 === "name")) || (key8 === "source")) || (key8 === "destination")) || (key8 === "run"))){
+const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema28.properties.provision.items.oneOf[1],data:data34};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2454,8 +2487,10 @@ vErrors.push(err67);
 errors++;
 }
 }
-else {
-const err68 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema28.properties.provision.items.discriminator,parentSchema:schema28.properties.provision.items,data:data32};
+if(data34.type !== undefined){
+let data43 = data34.type;
+if("file" !== data43){
+const err68 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema28.properties.provision.items.oneOf[1].properties.type,data:data43};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2465,8 +2500,17 @@ vErrors.push(err68);
 errors++;
 }
 }
-else {
-const err69 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.provision.items.type,parentSchema:schema28.properties.provision.items,data:data32};
+if(data34.name !== undefined){
+if(!(validate51(data34.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data34,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+errors = vErrors.length;
+}
+}
+if(data34.source !== undefined){
+let data45 = data34.source;
+if(typeof data45 === "string"){
+if(!pattern11.test(data45)){
+const err69 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema28.properties.provision.items.oneOf[1].properties.source,data:data45};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2476,9 +2520,8 @@ vErrors.push(err69);
 errors++;
 }
 }
-}
 else {
-const err70 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.provision.type,parentSchema:schema28.properties.provision,data:data31};
+const err70 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema28.properties.provision.items.oneOf[1].properties.source,data:data45};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -2488,11 +2531,22 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data.hostname !== undefined){
-let data46 = data.hostname;
-if(typeof data46 === "string"){
-if(!pattern16.test(data46)){
-const err71 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema28.properties.hostname,data:data46};
+if(data34.destination !== undefined){
+if(!(validate47(data34.destination, {instancePath:instancePath+"/provision/" + i4+"/destination",parentData:data34,parentDataProperty:"destination",rootData}))){
+vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+errors = vErrors.length;
+}
+}
+if(data34.run !== undefined){
+if(!(validate55(data34.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data34,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else {
+const err71 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema28.properties.provision.items.discriminator,parentSchema:schema28.properties.provision.items,data:data34};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -2503,12 +2557,60 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.hostname.type,parentSchema:schema28.properties.hostname,data:data46};
+const err72 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema28.properties.provision.items.discriminator,parentSchema:schema28.properties.provision.items,data:data34};
 if(vErrors === null){
 vErrors = [err72];
 }
 else {
 vErrors.push(err72);
+}
+errors++;
+}
+}
+else {
+const err73 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.properties.provision.items.type,parentSchema:schema28.properties.provision.items,data:data34};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
+}
+errors++;
+}
+}
+}
+else {
+const err74 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema28.properties.provision.type,parentSchema:schema28.properties.provision,data:data33};
+if(vErrors === null){
+vErrors = [err74];
+}
+else {
+vErrors.push(err74);
+}
+errors++;
+}
+}
+if(data.hostname !== undefined){
+let data48 = data.hostname;
+if(typeof data48 === "string"){
+if(!pattern18.test(data48)){
+const err75 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema28.properties.hostname,data:data48};
+if(vErrors === null){
+vErrors = [err75];
+}
+else {
+vErrors.push(err75);
+}
+errors++;
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.hostname.type,parentSchema:schema28.properties.hostname,data:data48};
+if(vErrors === null){
+vErrors = [err76];
+}
+else {
+vErrors.push(err76);
 }
 errors++;
 }
@@ -2520,62 +2622,9 @@ errors = vErrors.length;
 }
 }
 if(data.cmdline !== undefined){
-let data48 = data.cmdline;
-if((typeof data48 !== "string") && (!(Array.isArray(data48)))){
-const err73 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema28.properties.cmdline.type},message:"must be string,array",schema:schema28.properties.cmdline.type,parentSchema:schema28.properties.cmdline,data:data48};
-if(vErrors === null){
-vErrors = [err73];
-}
-else {
-vErrors.push(err73);
-}
-errors++;
-}
-if(typeof data48 === "string"){
-if(!pattern18.test(data48)){
-const err74 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema28.properties.cmdline,data:data48};
-if(vErrors === null){
-vErrors = [err74];
-}
-else {
-vErrors.push(err74);
-}
-errors++;
-}
-}
-if(Array.isArray(data48)){
-const len6 = data48.length;
-for(let i6=0; i6<len6; i6++){
-let data49 = data48[i6];
-if(typeof data49 === "string"){
-if(!pattern18.test(data49)){
-const err75 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema28.properties.cmdline.items,data:data49};
-if(vErrors === null){
-vErrors = [err75];
-}
-else {
-vErrors.push(err75);
-}
-errors++;
-}
-}
-else {
-const err76 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.cmdline.items.type,parentSchema:schema28.properties.cmdline.items,data:data49};
-if(vErrors === null){
-vErrors = [err76];
-}
-else {
-vErrors.push(err76);
-}
-errors++;
-}
-}
-}
-}
-if(data.boot_timeout !== undefined){
-let data50 = data.boot_timeout;
-if((typeof data50 !== "string") && (!(((typeof data50 == "number") && (!(data50 % 1) && !isNaN(data50))) && (isFinite(data50))))){
-const err77 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema28.properties.boot_timeout.type},message:"must be string,integer",schema:schema28.properties.boot_timeout.type,parentSchema:schema28.properties.boot_timeout,data:data50};
+let data50 = data.cmdline;
+if((typeof data50 !== "string") && (!(Array.isArray(data50)))){
+const err77 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema28.properties.cmdline.type},message:"must be string,array",schema:schema28.properties.cmdline.type,parentSchema:schema28.properties.cmdline,data:data50};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -2586,12 +2635,65 @@ errors++;
 }
 if(typeof data50 === "string"){
 if(!pattern20.test(data50)){
-const err78 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema28.properties.boot_timeout,data:data50};
+const err78 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema28.properties.cmdline,data:data50};
 if(vErrors === null){
 vErrors = [err78];
 }
 else {
 vErrors.push(err78);
+}
+errors++;
+}
+}
+if(Array.isArray(data50)){
+const len6 = data50.length;
+for(let i6=0; i6<len6; i6++){
+let data51 = data50[i6];
+if(typeof data51 === "string"){
+if(!pattern20.test(data51)){
+const err79 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema28.properties.cmdline.items,data:data51};
+if(vErrors === null){
+vErrors = [err79];
+}
+else {
+vErrors.push(err79);
+}
+errors++;
+}
+}
+else {
+const err80 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.cmdline.items.type,parentSchema:schema28.properties.cmdline.items,data:data51};
+if(vErrors === null){
+vErrors = [err80];
+}
+else {
+vErrors.push(err80);
+}
+errors++;
+}
+}
+}
+}
+if(data.boot_timeout !== undefined){
+let data52 = data.boot_timeout;
+if((typeof data52 !== "string") && (!(((typeof data52 == "number") && (!(data52 % 1) && !isNaN(data52))) && (isFinite(data52))))){
+const err81 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema28.properties.boot_timeout.type},message:"must be string,integer",schema:schema28.properties.boot_timeout.type,parentSchema:schema28.properties.boot_timeout,data:data52};
+if(vErrors === null){
+vErrors = [err81];
+}
+else {
+vErrors.push(err81);
+}
+errors++;
+}
+if(typeof data52 === "string"){
+if(!pattern22.test(data52)){
+const err82 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema28.properties.boot_timeout,data:data52};
+if(vErrors === null){
+vErrors = [err82];
+}
+else {
+vErrors.push(err82);
 }
 errors++;
 }
@@ -2709,7 +2811,7 @@ if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key1 in data14){
 const _errs19 = errors;
 if(typeof key1 === "string"){
-if(!pattern4.test(key1)){
+if(!pattern6.test(key1)){
 const err1 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema6.properties.machines.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err1];

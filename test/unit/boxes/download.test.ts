@@ -4,13 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO, ensureDist } from '../../support/dist.js';
 import { addBoxFromSource, parseChecksum } from '../../../src/core/boxes/download.js';
+import { peekBox, resolveBox } from '../../../src/core/boxes/catalog.js';
+import { BoxNotDownloadedError } from '../../../src/core/vmfile/resolvers.js';
 import { UserError } from '../../../src/core/errors.js';
 import { BOX_ORIGIN_FILE } from '../../../src/core/paths.js';
 import { tgz } from './tar-writer.js';
@@ -19,6 +21,7 @@ import { boxItems, demoFiles, snapshot, tempEnv, type TempEnv } from './fixtures
 let t: TempEnv;
 let server: http.Server;
 let base: string;
+const hits = new Map<string, number>();
 const good = tgz(boxItems(demoFiles()));
 const goodSha = createHash('sha256').update(good).digest('hex');
 const hostile = tgz([...boxItems(demoFiles()), { name: '../escape', data: 'x' }]);
@@ -27,6 +30,7 @@ beforeAll(async () => {
   ensureDist();
   t = tempEnv();
   server = http.createServer((req, res) => {
+    hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
     switch (req.url) {
       case '/demo.box':
         res.writeHead(200, { 'content-length': good.length });
@@ -36,6 +40,10 @@ beforeAll(async () => {
         res.writeHead(200);
         for (let i = 0; i < good.length; i += 7000) res.write(good.subarray(i, i + 7000));
         res.end();
+        return;
+      case '/vmfile.box':
+        res.writeHead(200, { 'content-length': good.length });
+        res.end(good);
         return;
       case '/moved':
         res.writeHead(302, { location: '/demo.box' });
@@ -132,5 +140,58 @@ describe('vm box add URL', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^Error: cannot download http:\/\/127\.0\.0\.1:\d+\/missing\.box: the server answered 404 Not Found\n/);
     expect(bad.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('box.url in a Vmfile', () => {
+  it('resolveBox downloads a missing box once, under the Vmfile name; peek and validate do not download', async () => {
+    const source = { url: `${base}/vmfile.box`, checksum: goodSha };
+    await expect(peekBox('fromurl', undefined, { loc: t.loc, source })).rejects.toBeInstanceOf(BoxNotDownloadedError);
+    await expect(resolveBox('fromurl', undefined, { loc: t.loc, source, noDownload: true })).rejects.toBeInstanceOf(BoxNotDownloadedError);
+    expect(hits.get('/vmfile.box') ?? 0).toBe(0);
+    const shown: string[] = [];
+    const ref = await resolveBox('fromurl', '>=1', { loc: t.loc, source, onDownload: (box, url) => (shown.push(`${box} ${url}`), { progress: () => undefined, done: () => shown.push('done') }) });
+    expect([ref.name, ref.version]).toEqual(['fromurl', '1.0.0']);
+    expect(shown).toEqual([`fromurl ${base}/vmfile.box`, 'done']);
+    await resolveBox('fromurl', undefined, { loc: t.loc, source });
+    expect(hits.get('/vmfile.box')).toBe(1);
+    // A failed download says both things: what is missing and why the download did not help.
+    await expect(resolveBox('nowhere', undefined, { loc: t.loc, source: { url: `${base}/missing.box` } })).rejects.toThrow(
+      /^box 'nowhere' is not installed, and its download failed: cannot download .*missing\.box: the server answered 404 Not Found$/,
+    );
+    // A box that is installed is used as it is, whatever its url says.
+    expect((await resolveBox('fromurl', undefined, { loc: t.loc, source: { url: `${base}/missing.box` } })).name).toBe('fromurl');
+  });
+
+  it('vm status shows the machine as not created, vm validate notes the download, vm up downloads', async () => {
+    const dir = join(t.root, 'url-project');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'Vmfile'), `box:\n  name: urlbox\n  url: ${base}/vmfile.box\n  checksum: sha256:${goodSha}\n`);
+    const env = { ...process.env, VM_HOME: t.loc.home, VM_BUNDLED_BOXES_DIR: t.loc.bundledDir, NO_COLOR: '1' };
+    const vm = (...args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+      new Promise((done) => {
+        const p = spawn(process.execPath, [join(REPO, 'bin/run.js'), ...args], { env, cwd: dir });
+        let out = '';
+        let err = '';
+        p.stdout.on('data', (d: Buffer) => (out += d));
+        p.stderr.on('data', (d: Buffer) => (err += d));
+        p.on('close', (code) => done({ code, out, err }));
+      });
+    const before = hits.get('/vmfile.box') ?? 0;
+    expect(await vm('status')).toEqual({ code: 0, out: `default  not created (auto): box 'urlbox' is downloaded from ${base}/vmfile.box on \`vm up\`\n`, err: '' });
+    const valid = await vm('validate');
+    expect(valid.code).toBe(0);
+    expect(valid.out).toBe('Vmfile is valid (1 machine: default)\n');
+    expect(valid.err).toBe(`Note: machine 'default': box 'urlbox' is not installed yet; \`vm up\` downloads it from ${base}/vmfile.box\n`);
+    const halt = await vm('halt');
+    expect(halt.code).toBe(1);
+    expect(halt.err).toContain("machine 'default': box 'urlbox' is not installed yet");
+    expect(hits.get('/vmfile.box') ?? 0).toBe(before);
+    // `vm config` needs the box's metadata: it downloads it, as `vm up` does.
+    const config = await vm('config', '--json');
+    expect(config.code).toBe(0);
+    expect(JSON.parse(config.out)[0].box).toMatchObject({ name: 'urlbox', version: '1.0.0' });
+    expect(hits.get('/vmfile.box')).toBe(before + 1);
+    expect((await vm('status')).out).toBe('default  not created (builtin)\n');
   });
 });

@@ -3,8 +3,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
-import { compileVmfile, type Project } from '../../../src/core/vmfile/project.js';
-import type { BoxResolver } from '../../../src/core/vmfile/resolvers.js';
+import { compileVmfile, requireValid, type Project } from '../../../src/core/vmfile/project.js';
+import { BoxNotDownloadedError, type BoxResolver } from '../../../src/core/vmfile/resolvers.js';
 import { folderResolver, makeBox, tempDir } from './helpers.js';
 
 let project: string;
@@ -234,6 +234,37 @@ describe('virtio slots', () => {
     ]);
     expect(await errors(`machines:\n  web:\n    box: tiny\n    ${disks.replace(/\n  /g, '\n      ')}    ${folders(5).replace(/\n  /g, '\n      ')}`)).toEqual([
       [3, 5, 'machine "web" needs 9 virtio devices (2 extra disks, 1 network card, the agent channel, 5 synced folders), but a riscv64 machine has 8 slots'],
+    ]);
+  });
+});
+
+describe('box.url and box.checksum', () => {
+  const url = 'https://boxes.example.org/web-1.0.box';
+  const sha = 'ab'.repeat(32);
+
+  it('are handed to the resolver; a missing box with a url is "not downloaded yet", not an error', async () => {
+    const seen: unknown[] = [];
+    const resolver: BoxResolver = (name, constraint, source) => {
+      seen.push([name, constraint, source]);
+      if (name === 'tiny') return resolveBox(name, constraint);
+      throw new BoxNotDownloadedError(name, source!.url);
+    };
+    const p = await compile(`machines:\n  a: {box: tiny}\n  b:\n    box: {name: web, version: ">=1", url: "${url}", checksum: "sha256:${sha}"}\n    engine: qemu\n`, resolver);
+    expect(seen).toEqual([
+      ['tiny', undefined, undefined],
+      ['web', '>=1', { url, checksum: `sha256:${sha}` }],
+    ]);
+    expect(p.errors).toEqual([]);
+    expect(p.machines.map((m) => m.name)).toEqual(['a']);
+    expect(p.notDownloaded.map((d) => [d.name, d.engineRequested, d.error.url])).toEqual([['b', 'qemu', url]]);
+    expect(() => requireValid(p)).toThrow(`machine 'b': box 'web' is not installed yet: \`vm up\` downloads it from ${url}`);
+  });
+
+  it('a checksum without a url, a url that is not http(s)/file, a checksum that is not sha256: each at its line', async () => {
+    expect(await errors(`box: {name: tiny, checksum: "${sha}"}\n`)).toEqual([[1, 19, 'box.checksum is the sha256 of the archive at box.url, and there is no box.url']]);
+    expect(await errors('box:\n  name: tiny\n  url: ftp://x/y.box\n')).toEqual([[3, 8, 'box.url must be an http://, https:// or file:// URL of a .box archive; got "ftp://x/y.box"']]);
+    expect(await errors(`box:\n  name: tiny\n  url: ${url}\n  checksum: md5:abc\n`)).toEqual([
+      [4, 13, 'box.checksum must be a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`; got "md5:abc"'],
     ]);
   });
 });
