@@ -3,7 +3,7 @@
 // { bench, ours, reference?, goal?, detail?, referenceNote?, error? } (seconds).
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['./status.js', './boot.js', './p9.js', './qemu.js', './io.js'];
+const BENCHES = ['./status.js', './boot.js', './p9.js', './qemu.js', './io.js', './disk.js'];
 
 /** Times in seconds: say which side is faster, and by how much, without ratios below 1. */
 const ratio = (ours, reference) =>

@@ -186,7 +186,12 @@ export class Scheduler {
           }, ms);
           return;
         }
-        // Less than a millisecond to wait: cheaper to keep polling than to sleep.
+        // Less than a millisecond to wait: cheaper to keep polling than to sleep, unless the guest
+        // waits on host work (disk I/O) whose completion can only arrive through the event loop.
+        if (this.hostWork > 0) {
+          this.schedule();
+          return;
+        }
       }
       if (this.timers.nowMs() >= until) {
         this.schedule();

@@ -1,13 +1,19 @@
-// virtio-blk: a disk on one request queue, backed by a host BlockBackend whose I/O completes
-// asynchronously. Spec: Virtio 1.2, 5.2 "Block Device"; Linux drivers/block/virtio_blk.c and
-// include/uapi/linux/virtio_blk.h.
+// virtio-blk: a disk on one request queue, backed by a host BlockBackend. Spec: Virtio 1.2, 5.2
+// "Block Device"; Linux drivers/block/virtio_blk.c and include/uapi/linux/virtio_blk.h.
 //
-// Requests run one at a time in ring order, so FLUSH covers every write taken before it and a
-// read-modify-write in the backend never races another request. Data is copied between guest RAM
-// and host buffers at execution time, and only while the request is still current (no reset since).
-// Sector arithmetic is BigInt: the guest's u64 sector can exceed 2^53.
+// Requests start as soon as the driver notifies, inside its MMIO write. A small transfer the backend
+// can do synchronously (readNow/writeNow: the host's page cache, see engines/builtin/disk/sync-gate.ts)
+// completes right there, so the guest never idles and waits an event-loop turn for it; the rest run
+// asynchronously, several at once, because waiting for each completion before taking the next would
+// cost a whole CPU burst per request. Ordering that matters is kept: requests start in ring order;
+// one touching a conflict unit (the backend's read-modify-write granule) that a running write
+// touches, or a write touching what a running request touches, waits; FLUSH and WRITE_ZEROES run
+// alone, after everything taken before them, so FLUSH covers every write taken before it and the
+// backend's flush never sees a write in progress. Completions may come back out of order (5.2.6).
+// Data is copied between guest RAM and host buffers at execution time, and only while the request
+// is still current (no reset since). Sector arithmetic is BigInt: the guest's u64 sector can exceed 2^53.
 
-import { readChain, writeChain, type Chain } from './chain.js';
+import { readChain, readChainInto, writeChain, type Chain } from './chain.js';
 import { featureBit, VIRTIO_ID_BLOCK, VIRTIO_RING_F_INDIRECT_DESC } from './constants.js';
 import type { VirtioContext, VirtioDevice } from './mmio.js';
 
@@ -35,6 +41,8 @@ const ID_BYTES = 20; // VIRTIO_BLK_ID_BYTES
 const WRITE_ZEROES_SEGMENT = 16; // struct virtio_blk_discard_write_zeroes
 const VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP = 1;
 const CONFIG_SIZE = 60; // up to write_zeroes_may_unmap and its padding
+/** Largest transfer offered to the backend's synchronous path (its scratch buffer is kept): above Linux's 1280 KiB default max_sectors_kb. */
+const NOW_MAX = 2 * 1024 * 1024;
 
 /** The host side of a disk. Offsets and lengths are bytes, always whole sectors and inside `sizeBytes`. */
 export interface BlockBackend {
@@ -47,6 +55,18 @@ export interface BlockBackend {
   flush(): Promise<void>;
   /** Make the range read as zeros. Without it, zeros are written. */
   writeZeroes?(offset: number, length: number): Promise<void>;
+  /**
+   * Bytes of the backend's read-modify-write granule (a power of two, default 512): two requests
+   * touching the same aligned unit never run at once unless both only read.
+   */
+  readonly conflictUnit?: number;
+  /**
+   * Optional fast path: when the backend judges it cheap right now (the host's page cache), fill
+   * `dest` from `offset` synchronously and return true; false leaves the transfer to `read`.
+   */
+  readNow?(offset: number, dest: Uint8Array): boolean;
+  /** The same for a write: true when `data` was written at `offset` synchronously, false to use `write`. */
+  writeNow?(offset: number, data: Uint8Array): boolean;
 }
 
 export interface VirtioBlkOptions {
@@ -70,6 +90,26 @@ export interface VirtioBlkStats {
   errors: number;
 }
 
+/** How a request orders against others: no host I/O, reads a range, writes a range, or runs alone. */
+const FREE = 0;
+const READ = 1;
+const WRITE = 2;
+const ALONE = 3;
+
+/** A chain taken from the ring with its header parsed, waiting for or running its host I/O. */
+interface Request {
+  readonly chain: Chain;
+  readonly type: number;
+  readonly sector: bigint;
+  /** Byte offset of an IN/OUT transfer inside the disk, -1 when it is not (answered IOERR). */
+  readonly offset: number;
+  readonly length: number;
+  readonly order: number;
+  /** Conflict units touched by a READ or WRITE, inclusive. */
+  readonly first: number;
+  readonly last: number;
+}
+
 export class VirtioBlk implements VirtioDevice {
   readonly kind = 'blk';
   readonly deviceId = VIRTIO_ID_BLOCK;
@@ -85,14 +125,23 @@ export class VirtioBlk implements VirtioDevice {
   private readonly sizeMax: number;
   private readonly maxTransfer: number;
   private readonly maxZeroSectors: number;
-  private readonly waiting: Chain[] = [];
-  private draining: Promise<void> | null = null;
+  /** Bytes per conflict unit (BlockBackend.conflictUnit). */
+  private readonly unit: number;
+  /** Parsed requests in ring order that have not started. */
+  private readonly waiting: Request[] = [];
+  /** Requests whose host I/O is under way, and the promises that settle when each is done. */
+  private readonly running = new Map<Request, Promise<void>>();
+  /** Reused by synchronous transfers, grown on demand up to NOW_MAX. */
+  private scratch = new Uint8Array(0);
 
   constructor(o: VirtioBlkOptions) {
     const b = o.backend;
     if (!Number.isSafeInteger(b.sizeBytes) || b.sizeBytes < 0 || b.sizeBytes % SECTOR_SIZE !== 0) {
       throw new RangeError(`disk size ${b.sizeBytes} is not a whole number of 512-byte sectors`);
     }
+    const unit = b.conflictUnit ?? SECTOR_SIZE;
+    if (!Number.isInteger(unit) || unit < SECTOR_SIZE || (unit & (unit - 1)) !== 0) throw new RangeError(`conflict unit ${unit} is not a power of two of at least 512`);
+    this.unit = unit;
     this.backend = b;
     this.capacity = BigInt(b.sizeBytes / SECTOR_SIZE);
     const queueSize = o.queueSize ?? 256;
@@ -140,66 +189,155 @@ export class VirtioBlk implements VirtioDevice {
   }
 
   notify(): void {
-    for (let chain = this.ctx.pop(0); chain; chain = this.ctx.pop(0)) this.waiting.push(chain);
-    if (this.waiting.length > 0 && !this.draining) {
-      this.draining = this.drain();
-      this.ctx.track(this.draining);
-    }
-  }
-
-  /** Resolves once no request is being executed (the host waits for it before closing the disk). */
-  async settled(): Promise<void> {
-    while (this.draining) await this.draining.catch(() => {});
-  }
-
-  private async drain(): Promise<void> {
-    // Never finish synchronously: `draining` must be set before the `finally` below clears it.
-    await Promise.resolve();
-    try {
-      for (let chain = this.waiting.shift(); chain; chain = this.waiting.shift()) {
-        if (this.ctx.isCurrent(chain)) await this.execute(chain);
-      }
-    } finally {
-      this.draining = null;
-    }
-  }
-
-  private async execute(chain: Chain): Promise<void> {
     const ctx = this.ctx;
-    if (chain.readableBytes < HEADER_SIZE || chain.writableBytes < 1) {
-      ctx.fail(`request without a 16-byte header or a status byte (readable ${chain.readableBytes}, writable ${chain.writableBytes})`);
-      return;
+    for (let chain = ctx.pop(0); chain; chain = ctx.pop(0)) {
+      const r = this.parse(chain);
+      if (r) this.waiting.push(r);
     }
-    this.stats.requests++;
-    const hdr = new DataView(readChain(ctx.mem, chain, 0, HEADER_SIZE).buffer);
+    this.pump();
+  }
+
+  /** Resolves once no request is running or can still start (the host waits for it before closing the disk). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** The request for `chain`, or null if the chain cannot be a request (the device has then failed). */
+  private parse(chain: Chain): Request | null {
+    if (chain.readableBytes < HEADER_SIZE || chain.writableBytes < 1) {
+      this.ctx.fail(`request without a 16-byte header or a status byte (readable ${chain.readableBytes}, writable ${chain.writableBytes})`);
+      return null;
+    }
+    const hdr = new DataView(readChain(this.ctx.mem, chain, 0, HEADER_SIZE).buffer);
     const type = hdr.getUint32(0, true);
     const sector = hdr.getBigUint64(8, true);
+    let order = FREE;
+    let offset = -1;
+    let length = 0;
+    if (type === VIRTIO_BLK_T_IN || type === VIRTIO_BLK_T_OUT) {
+      length = type === VIRTIO_BLK_T_IN ? chain.writableBytes - 1 : chain.readableBytes - HEADER_SIZE;
+      offset = this.checkRange(sector, length);
+      if (offset >= 0 && length > 0 && !(type === VIRTIO_BLK_T_OUT && this.backend.readOnly)) order = type === VIRTIO_BLK_T_IN ? READ : WRITE;
+    } else if (type === VIRTIO_BLK_T_FLUSH || (type === VIRTIO_BLK_T_WRITE_ZEROES && !this.backend.readOnly)) {
+      order = ALONE;
+    }
+    // Plain division, not shifts: offsets reach 2^41.
+    const ranged = order === READ || order === WRITE;
+    const first = ranged ? Math.floor(offset / this.unit) : 0;
+    const last = ranged ? Math.floor((offset + length - 1) / this.unit) : -1;
+    return { chain, type, sector, offset, length, order, first, last };
+  }
+
+  /** Start waiting requests, in ring order, until one must wait for a running one. */
+  private pump(): void {
+    while (this.waiting.length > 0) {
+      const r = this.waiting[0]!;
+      if (!this.ctx.isCurrent(r.chain)) {
+        this.waiting.shift();
+        continue;
+      }
+      if (!this.mayStart(r)) return;
+      this.waiting.shift();
+      if (this.runNow(r)) continue;
+      const work = this.execute(r).finally(() => {
+        this.running.delete(r);
+        this.pump();
+      });
+      this.running.set(r, work);
+      this.ctx.track(work);
+    }
+  }
+
+  private mayStart(r: Request): boolean {
+    if (this.running.size === 0) return true;
+    if (r.order === ALONE) return false;
+    for (const o of this.running.keys()) {
+      if (o.order === ALONE) return false;
+      if (r.order === FREE || o.order === FREE) continue;
+      if ((r.order === WRITE || o.order === WRITE) && r.first <= o.last && o.first <= r.last) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Answer `r` at once when it needs no host I/O or the backend can do its transfer synchronously:
+   * the guest then finds the completion as soon as it looks, with no idle sleep and no event-loop
+   * turn in between. False leaves it to `execute`.
+   */
+  private runNow(r: Request): boolean {
+    const ctx = this.ctx;
+    const chain = r.chain;
+    const b = this.backend;
+    switch (r.type) {
+      case VIRTIO_BLK_T_IN:
+      case VIRTIO_BLK_T_OUT: {
+        const isRead = r.type === VIRTIO_BLK_T_IN;
+        if (r.offset < 0 || (!isRead && b.readOnly)) break; // answered IOERR below
+        if (r.length > NOW_MAX || !(isRead ? b.readNow : b.writeNow)) return false;
+        if (this.scratch.length < r.length) this.scratch = new Uint8Array(Math.min(NOW_MAX, Math.max(r.length, 2 * this.scratch.length)));
+        const buf = this.scratch.subarray(0, r.length);
+        if (!isRead) readChainInto(ctx.mem, chain, HEADER_SIZE, buf);
+        let done: boolean;
+        try {
+          done = isRead ? b.readNow!(r.offset, buf) : b.writeNow!(r.offset, buf);
+        } catch (err) {
+          ctx.log(`host I/O error: ${err instanceof Error ? err.message : String(err)}`);
+          this.stats.requests++;
+          this.finish(chain, VIRTIO_BLK_S_IOERR, 0);
+          return true;
+        }
+        if (!done) return false;
+        this.stats.requests++;
+        if (isRead) this.stats.bytesRead += r.length;
+        else this.stats.bytesWritten += r.length;
+        this.finish(chain, VIRTIO_BLK_S_OK, isRead ? writeChain(ctx.mem, chain, 0, buf) : 0);
+        return true;
+      }
+      case VIRTIO_BLK_T_FLUSH:
+      case VIRTIO_BLK_T_WRITE_ZEROES:
+        if (r.order === ALONE) return false;
+        break;
+    }
+    // GET_ID, unknown types and transfers outside the disk: answered without host I/O, synchronously.
+    this.execute(r).catch((err: unknown) => this.ctx.fail(`internal error: ${err instanceof Error ? err.message : String(err)}`));
+    return true;
+  }
+
+  /** Write the status byte and return the chain, unless the device was reset meanwhile. */
+  private finish(chain: Chain, status: number, written: number): void {
+    const ctx = this.ctx;
+    if (!ctx.isCurrent(chain)) return;
+    if (status !== VIRTIO_BLK_S_OK) this.stats.errors++;
+    writeChain(ctx.mem, chain, chain.writableBytes - 1, Uint8Array.of(status));
+    ctx.complete(chain, written + 1);
+  }
+
+  private async execute(r: Request): Promise<void> {
+    const ctx = this.ctx;
+    const chain = r.chain;
+    this.stats.requests++;
     let status = VIRTIO_BLK_S_OK;
     let written = 0;
     try {
-      switch (type) {
+      switch (r.type) {
         case VIRTIO_BLK_T_IN: {
-          const length = chain.writableBytes - 1;
-          const offset = this.checkRange(sector, length);
-          if (offset < 0) {
+          if (r.offset < 0) {
             status = VIRTIO_BLK_S_IOERR;
             break;
           }
-          const data = await this.backend.read(offset, length);
+          const data = await this.backend.read(r.offset, r.length);
           if (!ctx.isCurrent(chain)) return;
           written = writeChain(ctx.mem, chain, 0, data);
-          this.stats.bytesRead += length;
+          this.stats.bytesRead += r.length;
           break;
         }
         case VIRTIO_BLK_T_OUT: {
-          const length = chain.readableBytes - HEADER_SIZE;
-          const offset = this.checkRange(sector, length);
-          if (offset < 0 || this.backend.readOnly) {
+          if (r.offset < 0 || this.backend.readOnly) {
             status = VIRTIO_BLK_S_IOERR;
             break;
           }
-          await this.backend.write(offset, readChain(ctx.mem, chain, HEADER_SIZE, length));
-          this.stats.bytesWritten += length;
+          await this.backend.write(r.offset, readChain(ctx.mem, chain, HEADER_SIZE, r.length));
+          this.stats.bytesWritten += r.length;
           break;
         }
         case VIRTIO_BLK_T_FLUSH:
@@ -222,10 +360,7 @@ export class VirtioBlk implements VirtioDevice {
       ctx.log(`host I/O error: ${err instanceof Error ? err.message : String(err)}`);
       status = VIRTIO_BLK_S_IOERR;
     }
-    if (!ctx.isCurrent(chain)) return;
-    if (status !== VIRTIO_BLK_S_OK) this.stats.errors++;
-    writeChain(ctx.mem, chain, chain.writableBytes - 1, Uint8Array.of(status));
-    ctx.complete(chain, written + 1);
+    this.finish(chain, status, written);
   }
 
   /** Byte offset of a transfer of `length` bytes at `sector`, or -1 if it is not whole sectors inside the disk. */

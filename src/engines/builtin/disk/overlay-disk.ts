@@ -5,7 +5,8 @@ import { open } from 'node:fs/promises';
 import type { promises as fsp } from 'node:fs';
 import type { BlockBackend } from '../../../emulator/devices/virtio/blk.js';
 import { DiskError, diskFsError } from './disk-error.js';
-import { O_READ, O_READ_WRITE, readFull, writeFull } from './file-io.js';
+import { O_READ, O_READ_WRITE, readFull, readFullSync, writeFull, writeFullSync } from './file-io.js';
+import { SyncGate } from './sync-gate.js';
 import { decodeHeader, encodeHeader, OVERLAY_HEADER_SIZE, overlayBound, planOverlay, type OverlayHeader } from './overlay-format.js';
 import { createNewFile } from './create-new-file.js';
 
@@ -22,9 +23,13 @@ export interface BaseImage {
 
 export class OverlayDisk implements BlockBackend {
   readonly sizeBytes: number;
+  /** A partial write of a block not yet here copies the whole block: requests on one block must not overlap in time. */
+  readonly conflictUnit: number;
   private readonly dirtyPages = new Set<number>();
   private allocated = 0;
   private closed = false;
+  /** When small transfers may be done synchronously (see sync-gate.ts). */
+  readonly gate = new SyncGate();
 
   private constructor(
     readonly path: string,
@@ -35,6 +40,7 @@ export class OverlayDisk implements BlockBackend {
     readonly readOnly: boolean,
   ) {
     this.sizeBytes = header.virtualSize;
+    this.conflictUnit = header.blockSize;
     for (const byte of map) for (let b = byte; b; b &= b - 1) this.allocated++;
   }
 
@@ -116,57 +122,129 @@ export class OverlayDisk implements BlockBackend {
     this.dirtyPages.add(Math.floor(byte / MAP_PAGE));
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    this.checkRange(offset, length);
-    const { blockSize, dataOffset, baseSize } = this.header;
-    const out = new Uint8Array(length); // zeros wherever nothing is read (past the base's end)
-    const end = offset + length;
-    let pos = offset;
-    while (pos < end) {
+  /** [start, end, inOverlay (1 or 0)] triples covering [offset, end): where each run's bytes live. */
+  private readRuns(offset: number, end: number): number[] {
+    const { blockSize } = this.header;
+    const runs: number[] = [];
+    for (let pos = offset; pos < end; ) {
       const inOverlay = this.has(Math.floor(pos / blockSize));
       let runEnd = Math.min(end, (Math.floor(pos / blockSize) + 1) * blockSize);
       while (runEnd < end && this.has(runEnd / blockSize) === inOverlay) runEnd = Math.min(end, runEnd + blockSize);
-      if (inOverlay) {
-        await readFull(this.fh, out, pos - offset, runEnd - pos, dataOffset + pos);
-      } else if (pos < baseSize) {
-        const stop = Math.min(runEnd, baseSize);
-        await readFull(this.base, out, pos - offset, stop - pos, pos);
-      }
+      runs.push(pos, runEnd, inOverlay ? 1 : 0);
       pos = runEnd;
     }
+    return runs;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    this.checkRange(offset, length);
+    const { dataOffset, baseSize } = this.header;
+    const out = new Uint8Array(length); // zeros wherever nothing is read (past the base's end)
+    const runs = this.readRuns(offset, offset + length);
+    for (let i = 0; i < runs.length; i += 3) {
+      const pos = runs[i]!;
+      const runEnd = runs[i + 1]!;
+      if (runs[i + 2]) await readFull(this.fh, out, pos - offset, runEnd - pos, dataOffset + pos);
+      else if (pos < baseSize) await readFull(this.base, out, pos - offset, Math.min(runEnd, baseSize) - pos, pos);
+    }
     return out;
+  }
+
+  readNow(offset: number, dest: Uint8Array): boolean {
+    const length = dest.length;
+    if (!this.gate.allows(length)) return false;
+    this.checkRange(offset, length);
+    const { dataOffset, baseSize } = this.header;
+    const runs = this.readRuns(offset, offset + length);
+    this.gate.timed(() => {
+      for (let i = 0; i < runs.length; i += 3) {
+        const pos = runs[i]!;
+        const runEnd = runs[i + 1]!;
+        let got = 0;
+        if (runs[i + 2]) got = readFullSync(this.fh.fd, dest, pos - offset, runEnd - pos, dataOffset + pos);
+        else if (pos < baseSize) got = readFullSync(this.base.fd, dest, pos - offset, Math.min(runEnd, baseSize) - pos, pos);
+        dest.fill(0, pos - offset + got, runEnd - offset); // past the base's end, or a sparse tail
+      }
+    });
+    return true;
+  }
+
+  /**
+   * [start, end, copyBase (1 or 0)] triples covering [offset, end): runs written in place (whole
+   * blocks, or part of a block already here), and parts of blocks not yet here, which need their
+   * block copied from the base first (read-modify-write).
+   */
+  private writeRuns(offset: number, end: number): number[] {
+    const { blockSize } = this.header;
+    const runs: number[] = [];
+    for (let pos = offset; pos < end; ) {
+      const block = Math.floor(pos / blockSize);
+      const blockStart = block * blockSize;
+      const blockEnd = blockStart + blockSize;
+      if (pos === blockStart && end >= blockEnd) {
+        const runEnd = blockStart + Math.floor((end - blockStart) / blockSize) * blockSize;
+        runs.push(pos, runEnd, 0);
+        pos = runEnd;
+        continue;
+      }
+      const segEnd = Math.min(end, blockEnd);
+      runs.push(pos, segEnd, this.has(block) ? 0 : 1);
+      pos = segEnd;
+    }
+    return runs;
+  }
+
+  /** Mark the blocks of a written run (a partial block only when it was copied whole). */
+  private markRun(pos: number, end: number): void {
+    const { blockSize } = this.header;
+    for (let b = Math.floor(pos / blockSize); b * blockSize < end; b++) this.mark(b);
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
     if (this.readOnly) throw new Error(`overlay ${this.path} is open read-only`);
     this.checkRange(offset, data.length);
     const { blockSize, dataOffset } = this.header;
-    const end = offset + data.length;
-    let pos = offset;
-    while (pos < end) {
-      const block = Math.floor(pos / blockSize);
-      const blockStart = block * blockSize;
-      const blockEnd = blockStart + blockSize;
-      if (pos === blockStart && end >= blockEnd) {
-        // Whole blocks: straight to their places, one write for the run.
-        const runEnd = blockStart + Math.floor((end - blockStart) / blockSize) * blockSize;
-        await writeFull(this.fh, data, pos - offset, runEnd - pos, dataOffset + pos);
-        for (let b = block; b < runEnd / blockSize; b++) this.mark(b);
-        pos = runEnd;
-        continue;
-      }
-      const segEnd = Math.min(end, blockEnd);
-      if (this.has(block)) {
-        await writeFull(this.fh, data, pos - offset, segEnd - pos, dataOffset + pos);
-      } else {
+    const runs = this.writeRuns(offset, offset + data.length);
+    for (let i = 0; i < runs.length; i += 3) {
+      const pos = runs[i]!;
+      const end = runs[i + 1]!;
+      if (runs[i + 2]) {
+        const blockStart = Math.floor(pos / blockSize) * blockSize;
         const whole = new Uint8Array(blockSize);
         if (blockStart < this.header.baseSize) await readFull(this.base, whole, 0, Math.min(blockSize, this.header.baseSize - blockStart), blockStart);
-        whole.set(data.subarray(pos - offset, segEnd - offset), pos - blockStart);
+        whole.set(data.subarray(pos - offset, end - offset), pos - blockStart);
         await writeFull(this.fh, whole, 0, blockSize, dataOffset + blockStart);
-        this.mark(block);
+      } else {
+        await writeFull(this.fh, data, pos - offset, end - pos, dataOffset + pos);
       }
-      pos = segEnd;
+      this.markRun(pos, end);
     }
+  }
+
+  writeNow(offset: number, data: Uint8Array): boolean {
+    if (this.readOnly || !this.gate.allows(data.length)) return false;
+    this.checkRange(offset, data.length);
+    const { blockSize, dataOffset } = this.header;
+    const runs = this.writeRuns(offset, offset + data.length);
+    const base = this.base.fd;
+    const fd = this.fh.fd;
+    this.gate.timed(() => {
+      for (let i = 0; i < runs.length; i += 3) {
+        const pos = runs[i]!;
+        const end = runs[i + 1]!;
+        if (runs[i + 2]) {
+          const blockStart = Math.floor(pos / blockSize) * blockSize;
+          const whole = new Uint8Array(blockSize);
+          if (blockStart < this.header.baseSize) readFullSync(base, whole, 0, Math.min(blockSize, this.header.baseSize - blockStart), blockStart);
+          whole.set(data.subarray(pos - offset, end - offset), pos - blockStart);
+          writeFullSync(fd, whole, 0, blockSize, dataOffset + blockStart);
+        } else {
+          writeFullSync(fd, data, pos - offset, end - pos, dataOffset + pos);
+        }
+        this.markRun(pos, end);
+      }
+    });
+    return true;
   }
 
   async flush(): Promise<void> {

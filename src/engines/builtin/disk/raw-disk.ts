@@ -5,7 +5,8 @@ import { open } from 'node:fs/promises';
 import type { promises as fsp } from 'node:fs';
 import type { BlockBackend } from '../../../emulator/devices/virtio/blk.js';
 import { DiskError, diskFsError } from './disk-error.js';
-import { O_READ, O_READ_WRITE, readFull, writeFull } from './file-io.js';
+import { O_READ, O_READ_WRITE, readFull, readFullSync, writeFull, writeFullSync } from './file-io.js';
+import { SyncGate } from './sync-gate.js';
 import { createNewFile } from './create-new-file.js';
 
 type FileHandle = fsp.FileHandle;
@@ -14,6 +15,8 @@ const SECTOR = 512;
 
 export class RawDisk implements BlockBackend {
   private closed = false;
+  /** When small transfers may be done synchronously (see sync-gate.ts). */
+  readonly gate = new SyncGate();
 
   private constructor(
     readonly path: string,
@@ -80,6 +83,21 @@ export class RawDisk implements BlockBackend {
     if (this.readOnly) throw new Error(`disk ${this.path} is open read-only`);
     this.checkRange(offset, data.length);
     await writeFull(this.fh, data, 0, data.length, offset);
+  }
+
+  readNow(offset: number, dest: Uint8Array): boolean {
+    if (!this.gate.allows(dest.length)) return false;
+    this.checkRange(offset, dest.length);
+    const got = this.gate.timed(() => readFullSync(this.fh.fd, dest, 0, dest.length, offset));
+    dest.fill(0, got); // a file shorter than the disk reads as zeros past its end
+    return true;
+  }
+
+  writeNow(offset: number, data: Uint8Array): boolean {
+    if (this.readOnly || !this.gate.allows(data.length)) return false;
+    this.checkRange(offset, data.length);
+    this.gate.timed(() => writeFullSync(this.fh.fd, data, 0, data.length, offset));
+    return true;
   }
 
   async flush(): Promise<void> {
