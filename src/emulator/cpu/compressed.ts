@@ -1,7 +1,8 @@
 // RV64C: every 16-bit encoding expanded to the 32-bit instruction it stands for (unprivileged spec
-// 20191213, chapter 16, tables 16.4-16.7 and section 16.8 for RV64C). Built once into a 64K table;
+// 20191213, chapter 16, tables 16.4-16.7 and section 16.8 for RV64C). Cached in a 64K table;
 // reserved and illegal encodings map to ILLEGAL (all ones, an illegal 32-bit word), which the hot
 // loop traps on, reporting the original 16 bits as tval. HINTs expand to their architectural no-op.
+// The table fills lazily (see EXPANDED).
 
 const OP_LOAD = 0x03;
 const OP_LOAD_FP = 0x07;
@@ -196,6 +197,16 @@ function cbImm(c: number): number {
 /** What reserved/illegal encodings expand to: an illegal 32-bit instruction (major opcode 0x7f). */
 export const ILLEGAL = -1;
 
-/** Expansion of every 16-bit pattern; entries whose low bits are 11 are unused. */
+/**
+ * Expansion of every 16-bit pattern, filled on first use (0 = not yet: no expansion is 0, as every
+ * one ends in 0b11): building all 48K entries up front cost ~20 ms of every process start.
+ * Entries whose low bits are 11 are unused. Read through expanded() or check for 0 inline.
+ */
 export const EXPANDED = new Int32Array(65536);
-for (let c = 0; c < 65536; c++) if ((c & 3) !== 3) EXPANDED[c] = expand(c) || ILLEGAL;
+
+/** The 32-bit form of 16-bit instruction `c` (low bits != 11), ILLEGAL when reserved/illegal. */
+export function expanded(c: number): number {
+  const e = EXPANDED[c];
+  if (e !== 0) return e;
+  return (EXPANDED[c] = expand(c) || ILLEGAL);
+}

@@ -10,7 +10,7 @@
 // After each control transfer the loop may hand over to a translated block (jit/, off by default).
 
 import type { Hart } from './hart.js';
-import { EXPANDED } from './compressed.js';
+import { EXPANDED, expanded } from './compressed.js';
 import { TLB_MASK } from '../mmu/tlb.js';
 import { fetchSlow, loadSlow, storeSlow } from '../mmu/access.js';
 import { raise } from '../mmu/sv39.js';
@@ -168,6 +168,7 @@ export function runLoop(h: Hart, budget: number): number {
     let npc: number;
     if ((word & 3) !== 3) {
       insn = EXPANDED[word & 0xffff];
+      if (insn === 0) insn = expanded(word & 0xffff);
       npc = pc + 2;
     } else {
       npc = pc + 4;

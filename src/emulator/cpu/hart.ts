@@ -30,6 +30,7 @@ import { releaseReservation } from './reservation.js';
 import { joinDomain, type Domain } from './domain.js';
 import { JitCache } from './jit/cache.js';
 import { bigToPc, pcToBig } from './pc.js';
+import { warmUpInterpreter } from './warmup.js';
 
 /** mip bits the platform drives through setPending. SSIP is special: an IPI sets the software bit,
  *  which the guest clears itself (csrc sip), so it goes to mipSw. */
@@ -113,6 +114,8 @@ export class Hart implements HartControl {
     this.ram = host.bus.ram;
     this.domain = joinDomain(this);
     updateContext(this);
+    // Once per process, before any guest runs: see warmup.ts (the scratch hart it builds returns here at once).
+    warmUpInterpreter();
   }
 
   get instret(): number {

@@ -12,7 +12,7 @@
 // first ~85 M instructions and ~25% faster after. Use it for long CPU-bound guest work.
 
 import type { Hart } from '../hart.js';
-import { EXPANDED } from '../compressed.js';
+import { expanded } from '../compressed.js';
 import { loadSlow, storeSlow } from '../../mmu/access.js';
 import { pairToPc } from '../pc.js';
 import { div64, divu64, divw, mul64, mulh64, mulhsu64, mulhu64, rem64, remu64 } from '../muldiv.js';
@@ -47,7 +47,7 @@ export function compileBlock(h: Hart, pc: number, ro: number): Block | null {
     let insn: number;
     let len: number;
     if ((half & 3) !== 3) {
-      insn = EXPANDED[half];
+      insn = expanded(half);
       len = 2;
     } else {
       if (off + 4 > pageEnd) break; // straddles the page: leave it to the interpreter
