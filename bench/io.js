@@ -9,7 +9,8 @@
 // Needs the compiled code (npm run build); qemu-system-riscv64 is optional.
 // Env: BENCH_IO_MB (transfer size, default 16), BENCH_IO_DISK_MB (dd size, default 32),
 // BENCH_IO_PINGS (latency samples, default 30), BENCH_IO_STEP_S (per-step bound, default 60),
-// BENCH_TIMEOUT_S (per boot, default 180).
+// BENCH_TIMEOUT_S (per boot, default 180), BENCH_IO_ONLY=net (skip the disk rows),
+// BENCH_IO_ENGINES (comma list, default "qemu,builtin": e.g. "builtin" to iterate without the reference).
 //   node bench/io.js            the table
 //   node bench/io.js --json     the figures as JSON
 //   bench/run.js imports it (name, run) for `npm run bench`.
@@ -32,6 +33,8 @@ const BOOT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 180) * 1000;
 const NC_PORT = 5001;
 const HTTP_PORT = 80;
 const DD_FILE = '/vm-bench-dd.bin';
+const NET_ONLY = process.env.BENCH_IO_ONLY === 'net';
+const ENGINES = (process.env.BENCH_IO_ENGINES ?? 'qemu,builtin').split(',').map((e) => e.trim());
 
 export const name = 'io';
 
@@ -181,6 +184,12 @@ async function measure(engineName, engine, box, project, blob) {
     out.latencyMin = Math.min(...lat);
     out.latencyMax = Math.max(...lat);
 
+    if (NET_ONLY) {
+      await agent.poweroff(5000).catch(() => undefined);
+      await waitGone(proc.pid, since, 15_000);
+      return out;
+    }
+
     // 4. disk: the root file system must be the ext4 disk (not the initramfs), or dd measures RAM
     const mounts = (await sh(agent, 'cat /proc/mounts')).out;
     if (!mounts.split('\n').some((l) => /^\/dev\/vda \/ ext4 /.test(l)))
@@ -230,6 +239,7 @@ export async function run() {
     let qemu;
     let qemuError;
     try {
+      if (!ENGINES.includes('qemu')) throw new Error('skipped (BENCH_IO_ENGINES)');
       qemu = await measure('qemu', new QemuEngine(), box, project, blob);
     } catch (err) {
       qemuError = err.message;
@@ -237,6 +247,7 @@ export async function run() {
     let builtin;
     let builtinError;
     try {
+      if (!ENGINES.includes('builtin')) throw new Error('skipped (BENCH_IO_ENGINES)');
       builtin = await measure('builtin', new BuiltinEngine(), box, project, blob);
     } catch (err) {
       builtinError = err.message;
@@ -268,6 +279,7 @@ export async function run() {
         `${(o.latency * 1000).toFixed(1)} ms median of ${o.latencyN} (min ${(o.latencyMin * 1000).toFixed(1)}, max ${(o.latencyMax * 1000).toFixed(1)})`,
       ),
     );
+    if (NET_ONLY) return rows;
     rows.push(
       row(`root disk dd write ${DISK_MB} MiB conv=fsync`, 'diskWrite', (o) =>
         `${mbps(disk, o.diskWrite)}${ddNote(o.diskWriteGuest)} (agent round trip ${(o.agentRtt * 1000).toFixed(0)} ms)`,

@@ -38,6 +38,11 @@ export interface NatContext {
   readonly stats: NetStats;
   readonly limits: NatLimits;
   log(message: string): void;
+  /**
+   * The most TCP payload one segment to the guest may carry: 0 means one MSS (the link's MTU rules);
+   * more when the guest's NIC takes large (TSO) segments. Read per segment: it changes when the guest's driver resets.
+   */
+  tcpSegmentLimit(): number;
   /** Sends an IPv4 packet to the guest (fragmented if needed), resolving the guest's MAC. */
   sendIpv4(src: number, dst: number, protocol: number, payload: Uint8Array): void;
   /**

@@ -25,6 +25,11 @@ export interface HostTcpSocket {
   /** Stop / restart reading from the host peer (back-pressure). */
   pause(): void;
   resume(): void;
+  /**
+   * Optional: resume and hand over data the socket already holds before returning (synchronously),
+   * so it can ride with the segment being processed instead of waiting for the next event-loop turn.
+   */
+  resumeNow?(): void;
   /** Half-close: send FIN after queued data. */
   end(): void;
   /** Abort: the peer sees a reset where the platform allows it. */

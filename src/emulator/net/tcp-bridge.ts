@@ -36,7 +36,11 @@ export function bridgeTcp(conn: TcpConnection, socket: HostTcpSocket, opts: TcpB
 
   conn.events = {
     onEstablished() {
-      if (!opts.outbound && !paused) socket.resume();
+      // The host's first bytes (a request) usually wait in the socket already: send them with the handshake's ACK.
+      if (!opts.outbound && !paused) {
+        if (socket.resumeNow !== undefined) socket.resumeNow();
+        else socket.resume();
+      }
     },
     onData(data) {
       if (!hostClosed) socket.write(data);

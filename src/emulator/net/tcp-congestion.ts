@@ -22,9 +22,10 @@ export class Congestion {
 
   /**
    * New data was acknowledged (`acked` bytes, up to `ack`). Returns true when a NewReno partial
-   * ACK means the next hole must be retransmitted now.
+   * ACK means the next hole must be retransmitted now. Slow start grows by at most `segment`
+   * (RFC 3465 byte counting): one MSS, or one large segment when those are sent (each gets one ACK).
    */
-  onNewAck(acked: number, ack: number, mss: number): boolean {
+  onNewAck(acked: number, ack: number, mss: number, segment = mss): boolean {
     this.dupAcks = 0;
     if (this.inRecovery) {
       if (seqGe(ack, this.recoverSeq)) {
@@ -35,7 +36,7 @@ export class Congestion {
       this.cwnd = Math.max(this.cwnd - acked + mss, mss);
       return true;
     }
-    if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, mss);
+    if (this.cwnd < this.ssthresh) this.cwnd += Math.min(acked, segment);
     else this.cwnd += Math.max(1, Math.floor((mss * mss) / this.cwnd));
     return false;
   }

@@ -48,6 +48,8 @@ export interface TcpConnectionInit {
   transmit(segment: Uint8Array): void;
   /** Our initial sequence number. */
   iss: number;
+  /** Most payload bytes per data segment when above the MSS (the guest's NIC takes TSO frames); 0: the MSS. */
+  segmentLimit?(): number;
   onRetransmit?(): void;
 }
 
@@ -67,6 +69,7 @@ export class TcpConnection {
   private readonly transmitSegment: (segment: Uint8Array) => void;
   private readonly rto: RetransmitTimer;
   private readonly onRetransmit: (() => void) | undefined;
+  private readonly segmentLimit: (() => number) | undefined;
 
   // Send side (RFC 9293 §3.3.1 names).
   private readonly iss: number;
@@ -110,6 +113,7 @@ export class TcpConnection {
     this.tuning = init.tuning;
     this.transmitSegment = init.transmit;
     this.onRetransmit = init.onRetransmit;
+    this.segmentLimit = init.segmentLimit;
     this.rto = new RetransmitTimer(init.clock, init.tuning, () => this.onRetransmitTimeout());
     this.iss = init.iss >>> 0;
     this.sndUna = this.iss;
@@ -367,7 +371,7 @@ export class TcpConnection {
       this.retries = 0;
       this.rto.acknowledged(seg.ack);
       // RFC 6582 partial ACK: the next hole was lost too.
-      if (this.congestion.onNewAck(acked, seg.ack, this.sndMss)) this.retransmitHead();
+      if (this.congestion.onNewAck(acked, seg.ack, this.sndMss, this.segmentMax())) this.retransmitHead();
       if (this.sndUna === this.sndMax) this.rto.stop();
       else this.rto.restart();
       if (this.sendBlocked && this.sndBuf.length <= this.tuning.sndBufSize / 2) {
@@ -456,6 +460,7 @@ export class TcpConnection {
   private pump(): void {
     const s = this.state;
     if (s !== 'ESTABLISHED' && s !== 'CLOSE_WAIT' && s !== 'FIN_WAIT_1' && s !== 'CLOSING' && s !== 'LAST_ACK') return;
+    const segMax = this.segmentMax();
     for (;;) {
       const offset = seqDiff(this.sndNxt, this.sndBufSeq);
       const unsent = this.sndBuf.length - offset;
@@ -463,7 +468,9 @@ export class TcpConnection {
       if (unsent > 0) {
         const room = Math.min(this.sndWnd, this.congestion.cwnd) - flight;
         if (room <= 0) break;
-        const len = Math.min(unsent, this.sndMss, room);
+        let len = Math.min(unsent, segMax, room);
+        // A large segment cut short by the window still ends on an MSS boundary, as TSO senders do.
+        if (len > this.sndMss && len < unsent) len -= len % this.sndMss;
         // Sender-side silly window avoidance (RFC 9293 §3.8.6.2.1): no small segment while data is in flight.
         if (len < this.sndMss && len < unsent && flight > 0) break;
         const last = len === unsent;
@@ -480,6 +487,12 @@ export class TcpConnection {
     }
     const offset = seqDiff(this.sndNxt, this.sndBufSeq);
     if (this.sndWnd === 0 && this.sndBuf.length > offset && this.sndNxt === this.sndUna) this.armPersist();
+  }
+
+  /** Most payload per data segment: the MSS, or a whole number of MSS when the guest's NIC takes TSO frames (GSO). */
+  private segmentMax(): number {
+    const limit = this.segmentLimit?.() ?? 0;
+    return limit > this.sndMss ? Math.floor(limit / this.sndMss) * this.sndMss : this.sndMss;
   }
 
   private advanceSndNxt(n: number): void {

@@ -137,6 +137,7 @@ export class TcpNat {
       tuning: this.tuning,
       iss: randomIsn(),
       transmit: (segment) => this.ctx.sendIpv4(localIp, remoteIp, IPPROTO_TCP, segment),
+      segmentLimit: () => this.ctx.tcpSegmentLimit(),
       onRetransmit: () => stats.tcpRetransmits++,
     });
   }

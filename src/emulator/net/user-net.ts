@@ -1,7 +1,9 @@
 // The user-mode NAT as one virtual router on an Ethernet link, in the manner of QEMU's slirp:
 // takes the guest's frames (IEEE 802.3), answers ARP (RFC 826), DHCP (RFC 2131), DNS (RFC 1035)
 // and ICMP echo (RFC 792) itself, and proxies TCP (RFC 9293) and UDP (RFC 768) through host
-// sockets. Independent of any NIC: a device calls receiveFromGuest and sets onFrameToGuest.
+// sockets. Independent of any NIC: a device calls receiveFromGuest and sets onFrameToGuest, or uses
+// it directly as its EthernetLink (transmit / connect), which also tells a virtio NIC that whole TSO
+// frames are welcome and that every frame it sends the guest has correct checksums.
 // Nothing a guest sends can make it throw: bad frames are dropped and counted in `stats`.
 
 import { ARP_OP_REPLY, ARP_OP_REQUEST, buildArp, parseArp } from './arp.js';
@@ -28,6 +30,7 @@ import {
   IPPROTO_TCP,
   IPV4_SRC_OFFSET,
   IPPROTO_UDP,
+  IPV4_MAX_PACKET_SIZE,
   parseIpv4Packet,
   type Ipv4Packet,
 } from './ipv4.js';
@@ -55,6 +58,8 @@ export interface UserNetOptions {
 const ARP_RETRY_MS = 1000;
 const ARP_ATTEMPTS = 3;
 const IPV4_BROADCAST = 0xffffffff;
+/** TCP payload in one large segment: a 64 KiB IPv4 packet less headers, with room for options. */
+const LARGE_SEGMENT_PAYLOAD = 65_000;
 
 interface ArpWait {
   packets: Uint8Array[];
@@ -65,6 +70,12 @@ interface ArpWait {
 export class UserNet {
   /** Receives every frame for the guest. Set by the NIC (or a switch, or a test). */
   onFrameToGuest: (frame: Uint8Array) => void = () => {};
+  /** EthernetLink: TCP segments of any size are terminated here, so TSO frames need no cutting. */
+  readonly acceptsLargeSegments = true;
+  /** EthernetLink: every frame for the guest is built here with its checksums computed. */
+  readonly checksumsValid = true;
+  /** The guest's NIC takes TCP segments up to 64 KiB: TCP to the guest skips MTU-sized segmenting. */
+  private largeSegments = false;
   readonly stats = new NetStats();
   readonly config: ResolvedNetConfig;
 
@@ -104,6 +115,7 @@ export class UserNet {
       limits: this.limits,
       log: this.log,
       sendIpv4: (src, dst, protocol, payload) => this.sendIpv4(src, dst, protocol, payload),
+      tcpSegmentLimit: () => (this.largeSegments ? LARGE_SEGMENT_PAYLOAD : 0),
       hostAddressFor: (dst) => this.hostAddressFor(dst),
     };
     this.tcp = new TcpNat(ctx, tuning);
@@ -135,6 +147,21 @@ export class UserNet {
       this.stats.drop('internal-error');
       this.log(`net: internal error on a guest frame: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /** EthernetLink: a frame from the guest's NIC. */
+  transmit(frame: Uint8Array): void {
+    this.receiveFromGuest(frame);
+  }
+
+  /** EthernetLink: where frames for the guest go. */
+  connect(receive: (frame: Uint8Array) => void): void {
+    this.onFrameToGuest = receive;
+  }
+
+  /** EthernetLink: whether the guest's driver now takes TCP/IPv4 frames up to 64 KiB. */
+  guestTakesLargeSegments(yes: boolean): void {
+    this.largeSegments = yes;
   }
 
   /** A host connection accepted on a TCP forward: bridged to a new connection to the guest's port. */
@@ -303,7 +330,9 @@ export class UserNet {
   private sendIpv4(src: number, dst: number, protocol: number, payload: Uint8Array, dstMac?: MacAddress): void {
     if (this.closed) return;
     this.ipId = (this.ipId + 1) & 0xffff;
-    const packets = buildIpv4Fragments({ src, dst, protocol, id: this.ipId }, payload, this.config.mtu);
+    // A large TCP segment goes whole: the guest's NIC took TSO frames (its TCP sizes them to fit 64 KiB).
+    const mtu = protocol === IPPROTO_TCP && this.largeSegments ? IPV4_MAX_PACKET_SIZE : this.config.mtu;
+    const packets = buildIpv4Fragments({ src, dst, protocol, id: this.ipId }, payload, mtu);
     if (packets.length === 0) return this.stats.drop('ipv4-unroutable');
     const mac = dstMac ?? (dst === IPV4_BROADCAST || dst === this.subnetBroadcast ? BROADCAST_MAC : this.arpTable.get(dst));
     if (mac !== undefined) {

@@ -160,6 +160,47 @@ describe('tcp data to the guest', () => {
     expect(h.conn.sendQueued).toBe(4000);
   });
 
+  it('sends large segments of whole MSS multiples when the guest NIC takes them, inside window and cwnd', () => {
+    const h = establishedPassive({ mss: 1000, window: 65535, wscale: 4 });
+    h.guest({ seq: G, ack: N, flags: TCP_ACK, window: 20000 }); // 320000 bytes, scaled
+    h.segmentLimit = 4500;
+    const data = bytes(30000, 3);
+    h.conn.send(data);
+    // cwnd starts at 10 * 1460 (the tuning's MSS) and grew by 1 for the SYN's ACK: 14601 bytes,
+    // sent as large segments ending on MSS boundaries
+    let segs = h.take();
+    expect(segs.map((s) => s.payload.length)).toEqual([4000, 4000, 4000, 2000]);
+    expect(segs.map((s) => s.seq)).toEqual([N, N + 4000, N + 8000, N + 12000]);
+    const sent = segs.flatMap((s) => [...s.payload]);
+    // The ACK of one large segment grows cwnd by that segment (byte counting): room for two more.
+    h.guest({ seq: G, ack: N + 4000, flags: TCP_ACK, window: 20000 });
+    segs = h.take();
+    expect(segs.map((s) => s.payload.length)).toEqual([4000, 4000]);
+    sent.push(...segs.flatMap((s) => [...s.payload]));
+    h.segmentLimit = 0; // the guest's driver reset: back to MSS segments
+    h.guest({ seq: G, ack: N + 18000, flags: TCP_ACK, window: 20000 });
+    segs = h.take();
+    expect(segs[0]!.seq).toBe(N + 22000);
+    expect(segs.map((s) => s.payload.length)).toEqual(Array(8).fill(1000));
+    sent.push(...segs.flatMap((s) => [...s.payload]));
+    expect(Uint8Array.from(sent)).toEqual(data);
+  });
+
+  it('fast-retransmits one MSS from a lost large segment, then fills the hole on partial ACKs', () => {
+    const h = establishedPassive({ mss: 1000, window: 65535 });
+    h.segmentLimit = 3000;
+    h.conn.send(bytes(9000));
+    expect(h.take().map((s) => s.payload.length)).toEqual([3000, 3000, 3000]);
+    for (let i = 0; i < 3; i++) h.guest({ seq: G, ack: N, flags: TCP_ACK });
+    const [re] = h.take();
+    expect(re).toMatchObject({ seq: N });
+    expect(re!.payload).toEqual(bytes(9000).subarray(0, 1000));
+    h.guest({ seq: G, ack: N + 1000, flags: TCP_ACK }); // partial ACK: the next MSS was lost too
+    const [next] = h.take();
+    expect(next).toMatchObject({ seq: N + 1000 });
+    expect(next!.payload).toEqual(bytes(9000).subarray(1000, 2000));
+  });
+
   it('asks the host side to pause above the high-water mark and to resume below half of it', () => {
     const h = establishedPassive({ tuning: { sndBufSize: 4096 }, window: 0 });
     expect(h.conn.send(bytes(3000))).toBe(true);

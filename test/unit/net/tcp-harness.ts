@@ -39,6 +39,9 @@ export class TcpHarness {
   holdReceived = false;
   retransmits = 0;
 
+  /** What the connection's segmentLimit() answers: 0 is one MSS; a test raises it to model a TSO-capable guest NIC. */
+  segmentLimit = 0;
+
   constructor(tuning: Partial<TcpTuning> = {}) {
     this.conn = new TcpConnection({
       localIp: NAT_IP,
@@ -54,6 +57,7 @@ export class TcpHarness {
         this.out.push(seg.value);
       },
       onRetransmit: () => this.retransmits++,
+      segmentLimit: () => this.segmentLimit,
     });
     this.conn.events = {
       onEstablished: () => this.established++,

@@ -5,13 +5,14 @@ import { BROADCAST_MAC, buildEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_
 import { ICMP_ECHO_REPLY, parseIcmp } from '../../../src/emulator/net/icmp.js';
 import { formatIpv4, parseIpv4 } from '../../../src/emulator/net/ip-address.js';
 import { buildIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, parseIpv4Packet } from '../../../src/emulator/net/ipv4.js';
-import { parseTcp, TCP_ACK, TCP_RST, TCP_SYN } from '../../../src/emulator/net/tcp-segment.js';
+import type { EthernetLink } from '../../../src/emulator/devices/virtio/net.js';
+import { parseTcp, TCP_ACK, TCP_PSH, TCP_RST, TCP_SYN } from '../../../src/emulator/net/tcp-segment.js';
 import { parseUdp } from '../../../src/emulator/net/udp.js';
 import { UserNet, type UserNetOptions } from '../../../src/emulator/net/user-net.js';
 import { ARP_REQUEST, DHCP_DISCOVER, DNS_QUERY_A, ICMP_ECHO, TCP_DATA, TCP_SYN as SYN_FRAME } from './fixtures/guest-frames.js';
 import { DNS_IP, GATEWAY, GATEWAY_MAC, GUEST, GUEST_MAC, ipFrame, tcpFrame, udpFrame } from './frame-builders.js';
 import { ManualClock } from './manual-clock.js';
-import { RecordingHost } from './recording-host.js';
+import { RecordedTcpSocket, RecordingHost } from './recording-host.js';
 
 function setup(opts: Partial<UserNetOptions> = {}) {
   const host = (opts.host as RecordingHost | undefined) ?? new RecordingHost();
@@ -106,6 +107,73 @@ describe('UserNet: NAT', () => {
     expect(synAck!.tcp!.flags).toBe(TCP_SYN | TCP_ACK);
     expect(synAck!.tcp!.ack).toBe((decode(SYN_FRAME).tcp!.seq + 1) >>> 0);
     expect(t.net.stats.tcpConnectionsOpened).toBe(1);
+  });
+
+  it('takes a 60000-byte TSO segment in one frame through its EthernetLink face and passes it on byte-exact', () => {
+    const t = setup();
+    const link: EthernetLink = t.net;
+    expect(link.acceptsLargeSegments).toBe(true);
+    link.connect((f) => t.out.push(f));
+    link.transmit(tcpFrame(GATEWAY, { srcPort: 40001, dstPort: 8000, seq: 100, ack: 0, flags: TCP_SYN, window: 65535, mss: 1460 }));
+    t.host.tcp[0]!.handlers!.onConnect();
+    const synAck = decode(t.take()[0]!).tcp!;
+    const ack = (synAck.seq + 1) >>> 0;
+    link.transmit(tcpFrame(GATEWAY, { srcPort: 40001, dstPort: 8000, seq: 101, ack, flags: TCP_ACK, window: 65535 }));
+    const data = Uint8Array.from({ length: 60_000 }, (_, i) => (i * 31) & 0xff);
+    link.transmit(tcpFrame(GATEWAY, { srcPort: 40001, dstPort: 8000, seq: 101, ack, flags: TCP_ACK | TCP_PSH, window: 65535, payload: data }));
+    expect(Uint8Array.from(t.host.tcp[0]!.written)).toEqual(data);
+    const acks = t.take().map((f) => decode(f).tcp!);
+    expect(acks.at(-1)!.ack).toBe(101 + 60_000);
+    expect(t.net.stats.totalDropped).toBe(0);
+  });
+
+  it('sends the guest large TCP segments, unfragmented, only while its NIC says it takes them', () => {
+    const t = setup();
+    t.net.guestTakesLargeSegments(true);
+    t.net.receiveFromGuest(tcpFrame(GATEWAY, { srcPort: 40002, dstPort: 8000, seq: 100, ack: 0, flags: TCP_SYN, window: 65535, mss: 1460 }));
+    const sock = t.host.tcp[0]!;
+    sock.handlers!.onConnect();
+    const ack = (decode(t.take()[0]!).tcp!.seq + 1) >>> 0;
+    t.net.receiveFromGuest(tcpFrame(GATEWAY, { srcPort: 40002, dstPort: 8000, seq: 101, ack, flags: TCP_ACK, window: 65535 }));
+    const data = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 13) & 0xff);
+    sock.handlers!.onData(data);
+    const big = t.take().map(decode);
+    expect(big.length).toBeGreaterThan(0);
+    expect(big.every((f) => !f.ip!.moreFragments && f.ip!.fragmentOffset === 0)).toBe(true);
+    expect(big[0]!.tcp!.payload.length).toBeGreaterThan(1460);
+    expect(big[0]!.tcp!.payload.length % 1460).toBe(0);
+    let got = big.flatMap((f) => [...f.tcp!.payload]);
+    t.net.guestTakesLargeSegments(false);
+    t.net.receiveFromGuest(tcpFrame(GATEWAY, { srcPort: 40002, dstPort: 8000, seq: 101, ack: (ack + got.length) >>> 0, flags: TCP_ACK, window: 65535 }));
+    const small = t.take().map(decode);
+    expect(small.length).toBeGreaterThan(0);
+    expect(small.every((f) => f.tcp!.payload.length <= 1460 && f.eth.payload.length <= 1500)).toBe(true);
+    got = [...got, ...small.flatMap((f) => [...f.tcp!.payload])];
+    expect(Uint8Array.from(got)).toEqual(data.subarray(0, got.length));
+  });
+
+  it('sends a forwarded connection\'s waiting request with the handshake\'s ACK when the socket can hand it over at once', () => {
+    const t = setup({ config: { guestMac: '02:00:00:00:00:15' } });
+    const request = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
+    const socket = new (class extends RecordedTcpSocket {
+      resumeNow(): void {
+        this.paused = false;
+        this.handlers!.onData(request);
+      }
+    })('127.0.0.1', 5555);
+    t.net.acceptTcpForward(socket, 80);
+    const syn = decode(t.take()[0]!);
+    expect(syn.tcp!.flags).toBe(TCP_SYN);
+    const s = syn.tcp!;
+    t.net.receiveFromGuest(
+      tcpFrame(GATEWAY, { srcPort: 80, dstPort: s.srcPort, seq: 9000, ack: (s.seq + 1) >>> 0, flags: TCP_SYN | TCP_ACK, window: 65535, mss: 1460 }, GUEST),
+    );
+    const segs = t.take().map((f) => decode(f).tcp!);
+    const data = segs.find((x) => x.payload.length > 0);
+    expect(data).toBeDefined();
+    expect(data!.ack).toBe(9001);
+    expect(new TextDecoder().decode(data!.payload)).toBe('GET / HTTP/1.0\r\n\r\n');
+    expect(socket.paused).toBe(false);
   });
 
   it('resets the guest when the host refuses', () => {

@@ -58,6 +58,13 @@ export class NodeTcpSocket implements HostTcpSocket {
     if (!this.closed) this.socket.resume();
   }
 
+  resumeNow(): void {
+    if (this.closed) return;
+    this.socket.resume();
+    // read() emits 'data' for what it returns; stop as soon as a handler paused the socket again.
+    while (!this.socket.isPaused() && this.socket.readableLength > 0 && this.socket.read() !== null);
+  }
+
   end(): void {
     if (!this.closed && !this.socket.destroyed && this.socket.writable) this.socket.end();
   }
