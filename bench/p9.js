@@ -85,7 +85,8 @@ async function workload(shell, share, reps) {
 
 async function builtinEngine(box, share, reps) {
   const { startBuiltinMachine } = await import(join(DIST, 'engines/builtin/builtin-machine.js'));
-  const { createSyncedFolderDevices, syncedFolderParams } = await import(join(DIST, 'engines/builtin/p9/synced-folders.js'));
+  const { createSyncedFolderDevices } = await import(join(DIST, 'engines/builtin/p9/synced-folders.js'));
+  const { syncedFolderParams } = await import(join(DIST, 'engines/builtin/guest-params.js'));
   const folders = [{ hostPath: share, guestPath: GUEST, readOnly: false, tag: TAG }];
   const devices = await createSyncedFolderDevices({ syncedFolders: folders });
   const vm = await startBuiltinMachine({

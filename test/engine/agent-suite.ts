@@ -119,6 +119,16 @@ export function agentSuite(engine: string, boot: () => Promise<BootedMachine>, r
     expect(inGuest.stdout.toString()).toBe(`${sha(data)}  /root/five-mb.bin\n600\n`);
   }, 180_000); // sha256sum of 5 MB alone is ~1e9 guest instructions: long on an emulator
 
+  it('reads a 5 MB file of zeros byte-identical (every byte a COBS code byte on the wire)', async () => {
+    expect((await client.run({ argv: ['dd', 'if=/dev/zero', 'of=/root/zeros.bin', 'bs=65536', 'count=80'] })).status).toEqual({ code: 0 });
+    const t0 = performance.now();
+    const back = await client.readFile('/root/zeros.bin');
+    console.log(`${engine}: 5 MB of zeros download ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(back.length).toBe(5 * 1024 * 1024);
+    expect(back.equals(Buffer.alloc(5 * 1024 * 1024))).toBe(true);
+    await client.run({ argv: ['rm', '/root/zeros.bin'] });
+  }, 120_000);
+
   it('survives a client that disconnects mid-session, mid-frame; the next client resets it', async () => {
     // client A: a long command and a stream in flight, then its socket dies halfway through a frame
     const a = await AgentClient.connect(vm.agentSocket);
