@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configFor, DIST, runtimePaths, startTime, unpackBox, waitGone, waitReady } from './lib/machine.js';
+import { cleanUpMachine, configFor, DIST, guestSh, runtimePaths, startTime, unpackBox, waitGone, waitReady } from './lib/machine.js';
 
 const MIB = 1024 * 1024;
 const DISK_MB = Number(process.env.BENCH_DISK_MB ?? 32);
@@ -27,13 +27,7 @@ const SMALL_COUNT = 1024; // 4 MiB in 4 KiB writes
 
 export const name = 'disk';
 
-async function sh(agent, script) {
-  const t0 = performance.now();
-  const r = await agent.run({ argv: ['sh', '-c', script], timeoutMs: STEP_MS });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status.code !== 0) throw new Error(`guest command failed (${JSON.stringify(r.status)}): ${script}\n${r.stderr.toString('utf8')}`);
-  return { out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), seconds };
-}
+const sh = (agent, script) => guestSh(agent, script, STEP_MS);
 
 async function measure(engineName, engine, box, project) {
   const { waitForAgent } = await import(join(DIST, 'core/agent/client.js'));
@@ -66,17 +60,7 @@ async function measure(engineName, engine, box, project) {
     return out;
   } finally {
     agent?.close();
-    if (startTime(proc.pid) === since) {
-      try {
-        process.kill(proc.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      await waitGone(proc.pid, since, 10_000);
-    }
-    await engine.destroyDisks(config).catch(() => undefined);
-    rmSync(paths.runDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    await cleanUpMachine({ pid: proc.pid, since, engine, config, runDir: paths.runDir });
   }
 }
 

@@ -21,7 +21,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFor as baseConfig, DIST, median, runtimePaths, sleep, startTime, unpackBox, waitGone, waitReady as waitReadyFor } from './lib/machine.js';
+import { cleanUpMachine, configFor as baseConfig, DIST, guestSh, median, runtimePaths, sleep, startTime, unpackBox, waitGone, waitReady as waitReadyFor } from './lib/machine.js';
 import { fileURLToPath } from 'node:url';
 
 const MIB = 1024 * 1024;
@@ -68,13 +68,7 @@ const configFor = (box, project, engine, forwards) => baseConfig(box, project, e
 const waitReady = (consoleLog, pid, since) => waitReadyFor(consoleLog, pid, since, BOOT_MS);
 
 /** Runs a guest shell script through the agent; fails unless it exits 0. Returns stdout and host seconds. */
-async function sh(agent, script, ms = STEP_MS) {
-  const t0 = performance.now();
-  const r = await agent.run({ argv: ['sh', '-c', script], timeoutMs: ms });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.status.code !== 0) throw new Error(`guest command failed (${JSON.stringify(r.status)}): ${script}\n${r.stderr}`);
-  return { out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), seconds };
-}
+const sh = (agent, script, ms = STEP_MS) => guestSh(agent, script, ms);
 
 /** Waits until something in the guest listens on TCP `port` (the forward would RST before that). */
 async function waitListening(agent, port) {
@@ -212,17 +206,7 @@ async function measure(engineName, engine, box, project, blob) {
     return out;
   } finally {
     agent?.close();
-    if (startTime(proc.pid) === since) {
-      try {
-        process.kill(proc.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      await waitGone(proc.pid, since, 10_000);
-    }
-    await engine.destroyDisks(config).catch(() => undefined);
-    rmSync(runDir, { recursive: true, force: true });
-    rmSync(stateDir, { recursive: true, force: true });
+    await cleanUpMachine({ pid: proc.pid, since, engine, config, runDir });
   }
 }
 

@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configFor as baseConfig, DIST, median, runtimePaths, startTime, unpackBox, waitGone, waitReady as waitReadyFor } from './lib/machine.js';
+import { cleanUpMachine, configFor as baseConfig, DIST, median, runtimePaths, startTime, unpackBox, waitGone, waitReady as waitReadyFor } from './lib/machine.js';
 
 const LOOP = Number(process.env.BENCH_LOOP ?? 50_000);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 180) * 1000;
@@ -68,17 +68,7 @@ async function oneRun(engine, engineName, box, project, withCpu) {
     }
     return out;
   } finally {
-    if (startTime(proc.pid) === since) {
-      try {
-        process.kill(proc.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      await waitGone(proc.pid, since, 10_000);
-    }
-    await engine.destroyDisks(m.config).catch(() => undefined);
-    rmSync(m.paths.runDir, { recursive: true, force: true });
-    rmSync(m.config.project.stateDir, { recursive: true, force: true });
+    await cleanUpMachine({ pid: proc.pid, since, engine, config: m.config, runDir: m.paths.runDir });
   }
 }
 

@@ -3,7 +3,7 @@
 // the engine process (by pid and kernel start time, so a reused pid is never taken for ours).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -123,4 +123,28 @@ export async function waitReady(consoleLog, pid, since, timeoutMs) {
     await sleep(20);
   }
   throw new Error(`no ${READY} within ${timeoutMs / 1000} s`);
+}
+
+/** Runs a guest shell script through the agent; fails unless it exits 0. Returns stdout, stderr and host seconds. */
+export async function guestSh(agent, script, timeoutMs) {
+  const t0 = performance.now();
+  const r = await agent.run({ argv: ['sh', '-c', script], timeoutMs });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status.code !== 0) throw new Error(`guest command failed (${JSON.stringify(r.status)}): ${script}\n${r.stderr.toString('utf8')}`);
+  return { out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8'), seconds };
+}
+
+/** After a measurement, however it ended: kill the engine if it still runs, drop its disks and folders. */
+export async function cleanUpMachine({ pid, since, engine, config, runDir }) {
+  if (startTime(pid) === since) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await waitGone(pid, since, 10_000);
+  }
+  await engine.destroyDisks(config).catch(() => undefined);
+  rmSync(runDir, { recursive: true, force: true });
+  rmSync(config.project.stateDir, { recursive: true, force: true });
 }

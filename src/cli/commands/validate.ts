@@ -24,10 +24,10 @@ export default class Validate extends BaseCommand {
     const cwd = process.cwd();
     const project = await loadProject({ file: flags.file, cwd, resolveBox: (name, constraint, source) => resolveBox(name, constraint, { source, noDownload: true }) });
 
-    const toDownload = project.notDownloaded.map((p) => ({ machine: p.name, box: p.error.box, url: p.error.url }));
+    const pendingDownloads = project.notDownloaded.map((p) => ({ machine: p.name, box: p.error.box, url: p.error.url }));
     if (flags.json) {
       const { vmfile, machineNames: machines, errors, warnings } = project;
-      this.log(JSON.stringify({ vmfile, valid: errors.length === 0, machines, errors, warnings, toDownload }, null, 2));
+      this.log(JSON.stringify({ vmfile, valid: errors.length === 0, machines, errors, warnings, pendingDownloads }, null, 2));
       if (errors.length > 0) process.exitCode = EXIT.userError;
       return;
     }
@@ -35,7 +35,7 @@ export default class Validate extends BaseCommand {
       process.stderr.write(`${paint.yellow(formatProblems(project.warnings, { cwd, text: project.text }))}\n`);
     }
     requireValid({ ...project, notDownloaded: [] }, cwd);
-    for (const d of toDownload) process.stderr.write(`${paint.dim(`Note: machine '${d.machine}': box '${d.box}' is not installed yet; \`vm up\` downloads it from ${d.url}`)}\n`);
+    for (const d of pendingDownloads) process.stderr.write(`${paint.dim(`Note: machine '${d.machine}': box '${d.box}' is not installed yet; \`vm up\` downloads it from ${d.url}`)}\n`);
     const names = project.machineNames;
     this.log(`${displayPath(project.vmfile, cwd)} is valid (${names.length} machine${names.length === 1 ? '' : 's'}: ${names.join(', ')})`);
   }

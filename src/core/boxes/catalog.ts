@@ -94,8 +94,8 @@ export interface ResolveOptions {
   onDownload?: (box: string, url: string) => { progress(p: DownloadProgress): void; done(): void };
 }
 
-/** Whether `err` is choose()'s "no version of this box at all" (the case a download fixes). */
-const isNotInstalled = (err: unknown): boolean => err instanceof UserError && (err as UserError & { notInstalled?: boolean }).notInstalled === true;
+/** No version of the box at all, stored or bundled: the one case a download from `box.url` fixes. */
+class BoxNotInstalledError extends UserError {}
 
 interface Choice {
   version: string;
@@ -125,7 +125,7 @@ async function choose(name: string, constraint: string | undefined, loc: StoreLo
         hint: `run \`vm box remove ${name} --version ${damaged.version}\` and add it again`,
       });
     }
-    throw Object.assign(new UserError(`box '${name}' is not installed; run \`vm box add PATH --name ${name}\` to add it`, { hint: bundledHint }), { notInstalled: true });
+    throw new BoxNotInstalledError(`box '${name}' is not installed; run \`vm box add PATH --name ${name}\` to add it`, { hint: bundledHint });
   }
   const best = maxSatisfying(versions, want);
   if (best === undefined) {
@@ -147,7 +147,7 @@ async function choose(name: string, constraint: string | undefined, loc: StoreLo
 export async function resolveBox(name: string, constraint?: string, opts: ResolveOptions = {}): Promise<BoxRef> {
   const loc = opts.loc ?? {};
   const { version, inStore, fromBundle } = await choose(name, constraint, loc).catch(async (err: unknown) => {
-    if (!opts.source || !isNotInstalled(err)) throw err;
+    if (!opts.source || !(err instanceof BoxNotInstalledError)) throw err;
     if (opts.noDownload) throw new BoxNotDownloadedError(name, opts.source.url);
     await downloadFromSource(name, opts.source, opts);
     return choose(name, constraint, loc);
@@ -171,7 +171,7 @@ export async function resolveBox(name: string, constraint?: string, opts: Resolv
  */
 export async function peekBox(name: string, constraint?: string, opts: ResolveOptions = {}): Promise<BoxRef> {
   const { inStore, fromBundle } = await choose(name, constraint, opts.loc ?? {}).catch((err: unknown) => {
-    if (opts.source && isNotInstalled(err)) throw new BoxNotDownloadedError(name, opts.source.url);
+    if (opts.source && err instanceof BoxNotInstalledError) throw new BoxNotDownloadedError(name, opts.source.url);
     throw err;
   });
   if (inStore?.manifest && inStore.checksum && !(fromBundle && inStore.origin?.source === 'bundled' && inStore.checksum !== fromBundle.checksum)) {

@@ -7,7 +7,8 @@
 // it at ONE place below. Interrupts, exit requests and the budget are checked at one service point,
 // reached every instruction only through a single compare (`spent >= limit`); anything that may have
 // changed interrupt state (CSR writes, xRET, MMIO, SBI calls) forces it by setting limit = 0.
-// After each control transfer the loop may hand over to a translated block (jit/, off by default).
+// After each control transfer the loop may hand over to a translated block (jit/: off by default;
+// the builtin engine turns it on once the guest is ready, see engines/builtin/builtin-machine.ts).
 
 import type { Hart } from './hart.js';
 import { EXPANDED, expanded } from './compressed.js';

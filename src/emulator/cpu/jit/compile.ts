@@ -4,7 +4,8 @@
 // machine code once it is hot). Blocks read and write the hart's state in place (x, TLB, RAM view),
 // so leaving a block anywhere leaves the hart exactly as the interpreter would.
 //
-// Off by default (cache.ts DEFAULT_THRESHOLD = 0). Measured on this project's 2-core machines:
+// Off by default (cache.ts DEFAULT_THRESHOLD = 0); the builtin engine sets a high threshold once the
+// guest is ready (JIT_AFTER_READY in engines/builtin/builtin-machine.ts). Measured on 2-core machines:
 // a tight loop runs ~4x faster (bench/cpu-loop.js, ~100 -> ~400 M instr/s) and guest sha256sum ~2x
 // once warm, but every block is its own JS function that V8 must tier up separately: a Linux boot
 // (tens of thousands of blocks) took 2.6 s of CPU interpreted and 3.8 s even with threshold 4096,
