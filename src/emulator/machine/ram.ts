@@ -1,6 +1,10 @@
 // Guest RAM: one zero-filled ArrayBuffer. Large zeroed buffers are mmap'd by the allocator and
 // committed page by page as the guest touches them, so a 1 GiB guest that uses 60 MB costs ~60 MB.
 
+/** The most guest RAM the builtin engine can give a machine: RAM lives in one wasm32 memory (4 GiB
+ *  addressable) beside the harts' state, which takes the last 16 MiB. */
+export const MAX_RAM_BYTES = 4080 * 1024 * 1024;
+
 export class Ram {
   readonly bytes: Uint8Array;
   readonly view: DataView;
