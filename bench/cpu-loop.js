@@ -126,8 +126,7 @@ const CASES = [
   ['M-mode, bare, 32-bit encodings', 'bare', false, false],
   ['S-mode, Sv39, 32-bit encodings', 'sv39', false, false],
   ['S-mode, Sv39, mixed 16/32-bit', 'sv39', true, false],
-  // Block translation is off by default (see src/emulator/cpu/jit/compile.ts for why).
-  ['S-mode, Sv39, mixed, block translation on', 'sv39', true, true],
+  ['S-mode, Sv39, mixed, WebAssembly regions (threshold 16)', 'sv39', true, true],
 ];
 
 export async function run() {

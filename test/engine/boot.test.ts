@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBox } from '../../src/core/boxes/catalog.js';
-import { JIT_AFTER_READY, startBuiltinMachine, type BuiltinBootSpec, type BuiltinMachine } from '../../src/engines/builtin/builtin-machine.js';
+import { DEFAULT_THRESHOLD } from '../../src/emulator/cpu/jit/cache.js';
+import { startBuiltinMachine, type BuiltinBootSpec, type BuiltinMachine } from '../../src/engines/builtin/builtin-machine.js';
 import type { Hart } from '../../src/emulator/cpu/hart.js';
 import { createHash } from 'node:crypto';
 import type { BoxRef } from '../../src/engines/machine-config.js';
@@ -103,10 +104,10 @@ describe.skipIf(!HAVE_BOX)('booting the tiny box on the builtin engine', () => {
     console.log(`tiny box, OpenSBI: shell ready in ${(bootMs / 1000).toFixed(2)} s`);
   }, 180_000);
 
-  it('once ready, hot blocks are translated (block JIT) and the guest still computes right, on 2 harts', async () => {
+  it('hot guest code is translated to WebAssembly and the guest still computes right, on 2 harts', async () => {
     const { vm } = await bootToShell(spec({ cpus: 2 }));
     const harts = vm.machine.harts as Hart[];
-    expect(harts.map((h) => h.jit.threshold)).toEqual([JIT_AFTER_READY, JIT_AFTER_READY]);
+    expect(harts.map((h) => h.jit.threshold)).toEqual([DEFAULT_THRESHOLD, DEFAULT_THRESHOLD]);
     const want = createHash('sha256').update('a'.repeat(3_000_000)).digest('hex');
     const out = await runCommand(vm, "head -c 3000000 /dev/zero | tr '\\0' a | sha256sum; i=0; s=0; while [ $i -lt 3000 ]; do s=$((s + i * i % 7)); i=$((i + 1)); done; echo sum=$s", /sum=\d+\r?\n/);
     expect(out).toContain(want);
@@ -114,12 +115,23 @@ describe.skipIf(!HAVE_BOX)('booting the tiny box on the builtin engine', () => {
     let sum = 0;
     for (let i = 0; i < 3000; i++) sum += (i * i) % 7;
     expect(out).toContain(`sum=${sum}`);
-    const translated = harts.reduce((n, h) => n + h.jit.fn.filter((f) => f !== undefined).length, 0);
-    expect(translated).toBeGreaterThan(0);
+    expect(harts.reduce((n, h) => n + h.jit.stats.translatedInsns, 0)).toBeGreaterThan(0);
     expect(await powerOff(vm)).toEqual({ kind: 'poweroff', status: 0 });
-    const { vm: plain } = await bootToShell(spec({ jitAfterReady: 0 }));
-    expect((plain.machine.harts as Hart[])[0]!.jit.threshold).toBe(0);
+  }, 180_000);
+
+  it('with translation off (jitThreshold 0) the same box boots and computes, interpreted only', async () => {
+    const { vm: plain } = await bootToShell(spec({ jitThreshold: 0 }));
+    const out = await runCommand(plain, 'echo $((6*7))', /\n42\r?\n/);
+    expect(out).toMatch(/\n42\r?\n/);
+    expect((plain.machine.harts as Hart[])[0]!.jit.stats.regions).toBe(0);
     expect(await powerOff(plain)).toEqual({ kind: 'poweroff', status: 0 });
+  }, 180_000);
+
+  it('with every entry point translated at its first execution (threshold 1) the box boots and computes', async () => {
+    const { vm } = await bootToShell(spec({ jitThreshold: 1 }));
+    const out = await runCommand(vm, 'uname -m; echo $((6*7))', /\nriscv64\r?\n42\r?\n/);
+    expect(out).toMatch(/\nriscv64\r?\n42\r?\n/);
+    expect(await powerOff(vm)).toEqual({ kind: 'poweroff', status: 0 });
   }, 180_000);
 
   it('cpus: 2 brings up both harts, with host SBI (HSM) and with OpenSBI (CLINT IPIs)', async () => {

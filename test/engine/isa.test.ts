@@ -39,12 +39,15 @@ describe('ISA programs on the builtin hart', () => {
     expect(programs.length).toBeGreaterThanOrEqual(14);
   });
 
-  for (const name of programs) {
-    const expected = expectations.get(name)?.builtin ?? 'pass';
-    it(`${name} ${expected === 'pass' ? 'passes' : `ends with ${expected}`}`, () => {
-      const result = runProgram(readFileSync(join(BIN_DIR, `${name}.elf`)));
-      expect(result.outcome, `${name}: ${result.detail}`).toBe(expected);
-    });
+  // Interpreted, and with every entry point translated to WebAssembly at its first execution.
+  for (const [mode, threshold] of [['interpreted', 0], ['translated', 1]] as const) {
+    for (const name of programs) {
+      const expected = expectations.get(name)?.builtin ?? 'pass';
+      it(`${name} ${expected === 'pass' ? 'passes' : `ends with ${expected}`} (${mode})`, () => {
+        const result = runProgram(readFileSync(join(BIN_DIR, `${name}.elf`)), threshold);
+        expect(result.outcome, `${name}: ${result.detail}`).toBe(expected);
+      });
+    }
   }
 });
 

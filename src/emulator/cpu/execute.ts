@@ -7,8 +7,8 @@
 // it at ONE place below. Interrupts, exit requests and the budget are checked at one service point,
 // reached every instruction only through a single compare (`spent >= limit`); anything that may have
 // changed interrupt state (CSR writes, xRET, MMIO, SBI calls) forces it by setting limit = 0.
-// After each control transfer the loop may hand over to a translated block (jit/: off by default;
-// the builtin engine turns it on once the guest is ready, see engines/builtin/builtin-machine.ts).
+// After each control transfer the loop may hand over to a translated region (jit/: WebAssembly made
+// from entry points that got hot; h.jit.threshold = 0 keeps everything interpreted).
 
 import type { Hart } from './hart.js';
 import { EXPANDED, expanded } from './compressed.js';
@@ -22,26 +22,27 @@ import { div64, divu64, divw, mul64, mulh64, mulhsu64, mulhu64, rem64, remu64 } 
 import { executeFp } from './fpu/index.js';
 import { CAUSE_ILLEGAL_INSTRUCTION, MSTATUS_FS } from './csr-numbers.js';
 import { pcHi, pcLo, WILD_PC } from './pc.js';
-import { JIT_BITS, type BlockFn } from './jit/cache.js';
-import { compileBlock } from './jit/compile.js';
+import { BATCH_MAX_WAIT, JIT_BITS } from './jit/cache.js';
+import { dispatcherFor, translatePending } from './jit/translate.js';
+import { EXIT_INTERPRET, EXIT_JUMP, EXIT_TRAP } from './jit/region.js';
+import { HS_EXIT_CODE, HS_EXIT_DONE } from './hart-state.js';
 
 const TWO32 = 4294967296;
 /** Where writes to x0 go (x[64], x[65]): x[0] and x[1] are never written, so x0 always reads 0. */
 const X0_SINK = 64;
 const JIT_SHIFT = 32 - JIT_BITS;
+const EXIT_CODE_WORD = HS_EXIT_CODE >> 2;
+const EXIT_DONE_WORD = HS_EXIT_DONE >> 2;
 
 export function runLoop(h: Hart, budget: number): number {
   const x = h.x;
   const view = h.ram.view;
   const tlb = h.tlb;
-  const fTagLo = tlb.fetchTagLo;
-  const fTagHi = tlb.fetchTagHi;
+  const fTag = tlb.fetchTag;
   const fOffs = tlb.fetchOff;
-  const lTagLo = tlb.loadTagLo;
-  const lTagHi = tlb.loadTagHi;
+  const lTag = tlb.loadTag;
   const lOffs = tlb.loadOff;
-  const sTagLo = tlb.storeTagLo;
-  const sTagHi = tlb.storeTagHi;
+  const sTag = tlb.storeTag;
   const sOffs = tlb.storeOff;
   const fRaw = h.fpu.fRaw;
 
@@ -59,13 +60,17 @@ export function runLoop(h: Hart, budget: number): number {
   const jitOn = jit.threshold > 0;
   const jTagOff = jit.tagOff;
   const jTagPc = jit.tagPc;
-  const jLen = jit.len;
-  const jFn = jit.fn;
+  const jEntry = jit.entry;
+  const dispatch = jitOn ? dispatcherFor(h) : null!;
   const jHot = jit.hot;
   const jChecked = jit.checked;
   const ramBytes = h.ram.bytes;
-  // Set after a control transfer: the next pc may start a translated block.
+  const jstats = jit.stats;
+  const hs = h.hs;
+  // Set after a control transfer: the next pc may start a translated region.
   let jumped = jitOn;
+  // Set when translated code left an instruction to the interpreter: look up again after it.
+  let lookupAfter = false;
 
   for (;;) {
     if (spent >= limit) {
@@ -89,7 +94,7 @@ export function runLoop(h: Hart, budget: number): number {
       const phi = pc === WILD_PC ? pcHi(h, pc) : Math.floor(pc / TWO32) | 0;
       const ti = (plo >>> 12) & TLB_MASK;
       const po = plo & 0xfff;
-      if (fTagLo[ti] === ((plo & -4096) | h.fetchCtx) && fTagHi[ti] === phi && po <= 4092) {
+      if (fTag[2 * ti] === ((plo & -4096) | h.fetchCtx) && fTag[2 * ti + 1] === phi && po <= 4092) {
         fBase = pc - po;
         fOff = fOffs[ti];
         fo = po;
@@ -99,49 +104,53 @@ export function runLoop(h: Hart, budget: number): number {
       }
     }
 
-    // ---- translated blocks: looked up only where a block may start (after a control transfer)
+    // ---- translated regions: looked up only where one may start (after a control transfer or an
+    // exit from translated code), entered with the budget left, left with the pc to continue at
     if (jumped && fo >= 0) {
       jumped = false;
       const ro = fOff + fo;
       const home = Math.imul(ro >>> 1, 0x9e3779b1) >>> JIT_SHIFT; // jitSlot(ro), inlined
       const js = jTagOff[home] === ro && jTagPc[home] === pc ? home : jit.find(ro, pc, home);
-      if (js >= 0 && (jChecked[js] === jit.epoch || jit.stillValid(js, ramBytes))) {
-        const len = jLen[js];
-        if (len !== 0 && spent + len <= limit) {
-          pc = (jFn[js] as BlockFn)(dctx);
-          jumped = true;
-          const done = h.jitExit;
-          if (done < 0) {
-            spent += len;
-            continue;
-          }
-          // Left early after a slow-path access (MMIO may have raised an interrupt) or a trap.
-          h.jitExit = -1;
+      if (js >= 0) {
+        const slot = jEntry[js];
+        if (slot >= 0 && (jChecked[js] === jit.epoch || jit.stillValid(js, ramBytes))) {
+          pc = dispatch(slot, limit - spent, dctx);
+          const done = hs[EXIT_DONE_WORD];
+          const code = hs[EXIT_CODE_WORD];
           spent += done;
-          limit = 0;
-          if (h.trapCause >= 0) {
-            spent++;
-            traps++;
-            h.pc = pc;
-            takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
-            h.trapCause = -1;
-            pc = h.pc;
-            dctx = h.dataCtx;
-            fBase = NaN;
+          jstats.runs++;
+          jstats.translatedInsns += done;
+          jstats.exits[code]++;
+          // A region that ran nothing (its first block did not fit the budget) would be entered
+          // again at once: interpret instead.
+          jumped = done !== 0;
+          if (code !== EXIT_JUMP) {
+            if (code === EXIT_INTERPRET) {
+              jumped = false;
+              lookupAfter = true;
+            } else {
+              limit = 0;
+              if (code === EXIT_TRAP) {
+                spent++;
+                traps++;
+                h.pc = pc;
+                takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
+                h.trapCause = -1;
+                pc = h.pc;
+                dctx = h.dataCtx;
+                fBase = NaN;
+              }
+            }
           }
           continue;
         }
       } else if (++jHot[home] >= jit.threshold) {
         jHot[home] = 0;
-        const b = compileBlock(h, pc, ro);
-        const slot = jit.place(ro, pc, home);
-        jTagOff[slot] = ro;
-        jTagPc[slot] = pc;
-        jLen[slot] = b === null ? 0 : b.len;
-        jFn[slot] = b === null ? undefined : b.fn;
-        jit.bytes[slot] = b === null ? undefined : b.bytes;
-        jChecked[slot] = jit.epoch;
-        if (b !== null) h.domain.markCode(ro - (ro & 0xfff));
+        if (jit.queue(ro, pc, home, startInstret + spent)) {
+          translatePending(h);
+          jumped = true;
+          continue;
+        }
       }
     }
     spent++;
@@ -560,7 +569,7 @@ export function runLoop(h: Hart, budget: number): number {
         const o = lo & 0xfff;
         let vlo: number;
         let vhi = 0;
-        if (lTagLo[ti] === ((lo & -4096) | dctx) && lTagHi[ti] === hi && o + size <= 4096) {
+        if (lTag[2 * ti] === ((lo & -4096) | dctx) && lTag[2 * ti + 1] === hi && o + size <= 4096) {
           const p = lOffs[ti] + o;
           switch (f3) {
             case 0:
@@ -637,7 +646,7 @@ export function runLoop(h: Hart, budget: number): number {
         const hi = imm >= 0 ? (lo >>> 0 < base >>> 0 ? (x[rs1 + 1] + 1) | 0 : x[rs1 + 1]) : lo >>> 0 > base >>> 0 ? (x[rs1 + 1] - 1) | 0 : x[rs1 + 1];
         const ti = (lo >>> 12) & TLB_MASK;
         const o = lo & 0xfff;
-        if (sTagLo[ti] === ((lo & -4096) | dctx) && sTagHi[ti] === hi && o + size <= 4096) {
+        if (sTag[2 * ti] === ((lo & -4096) | dctx) && sTag[2 * ti + 1] === hi && o + size <= 4096) {
           const p = sOffs[ti] + o;
           switch (f3) {
             case 0:
@@ -712,7 +721,7 @@ export function runLoop(h: Hart, budget: number): number {
         const ti = (lo >>> 12) & TLB_MASK;
         const o = lo & 0xfff;
         if (isStore) {
-          if (sTagLo[ti] === ((lo & -4096) | dctx) && sTagHi[ti] === hi && o + size <= 4096) {
+          if (sTag[2 * ti] === ((lo & -4096) | dctx) && sTag[2 * ti + 1] === hi && o + size <= 4096) {
             const p = sOffs[ti] + o;
             view.setInt32(p, fRaw[rs2], true);
             if (size === 8) view.setInt32(p + 4, fRaw[rs2 + 1], true);
@@ -723,7 +732,7 @@ export function runLoop(h: Hart, budget: number): number {
         } else {
           let vlo: number;
           let vhi: number;
-          if (lTagLo[ti] === ((lo & -4096) | dctx) && lTagHi[ti] === hi && o + size <= 4096) {
+          if (lTag[2 * ti] === ((lo & -4096) | dctx) && lTag[2 * ti + 1] === hi && o + size <= 4096) {
             const p = lOffs[ti] + o;
             vlo = view.getInt32(p, true);
             vhi = size === 8 ? view.getInt32(p + 4, true) : -1;
@@ -774,10 +783,16 @@ export function runLoop(h: Hart, budget: number): number {
       jumped = jitOn;
     } else {
       pc = npc;
+      if (lookupAfter) {
+        lookupAfter = false;
+        jumped = true;
+      }
     }
   }
 
   h.pc = pc;
   h.instretCount = startInstret + spent - traps;
+  // Entry points queued for translation wait for a full batch, but not for long.
+  if (jitOn && jit.pendingRo.length > 0 && h.instretCount - jit.pendingSince >= BATCH_MAX_WAIT) translatePending(h);
   return spent;
 }

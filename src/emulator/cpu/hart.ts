@@ -4,6 +4,7 @@
 import type { Bus } from '../machine/bus.js';
 import type { Ram } from '../machine/ram.js';
 import { Tlb } from '../mmu/tlb.js';
+import { HS_BYTES, HS_TLB, HS_X, HS_X_WORDS } from './hart-state.js';
 import { createFpuState, type FpuState } from './fpu/index.js';
 import {
   PRIV_M,
@@ -45,7 +46,11 @@ export class Hart implements HartControl {
   readonly ram: Ram;
   /** Integer registers as lo/hi int32 pairs: x[2i] low word, x[2i+1] high word. x[0..1] stay 0;
    *  x[64..65] is a sink the hot loop writes instead of x0. */
-  readonly x = new Int32Array(66);
+  readonly x: Int32Array;
+  /** The whole state block as int32 words (the exit slots translated code writes, hart-state.ts). */
+  readonly hs: Int32Array;
+  /** Byte offset of this hart's state block in the machine's memory (hart-state.ts). */
+  readonly stateAt: number;
   /** pc as a double holding the signed 64-bit value (exact within +-2^53, see pc.ts). */
   pc = 0;
   /** The exact pc when a jump went beyond +-2^53 (then `pc` holds the WILD_PC sentinel). */
@@ -81,7 +86,7 @@ export class Hart implements HartControl {
   /** TLB contexts for fetches and for loads/stores (see tlb.ts), recomputed by updateContext. */
   fetchCtx = 0;
   dataCtx = 0;
-  readonly tlb = new Tlb();
+  readonly tlb: Tlb;
 
   /** A trap raised by a slow path, taken by the hot loop at one place; -1 = none. */
   trapCause = -1;
@@ -97,10 +102,8 @@ export class Hart implements HartControl {
   resPage = 0;
   readonly domain: Domain;
 
-  /** Translated blocks (jit/), and how the last one ended: -1 = ran to its end, else the number of
-   *  instructions it completed before leaving early (slow path or trap). */
+  /** Translated regions (jit/). */
   readonly jit = new JitCache();
-  jitExit = -1;
 
   exitRequested = false;
   /** Bumped whenever the platform sets pc/state from outside, so the hot loop reloads. */
@@ -112,6 +115,11 @@ export class Hart implements HartControl {
   ) {
     this.bus = host.bus;
     this.ram = host.bus.ram;
+    this.stateAt = this.ram.allocState(HS_BYTES);
+    const buffer = this.ram.memory.buffer;
+    this.x = new Int32Array(buffer, this.stateAt + HS_X, HS_X_WORDS);
+    this.hs = new Int32Array(buffer, this.stateAt, HS_TLB / 4);
+    this.tlb = new Tlb(buffer, this.stateAt + HS_TLB);
     this.domain = joinDomain(this);
     updateContext(this);
     // Once per process, before any guest runs: see warmup.ts (the scratch hart it builds returns here at once).

@@ -22,19 +22,19 @@ export function xlate(h: Hart, lo: number, hi: number, access: Access): number {
     const tlb = h.tlb;
     if (lastPageShift > 12) tlb.hasSuperpage = true;
     if (access === ACCESS_LOAD) {
-      tlb.loadTagLo[i] = tag;
-      tlb.loadTagHi[i] = hi;
+      tlb.loadTag[2 * i] = tag;
+      tlb.loadTag[2 * i + 1] = hi;
       tlb.loadOff[i] = off;
     } else if (access === ACCESS_STORE) {
       // Pages holding reservations or translated code stay out, so stores there reach afterStore().
       if (h.domain.storeCacheable(off)) {
-        tlb.storeTagLo[i] = tag;
-        tlb.storeTagHi[i] = hi;
+        tlb.storeTag[2 * i] = tag;
+        tlb.storeTag[2 * i + 1] = hi;
         tlb.storeOff[i] = off;
       }
     } else {
-      tlb.fetchTagLo[i] = tag;
-      tlb.fetchTagHi[i] = hi;
+      tlb.fetchTag[2 * i] = tag;
+      tlb.fetchTag[2 * i + 1] = hi;
       tlb.fetchOff[i] = off;
     }
   }

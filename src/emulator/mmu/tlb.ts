@@ -3,10 +3,13 @@
 //
 // Three direct-mapped arrays, one per access kind (fetch, load, store), so an entry is only present
 // for an access it was checked for: a store entry exists only once the PTE's D bit is set. An entry's
-// tag is (virtual page low word | context, high word). The context (low 12 bits, never 0) encodes
-// everything the permission check depended on: bare vs translated, the effective privilege and
-// SUM/MXR. A trap or xRET changes the context used for lookups instead of flushing, so the user's and
-// the kernel's entries survive every syscall. Only RAM pages are ever entered; MMIO always misses.
+// tag is the 64-bit value (virtual page address | context), stored as an int32 pair (low word at 2i,
+// high word at 2i+1) so translated code compares it with one i64 load. The context (low 12 bits,
+// never 0) encodes everything the permission check depended on: bare vs translated, the effective
+// privilege and SUM/MXR. A trap or xRET changes the context used for lookups instead of flushing, so
+// the user's and the kernel's entries survive every syscall. Only RAM pages are ever entered; MMIO
+// always misses. The arrays live in the machine's memory (machine/ram.ts) at fixed offsets, so
+// translated code reads them too (cpu/jit/translate.ts).
 
 export const TLB_BITS = 10;
 export const TLB_SIZE = 1 << TLB_BITS;
@@ -19,25 +22,45 @@ export const CTX_S = 3;
 export const CTX_SUM = 4;
 export const CTX_MXR = 8;
 
+/** Byte offsets of the arrays inside a TLB's block of memory: tags are 8 bytes an entry, RAM offsets 4. */
+export const TLB_FETCH_TAG = 0;
+export const TLB_LOAD_TAG = TLB_SIZE * 8;
+export const TLB_STORE_TAG = TLB_SIZE * 16;
+export const TLB_FETCH_OFF = TLB_SIZE * 24;
+export const TLB_LOAD_OFF = TLB_SIZE * 28;
+export const TLB_STORE_OFF = TLB_SIZE * 32;
+export const TLB_BYTES = TLB_SIZE * 36;
+
 export class Tlb {
-  readonly fetchTagLo = new Int32Array(TLB_SIZE);
-  readonly fetchTagHi = new Int32Array(TLB_SIZE);
-  readonly fetchOff = new Int32Array(TLB_SIZE);
-  readonly loadTagLo = new Int32Array(TLB_SIZE);
-  readonly loadTagHi = new Int32Array(TLB_SIZE);
-  readonly loadOff = new Int32Array(TLB_SIZE);
-  readonly storeTagLo = new Int32Array(TLB_SIZE);
-  readonly storeTagHi = new Int32Array(TLB_SIZE);
-  readonly storeOff = new Int32Array(TLB_SIZE);
+  readonly fetchTag: Int32Array;
+  readonly loadTag: Int32Array;
+  readonly storeTag: Int32Array;
+  /** RAM byte offset of each entry's page (unsigned: RAM may exceed 2 GiB). */
+  readonly fetchOff: Uint32Array;
+  readonly loadOff: Uint32Array;
+  readonly storeOff: Uint32Array;
   /** True while some cached entry came from a superpage: a per-address flush must then flush all. */
   hasSuperpage = false;
   /** Bumped on every flush, so holders of a cached fetch page know to re-check. */
   generation = 0;
 
+  /** The TLB occupies TLB_BYTES of `buffer` from byte `at` (8-aligned). */
+  constructor(
+    buffer: ArrayBuffer,
+    readonly at: number,
+  ) {
+    this.fetchTag = new Int32Array(buffer, at + TLB_FETCH_TAG, 2 * TLB_SIZE);
+    this.loadTag = new Int32Array(buffer, at + TLB_LOAD_TAG, 2 * TLB_SIZE);
+    this.storeTag = new Int32Array(buffer, at + TLB_STORE_TAG, 2 * TLB_SIZE);
+    this.fetchOff = new Uint32Array(buffer, at + TLB_FETCH_OFF, TLB_SIZE);
+    this.loadOff = new Uint32Array(buffer, at + TLB_LOAD_OFF, TLB_SIZE);
+    this.storeOff = new Uint32Array(buffer, at + TLB_STORE_OFF, TLB_SIZE);
+  }
+
   flushAll(): void {
-    this.fetchTagLo.fill(0);
-    this.loadTagLo.fill(0);
-    this.storeTagLo.fill(0);
+    this.fetchTag.fill(0);
+    this.loadTag.fill(0);
+    this.storeTag.fill(0);
     this.hasSuperpage = false;
     this.generation++;
   }
@@ -48,19 +71,22 @@ export class Tlb {
       this.flushAll();
       return;
     }
-    const i = (lo >>> 12) & TLB_MASK;
-    this.fetchTagLo[i] = 0;
-    this.loadTagLo[i] = 0;
-    this.storeTagLo[i] = 0;
+    const i = ((lo >>> 12) & TLB_MASK) << 1;
+    this.fetchTag[i] = 0;
+    this.fetchTag[i + 1] = 0;
+    this.loadTag[i] = 0;
+    this.loadTag[i + 1] = 0;
+    this.storeTag[i] = 0;
+    this.storeTag[i + 1] = 0;
     this.generation++;
   }
 
   /** Drop every store entry pointing at RAM page offset `pageOff` (another hart reserved it). */
   evictStoresTo(pageOff: number): void {
-    const tags = this.storeTagLo;
+    const tags = this.storeTag;
     const offs = this.storeOff;
     for (let i = 0; i < TLB_SIZE; i++) {
-      if (offs[i] === pageOff) tags[i] = 0;
+      if (offs[i] === pageOff) tags[2 * i] = tags[2 * i + 1] = 0;
     }
   }
 
@@ -68,8 +94,8 @@ export class Tlb {
   evictAllTo(pageOff: number): void {
     this.evictStoresTo(pageOff);
     for (let i = 0; i < TLB_SIZE; i++) {
-      if (this.loadOff[i] === pageOff) this.loadTagLo[i] = 0;
-      if (this.fetchOff[i] === pageOff) this.fetchTagLo[i] = 0;
+      if (this.loadOff[i] === pageOff) this.loadTag[2 * i] = this.loadTag[2 * i + 1] = 0;
+      if (this.fetchOff[i] === pageOff) this.fetchTag[2 * i] = this.fetchTag[2 * i + 1] = 0;
     }
     this.generation++;
   }

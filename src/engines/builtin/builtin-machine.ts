@@ -7,6 +7,7 @@ import { webcrypto } from 'node:crypto';
 import { Duplex, Readable } from 'node:stream';
 import { noteHostRamWrite } from '../../emulator/cpu/domain.js';
 import { Hart } from '../../emulator/cpu/hart.js';
+import { DEFAULT_THRESHOLD } from '../../emulator/cpu/jit/cache.js';
 import { VirtioBlk, type BlockBackend, type VirtioBlkStats } from '../../emulator/devices/virtio/blk.js';
 import { VirtioConsole } from '../../emulator/devices/virtio/console.js';
 import type { ConsolePort } from '../../emulator/devices/virtio/console-port.js';
@@ -49,27 +50,20 @@ export interface BuiltinBootSpec {
   /** Console text that means the guest is up (default READY_MARKER). */
   readyMarker?: string;
   /**
-   * Block translation from the ready marker on: executions of a block before it is translated
-   * (0 = interpreter only). Default JIT_AFTER_READY; VM_JIT_AFTER_READY overrides it.
+   * Executions of a guest entry point before it is translated to WebAssembly (emulator/cpu/jit/);
+   * 0 keeps the interpreter only. Default: the emulator's DEFAULT_THRESHOLD; VM_JIT_THRESHOLD overrides.
    */
-  jitAfterReady?: number;
+  jitThreshold?: number;
   /** virtio devices; none when absent (a bare boot, as `vm debug boot` does). */
   devices?: BuiltinDevices;
 }
 
-/**
- * Boot stays interpreted: tens of thousands of blocks run a few times each, and translating them cost
- * more than it saved (see emulator/cpu/jit/compile.ts). Once the guest is up, what runs is long work
- * (provisioners, builds, checksums, the agent's own loops): only blocks that ran this often are
- * translated. Measured: guest sha256sum of 5 MB 4.9-5.3 -> 1.0 s, agent 5 MB upload 1.3 -> 0.65 s;
- * a one-off command is 20-60% slower its first time.
- */
-export const JIT_AFTER_READY = 65535;
-
-function jitAfterReady(spec: BuiltinBootSpec): number {
-  const env = process.env.VM_JIT_AFTER_READY;
+/** The translation threshold for this machine: VM_JIT_THRESHOLD (a debugging switch: 0 = interpret
+ *  everything), else the spec's, else the emulator's default. */
+function jitThreshold(spec: BuiltinBootSpec): number {
+  const env = process.env.VM_JIT_THRESHOLD;
   if (env !== undefined && /^\d+$/.test(env)) return Math.min(65535, Number(env));
-  return spec.jitAfterReady ?? JIT_AFTER_READY;
+  return spec.jitThreshold ?? DEFAULT_THRESHOLD;
 }
 
 /** A device someone else builds (9p synced folders...), plugged into the next free slot. */
@@ -214,8 +208,6 @@ export class BuiltinMachine {
     readonly machine: VirtMachine,
     private readonly marker: string,
     private readonly devices: AttachedDevices = NO_DEVICES,
-    /** Called once, when the guest is ready (the marker, or markReady()). */
-    private readonly onReady: () => void = () => undefined,
   ) {
     this.output = new Readable({ read() {}, highWaterMark: 64 * 1024 });
     this.ready = new Promise((r) => (this.resolveReady = r));
@@ -242,7 +234,6 @@ export class BuiltinMachine {
     if (!this.isReady && this.tail.includes(this.marker)) {
       this.isReady = true;
       this.machine.markReady();
-      this.onReady();
       this.resolveReady();
     }
     if (this.output.readableLength > OUTPUT_BUFFER_LIMIT) {
@@ -265,7 +256,6 @@ export class BuiltinMachine {
   /** Guest time runs at host speed from now on even if the marker never appeared. */
   markReady(): void {
     this.machine.markReady();
-    if (!this.isReady) this.onReady();
   }
 
   stop(): void {
@@ -478,6 +468,7 @@ export async function startBuiltinMachine(
   let machine: VirtMachine;
   let devices: AttachedDevices;
   const harts: Hart[] = [];
+  const threshold = jitThreshold(spec);
   try {
     machine = new VirtMachine({
       ramBytes: spec.memoryBytes,
@@ -489,6 +480,7 @@ export async function startBuiltinMachine(
       idleWarp: spec.idleWarp ?? 'until-ready',
       createHart: (id, host) => {
         const hart = new Hart(id, host);
+        hart.jit.threshold = threshold;
         harts.push(hart);
         return hart;
       },
@@ -502,10 +494,7 @@ export async function startBuiltinMachine(
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
-  const threshold = jitAfterReady(spec);
-  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices, () => {
-    for (const h of harts) h.jit.threshold = threshold;
-  });
+  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices);
   machine.start();
   return handle;
 }

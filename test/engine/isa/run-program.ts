@@ -57,7 +57,8 @@ function failureDetail(elf: ElfImage, ram: Ram): string {
   }
 }
 
-export function runProgram(image: Uint8Array, budget = DEFAULT_BUDGET): ProgramResult {
+/** `jitThreshold`: executions before an entry point is translated (0 = interpreter only, 1 = at once). */
+export function runProgram(image: Uint8Array, jitThreshold = 0, budget = DEFAULT_BUDGET): ProgramResult {
   const parsed = parseElf(image);
   if (!parsed.ok) return { outcome: 'hang', detail: `bad ELF: ${parsed.error}`, instructions: 0 };
   const elf = parsed.elf;
@@ -95,6 +96,7 @@ export function runProgram(image: Uint8Array, budget = DEFAULT_BUDGET): ProgramR
 
   const h = new Hart(0, { bus, clock: { now: () => Math.floor(ticks) } });
   hart = h;
+  h.jit.threshold = jitThreshold;
   h.reset(BigInt(elf.entry), PRIV_M, 0n, 0n);
 
   let total = 0;

@@ -1,21 +1,28 @@
-// Translated blocks of one hart, looked up by the RAM offset and virtual pc of their first
-// instruction (the pc is part of the key because AUIPC/JAL bake pc-relative values into the code).
-// Open addressing with a short probe window: a direct-mapped table thrashed (a Linux shell loop has
-// ~2,400 hot blocks, and any two sharing a slot evicted each other for good). See compile.ts.
-
-/** A translated block: runs with the data-TLB context `dctx`, returns the pc to continue at. */
-export type BlockFn = (dctx: number) => number;
+// Translated regions of one hart, looked up by the RAM offset and virtual pc of their entry point
+// (the pc is part of the key because AUIPC/JAL bake pc-relative values into the code). Open
+// addressing with a short probe window: a direct-mapped table thrashed (a Linux shell loop has
+// thousands of hot entry points, and any two sharing a slot evicted each other for good).
+//
+// A region's code sits in a slot of the hart's function table, called through one dispatcher
+// (translate.ts): V8 calls one wasm function from JavaScript quickly, but thousands of different
+// ones through its generic path. Entry points that got hot are queued and translated in batches,
+// one wasm module per batch, because creating a module has a large fixed cost.
 
 export const JIT_BITS = 15;
 export const JIT_SIZE = 1 << JIT_BITS;
 export const JIT_MASK = JIT_SIZE - 1;
-/** See the measurements in README-style notes at the top of compile.ts. */
-export let DEFAULT_THRESHOLD = 0;
+/** Executions of an entry point the interpreter sees before queueing it for translation. High for
+ *  now: a kernel boot runs tens of thousands of entry points a few thousand times each, and lower
+ *  thresholds still cost more in module creation and V8's lazy compilation than they save
+ *  (`npm run bench` and the profile counters show where). Long loops still get translated. */
+export const DEFAULT_THRESHOLD = 65535;
+/** Queued entry points that make a batch, and how many instructions the oldest may wait. */
+export const BATCH_SIZE = 64;
+export const BATCH_MAX_WAIT = 1_000_000;
 
-/** Change the threshold new harts start with (0 = interpreter only). */
-export function setDefaultJitThreshold(n: number): void {
-  DEFAULT_THRESHOLD = Math.max(0, Math.min(65535, Math.floor(n)));
-}
+/** Entry values that are not a table slot. */
+export const ENTRY_NONE = -1; // the interpreter runs this entry point (not translatable)
+export const ENTRY_PENDING = -2; // queued for the next batch
 
 /** Slots tried after the home slot before giving up (lookup) or evicting (insert). */
 const PROBES = 8;
@@ -23,28 +30,58 @@ const EMPTY = -1;
 /** A dropped entry: lookups probe past it, inserts reuse it. */
 const DROPPED = -2;
 
-/** Home slot of the block starting at RAM offset `ro` (a multiplicative hash of the offset). */
+/** Home slot of the region entered at RAM offset `ro` (a multiplicative hash of the offset). */
 export function jitSlot(ro: number): number {
   return Math.imul(ro >>> 1, 0x9e3779b1) >>> (32 - JIT_BITS);
 }
 
+/** What translation has done so far, for `--profile` and the bench. */
+export interface JitStats {
+  regions: number;
+  batches: number;
+  /** Guest instructions in the regions translated. */
+  regionInsns: number;
+  compileMs: number;
+  /** Region runs, and exits by cause (region.ts EXIT_*). */
+  runs: number;
+  exits: [number, number, number, number];
+  /** Guest instructions completed in translated code. */
+  translatedInsns: number;
+  invalidated: number;
+}
+
 export class JitCache {
-  /** Executions of a block start seen by the interpreter before it is translated; 0 = never. */
+  /** Executions of an entry point seen by the interpreter before it is translated; 0 = never. */
   threshold = DEFAULT_THRESHOLD;
-  readonly tagOff = new Int32Array(JIT_SIZE).fill(EMPTY);
+  readonly tagOff = new Float64Array(JIT_SIZE).fill(EMPTY);
   readonly tagPc = new Float64Array(JIT_SIZE);
-  /** Number of instructions in the block; 0 marks "cannot translate here, do not retry". */
-  readonly len = new Int32Array(JIT_SIZE);
-  readonly fn: (BlockFn | undefined)[] = new Array<BlockFn | undefined>(JIT_SIZE).fill(undefined);
-  /** Execution counts by home slot (collisions only make a block hot sooner). */
+  /** The region's function-table slot, or ENTRY_NONE / ENTRY_PENDING. */
+  readonly entry = new Int32Array(JIT_SIZE);
+  /** Execution counts by home slot (collisions only make an entry hot sooner). */
   readonly hot = new Uint16Array(JIT_SIZE);
-  /** The instruction bytes each block was made from, to re-check it after a fence.i. */
+  /** The instruction bytes each region was made from and their RAM offset, to re-check after fence.i. */
   readonly bytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(JIT_SIZE).fill(undefined);
-  /** fence.i epoch each block was last checked in; a block from an older epoch is re-checked. */
+  readonly bytesAt = new Float64Array(JIT_SIZE);
+  /** fence.i epoch each region was last checked in; a region from an older epoch is re-checked. */
   readonly checked = new Int32Array(JIT_SIZE);
   epoch = 0;
+  /** Set when a store dropped translated code: the region running now must leave (translate.ts). */
+  codeDropped = false;
 
-  /** Slot holding the block for (ro, pc), probing on from `home`; -1 if there is none. */
+  /** The function table regions live in, its free slots and its high-water mark. */
+  readonly table = new WebAssembly.Table({ element: 'anyfunc', initial: 1024 });
+  private readonly freeSlots: number[] = [];
+  private tableTop = 0;
+
+  /** Entry points waiting for the next batch (RAM offset, pc, home slot), and since when (instret). */
+  readonly pendingRo: number[] = [];
+  readonly pendingPc: number[] = [];
+  readonly pendingHome: number[] = [];
+  pendingSince = 0;
+
+  readonly stats: JitStats = { regions: 0, batches: 0, regionInsns: 0, compileMs: 0, runs: 0, exits: [0, 0, 0, 0], translatedInsns: 0, invalidated: 0 };
+
+  /** Slot holding the region for (ro, pc), probing on from `home`; -1 if there is none. */
   find(ro: number, pc: number, home: number): number {
     const tags = this.tagOff;
     for (let n = 0, i = home; n < PROBES; n++, i = (i + 1) & JIT_MASK) {
@@ -55,66 +92,91 @@ export class JitCache {
     return -1;
   }
 
-  /** Slot to store a new block for (ro, pc) in: a free one in the window, else the home slot. */
-  place(ro: number, pc: number, home: number): number {
+  /** Slot to store a new entry for (ro, pc) in: a free one in the window, else the home slot. */
+  private place(ro: number, pc: number, home: number): number {
     const tags = this.tagOff;
     for (let n = 0, i = home; n < PROBES; n++, i = (i + 1) & JIT_MASK) {
       const t = tags[i];
       if (t === EMPTY || t === DROPPED || (t === ro && this.tagPc[i] === pc)) return i;
     }
+    this.drop(home);
     return home;
   }
 
-  private drop(i: number): void {
-    this.tagOff[i] = DROPPED;
-    this.fn[i] = undefined;
+  /** Queue (ro, pc) for translation at instruction count `now`. Returns true when a batch is due. */
+  queue(ro: number, pc: number, home: number, now: number): boolean {
+    const i = this.place(ro, pc, home);
+    this.tagOff[i] = ro;
+    this.tagPc[i] = pc;
+    this.entry[i] = ENTRY_PENDING;
     this.bytes[i] = undefined;
+    if (this.pendingRo.length === 0) this.pendingSince = now;
+    this.pendingRo.push(ro);
+    this.pendingPc.push(pc);
+    this.pendingHome.push(home);
+    // Threshold 1 is the test mode "translate every entry point at its first execution": no waiting.
+    return this.pendingRo.length >= (this.threshold === 1 ? 1 : BATCH_SIZE);
+  }
+
+  /** A function-table slot for a new region. */
+  allocSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    if (this.tableTop >= this.table.length) this.table.grow(this.table.length);
+    return this.tableTop++;
+  }
+
+  private drop(i: number): void {
+    const e = this.entry[i]!;
+    if (e >= 0) this.freeSlots.push(e);
+    this.tagOff[i] = DROPPED;
+    this.entry[i] = ENTRY_NONE;
+    this.bytes[i] = undefined;
+    this.stats.invalidated++;
   }
 
   flushAll(): void {
+    for (let i = 0; i < JIT_SIZE; i++) if (this.tagOff[i]! >= 0) this.drop(i);
     this.tagOff.fill(EMPTY);
-    this.fn.fill(undefined);
-    this.bytes.fill(undefined);
     this.hot.fill(0);
+    this.pendingRo.length = this.pendingPc.length = this.pendingHome.length = 0;
   }
 
   /**
-   * fence.i: harts' own stores already dropped the blocks they hit (domain.ts), so only host writes
-   * to RAM (DMA) can have made a block stale. Rather than flush (Linux issues fence.i often, and V8
-   * only optimizes blocks that live long), each block compares its bytes with RAM before next use.
+   * fence.i: harts' own stores already dropped the regions they hit (domain.ts), so only host writes
+   * to RAM (DMA) can have made a region stale. Rather than flush (Linux issues fence.i often), each
+   * region compares its bytes with RAM before its next use.
    */
   recheckAll(): void {
     this.epoch = (this.epoch + 1) | 0;
   }
 
-  /** Is the block in slot `i` (from RAM offset tagOff[i]) still what RAM holds? Drops it if not. */
+  /** Is the region in slot `i` still what RAM holds? Drops it if not. */
   stillValid(i: number, ram: Uint8Array): boolean {
     const b = this.bytes[i];
-    const at = this.tagOff[i];
-    if (b !== undefined) {
-      let same = true;
-      for (let k = 0; k < b.length; k++) {
-        if (ram[at + k] !== b[k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        this.checked[i] = this.epoch;
-        return true;
+    if (b === undefined) {
+      this.drop(i);
+      return false;
+    }
+    const at = this.bytesAt[i]!;
+    for (let k = 0; k < b.length; k++) {
+      if (ram[at + k] !== b[k]) {
+        this.drop(i);
+        return false;
       }
     }
-    this.drop(i);
-    return false;
+    this.checked[i] = this.epoch;
+    return true;
   }
 
-  /** Drop every block made from RAM page offset `pageOff`. */
+  /** Drop every entry made from RAM page offset `pageOff`. */
   invalidatePage(pageOff: number): void {
     const tags = this.tagOff;
     const end = pageOff + 4096;
     for (let i = 0; i < JIT_SIZE; i++) {
-      const t = tags[i];
+      const t = tags[i]!;
       if (t >= pageOff && t < end) this.drop(i);
     }
+    this.codeDropped = true;
   }
 }

@@ -1,0 +1,17 @@
+// Where one hart's state lives in the machine's memory (machine/ram.ts), as byte offsets from the
+// hart's block. The interpreter reaches these through typed-array views; translated code (jit/)
+// addresses them directly, so the two always see one register file and one TLB.
+
+import { TLB_BYTES } from '../mmu/tlb.js';
+
+/** x0..x31 as int32 lo/hi pairs, which in little-endian memory is 32 consecutive i64 values;
+ *  then x[64..65], the sink the interpreter writes instead of x0. */
+export const HS_X = 0;
+export const HS_X_WORDS = 66;
+/** How translated code left (jit/region.ts EXIT_*), and how many instructions it completed. */
+export const HS_EXIT_CODE = 272;
+export const HS_EXIT_DONE = 276;
+/** A slow-path load's raw bits (i64), handed from JavaScript to translated code. */
+export const HS_TMP = 280;
+export const HS_TLB = 512;
+export const HS_BYTES = HS_TLB + TLB_BYTES;

@@ -1,0 +1,964 @@
+// Region translation: the basic blocks reachable from a hot entry point inside one guest page become
+// one WebAssembly function (V8 compiles it to machine code at once with Liftoff and tiers it up in
+// the background). Branches and loops inside the page stay inside the function: a `loop` around a
+// `br_table` dispatches between the blocks. Registers live in i64 locals, loaded on entry and written
+// back on every exit. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one
+// i64 for this); misses, MMIO, faults and page-crossing accesses call the JavaScript slow paths
+// (mmu/access.ts), which record a trap in the hart exactly as the interpreter's would.
+//
+// A region leaves by returning the pc to continue at (a double, as the interpreter keeps it) with
+// the reason in the hart's state block (hart-state.ts HS_EXIT_CODE) and the number of instructions it
+// completed (HS_EXIT_DONE):
+//   EXIT_JUMP       control left the region (or the budget ran out at a backward branch);
+//   EXIT_TRAP       the instruction at pc trapped (cause and tval recorded in the hart); not counted;
+//   EXIT_SERVICE    a slow-path access may have raised an interrupt, asked to stop, or written to
+//                   translated code: the interpreter's service point must run before anything else;
+//   EXIT_INTERPRET  the instruction at pc is one this translator leaves to the interpreter.
+// Only instructions that cannot change privilege, translation or interrupt state are translated
+// (RV64I except SYSTEM and FENCE.I, and M); everything else exits to the interpreter for one
+// instruction, so a region never has to re-check what the interpreter's service point checks.
+//
+// This file is long and flat: it is the translator's inner loop, run for every hot entry point.
+
+import type { Hart } from '../hart.js';
+import { expanded } from '../compressed.js';
+import { HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
+import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_STORE_OFF, TLB_STORE_TAG } from '../../mmu/tlb.js';
+import { Bytes, F64, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
+
+export const EXIT_JUMP = 0;
+export const EXIT_TRAP = 1;
+export const EXIT_SERVICE = 2;
+export const EXIT_INTERPRET = 3;
+
+/** Instructions one region may hold (bounds the time between budget checks and the module size). */
+export const MAX_REGION_INSNS = 384;
+
+// A translated region is a wasm function (instructions it may run at most, data-TLB context) -> pc
+// to continue at. It stops before a block that would overrun the budget; having run nothing, it
+// returns its entry.
+
+/** Imports every region module takes, besides the memory (see runtime.ts). */
+export const REGION_IMPORTS: ImportedFunc[] = [
+  { module: 'e', name: 'ld', type: { params: [I32, I32, I32], results: [I32] } },
+  { module: 'e', name: 'st', type: { params: [I32, I32, I32, I32, I32], results: [I32] } },
+];
+const FN_LD = 0;
+const FN_ST = 1;
+const FN_MULHU = 2;
+const FN_MULH = 3;
+const FN_MULHSU = 4;
+export const REGION_TYPE: FuncType = { params: [I32, I32], results: [F64] };
+
+// Instruction kinds the discovery pass cares about.
+const K_NONE = 0; // not translated: the interpreter runs it
+const K_PLAIN = 1; // falls through
+const K_BRANCH = 2;
+const K_JAL = 3;
+const K_JALR = 4;
+
+/** How the translator treats the 32-bit (expanded) instruction `insn`. */
+function kindOf(insn: number): number {
+  const f3 = (insn >>> 12) & 7;
+  const f7 = insn >>> 25;
+  switch (insn & 0x7f) {
+    case 0x13: // OP-IMM
+      if (f3 === 1) return insn >>> 26 === 0 ? K_PLAIN : K_NONE;
+      if (f3 === 5) return insn >>> 26 === 0 || insn >>> 26 === 0x10 ? K_PLAIN : K_NONE;
+      return K_PLAIN;
+    case 0x1b: // OP-IMM-32
+      if (f3 === 0) return K_PLAIN;
+      if (f3 === 1) return f7 === 0 ? K_PLAIN : K_NONE;
+      if (f3 === 5) return f7 === 0 || f7 === 0x20 ? K_PLAIN : K_NONE;
+      return K_NONE;
+    case 0x33: // OP
+      if (f7 === 0 || f7 === 1) return K_PLAIN;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5 ? K_PLAIN : K_NONE;
+      return K_NONE;
+    case 0x3b: // OP-32
+      if (f7 === 0) return f3 === 0 || f3 === 1 || f3 === 5 ? K_PLAIN : K_NONE;
+      if (f7 === 0x20) return f3 === 0 || f3 === 5 ? K_PLAIN : K_NONE;
+      if (f7 === 1) return f3 === 0 || f3 >= 4 ? K_PLAIN : K_NONE;
+      return K_NONE;
+    case 0x37: // LUI
+    case 0x17: // AUIPC
+      return K_PLAIN;
+    case 0x03: // LOAD
+      return f3 === 7 ? K_NONE : K_PLAIN;
+    case 0x23: // STORE
+      return f3 > 3 ? K_NONE : K_PLAIN;
+    case 0x63: // BRANCH
+      return f3 === 2 || f3 === 3 ? K_NONE : K_BRANCH;
+    case 0x6f:
+      return K_JAL;
+    case 0x67:
+      return f3 === 0 ? K_JALR : K_NONE;
+    case 0x0f: // FENCE orders nothing here (one thread runs every hart); FENCE.I goes to the interpreter
+      return f3 === 0 ? K_PLAIN : K_NONE;
+    default:
+      return K_NONE;
+  }
+}
+
+function branchImm(insn: number): number {
+  return ((insn >> 31) << 12) | ((insn & 0x80) << 4) | ((insn >>> 20) & 0x7e0) | ((insn >>> 7) & 0x1e);
+}
+
+function jalImm(insn: number): number {
+  return ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >>> 9) & 0x800) | ((insn >>> 20) & 0x7fe);
+}
+
+/** One decoded instruction of a region: page offset, 32-bit form, length in bytes, kind. */
+interface Insn {
+  off: number;
+  insn: number;
+  len: number;
+  kind: number;
+}
+
+interface Block {
+  start: number;
+  insns: Insn[];
+  /** Offset after the last instruction. */
+  end: number;
+}
+
+/** What a region is made of, before code generation. */
+export interface RegionPlan {
+  blocks: Block[];
+  entry: number;
+  /** Page offsets [lo, hi) of the bytes the region was made from. */
+  lo: number;
+  hi: number;
+  insns: number;
+}
+
+/** Decode the instruction at page offset `off` of the page at RAM offset `pageRo`; null when it
+ *  does not fit in the page. */
+function decodeAt(view: DataView, pageRo: number, off: number): Insn | null {
+  if (off + 2 > 4096) return null;
+  const half = view.getUint16(pageRo + off, true);
+  if ((half & 3) !== 3) {
+    const insn = expanded(half);
+    return { off, insn, len: 2, kind: kindOf(insn) };
+  }
+  if (off + 4 > 4096) return null;
+  const insn = view.getInt32(pageRo + off, true);
+  return { off, insn, len: 4, kind: kindOf(insn) };
+}
+
+/** Find the blocks reachable from page offset `entry` without leaving the page. Null when the
+ *  entry instruction itself is not translated. */
+export function planRegion(view: DataView, pageRo: number, entry: number): RegionPlan | null {
+  const decoded = new Map<number, Insn>();
+  const leaders = new Set<number>([entry]);
+  const work = [entry];
+  let count = 0;
+  const target = (t: number): void => {
+    if (t < 0 || t >= 4096 || leaders.has(t)) return;
+    leaders.add(t);
+    work.push(t);
+  };
+  while (work.length > 0 && count < MAX_REGION_INSNS) {
+    let off = work.pop()!;
+    while (!decoded.has(off) && count < MAX_REGION_INSNS) {
+      const d = decodeAt(view, pageRo, off);
+      if (d === null || d.kind === K_NONE) break;
+      decoded.set(off, d);
+      count++;
+      if (d.kind === K_BRANCH) {
+        target(off + branchImm(d.insn));
+        target(off + d.len);
+        break;
+      }
+      if (d.kind === K_JAL) {
+        target(off + jalImm(d.insn));
+        break;
+      }
+      if (d.kind === K_JALR) break;
+      off += d.len;
+      if (decoded.has(off)) leaders.add(off); // joins code already walked: a block starts there
+    }
+  }
+  if (!decoded.has(entry)) return null;
+  const starts = [...leaders].filter((l) => decoded.has(l)).sort((a, b) => a - b);
+  const isStart = new Set(starts);
+  const blocks: Block[] = [];
+  let lo = 4096;
+  let hi = 0;
+  for (const start of starts) {
+    const insns: Insn[] = [];
+    let off = start;
+    for (;;) {
+      const d = decoded.get(off);
+      if (d === undefined) break;
+      insns.push(d);
+      off += d.len;
+      if (d.kind !== K_PLAIN || isStart.has(off)) break;
+    }
+    lo = Math.min(lo, start);
+    hi = Math.max(hi, off);
+    blocks.push({ start, insns, end: off });
+  }
+  return { blocks, entry, lo, hi, insns: count };
+}
+
+// Locals of a region function: parameters, then i32 scratch, one f64, i64 scratch and x1..x31.
+const L_BUDGET = 0;
+const L_DCTX = 1;
+const L_N = 2; // instructions completed so far (blocks add their length on entry)
+const L_NEXT = 3; // block to dispatch to
+const L_PO = 4; // page offset of the access
+const L_TI = 5; // TLB index * 8
+const L_ST = 6; // slow-path status
+const L_LO = 7; // low word of the address
+const L_EPC = 8; // f64: the pc to return
+const L_DCTX64 = 9;
+const L_A = 10; // the address
+const L_T = 11; // scratch
+const L_X0 = 11; // x_r lives in local L_X0 + r (r >= 1)
+const REGION_LOCALS: [number, number][] = [
+  [6, I32],
+  [1, F64],
+  [3 + 31, I64],
+];
+
+const MIN64 = -9223372036854775808;
+
+/** Emits the body of one region function. */
+class RegionEmitter {
+  readonly b = new Bytes();
+  /** Open blocks/loops/ifs; labels are addressed relative to it. */
+  private depth = 0;
+  private readonly written = new Set<number>();
+  private readonly read = new Set<number>();
+  private block = 0;
+  private blockLen = 0;
+
+  constructor(
+    private readonly plan: RegionPlan,
+    /** Virtual address of the page (a double holding the signed 64-bit value). */
+    private readonly pageVa: number,
+    private readonly stateAt: number,
+  ) {}
+
+  private op(o: number): void {
+    this.b.byte(o);
+  }
+
+  private i32(v: number): void {
+    this.b.byte(OP.i32Const);
+    this.b.sleb(v | 0);
+  }
+
+  private i64(v: number): void {
+    this.b.byte(OP.i64Const);
+    this.b.sleb(v);
+  }
+
+  private get(l: number): void {
+    this.b.byte(OP.localGet);
+    this.b.u32(l);
+  }
+
+  private set(l: number): void {
+    this.b.byte(OP.localSet);
+    this.b.u32(l);
+  }
+
+  private tee(l: number): void {
+    this.b.byte(OP.localTee);
+    this.b.u32(l);
+  }
+
+  /** A memory access with byte alignment and a constant offset. */
+  private mem(o: number, offset: number): void {
+    this.b.byte(o);
+    this.b.u32(0);
+    this.b.u32(offset);
+  }
+
+  private open(o: number, type: number): void {
+    this.b.byte(o);
+    this.b.byte(type);
+    this.depth++;
+  }
+
+  private close(): void {
+    this.b.byte(OP.end);
+    this.depth--;
+  }
+
+  /** Branch to the label opened at nesting level `level` (0 = the exit block, 1 = the dispatch loop). */
+  private br(level: number): void {
+    this.b.byte(OP.br);
+    this.b.u32(this.depth - 1 - level);
+  }
+
+  private x(r: number): void {
+    if (r === 0) {
+      this.i64(0);
+    } else {
+      this.read.add(r);
+      this.get(L_X0 + r);
+    }
+  }
+
+  /** Pop the value on the stack into x_r (dropped for x0). */
+  private setX(r: number): void {
+    if (r === 0) {
+      this.op(OP.drop);
+    } else {
+      this.written.add(r);
+      this.set(L_X0 + r);
+    }
+  }
+
+  /** x_r's low word as i32. */
+  private x32(r: number): void {
+    this.x(r);
+    this.op(OP.i32WrapI64);
+  }
+
+  /** Leave the region: `pc` (a number, or null when L_EPC is already set), reason, and how many
+   *  instructions of the current block did not complete. */
+  private exit(code: number, pc: number | null, notDone: number): void {
+    if (notDone !== 0) {
+      this.get(L_N);
+      this.i32(notDone);
+      this.op(OP.i32Sub);
+      this.set(L_N);
+    }
+    if (pc !== null) {
+      this.b.byte(OP.f64Const);
+      this.b.f64(pc);
+      this.set(L_EPC);
+    }
+    if (code !== EXIT_JUMP) {
+      this.i32(0);
+      this.i32(code);
+      this.mem(OP.i32Store, this.stateAt + HS_EXIT_CODE);
+    }
+    this.br(0);
+  }
+
+  /** Continue at page offset `t`: inside the region through the dispatch loop, else leave. */
+  private goto(t: number, canFall = false): void {
+    const j = this.plan.blocks.findIndex((bl) => bl.start === t);
+    const pc = this.pageVa + t;
+    if (j < 0) {
+      this.exit(EXIT_JUMP, pc, 0);
+      return;
+    }
+    if (j === this.block + 1 && canFall) {
+      return; // falls into the next block
+    }
+    this.i32(j);
+    this.set(L_NEXT);
+    this.br(1);
+  }
+
+  /** Compute rs1 + imm into L_A, its low word into L_LO, the page offset into L_PO and the TLB
+   *  index * 8 into L_TI; leave "tag matches and the access stays in the page" on the stack. */
+  private access(rs1: number, imm: number, size: number, tagAt: number): void {
+    this.x(rs1);
+    if (imm !== 0) {
+      this.i64(imm);
+      this.op(OP.i64Add);
+    }
+    this.tee(L_A);
+    this.op(OP.i32WrapI64);
+    this.tee(L_LO);
+    this.i32(0xfff);
+    this.op(OP.i32And);
+    this.set(L_PO);
+    this.get(L_LO);
+    this.i32(12);
+    this.op(OP.i32ShrU);
+    this.i32(1023);
+    this.op(OP.i32And);
+    this.i32(3);
+    this.op(OP.i32Shl);
+    this.tee(L_TI);
+    this.mem(OP.i64Load, this.stateAt + HS_TLB + tagAt);
+    this.get(L_A);
+    this.i64(-4096);
+    this.op(OP.i64And);
+    this.get(L_DCTX64);
+    this.op(OP.i64Or);
+    this.op(OP.i64Eq);
+    if (size > 1) {
+      this.get(L_PO);
+      this.i32(4096 - size);
+      this.op(OP.i32LeU);
+      this.op(OP.i32And);
+    }
+  }
+
+  /** RAM byte address of the access whose TLB entry matched (entry's page offset + L_PO). */
+  private hostAddr(offAt: number): void {
+    this.get(L_TI);
+    this.i32(1);
+    this.op(OP.i32ShrU);
+    this.mem(OP.i32Load, this.stateAt + HS_TLB + offAt);
+    this.get(L_PO);
+    this.op(OP.i32Add);
+  }
+
+  /** The address's high word, for the slow paths. */
+  private hiWord(): void {
+    this.get(L_A);
+    this.i64(32);
+    this.op(OP.i64ShrU);
+    this.op(OP.i32WrapI64);
+  }
+
+  /** After a slow-path call left its status in L_ST: trap, or leave for the service point. */
+  private slowStatus(pc: number, index: number): void {
+    this.get(L_ST);
+    this.op(OP.i32Eqz);
+    this.open(OP.if, VOID);
+    this.exit(EXIT_TRAP, pc, this.blockLen - index);
+    this.close();
+  }
+
+  private serviceIfAsked(pc: number, index: number, len: number): void {
+    this.get(L_ST);
+    this.i32(2);
+    this.op(OP.i32Eq);
+    this.open(OP.if, VOID);
+    this.exit(EXIT_SERVICE, pc + len, this.blockLen - index - 1);
+    this.close();
+  }
+
+  private load(d: Insn, pc: number, index: number): void {
+    const insn = d.insn;
+    const f3 = (insn >>> 12) & 7;
+    const rd = (insn >>> 7) & 31;
+    const size = 1 << (f3 & 3);
+    this.access((insn >>> 15) & 31, insn >> 20, size, TLB_LOAD_TAG);
+    this.open(OP.if, VOID);
+    this.hostAddr(TLB_LOAD_OFF);
+    this.mem([OP.i64Load8s, OP.i64Load16s, OP.i64Load32s, OP.i64Load, OP.i64Load8u, OP.i64Load16u, OP.i64Load32u][f3]!, 0);
+    this.setX(rd);
+    this.b.byte(OP.else);
+    this.get(L_LO);
+    this.hiWord();
+    this.i32(size);
+    this.b.byte(OP.call);
+    this.b.u32(FN_LD);
+    this.set(L_ST);
+    this.slowStatus(pc, index);
+    this.i32(0);
+    this.mem(OP.i64Load, this.stateAt + HS_TMP);
+    switch (f3) {
+      case 0:
+        this.op(0xc2); // i64.extend8_s
+        break;
+      case 1:
+        this.op(0xc3); // i64.extend16_s
+        break;
+      case 2:
+        this.op(0xc4); // i64.extend32_s
+        break;
+      case 4:
+        this.i64(0xff);
+        this.op(OP.i64And);
+        break;
+      case 5:
+        this.i64(0xffff);
+        this.op(OP.i64And);
+        break;
+      case 6:
+        this.i64(0xffffffff);
+        this.op(OP.i64And);
+        break;
+    }
+    this.setX(rd);
+    this.serviceIfAsked(pc, index, d.len);
+    this.close();
+  }
+
+  private store(d: Insn, pc: number, index: number): void {
+    const insn = d.insn;
+    const f3 = (insn >>> 12) & 7;
+    const rs2 = (insn >>> 20) & 31;
+    const size = 1 << f3;
+    const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f);
+    this.access((insn >>> 15) & 31, imm, size, TLB_STORE_TAG);
+    this.open(OP.if, VOID);
+    this.hostAddr(TLB_STORE_OFF);
+    this.x(rs2);
+    this.mem([OP.i64Store8, OP.i64Store16, OP.i64Store32, OP.i64Store][f3]!, 0);
+    this.b.byte(OP.else);
+    this.get(L_LO);
+    this.hiWord();
+    this.i32(size);
+    this.x32(rs2);
+    this.x(rs2);
+    this.i64(32);
+    this.op(OP.i64ShrU);
+    this.op(OP.i32WrapI64);
+    this.b.byte(OP.call);
+    this.b.u32(FN_ST);
+    this.set(L_ST);
+    this.slowStatus(pc, index);
+    this.serviceIfAsked(pc, index, d.len);
+    this.close();
+  }
+
+  /** `if (cond on stack) then a else b` with an i64 result, where a/b emit their value. */
+  private select64(a: () => void, b: () => void): void {
+    this.open(OP.if, I64);
+    a();
+    this.b.byte(OP.else);
+    b();
+    this.close();
+  }
+
+  private select32(a: () => void, b: () => void): void {
+    this.open(OP.if, I32);
+    a();
+    this.b.byte(OP.else);
+    b();
+    this.close();
+  }
+
+  /** M-extension register-register ops (RISC-V unprivileged 20191213, 7.1-7.2: division by zero
+   *  and overflow have defined results, where wasm's division traps). */
+  private muldiv(f3: number, rs1: number, rs2: number): void {
+    const a = (): void => this.x(rs1);
+    const b = (): void => this.x(rs2);
+    switch (f3) {
+      case 0:
+        a();
+        b();
+        this.op(OP.i64Mul);
+        return;
+      case 1:
+      case 2:
+      case 3:
+        a();
+        b();
+        this.b.byte(OP.call);
+        this.b.u32(f3 === 1 ? FN_MULH : f3 === 2 ? FN_MULHSU : FN_MULHU);
+        return;
+      case 4: // DIV
+        b();
+        this.op(OP.i64Eqz);
+        this.select64(
+          () => this.i64(-1),
+          () => {
+            a();
+            this.i64(MIN64);
+            this.op(OP.i64Eq);
+            b();
+            this.i64(-1);
+            this.op(OP.i64Eq);
+            this.op(OP.i32And);
+            this.select64(a, () => {
+              a();
+              b();
+              this.op(OP.i64DivS);
+            });
+          },
+        );
+        return;
+      case 5: // DIVU
+        b();
+        this.op(OP.i64Eqz);
+        this.select64(
+          () => this.i64(-1),
+          () => {
+            a();
+            b();
+            this.op(OP.i64DivU);
+          },
+        );
+        return;
+      default: // REM, REMU (rem_s of MIN by -1 is 0 in wasm, as in RISC-V)
+        b();
+        this.op(OP.i64Eqz);
+        this.select64(a, () => {
+          a();
+          b();
+          this.op(f3 === 6 ? OP.i64RemS : OP.i64RemU);
+        });
+    }
+  }
+
+  private muldivW(f3: number, rs1: number, rs2: number): void {
+    const a = (): void => this.x32(rs1);
+    const b = (): void => this.x32(rs2);
+    if (f3 === 0) {
+      a();
+      b();
+      this.op(OP.i32Mul);
+    } else {
+      b();
+      this.op(OP.i32Eqz);
+      if (f3 === 4) {
+        this.select32(
+          () => this.i32(-1),
+          () => {
+            a();
+            this.i32(-0x80000000);
+            this.op(OP.i32Eq);
+            b();
+            this.i32(-1);
+            this.op(OP.i32Eq);
+            this.op(OP.i32And);
+            this.select32(a, () => {
+              a();
+              b();
+              this.op(OP.i32DivS);
+            });
+          },
+        );
+      } else if (f3 === 5) {
+        this.select32(
+          () => this.i32(-1),
+          () => {
+            a();
+            b();
+            this.op(OP.i32DivU);
+          },
+        );
+      } else {
+        this.select32(a, () => {
+          a();
+          b();
+          this.op(f3 === 6 ? OP.i32RemS : OP.i32RemU);
+        });
+      }
+    }
+    this.op(OP.i64ExtendI32s);
+  }
+
+  /** One instruction, the `index`th of the current block. */
+  private insn(d: Insn, index: number): void {
+    const insn = d.insn;
+    const pc = this.pageVa + d.off;
+    const rd = (insn >>> 7) & 31;
+    const rs1 = (insn >>> 15) & 31;
+    const rs2 = (insn >>> 20) & 31;
+    const f3 = (insn >>> 12) & 7;
+    const f7 = insn >>> 25;
+    switch (insn & 0x7f) {
+      case 0x13: {
+        if (rd === 0) return; // hints and nops: no effect
+        const imm = insn >> 20;
+        this.x(rs1);
+        switch (f3) {
+          case 0:
+            this.i64(imm);
+            this.op(OP.i64Add);
+            break;
+          case 1:
+            this.i64(imm & 63);
+            this.op(OP.i64Shl);
+            break;
+          case 2:
+          case 3:
+            this.i64(imm);
+            this.op(f3 === 2 ? OP.i64LtS : OP.i64LtU);
+            this.op(OP.i64ExtendI32u);
+            break;
+          case 4:
+            this.i64(imm);
+            this.op(OP.i64Xor);
+            break;
+          case 5:
+            this.i64(imm & 63);
+            this.op(insn >>> 26 === 0 ? OP.i64ShrU : OP.i64ShrS);
+            break;
+          case 6:
+            this.i64(imm);
+            this.op(OP.i64Or);
+            break;
+          default:
+            this.i64(imm);
+            this.op(OP.i64And);
+        }
+        this.setX(rd);
+        return;
+      }
+      case 0x1b: {
+        if (rd === 0) return;
+        this.x32(rs1);
+        if (f3 === 0) {
+          this.i32(insn >> 20);
+          this.op(OP.i32Add);
+        } else {
+          this.i32(rs2); // shamt
+          this.op(f3 === 1 ? OP.i32Shl : f7 === 0 ? OP.i32ShrU : OP.i32ShrS);
+        }
+        this.op(OP.i64ExtendI32s);
+        this.setX(rd);
+        return;
+      }
+      case 0x33: {
+        if (rd === 0) return;
+        if (f7 === 1) {
+          this.muldiv(f3, rs1, rs2);
+        } else {
+          this.x(rs1);
+          this.x(rs2);
+          switch (f3) {
+            case 0:
+              this.op(f7 === 0 ? OP.i64Add : OP.i64Sub);
+              break;
+            case 1:
+              this.op(OP.i64Shl);
+              break;
+            case 2:
+            case 3:
+              this.op(f3 === 2 ? OP.i64LtS : OP.i64LtU);
+              this.op(OP.i64ExtendI32u);
+              break;
+            case 4:
+              this.op(OP.i64Xor);
+              break;
+            case 5:
+              this.op(f7 === 0 ? OP.i64ShrU : OP.i64ShrS);
+              break;
+            case 6:
+              this.op(OP.i64Or);
+              break;
+            default:
+              this.op(OP.i64And);
+          }
+        }
+        this.setX(rd);
+        return;
+      }
+      case 0x3b: {
+        if (rd === 0) return;
+        if (f7 === 1) {
+          this.muldivW(f3, rs1, rs2);
+        } else {
+          this.x32(rs1);
+          this.x32(rs2);
+          if (f3 === 0) this.op(f7 === 0 ? OP.i32Add : OP.i32Sub);
+          else if (f3 === 1) this.op(OP.i32Shl);
+          else this.op(f7 === 0 ? OP.i32ShrU : OP.i32ShrS);
+          this.op(OP.i64ExtendI32s);
+        }
+        this.setX(rd);
+        return;
+      }
+      case 0x37:
+        if (rd === 0) return;
+        this.i64(insn & -4096);
+        this.setX(rd);
+        return;
+      case 0x17:
+        if (rd === 0) return;
+        this.i64(pc + (insn & -4096));
+        this.setX(rd);
+        return;
+      case 0x03:
+        this.load(d, pc, index);
+        return;
+      case 0x23:
+        this.store(d, pc, index);
+        return;
+      case 0x0f:
+        return;
+      case 0x63: {
+        this.x(rs1);
+        this.x(rs2);
+        this.op([OP.i64Eq, OP.i64Ne, 0, 0, OP.i64LtS, OP.i64GeS, OP.i64LtU, OP.i64GeU][f3]!);
+        this.open(OP.if, VOID);
+        this.goto(d.off + branchImm(insn));
+        this.close();
+        this.goto(d.off + d.len, true);
+        return;
+      }
+      case 0x6f: {
+        if (rd !== 0) {
+          this.i64(pc + d.len);
+          this.setX(rd);
+        }
+        this.goto(d.off + jalImm(insn));
+        return;
+      }
+      case 0x67: {
+        // JALR: target = (rs1 + imm) & ~1. A target beyond +-2^53 (it can only fault) goes to the
+        // interpreter, which keeps such a pc exactly (pc.ts).
+        this.x(rs1);
+        this.i64(insn >> 20);
+        this.op(OP.i64Add);
+        this.i64(-2);
+        this.op(OP.i64And);
+        this.tee(L_T);
+        this.i64(2 ** 53);
+        this.op(OP.i64Add);
+        this.i64(2 ** 54);
+        this.op(OP.i64GtU);
+        this.open(OP.if, VOID);
+        this.exit(EXIT_INTERPRET, pc, this.blockLen - index);
+        this.close();
+        if (rd !== 0) {
+          this.i64(pc + d.len);
+          this.setX(rd);
+        }
+        this.get(L_T);
+        this.op(OP.f64ConvertI64s);
+        this.set(L_EPC);
+        this.exit(EXIT_JUMP, null, 0);
+        return;
+      }
+    }
+  }
+
+  /** The function body. */
+  emit(): Uint8Array {
+    const body = new Bytes();
+    const blocks = this.plan.blocks;
+    // Structure: block $exit { loop $dispatch { block $Bm-1 ... block $B0 { br_table } code0 } code1 ... } }
+    this.open(OP.block, VOID); // level 0: exit
+    this.open(OP.loop, VOID); // level 1: dispatch
+    for (let i = blocks.length - 1; i >= 0; i--) this.open(OP.block, VOID);
+    this.get(L_NEXT);
+    this.b.byte(OP.brTable);
+    this.b.u32(blocks.length);
+    for (let i = 0; i < blocks.length; i++) this.b.u32(i);
+    this.b.u32(0);
+    for (let k = 0; k < blocks.length; k++) {
+      this.close(); // end of $Bk: block k's code follows
+      const bl = blocks[k]!;
+      this.block = k;
+      this.blockLen = bl.insns.length;
+      // Count the block in; if it would overrun the budget, leave before it (so run(budget) is
+      // exact, and every loop returns to the service point in bounded time).
+      this.get(L_N);
+      this.i32(bl.insns.length);
+      this.op(OP.i32Add);
+      this.tee(L_N);
+      this.get(L_BUDGET);
+      this.op(OP.i32GtS);
+      this.open(OP.if, VOID);
+      this.exit(EXIT_JUMP, this.pageVa + bl.start, bl.insns.length);
+      this.close();
+      bl.insns.forEach((d, i) => this.insn(d, i));
+      const last = bl.insns[bl.insns.length - 1]!;
+      if (last.kind === K_PLAIN) {
+        // Ran into the next block's start, an untranslated instruction or the page end.
+        const next = decodeNext(bl.end, blocks);
+        if (next) this.goto(bl.end, true);
+        else this.exit(bl.end < 4096 ? EXIT_INTERPRET : EXIT_JUMP, this.pageVa + bl.end, 0);
+      }
+      if (k === blocks.length - 1) this.op(OP.unreachable);
+    }
+    this.close(); // loop
+    this.close(); // exit block
+    // Epilogue: write back what the region changed, say how many instructions completed.
+    for (const r of [...this.written].sort((a, b) => a - b)) {
+      this.i32(0);
+      this.get(L_X0 + r);
+      this.mem(OP.i64Store, this.stateAt + HS_X + 8 * r);
+    }
+    this.i32(0);
+    this.get(L_N);
+    this.mem(OP.i32Store, this.stateAt + HS_EXIT_DONE);
+    this.get(L_EPC);
+    // Prologue (written last, once the registers read are known): x_r into locals, the context as i64.
+    const entryIndex = blocks.findIndex((bl) => bl.start === this.plan.entry);
+    const pro = new Bytes();
+    for (const r of [...new Set([...this.read, ...this.written])].sort((a, b) => a - b)) {
+      pro.byte(OP.i32Const);
+      pro.sleb(0);
+      pro.byte(OP.i64Load);
+      pro.u32(0);
+      pro.u32(this.stateAt + HS_X + 8 * r);
+      pro.byte(OP.localSet);
+      pro.u32(L_X0 + r);
+    }
+    pro.byte(OP.localGet);
+    pro.u32(L_DCTX);
+    pro.byte(OP.i64ExtendI32u);
+    pro.byte(OP.localSet);
+    pro.u32(L_DCTX64);
+    pro.byte(OP.i32Const);
+    pro.sleb(entryIndex);
+    pro.byte(OP.localSet);
+    pro.u32(L_NEXT);
+    // Reset the exit code to EXIT_JUMP; exits that differ write theirs.
+    pro.byte(OP.i32Const);
+    pro.sleb(0);
+    pro.byte(OP.i32Const);
+    pro.sleb(EXIT_JUMP);
+    pro.byte(OP.i32Store);
+    pro.u32(0);
+    pro.u32(this.stateAt + HS_EXIT_CODE);
+    body.bytes(pro.view());
+    body.bytes(this.b.view());
+    return body.view().slice();
+  }
+}
+
+function decodeNext(end: number, blocks: Block[]): boolean {
+  return blocks.some((bl) => bl.start === end);
+}
+
+/** The region function for `plan` (see the file comment), for the hart whose state is at `stateAt`. */
+export function regionFunc(plan: RegionPlan, pageVa: number, stateAt: number): DefinedFunc {
+  return { type: REGION_TYPE, locals: REGION_LOCALS, body: new RegionEmitter(plan, pageVa, stateAt).emit() };
+}
+
+/** 64x64 -> high 64 bits, unsigned, from 32-bit halves (wasm has no wide multiply); mulh and
+ *  mulhsu correct it for negative operands (a - 2^64 for a < 0). */
+export function mulHelpers(): DefinedFunc[] {
+  const M = 0xffffffff;
+  const f = new Bytes();
+  const g = (l: number): void => {
+    f.byte(OP.localGet);
+    f.u32(l);
+  };
+  const c = (v: number): void => {
+    f.byte(OP.i64Const);
+    f.sleb(v);
+  };
+  const s = (l: number): void => {
+    f.byte(OP.localSet);
+    f.u32(l);
+  };
+  // p01 = (a & M) * (b >>> 32)
+  g(0), c(M), f.byte(OP.i64And), g(1), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Mul), s(2);
+  // p10 = (a >>> 32) * (b & M)
+  g(0), c(32), f.byte(OP.i64ShrU), g(1), c(M), f.byte(OP.i64And), f.byte(OP.i64Mul), s(3);
+  // mid = ((a & M) * (b & M) >>> 32) + (p01 & M) + (p10 & M)
+  g(0), c(M), f.byte(OP.i64And), g(1), c(M), f.byte(OP.i64And), f.byte(OP.i64Mul), c(32), f.byte(OP.i64ShrU);
+  g(2), c(M), f.byte(OP.i64And), f.byte(OP.i64Add), g(3), c(M), f.byte(OP.i64And), f.byte(OP.i64Add), s(4);
+  // (a >>> 32) * (b >>> 32) + (p01 >>> 32) + (p10 >>> 32) + (mid >>> 32)
+  g(0), c(32), f.byte(OP.i64ShrU), g(1), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Mul);
+  g(2), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Add), g(3), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Add);
+  g(4), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Add);
+  const mulhu: DefinedFunc = { type: { params: [I64, I64], results: [I64] }, locals: [[3, I64]], body: f.view().slice() };
+
+  const signed = (both: boolean): DefinedFunc => {
+    const h = new Bytes();
+    const hg = (l: number): void => {
+      h.byte(OP.localGet);
+      h.u32(l);
+    };
+    const minusIfNeg = (sign: number, other: number): void => {
+      hg(sign);
+      h.byte(OP.i64Const);
+      h.sleb(63);
+      h.byte(OP.i64ShrS);
+      hg(other);
+      h.byte(OP.i64And);
+      h.byte(OP.i64Sub);
+    };
+    hg(0);
+    hg(1);
+    h.byte(OP.call);
+    h.u32(FN_MULHU);
+    minusIfNeg(0, 1);
+    if (both) minusIfNeg(1, 0);
+    return { type: { params: [I64, I64], results: [I64] }, locals: [], body: h.view().slice() };
+  };
+  return [mulhu, signed(true), signed(false)];
+}
