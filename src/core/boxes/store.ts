@@ -155,6 +155,8 @@ export interface AddOptions {
   /** Refuse unless the box.json inside has this sha256 (bundled box.json beside its archive). */
   expectChecksum?: string;
   limits?: TarLimits;
+  /** Free space an add never eats into (default: DiskRoom's reserve). */
+  minFreeBytes?: number;
   loc?: StoreLocation;
 }
 
@@ -204,7 +206,8 @@ export async function addBox(source: string, opts: AddOptions = {}): Promise<Add
   const stage = await mkdtemp(join(storeTmpDir(loc), tempPrefix('add')));
   const unguard = guardSignals(stage);
   try {
-    const staged = kind === 'folder' ? await stageFolder(source, stage) : await stageArchive(source, stage, opts.limits);
+    const how = { storeDir: storeRoot(loc), minFreeBytes: opts.minFreeBytes, limits: opts.limits, shownAs: opts.originFrom };
+    const staged = kind === 'folder' ? await stageFolder(source, stage, how) : await stageArchive(source, stage, how);
     if (opts.expectChecksum !== undefined && staged.checksum !== opts.expectChecksum) {
       throw new UserError(`${source}: the box.json inside differs from the box.json beside it (sha256 ${staged.checksum} vs ${opts.expectChecksum})`);
     }

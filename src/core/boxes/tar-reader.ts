@@ -154,6 +154,13 @@ function parsePax(body: Buffer, fail: (m: string) => never): Map<string, string>
   return out;
 }
 
+/** A name for messages, shortened when too long to read (an entry name may be 4096 bytes). */
+export const shortName = (name: string): string => (name.length <= 80 ? name : `${name.slice(0, 60)}…${name.slice(-14)}`);
+
+/** An entry name for messages: quoted, shortened, and with its real length when shortened. */
+export const showName = (name: string): string =>
+  `${JSON.stringify(shortName(name))}${name.length > 80 ? ` (${Buffer.byteLength(name)} bytes long)` : ''}`;
+
 const TYPE_NAMES: Record<string, string> = {
   '1': 'a hard link',
   '2': 'a symbolic link',
@@ -170,7 +177,7 @@ const TYPE_NAMES: Record<string, string> = {
  * empty segment, no NUL or backslash. Returns '' for the archive's root folder ("./").
  */
 export function normalizeEntryName(raw: string, isDir: boolean, fail: (m: string) => never): string {
-  const shown = JSON.stringify(raw.length > 200 ? `${raw.slice(0, 200)}...` : raw);
+  const shown = showName(raw);
   if (raw === '') fail('entry with an empty name');
   if (raw.includes('\0')) fail(`entry ${shown} has a NUL byte in its name`);
   if (raw.includes('\\')) fail(`entry ${shown} has a backslash in its name`);
@@ -201,7 +208,7 @@ class NameTable {
   private readonly folded = new Map<string, string>();
   constructor(private readonly fail: (m: string) => never) {}
   add(name: string, isDir: boolean): void {
-    const q = JSON.stringify(name);
+    const q = showName(name);
     if (this.files.has(name) || this.dirs.has(name)) {
       // A folder listed twice is how some writers emit trees; the same file twice is an overwrite attack.
       if (isDir && this.dirs.has(name)) return;
@@ -210,13 +217,13 @@ class NameTable {
     const key = name.normalize('NFC').toLowerCase();
     const clash = this.folded.get(key);
     if (clash !== undefined && clash !== name) {
-      this.fail(`entry ${q} differs from entry ${JSON.stringify(clash)} only by letter case or Unicode normalization`);
+      this.fail(`entry ${q} differs from entry ${showName(clash)} only by letter case or Unicode normalization`);
     }
     this.folded.set(key, name);
     const parts = name.split('/');
     for (let i = 1; i < parts.length; i++) {
       const parent = parts.slice(0, i).join('/');
-      if (this.files.has(parent)) this.fail(`entry ${q} is inside ${JSON.stringify(parent)}, which is a file`);
+      if (this.files.has(parent)) this.fail(`entry ${q} is inside ${showName(parent)}, which is a file`);
       this.dirs.add(parent);
     }
     if (isDir) this.dirs.add(name);
@@ -291,7 +298,7 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       }
       if (pax.has('size')) {
         const s = pax.get('size')!;
-        if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) fail(`entry ${JSON.stringify(rawName!)} has an invalid pax size '${s}'`);
+        if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) fail(`entry ${showName(rawName!)} has an invalid pax size '${shortName(s)}'`);
         size = Number(s);
       }
       const linkTarget = pax.get('linkpath') ?? cString(h.subarray(157, 257)).toString('utf8');
@@ -302,8 +309,8 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       const isDir = type === '5';
       if (!isFile && !isDir) {
         const what = TYPE_NAMES[type];
-        const shown = JSON.stringify(rawName!);
-        if (type === '1' || type === '2') fail(`entry ${shown} is ${what} (to ${JSON.stringify(linkTarget)}); boxes may hold only regular files and folders`);
+        const shown = showName(rawName!);
+        if (type === '1' || type === '2') fail(`entry ${shown} is ${what} (to ${showName(linkTarget)}); boxes may hold only regular files and folders`);
         if (what) fail(`entry ${shown} is ${what}; boxes may hold only regular files and folders`);
         fail(`entry ${shown} has unsupported type '${type.replace(/[^\x20-\x7e]/g, '?')}'`);
       }
@@ -316,7 +323,7 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
         yield { type: 'directory', name };
         continue;
       }
-      if (size! > limits.maxEntryBytes) fail(`entry ${JSON.stringify(name)} is ${size} bytes, over the ${limits.maxEntryBytes}-byte limit per file`);
+      if (size! > limits.maxEntryBytes) fail(`entry ${showName(name)} is ${size} bytes, over the ${limits.maxEntryBytes}-byte limit per file`);
       total += size!;
       if (total > limits.maxTotalBytes) fail(`archive holds more than ${limits.maxTotalBytes} bytes in total`);
       names.add(name, false);

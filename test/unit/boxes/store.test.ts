@@ -159,7 +159,8 @@ describe('hostile or broken boxes are refused and leave the store unchanged', ()
     ],
     ['an unlisted extra file', () => [...boxItems(good), { name: 'extra.sh', data: 'rm -rf /' }], (a) => `archive ${a}: entry "extra.sh" is not listed in box.json's files`],
     ['a listed file missing', () => boxItems({ Image: good.Image! }, demoManifest(good)), (a) => `archive ${a}: box.json lists "initrd.gz" but the box does not contain it`],
-    ['no box.json', () => [{ name: 'Image', data: 'x' }], (a) => `archive ${a}: no box.json at the top of the archive`],
+    ['no box.json', () => [{ name: './', type: '5' }], (a) => `archive ${a}: no box.json at the top of the archive`],
+    ['box.json after another file', () => [{ name: 'Image', data: 'x' }, { name: 'box.json', data: demoManifest(good) }], (a) => `archive ${a}: box.json must be the archive's first file, but "Image" comes before it`],
     [
       'a box.json missing fields and with a bad enum',
       () => boxItems(good, JSON.stringify({ ...JSON.parse(demoManifest(good)), architecture: 'arm64', kernel: undefined })),
