@@ -47,8 +47,8 @@ export class DiskRoom {
     this.reserve = reserve;
   }
 
-  /** Throws unless the next stretch of writing fits above the reserve. */
-  async check(): Promise<void> {
+  /** Throws unless the next stretch of writing (or `upcoming` bytes, when more) fits above the reserve. */
+  async check(upcoming = 0): Promise<void> {
     let free: number;
     let size: number;
     try {
@@ -59,9 +59,9 @@ export class DiskRoom {
       return; // a filesystem that cannot say (unusual mounts): ENOSPC still ends the write
     }
     this.reserve ??= Math.min(MAX_DEFAULT_RESERVE, Math.floor(size / 20));
-    if (free - ROOM_CHECK_BYTES < this.reserve) {
+    if (free - Math.max(upcoming, ROOM_CHECK_BYTES) < this.reserve) {
       const mib = (n: number): string => `${Math.max(0, Math.floor(n / MIB))} MiB`;
-      throw new UserError(`${this.label}: not enough free space to add this box: ${mib(free)} free on the store's filesystem (${this.shownDir}), and box add leaves at least ${mib(this.reserve)} free`, {
+      throw new UserError(`${this.label}: not enough free space to add this box: ${mib(free)} free on the store's filesystem (${this.shownDir}), and box add leaves at least ${mib(this.reserve)} free${upcoming > ROOM_CHECK_BYTES ? `; the archive alone is ${mib(upcoming)}` : ''}`, {
         hint: 'free some space and try again; an archive that inflates to far more than box.json declares is refused anyway',
       });
     }
