@@ -63,6 +63,12 @@ function parseUrl(source: string): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'file:') {
     throw new UserError(`box URLs must be http://, https:// or file:// (got ${url.protocol}//)`);
   }
+  if (url.username !== '' || url.password !== '') {
+    // fetch refuses them anyway, and a message (or the store's origin note) must not repeat a password.
+    const shown = new URL(url.href);
+    if (shown.password !== '') shown.password = '***';
+    throw new UserError(`box URLs may not carry a user name or password (${shown.href})`, { hint: 'download the box yourself, then `vm box add FILE`' });
+  }
   return url;
 }
 
@@ -121,7 +127,8 @@ const downloadCap = (opts: UrlAddOptions): number => opts.maxBytes ?? (opts.limi
 async function get(url: URL, signal: AbortSignal, fail: (why: string, hint?: string) => never): Promise<Response> {
   let at = url;
   for (let hops = 0; ; hops++) {
-    const res = await fetch(at, { redirect: 'manual', signal });
+    // identity: a Content-Length then counts the bytes that arrive (a server may encode anyway; see download).
+    const res = await fetch(at, { redirect: 'manual', signal, headers: { 'accept-encoding': 'identity' } });
     if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
     const location = res.headers.get('location');
     await res.body?.cancel().catch(() => undefined);
@@ -181,13 +188,16 @@ async function download(url: URL, file: string, opts: UrlAddOptions): Promise<st
       return cannot(`the server answered ${res.status} ${res.statusText}`.trimEnd(), res.status === 404 ? 'check the URL: there is no file there' : undefined);
     }
     const length = Number(res.headers.get('content-length') ?? NaN);
-    const total = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-    if (total !== undefined && total > cap) {
+    const declared = Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+    // With a Content-Encoding, fetch decodes and Content-Length counts the encoded bytes: only a lower bound.
+    const encoded = (res.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+    const total = encoded ? undefined : declared;
+    if (declared !== undefined && declared > cap) {
       await res.body.cancel().catch(() => undefined);
-      return cannot(`the server says it is ${total} bytes, and a box archive may be at most ${cap} bytes`);
+      return cannot(`the server says it is ${declared} bytes, and a box archive may be at most ${cap} bytes`);
     }
     try {
-      await room.check(total ?? 0);
+      await room.check(declared ?? 0);
     } catch (err) {
       await res.body.cancel().catch(() => undefined);
       throw err;

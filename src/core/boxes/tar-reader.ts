@@ -25,8 +25,10 @@ export const DEFAULT_TAR_LIMITS: TarLimits = {
 
 /** Longest entry name accepted (bytes, as PATH_MAX). */
 const MAX_NAME_BYTES = 4096;
-/** Largest pax or GNU long-name header body. */
+/** Largest pax or GNU long-name header body, and the most all those before one entry may hold. */
 const MAX_META_BYTES = 1 << 20;
+/** Most extended headers in a row: real writers emit one or two per entry. */
+const MAX_META_RUN = 32;
 
 export type TarEntry =
   | { type: 'file'; name: string; size: number; body: AsyncIterable<Buffer> }
@@ -247,6 +249,9 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
   let longName: string | undefined;
   let pax = new Map<string, string>();
   let first = true;
+  let metaRun = 0;
+  let metaBytes = 0;
+  let metaStart = 0;
   try {
     for (;;) {
       const h = await r.read(BLOCK);
@@ -269,6 +274,10 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       // Extended headers describe the next entry.
       if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
         if (size! > MAX_META_BYTES) fail(`extended header at byte ${headerAt} is ${size} bytes (limit ${MAX_META_BYTES})`);
+        if (metaRun++ === 0) metaStart = headerAt;
+        metaBytes += size!;
+        if (metaRun > MAX_META_RUN) fail(`more than ${MAX_META_RUN} extended headers in a row at byte ${metaStart}`);
+        if (metaBytes > MAX_META_BYTES) fail(`extended headers at byte ${metaStart} hold more than ${MAX_META_BYTES} bytes for one entry`);
         const body = (await r.read(padded(size!))) ?? fail('archive is truncated inside an extended header');
         const data = body.subarray(0, size!);
         if (type === 'L') {
@@ -304,6 +313,8 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       const linkTarget = pax.get('linkpath') ?? cString(h.subarray(157, 257)).toString('utf8');
       longName = undefined;
       pax = new Map();
+      metaRun = 0;
+      metaBytes = 0;
 
       const isFile = type === '0' || type === '7';
       const isDir = type === '5';

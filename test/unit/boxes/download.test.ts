@@ -8,6 +8,7 @@ import { readFileSync, readdirSync, existsSync, mkdirSync, statfsSync, writeFile
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { REPO, ensureDist } from '../../support/dist.js';
 import { addBoxFromSource, parseChecksum } from '../../../src/core/boxes/download.js';
@@ -25,6 +26,7 @@ const hits = new Map<string, number>();
 const good = tgz(boxItems(demoFiles()));
 const goodSha = createHash('sha256').update(good).digest('hex');
 const hostile = tgz([...boxItems(demoFiles()), { name: '../escape', data: 'x' }]);
+const encoded = gzipSync(good);
 
 beforeAll(async () => {
   ensureDist();
@@ -84,6 +86,10 @@ beforeAll(async () => {
         res.on('close', () => clearInterval(timer));
         return;
       }
+      case '/encoded.box': // a server that gzips the response on the fly, whatever the client asked
+        res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': encoded.length });
+        res.end(encoded);
+        return;
       case '/to-file':
         res.writeHead(302, { location: 'file:///etc/passwd' });
         res.end();
@@ -175,6 +181,17 @@ describe('vm box add URL', () => {
   it('says why a redirect was not followed', async () => {
     expect(await refused(`${base}/to-file`)).toBe(`cannot download ${base}/to-file: the server redirected to file:///etc/passwd, and box downloads follow only http:// and https://`);
     expect(await refused(`${base}/loop`)).toBe(`cannot download ${base}/loop: more than 10 redirects (the last to ${base}/loop)`);
+  });
+
+  it('a response with Content-Encoding (Content-Length counts the encoded bytes) still downloads', async () => {
+    expect((await addBoxFromSource(`${base}/encoded.box`, { loc: t.loc, name: 'encoded' })).box.name).toBe('encoded');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('a URL with a password is refused without repeating the password', async () => {
+    const msg = await refused(`${base.replace('://', '://user:s3cret@')}/demo.box`, { name: 'creds' });
+    expect(msg).not.toContain('s3cret');
+    expect(msg).toBe(`box URLs may not carry a user name or password (${base.replace('://', '://user:***@')}/demo.box)`);
   });
 
   it('parses sha256 checksums and explains bad ones', () => {
