@@ -328,6 +328,8 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       const name = normalizeEntryName(rawName!, isDir, fail);
       if (++entries > limits.maxEntries) fail(`archive has more than ${limits.maxEntries} entries`);
       if (isDir) {
+        // Some old writers give a folder a small size, which readers skip; a large one is only work.
+        if (size! > MAX_META_BYTES) fail(`folder entry ${showName(name)} claims ${size} bytes of content; a folder has none`);
         if (size! > 0) await r.skip(padded(size!));
         if (name === '') continue;
         names.add(name, true);

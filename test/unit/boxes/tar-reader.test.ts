@@ -172,6 +172,11 @@ describe('readTar refuses hostile archives', () => {
     expect(await refusal([...many, { name: 'f', data: 'x' }])).toBe('archive t.box: more than 32 extended headers in a row at byte 0');
   });
 
+  it('a folder entry claiming a body is refused from its header (it would be inflated only to be skipped)', async () => {
+    const head = tar([{ name: 'dir/', type: '5', size: 2 ** 30 }], { end: false });
+    expect(await refusal(Buffer.concat([head, Buffer.alloc(4096)]))).toBe('archive t.box: folder entry "dir" claims 1073741824 bytes of content; a folder has none');
+  });
+
   it('never reads past the end-of-archive marker', async () => {
     const body = Buffer.concat([tar([{ name: 'a', data: 'x' }]), Buffer.from('garbage that is not tar at all'.repeat(100))]);
     expect((await readAll(body)).map((e) => e.name)).toEqual(['a']);
