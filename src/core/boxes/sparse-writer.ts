@@ -21,7 +21,7 @@ export interface WrittenFile {
 const MIB = 2 ** 20;
 /** Free space is measured again after this many bytes are written (a statfs per 16 MiB is noise). */
 const ROOM_CHECK_BYTES = 16 * MIB;
-/** The most an add ever leaves free: enough for the rest of the system to keep working. */
+/** Ceiling of the default reserve (5% of the filesystem): enough for the rest of the system to keep working. */
 const MAX_DEFAULT_RESERVE = 256 * MIB;
 
 /**
@@ -35,8 +35,8 @@ export class DiskRoom {
   private sinceCheck = 0;
   private reserve: number | undefined;
   /**
-   * `dir`: any folder on the filesystem written to. `label` prefixes the message ("archive X").
-   * `reserve` defaults to 5% of the filesystem, at most MAX_DEFAULT_RESERVE.
+   * `dir`: any folder on the filesystem written to. `label` prefixes the message ("archive X");
+   * `shownDir` is the folder the message names. `reserve`: free bytes never eaten into.
    */
   constructor(
     private readonly dir: string,

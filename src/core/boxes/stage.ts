@@ -68,7 +68,8 @@ export interface StageOptions {
   minFreeBytes?: number;
 }
 
-async function readAllBounded(body: AsyncIterable<Buffer>): Promise<Buffer> {
+/** A body whose size the caller has already bounded. */
+async function readWhole(body: AsyncIterable<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const chunk of body) parts.push(chunk);
   return Buffer.concat(parts);
@@ -100,7 +101,7 @@ export async function stageArchive(archive: string, stage: string, opts: StageOp
         fail(`box.json must be the archive's first file, but ${showName(entry.name)} comes before it`, 'pack box.json first, e.g. `tar -C BOXDIR -czf NAME.box box.json FILE...`');
       }
       if (entry.size > MAX_MANIFEST_BYTES) fail(`box.json is ${entry.size} bytes, larger than the 1 MiB a box.json may be`);
-      manifestBytes = await readAllBounded(entry.body);
+      manifestBytes = await readWhole(entry.body);
       manifest = parseManifest(manifestBytes.toString('utf8'), shown);
       continue;
     }

@@ -73,6 +73,10 @@ export async function ensureStore(loc: StoreLocation = {}): Promise<void> {
 export const tempPrefix = (kind: string): string => `${kind}-${process.pid}-${currentBootId().replace(/-/g, '').slice(0, 8) || 'noboot'}-`;
 const TEMP_NAME = /^(add|old|del|dl)-(\d+)-([0-9a-f]{8}|noboot)-/;
 
+/** A content folder or link being placed beside NAME/VERSION; the creator's pid lets a sweep tell leftovers. */
+const PLACED_NAME = /^\.(.+)\.(box|link)-(\d+)-([0-9a-f]{8}|noboot)-[0-9a-f]+$/;
+const placedName = (version: string, kind: 'box' | 'link'): string => `.${version}.${tempPrefix(kind)}${randomBytes(6).toString('hex')}`;
+
 /** Removes temp folders left by vm processes that died (SIGKILL, power loss) mid-add or mid-remove. */
 export async function sweepStaleTemp(loc: StoreLocation = {}): Promise<string[]> {
   const tmp = storeTmpDir(loc);
@@ -219,10 +223,6 @@ function guardSignals(stage: string): () => void {
     for (const s of signals) process.off(s, handler);
   };
 }
-
-/** A content folder or link being placed beside NAME/VERSION; the creator's pid lets a sweep tell leftovers. */
-const PLACED_NAME = /^\.(.+)\.(box|link)-(\d+)-([0-9a-f]{8}|noboot)-[0-9a-f]+$/;
-const placedName = (version: string, kind: 'box' | 'link'): string => `.${version}.${tempPrefix(kind)}${randomBytes(6).toString('hex')}`;
 
 /** Adds and removes of one NAME/VERSION in this process, queued (the file lock is per process). */
 const inProcess = new Map<string, Promise<void>>();
