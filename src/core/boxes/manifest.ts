@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
 import type { Arch, BoxRef, EngineName } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
-import { packageRoot } from '../paths.js';
+import { BOX_MANIFEST_FILE, BOX_ORIGIN_FILE, packageRoot } from '../paths.js';
+import { shortName } from './tar-reader.js';
 
 export interface BoxFileEntry {
   sha256: string;
@@ -93,6 +94,14 @@ function describe(e: ErrorObject): string | undefined {
   }
 }
 
+/** Top-level names the store writes itself (box.json comes from the box, the origin note from vm). */
+const RESERVED_TOP = new Set([BOX_MANIFEST_FILE, BOX_ORIGIN_FILE]);
+/** NAME_MAX of ext4, xfs, apfs and tmpfs: a longer name cannot be created. */
+const MAX_SEGMENT_BYTES = 255;
+
+/** Whether `path` is or lies under a name the store writes itself, matched as macOS would ('BOX.JSON' is box.json). */
+export const isReservedName = (path: string): boolean => RESERVED_TOP.has(path.split('/')[0]!.normalize('NFC').toLowerCase());
+
 function semanticProblems(m: BoxManifest): string[] {
   const problems: string[] = [];
   const refs: [string, string | undefined][] = [
@@ -108,12 +117,21 @@ function semanticProblems(m: BoxManifest): string[] {
     problems.push(`engines lists builtin, which runs riscv64 only (architecture is ${m.architecture})`);
   }
   const names = new Set(Object.keys(m.files));
+  const folded = new Map<string, string>();
   for (const name of names) {
+    const shown = shortName(name);
     const parts = name.split('/');
     for (let i = 1; i < parts.length; i++) {
       const dir = parts.slice(0, i).join('/');
-      if (names.has(dir)) problems.push(`files lists both '${dir}' and '${name}' (a file cannot also be a folder)`);
+      if (names.has(dir)) problems.push(`files lists both '${shortName(dir)}' and '${shown}' (a file cannot also be a folder)`);
     }
+    if (isReservedName(name)) problems.push(`files lists '${shown}', a name vm reserves for its own use in the store`);
+    const long = parts.find((p) => Buffer.byteLength(p) > MAX_SEGMENT_BYTES);
+    if (long !== undefined) problems.push(`files lists '${shown}', whose folder or file name '${shortName(long)}' is longer than the ${MAX_SEGMENT_BYTES} bytes a filesystem allows`);
+    const key = name.normalize('NFC').toLowerCase();
+    const twin = folded.get(key);
+    if (twin !== undefined) problems.push(`files lists both '${shortName(twin)}' and '${shown}', which differ only by letter case or Unicode normalization`);
+    else folded.set(key, name);
   }
   return problems;
 }

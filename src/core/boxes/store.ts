@@ -1,8 +1,12 @@
 // The per-user box store ($VM_HOME/boxes/NAME/VERSION/): verified, atomic add (stage in the store's
 // tmp/, then one rename), listing, and removal that refuses while an indexed machine uses the box.
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+// NAME/VERSION is a symlink to its content folder NAME/.VERSION.box-…: replacing a box (--force)
+// renames a new link over the old one, so a reader finds the old box or the new one, never none.
+// Adds and removes of one NAME/VERSION hold its lock (store-root locks/) while they change it.
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, rmdir, stat, symlink } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import {
   BOX_MANIFEST_FILE,
@@ -16,12 +20,16 @@ import {
 } from '../paths.js';
 import { fsUserError, isErrno, readJsonFile, syncDir, writeFileAtomic } from '../machines/safe-fs.js';
 import { currentBootId, isAlive } from '../machines/process-identity.js';
+import { withLock } from '../machines/lock.js';
 import { readIndex } from '../machines/global-index.js';
 import { readMachineState } from '../machines/state.js';
 import { parseManifest, sha256Hex, type BoxManifest } from './manifest.js';
 import { sortVersionsDesc } from './semver.js';
 import { stageArchive, stageFolder } from './stage.js';
 import type { TarLimits } from './tar-reader.js';
+
+/** Under the store root: the per-NAME/VERSION lock files. */
+const STORE_LOCKS_DIR = 'locks';
 
 export const BOX_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -50,9 +58,9 @@ export function assertBoxName(name: string): void {
   }
 }
 
-/** Creates the store root (0700: the index lists the user's projects), boxes/ and tmp/. */
+/** Creates the store root (0700: the index lists the user's projects), boxes/, locks/ and tmp/. */
 export async function ensureStore(loc: StoreLocation = {}): Promise<void> {
-  for (const dir of [storeRoot(loc), storeBoxesDir(loc), storeTmpDir(loc)]) {
+  for (const dir of [storeRoot(loc), storeBoxesDir(loc), join(storeRoot(loc), STORE_LOCKS_DIR), storeTmpDir(loc)]) {
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
     } catch (err) {
@@ -64,6 +72,10 @@ export async function ensureStore(loc: StoreLocation = {}): Promise<void> {
 /** Temp names carry the creator's pid and boot id so leftovers of killed processes can be swept. */
 export const tempPrefix = (kind: string): string => `${kind}-${process.pid}-${currentBootId().replace(/-/g, '').slice(0, 8) || 'noboot'}-`;
 const TEMP_NAME = /^(add|old|del|dl)-(\d+)-([0-9a-f]{8}|noboot)-/;
+
+/** A content folder or link being placed beside NAME/VERSION; the creator's pid lets a sweep tell leftovers. */
+const PLACED_NAME = /^\.(.+)\.(box|link)-(\d+)-([0-9a-f]{8}|noboot)-[0-9a-f]+$/;
+const placedName = (version: string, kind: 'box' | 'link'): string => `.${version}.${tempPrefix(kind)}${randomBytes(6).toString('hex')}`;
 
 /** Removes temp folders left by vm processes that died (SIGKILL, power loss) mid-add or mid-remove. */
 export async function sweepStaleTemp(loc: StoreLocation = {}): Promise<string[]> {
@@ -84,6 +96,33 @@ export async function sweepStaleTemp(loc: StoreLocation = {}): Promise<string[]>
     await rm(join(tmp, n), { recursive: true, force: true }).catch(() => undefined);
     removed.push(n);
   }
+  removed.push(...(await sweepPlaced(loc, boot)));
+  return removed;
+}
+
+/** Content folders and links beside NAME/VERSION that a dead process left unreferenced (killed mid-swap). */
+async function sweepPlaced(loc: StoreLocation, boot: string): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(storeBoxesDir(loc)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    const nameDir = storeBoxNameDir(name, loc);
+    const entries = await readdir(nameDir).catch(() => [] as string[]);
+    const leftovers = entries.filter((e) => {
+      const m = PLACED_NAME.exec(e);
+      return m && !(m[4] === boot && isAlive({ pid: Number(m[3]), bootId: '' }));
+    });
+    if (leftovers.length === 0) continue;
+    const inUse = new Set<string>();
+    for (const e of entries) {
+      if (!e.startsWith('.')) inUse.add(await readlink(join(nameDir, e)).catch(() => ''));
+    }
+    for (const e of leftovers) {
+      if (inUse.has(e)) continue;
+      await rm(join(nameDir, e), { recursive: true, force: true }).catch(() => undefined);
+      removed.push(`${name}/${e}`);
+    }
+  }
   return removed;
 }
 
@@ -92,7 +131,11 @@ export async function readStoredBox(name: string, version: string, loc: StoreLoc
   const dir = storeBoxDir(name, version, loc);
   try {
     const st = await lstat(dir);
-    if (!st.isDirectory()) return { name, version, dir, error: `${dir} is not a folder` };
+    if (st.isSymbolicLink()) {
+      // Only vm's own link to a content folder beside it is followed.
+      const target = await readlink(dir);
+      if (!PLACED_NAME.test(target)) return { name, version, dir, error: `${dir} is a link to ${target}, not to a box in the store` };
+    } else if (!st.isDirectory()) return { name, version, dir, error: `${dir} is not a folder` };
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return undefined;
     return { name, version, dir, error: (err as Error).message };
@@ -155,6 +198,8 @@ export interface AddOptions {
   /** Refuse unless the box.json inside has this sha256 (bundled box.json beside its archive). */
   expectChecksum?: string;
   limits?: TarLimits;
+  /** Free space an add never eats into (default: DiskRoom's reserve). */
+  minFreeBytes?: number;
   loc?: StoreLocation;
 }
 
@@ -177,6 +222,66 @@ function guardSignals(stage: string): () => void {
   return () => {
     for (const s of signals) process.off(s, handler);
   };
+}
+
+/** Adds and removes of one NAME/VERSION in this process, queued (the file lock is per process). */
+const inProcess = new Map<string, Promise<void>>();
+
+/**
+ * Runs `fn` holding NAME/VERSION's store lock: one add or remove of it at a time, across processes
+ * (a file lock) and within one (`vm up --parallel` installing the same bundled box twice). Holders
+ * only check and rename, so a second add waits a moment rather than failing.
+ */
+async function withBoxLock<T>(name: string, version: string, loc: StoreLocation, command: string, fn: () => Promise<T>): Promise<T> {
+  await ensureStore(loc);
+  const path = join(storeRoot(loc), STORE_LOCKS_DIR, `box-${name}@${version}.lock`);
+  const before = inProcess.get(path) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = before.then(() => new Promise<void>((r) => (done = r)));
+  inProcess.set(path, mine);
+  await before;
+  try {
+    return await withLock(path, command, { what: `box '${name}' ${version} in the store` }, fn);
+  } finally {
+    done();
+    if (inProcess.get(path) === mine) inProcess.delete(path);
+  }
+}
+
+/**
+ * Makes the verified `stage` NAME/VERSION: moved beside it as a content folder, then a link to it
+ * renamed over NAME/VERSION in one step. Returns what the caller deletes: the replaced content
+ * (moved into tmp/, where a sweep finds it if this process dies first), if there was one.
+ */
+async function swapIn(stage: string, name: string, version: string, loc: StoreLocation): Promise<string | undefined> {
+  const nameDir = storeBoxNameDir(name, loc);
+  const dest = storeBoxDir(name, version, loc);
+  const content = join(nameDir, placedName(version, 'box'));
+  const link = join(nameDir, placedName(version, 'link'));
+  await mkdir(nameDir, { recursive: true, mode: 0o755 });
+  await rename(stage, content);
+  let trash: string | undefined;
+  let oldTarget: string | undefined;
+  try {
+    await symlink(basename(content), link);
+    const prev = await lstat(dest).catch(() => undefined);
+    if (prev) trash = await mkdtemp(join(storeTmpDir(loc), tempPrefix('old')));
+    if (prev?.isSymbolicLink()) oldTarget = await readlink(dest);
+    else if (prev) {
+      // A folder from a store written before links: it has to move aside first (a moment without it).
+      await rename(dest, join(trash!, 'box'));
+    }
+    await rename(link, dest);
+  } catch (err) {
+    await rm(link, { force: true }).catch(() => undefined);
+    await rm(content, { recursive: true, force: true }).catch(() => undefined);
+    if (trash !== undefined) await rm(trash, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+  // Only now, with the new link in place, is the old content unreferenced.
+  if (oldTarget !== undefined && PLACED_NAME.test(oldTarget)) await rename(join(nameDir, oldTarget), join(trash!, 'box')).catch(() => undefined);
+  await syncDir(nameDir);
+  return trash;
 }
 
 /**
@@ -204,7 +309,8 @@ export async function addBox(source: string, opts: AddOptions = {}): Promise<Add
   const stage = await mkdtemp(join(storeTmpDir(loc), tempPrefix('add')));
   const unguard = guardSignals(stage);
   try {
-    const staged = kind === 'folder' ? await stageFolder(source, stage) : await stageArchive(source, stage, opts.limits);
+    const how = { storeDir: storeRoot(loc), minFreeBytes: opts.minFreeBytes, limits: opts.limits, shownAs: opts.originFrom };
+    const staged = kind === 'folder' ? await stageFolder(source, stage, how) : await stageArchive(source, stage, how);
     if (opts.expectChecksum !== undefined && staged.checksum !== opts.expectChecksum) {
       throw new UserError(`${source}: the box.json inside differs from the box.json beside it (sha256 ${staged.checksum} vs ${opts.expectChecksum})`);
     }
@@ -215,37 +321,26 @@ export async function addBox(source: string, opts: AddOptions = {}): Promise<Add
     await writeFileAtomic(join(stage, BOX_ORIGIN_FILE), `${JSON.stringify(origin, null, 2)}\n`, 0o644);
     await chmod(stage, 0o755);
     const dest = storeBoxDir(name, version, loc);
-    await mkdir(storeBoxNameDir(name, loc), { recursive: true, mode: 0o755 });
     const result = (replaced: boolean, alreadyPresent: boolean): AddResult => ({
       box: { name, version, dir: dest, manifest: staged.manifest, checksum: staged.checksum, origin },
       replaced,
       alreadyPresent,
     });
-
-    const existing = await readStoredBox(name, version, loc);
-    if (existing) {
-      if (opts.acceptIdentical && !existing.error && existing.checksum === staged.checksum) return result(false, true);
-      if (!opts.force) {
-        throw new UserError(`box '${name}' ${version} is already in the store (${dest})`, { hint: 'pass --force to replace it' });
+    let old: string | undefined;
+    const placed = await withBoxLock(name, version, loc, 'vm box add', async () => {
+      const existing = await readStoredBox(name, version, loc);
+      if (existing) {
+        if (opts.acceptIdentical && !existing.error && existing.checksum === staged.checksum) return result(false, true);
+        if (!opts.force) {
+          throw new UserError(`box '${name}' ${version} is already in the store (${dest})`, { hint: 'pass --force to replace it' });
+        }
       }
-      const old = await mkdtemp(join(storeTmpDir(loc), tempPrefix('old')));
-      await rename(dest, join(old, 'box'));
-      await rename(stage, dest);
-      await rm(old, { recursive: true, force: true });
-      await syncDir(storeBoxNameDir(name, loc));
-      return result(true, false);
-    }
-    try {
-      await rename(stage, dest);
-    } catch (err) {
-      if (!isErrno(err, 'ENOTEMPTY', 'EEXIST')) throw err;
-      // Another process placed the same NAME/VERSION between our check and our rename.
-      const now = await readStoredBox(name, version, loc);
-      if (opts.acceptIdentical && now && !now.error && now.checksum === staged.checksum) return result(false, true);
-      throw new UserError(`box '${name}' ${version} was added to the store by another command meanwhile (${dest})`, { hint: 'pass --force to replace it' });
-    }
-    await syncDir(storeBoxNameDir(name, loc));
-    return result(false, false);
+      old = await swapIn(stage, name, version, loc);
+      return result(existing !== undefined, false);
+    });
+    // The replaced copy is deleted out of the lock: others may go on meanwhile.
+    if (old !== undefined) await rm(old, { recursive: true, force: true }).catch(() => undefined);
+    return placed;
   } catch (err) {
     if (isErrno(err, 'ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS')) fsUserError(err, storeRoot(loc), 'adding a box to');
     throw err;
@@ -323,7 +418,15 @@ export async function removeBox(name: string, opts: RemoveOptions = {}): Promise
   for (const b of targets) {
     // Rename first so the version disappears at once; the slow delete happens out of sight.
     const trash = await mkdtemp(join(storeTmpDir(loc), tempPrefix('del')));
-    await rename(b.dir, join(trash, 'box')).catch((err) => fsUserError(err, b.dir, 'removing'));
+    await withBoxLock(name, b.version, loc, 'vm box remove', async () => {
+      const target = await readlink(b.dir).catch(() => undefined);
+      await rename(b.dir, join(trash, 'box')).catch((err) => {
+        if (!isErrno(err, 'ENOENT')) fsUserError(err, b.dir, 'removing'); // ENOENT: removed meanwhile
+      });
+      if (target !== undefined && PLACED_NAME.test(target)) {
+        await rename(join(storeBoxNameDir(name, loc), target), join(trash, 'content')).catch(() => undefined);
+      }
+    });
     await rm(trash, { recursive: true, force: true });
   }
   await rmdir(storeBoxNameDir(name, loc)).catch(() => undefined); // only succeeds when now empty

@@ -25,8 +25,10 @@ export const DEFAULT_TAR_LIMITS: TarLimits = {
 
 /** Longest entry name accepted (bytes, as PATH_MAX). */
 const MAX_NAME_BYTES = 4096;
-/** Largest pax or GNU long-name header body. */
+/** Largest pax or GNU long-name header body, and the most all those before one entry may hold. */
 const MAX_META_BYTES = 1 << 20;
+/** Most extended headers in a row: real writers emit one or two per entry. */
+const MAX_META_RUN = 32;
 
 export type TarEntry =
   | { type: 'file'; name: string; size: number; body: AsyncIterable<Buffer> }
@@ -154,6 +156,13 @@ function parsePax(body: Buffer, fail: (m: string) => never): Map<string, string>
   return out;
 }
 
+/** A name for messages, shortened when too long to read (an entry name may be 4096 bytes). */
+export const shortName = (name: string): string => (name.length <= 80 ? name : `${name.slice(0, 60)}…${name.slice(-14)}`);
+
+/** An entry name for messages: quoted, shortened, and with its real length when shortened. */
+export const showName = (name: string): string =>
+  `${JSON.stringify(shortName(name))}${name.length > 80 ? ` (${Buffer.byteLength(name)} bytes long)` : ''}`;
+
 const TYPE_NAMES: Record<string, string> = {
   '1': 'a hard link',
   '2': 'a symbolic link',
@@ -170,7 +179,7 @@ const TYPE_NAMES: Record<string, string> = {
  * empty segment, no NUL or backslash. Returns '' for the archive's root folder ("./").
  */
 export function normalizeEntryName(raw: string, isDir: boolean, fail: (m: string) => never): string {
-  const shown = JSON.stringify(raw.length > 200 ? `${raw.slice(0, 200)}...` : raw);
+  const shown = showName(raw);
   if (raw === '') fail('entry with an empty name');
   if (raw.includes('\0')) fail(`entry ${shown} has a NUL byte in its name`);
   if (raw.includes('\\')) fail(`entry ${shown} has a backslash in its name`);
@@ -201,7 +210,7 @@ class NameTable {
   private readonly folded = new Map<string, string>();
   constructor(private readonly fail: (m: string) => never) {}
   add(name: string, isDir: boolean): void {
-    const q = JSON.stringify(name);
+    const q = showName(name);
     if (this.files.has(name) || this.dirs.has(name)) {
       // A folder listed twice is how some writers emit trees; the same file twice is an overwrite attack.
       if (isDir && this.dirs.has(name)) return;
@@ -210,13 +219,13 @@ class NameTable {
     const key = name.normalize('NFC').toLowerCase();
     const clash = this.folded.get(key);
     if (clash !== undefined && clash !== name) {
-      this.fail(`entry ${q} differs from entry ${JSON.stringify(clash)} only by letter case or Unicode normalization`);
+      this.fail(`entry ${q} differs from entry ${showName(clash)} only by letter case or Unicode normalization`);
     }
     this.folded.set(key, name);
     const parts = name.split('/');
     for (let i = 1; i < parts.length; i++) {
       const parent = parts.slice(0, i).join('/');
-      if (this.files.has(parent)) this.fail(`entry ${q} is inside ${JSON.stringify(parent)}, which is a file`);
+      if (this.files.has(parent)) this.fail(`entry ${q} is inside ${showName(parent)}, which is a file`);
       this.dirs.add(parent);
     }
     if (isDir) this.dirs.add(name);
@@ -240,6 +249,9 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
   let longName: string | undefined;
   let pax = new Map<string, string>();
   let first = true;
+  let metaRun = 0;
+  let metaBytes = 0;
+  let metaStart = 0;
   try {
     for (;;) {
       const h = await r.read(BLOCK);
@@ -262,6 +274,10 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       // Extended headers describe the next entry.
       if (type === 'L' || type === 'K' || type === 'x' || type === 'g') {
         if (size! > MAX_META_BYTES) fail(`extended header at byte ${headerAt} is ${size} bytes (limit ${MAX_META_BYTES})`);
+        if (metaRun++ === 0) metaStart = headerAt;
+        metaBytes += size!;
+        if (metaRun > MAX_META_RUN) fail(`more than ${MAX_META_RUN} extended headers in a row at byte ${metaStart}`);
+        if (metaBytes > MAX_META_BYTES) fail(`extended headers at byte ${metaStart} hold more than ${MAX_META_BYTES} bytes for one entry`);
         const body = (await r.read(padded(size!))) ?? fail('archive is truncated inside an extended header');
         const data = body.subarray(0, size!);
         if (type === 'L') {
@@ -291,32 +307,36 @@ export async function* readTar(source: AsyncIterable<Buffer>, label: string, lim
       }
       if (pax.has('size')) {
         const s = pax.get('size')!;
-        if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) fail(`entry ${JSON.stringify(rawName!)} has an invalid pax size '${s}'`);
+        if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) fail(`entry ${showName(rawName!)} has an invalid pax size '${shortName(s)}'`);
         size = Number(s);
       }
       const linkTarget = pax.get('linkpath') ?? cString(h.subarray(157, 257)).toString('utf8');
       longName = undefined;
       pax = new Map();
+      metaRun = 0;
+      metaBytes = 0;
 
       const isFile = type === '0' || type === '7';
       const isDir = type === '5';
       if (!isFile && !isDir) {
         const what = TYPE_NAMES[type];
-        const shown = JSON.stringify(rawName!);
-        if (type === '1' || type === '2') fail(`entry ${shown} is ${what} (to ${JSON.stringify(linkTarget)}); boxes may hold only regular files and folders`);
+        const shown = showName(rawName!);
+        if (type === '1' || type === '2') fail(`entry ${shown} is ${what} (to ${showName(linkTarget)}); boxes may hold only regular files and folders`);
         if (what) fail(`entry ${shown} is ${what}; boxes may hold only regular files and folders`);
         fail(`entry ${shown} has unsupported type '${type.replace(/[^\x20-\x7e]/g, '?')}'`);
       }
       const name = normalizeEntryName(rawName!, isDir, fail);
       if (++entries > limits.maxEntries) fail(`archive has more than ${limits.maxEntries} entries`);
       if (isDir) {
+        // Some old writers give a folder a small size, which readers skip; a large one is only work.
+        if (size! > MAX_META_BYTES) fail(`folder entry ${showName(name)} claims ${size} bytes of content; a folder has none`);
         if (size! > 0) await r.skip(padded(size!));
         if (name === '') continue;
         names.add(name, true);
         yield { type: 'directory', name };
         continue;
       }
-      if (size! > limits.maxEntryBytes) fail(`entry ${JSON.stringify(name)} is ${size} bytes, over the ${limits.maxEntryBytes}-byte limit per file`);
+      if (size! > limits.maxEntryBytes) fail(`entry ${showName(name)} is ${size} bytes, over the ${limits.maxEntryBytes}-byte limit per file`);
       total += size!;
       if (total > limits.maxTotalBytes) fail(`archive holds more than ${limits.maxTotalBytes} bytes in total`);
       names.add(name, false);

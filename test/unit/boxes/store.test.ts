@@ -57,7 +57,7 @@ describe('box add / list / remove', () => {
       ['demo', '1.0.0', 'store', true, Object.values(files).reduce((n, b) => n + b.length, 0)],
     ]);
     expect((await removeBox('demo', { loc: env.loc })).map((b) => b.version)).toEqual(['1.0.0']);
-    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'tmp/']);
+    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'locks/', 'tmp/']);
   });
 
   it('round trip from a .tar.gz and a plain .tar; zero blocks become holes', async () => {
@@ -72,7 +72,7 @@ describe('box add / list / remove', () => {
       expect(st.blocks * 512, 'a 4 MiB disk of zeros is stored sparse').toBeLessThan(64 * 1024);
       await removeBox('demo', { loc: env.loc });
     }
-    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'tmp/']);
+    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'locks/', 'tmp/']);
   });
 
   it('refuses an existing NAME/VERSION unless --force; --name stores under another name', async () => {
@@ -159,7 +159,8 @@ describe('hostile or broken boxes are refused and leave the store unchanged', ()
     ],
     ['an unlisted extra file', () => [...boxItems(good), { name: 'extra.sh', data: 'rm -rf /' }], (a) => `archive ${a}: entry "extra.sh" is not listed in box.json's files`],
     ['a listed file missing', () => boxItems({ Image: good.Image! }, demoManifest(good)), (a) => `archive ${a}: box.json lists "initrd.gz" but the box does not contain it`],
-    ['no box.json', () => [{ name: 'Image', data: 'x' }], (a) => `archive ${a}: no box.json at the top of the archive`],
+    ['no box.json', () => [{ name: './', type: '5' }], (a) => `archive ${a}: no box.json at the top of the archive`],
+    ['box.json after another file', () => [{ name: 'Image', data: 'x' }, { name: 'box.json', data: demoManifest(good) }], (a) => `archive ${a}: box.json must be the archive's first file, but "Image" comes before it`],
     [
       'a box.json missing fields and with a bad enum',
       () => boxItems(good, JSON.stringify({ ...JSON.parse(demoManifest(good)), architecture: 'arm64', kernel: undefined })),
@@ -198,7 +199,7 @@ describe('hostile or broken boxes are refused and leave the store unchanged', ()
     const whole = readFileSync(archive);
     writeFileSync(archive, whole.subarray(0, Math.floor(whole.length / 2)));
     expect(await refused(addBox(archive, { loc: env.loc }))).toMatch(/^archive .*cut\.box: (gzip data is corrupt \(unexpected end of file\)|archive is truncated at byte \d+)$/);
-    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'tmp/']);
+    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'locks/', 'tmp/']);
   });
 
   it('a box folder whose listed file is a symlink (inside or outside the folder)', async () => {
@@ -209,7 +210,7 @@ describe('hostile or broken boxes are refused and leave the store unchanged', ()
     (await import('node:fs')).rmSync(img);
     symlinkSync(join(env.root, 'outside'), img);
     expect(await refused(addBox(src, { loc: env.loc }))).toBe(`box folder ${src}: "Image" goes through a symbolic link pointing outside the box; boxes may hold only regular files and folders`);
-    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'tmp/']);
+    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'locks/', 'tmp/']);
   });
 
   it('a path that does not exist', async () => {
@@ -267,7 +268,7 @@ describe('bundled boxes', () => {
     writeFileSync(join(folder, 'box.json'), demoManifest(files, { name: 'tiny', version: '0.1.0', description: 'edited' }));
     const msg = await refused(resolveBox('tiny', undefined, { loc: env.loc }));
     expect(msg).toMatch(/^bundled box 'tiny' 0\.1\.0 could not be installed: .*tiny\.box: the box\.json inside differs from the box\.json beside it \(sha256 [0-9a-f]{64} vs [0-9a-f]{64}\)$/);
-    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'tmp/']);
+    expect(snapshot(env.loc.home)).toEqual(['boxes/', 'locks/', 'tmp/']);
   });
 
   it('a rebuilt bundled box with the same version replaces the stored copy on next use', async () => {

@@ -158,6 +158,25 @@ describe('readTar refuses hostile archives', () => {
     expect(await refusal(buf)).toBe('archive t.box: corrupt tar header at byte 1024 (bad checksum)');
   });
 
+  it('extended headers piling up before one entry (memory: each may be 1 MiB, distinct keys accumulate)', async () => {
+    const record = (k: string): string => {
+      const body = ` ${k}=${'v'.repeat(600_000)}\n`;
+      return `${body.length + String(body.length + 7).length}${body}`;
+    };
+    const headers: TarItem[] = ['a', 'b', 'c'].map((k) => {
+      const data = record(`vm.${k}`);
+      return { name: `pax-${k}`, type: 'x', data, size: Buffer.byteLength(data) };
+    });
+    expect(await refusal([...headers, { name: 'f', data: 'x' }])).toBe('archive t.box: extended headers at byte 0 hold more than 1048576 bytes for one entry');
+    const many: TarItem[] = Array.from({ length: 40 }, (_, i) => ({ name: `g${i}`, type: 'g', data: '11 a=bcdef\n', size: 11 }));
+    expect(await refusal([...many, { name: 'f', data: 'x' }])).toBe('archive t.box: more than 32 extended headers in a row at byte 0');
+  });
+
+  it('a folder entry claiming a body is refused from its header (it would be inflated only to be skipped)', async () => {
+    const head = tar([{ name: 'dir/', type: '5', size: 2 ** 30 }], { end: false });
+    expect(await refusal(Buffer.concat([head, Buffer.alloc(4096)]))).toBe('archive t.box: folder entry "dir" claims 1073741824 bytes of content; a folder has none');
+  });
+
   it('never reads past the end-of-archive marker', async () => {
     const body = Buffer.concat([tar([{ name: 'a', data: 'x' }]), Buffer.from('garbage that is not tar at all'.repeat(100))]);
     expect((await readAll(body)).map((e) => e.name)).toEqual(['a']);
