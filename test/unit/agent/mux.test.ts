@@ -4,7 +4,7 @@
 // path commands use (withAgent over viaMux, the mux in its own process) in front of an engine-like
 // socket that serves one client at a time, as QEMU's chardev and the builtin engine's bridge do.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,8 +154,10 @@ describe.skipIf(compilerMissing)(`the agent multiplexer${compilerMissing ? ` (sk
     expect((await long).stdout.toString()).toBe('long\n');
     // the mux process ends with the engine's socket, and takes its own socket with it
     const muxPid = Number(execFileSync('sh', ['-c', `fuser ${muxSocketPath(agentSocket)} 2>/dev/null || true`]).toString().trim().split(/\s+/)[0]);
+    expect(muxPid).toBeGreaterThan(0);
     for (const s of [current, ...waiting]) s?.destroy();
     engine.close();
-    if (muxPid > 0) await until(() => !alive(muxPid), 5000);
+    await until(() => !alive(muxPid), 5000);
+    expect(existsSync(muxSocketPath(agentSocket))).toBe(false);
   }, 30_000);
 });
