@@ -2,7 +2,8 @@
 // locks out neither a second one nor `vm halt`, and halt powers the guest off cleanly, so a file
 // written just before survives whole); the console behaves as a serial getty's shell (Ctrl-C,
 // Ctrl-\ and Ctrl-Z reach the foreground program; job control works); the window size is in place
-// before the first command typed on the console.
+// before the first command typed on the console; a guest that cannot be asked is stopped by force,
+// never reported as halted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOnPty } from './helpers/pty.js';
 import { E2E_READY, Project, show } from './helpers/vm-cli.js';
@@ -87,4 +88,17 @@ describe.skipIf(!E2E_READY)('sharing the guest and its console (compiled CLI; sk
     const size = await p.run(['ssh', '-c', 'stat -c %s /root/big.bin']);
     expect(size.stdout).toBe('204800\n');
   }, BOOT + 180_000);
+
+  it('a guest that cannot be asked is stopped by force, and halt says so with exit code 6', async () => {
+    // the agent stops answering a moment after this command has returned
+    const stop = await p.run(['ssh', '-c', "nohup sh -c 'sleep 2; kill -STOP $(pidof vm-agent)' >/dev/null 2>&1 &"]);
+    expect(stop.code, show(stop)).toBe(0);
+    await new Promise((r) => setTimeout(r, 4000));
+    const h = await p.run(['halt', '--timeout', '5'], { timeoutMs: 120_000 });
+    expect(h.code, show(h)).toBe(6);
+    expect(h.stdout).toContain('default: stopped by force (');
+    expect(h.stdout).toContain('data the guest had not synced may be lost');
+    expect(h.stdout).not.toContain('halted');
+    expect((await p.status())[0]!.status).toBe('halted');
+  }, 180_000);
 });
