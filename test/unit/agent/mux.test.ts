@@ -3,8 +3,7 @@
 // disturbing the others; a client that leaves has its commands killed. Then the same through the
 // path commands use (withAgent over viaMux, the mux in its own process) in front of an engine-like
 // socket that serves one client at a time, as QEMU's chardev and the builtin engine's bridge do.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +23,20 @@ const alive = (pid: number): boolean => {
     return false;
   }
 };
+
+/** The pid of the mux process serving `agentSocket` (found by its command line), or 0. */
+function muxProcessFor(agentSocket: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('mux-main.js')) && argv.includes(agentSocket)) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return 0;
+}
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -153,7 +166,7 @@ describe.skipIf(compilerMissing)(`the agent multiplexer${compilerMissing ? ` (sk
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await long).stdout.toString()).toBe('long\n');
     // the mux process ends with the engine's socket, and takes its own socket with it
-    const muxPid = Number(execFileSync('sh', ['-c', `fuser ${muxSocketPath(agentSocket)} 2>/dev/null || true`]).toString().trim().split(/\s+/)[0]);
+    const muxPid = muxProcessFor(agentSocket);
     expect(muxPid).toBeGreaterThan(0);
     for (const s of [current, ...waiting]) s?.destroy();
     engine.close();
