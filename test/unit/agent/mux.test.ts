@@ -8,7 +8,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient } from '../../../src/core/agent/client.js';
+import { AgentClient, connectSocket } from '../../../src/core/agent/client.js';
+import { encodeFrame, FrameDecoder } from '../../../src/core/agent/frame-codec.js';
+import { PayloadWriter } from '../../../src/core/agent/payloads.js';
+import { T } from '../../../src/core/agent/protocol.js';
 import { AgentMux } from '../../../src/core/agent/mux.js';
 import { muxSocketPath } from '../../../src/core/agent/mux-connect.js';
 import { withAgent } from '../../../src/core/lifecycle/agent-session.js';
@@ -174,3 +177,79 @@ describe.skipIf(compilerMissing)(`the agent multiplexer${compilerMissing ? ` (sk
     expect(existsSync(muxSocketPath(agentSocket))).toBe(false);
   }, 30_000);
 });
+
+/**
+ * A scripted agent on the mux's upstream: answers HELLO (counting them), starts every EXEC and
+ * leaves it running, and restarts (AGENT_RESET) when the test says so.
+ */
+async function fakeAgent(dir: string): Promise<{ path: string; hellos: () => number; restart: () => void; close: () => void }> {
+  let hellos = 0;
+  let conn: Socket | undefined;
+  const server = createServer((s) => {
+    conn = s;
+    const decoder = new FrameDecoder((f) => {
+      if (f.type === T.HELLO) {
+        hellos++;
+        const ack = new PayloadWriter().raw(f.payload.subarray(4, 20)).u32(1).u32(65536).u32(32).u32(262144).u32(262144).u32(0).done();
+        s.write(Buffer.from([0]));
+        s.write(encodeFrame(T.HELLO_ACK, 0, 0, ack));
+      } else if (f.type === T.EXEC) {
+        s.write(encodeFrame(T.EXEC_STARTED, 0, f.session, new PayloadWriter().u32(4242).done()));
+      }
+    });
+    s.on('data', (d: Buffer) => decoder.push(d));
+    s.on('error', () => undefined);
+  });
+  const path = join(dir, 'fake-agent.sock');
+  await new Promise<void>((r) => server.listen(path, r));
+  return {
+    path,
+    hellos: () => hellos,
+    restart: () => {
+      conn!.write(Buffer.from([0]));
+      conn!.write(encodeFrame(T.AGENT_RESET, 0, 0, new PayloadWriter().u32(0).done()));
+    },
+    close: () => {
+      conn?.destroy();
+      server.close();
+    },
+  };
+}
+
+describe('the agent multiplexer when the agent restarts', () => {
+  it('fails the operations it lost, in every client, and shakes hands again for the next one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-mux-'));
+    const agent = await fakeAgent(dir);
+    const upstream = await connectSocket(agent.path, 5000);
+    const mux = new AgentMux(upstream);
+    const server = createServer((s) => mux.attach(s));
+    const path = join(dir, 'mux.sock');
+    await new Promise<void>((r) => server.listen(path, r));
+    const clients: AgentClient[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const c = await AgentClient.connect(path, { requestTimeoutMs: 5000 });
+        clients.push(c);
+        await c.hello(5000);
+      }
+      // one handshake upstream for both clients
+      expect(agent.hellos()).toBe(1);
+      const handles = clients.map((c) => c.exec({ argv: ['sleep', '30'] }));
+      expect(await Promise.all(handles.map((h) => h.pid))).toEqual([4242, 4242]);
+      const lost = handles.map((h) => h.exit.then(() => 'exited', (err: Error) => err.message));
+      agent.restart();
+      expect(await Promise.all(lost)).toEqual(Array(2).fill(expect.stringMatching(/restarted/)));
+      // the next operation shakes hands again, through the mux, with the restarted agent
+      const again = clients[0]!.exec({ argv: ['true'] });
+      expect(await again.pid).toBe(4242);
+      expect(agent.hellos()).toBe(2);
+    } finally {
+      for (const c of clients) c.close();
+      server.close();
+      mux.close();
+      agent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
