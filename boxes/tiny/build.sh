@@ -25,7 +25,7 @@ DO_DEPS=1
 STAGES=()
 
 BOX_NAME=tiny
-BOX_VERSION=0.2.0
+BOX_VERSION=0.3.0
 BOX_CMDLINE="console=ttyS0 earlycon=sbi quiet"
 ROOT_DISK_SIZE=256M
 # Fixed identity for everything time- or id-stamped. It is also the kernel's build timestamp:

@@ -39,6 +39,8 @@ export const EXIT = {
   external: 4,
   /** The command exists but this build does not support it yet (suspend, resume). */
   unsupported: 5,
+  /** `vm halt` had to stop a machine without the guest powering off (it could not be asked, or did not comply): unsynced guest data may be lost. */
+  forcedStop: 6,
   /** A bug in vm itself. */
   internal: 70,
 } as const;

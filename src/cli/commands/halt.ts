@@ -1,7 +1,7 @@
 // `vm halt`: power machines off (the guest is asked first), leaving their disks for the next `vm up`.
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { UserError } from '../../core/errors.js';
+import { EXIT, UserError } from '../../core/errors.js';
 import { paint } from '../ui/color.js';
 
 export default class Halt extends BaseCommand {
@@ -36,8 +36,13 @@ export default class Halt extends BaseCommand {
         const r = await haltMachine(sel.dir, config, { force: flags.force, timeoutMs: flags.timeout * 1000, command: `vm halt ${config.name}` });
         spinner.stop();
         const what =
-          r.outcome === 'not running' ? 'not running' : r.outcome === 'was aborted' ? `was not running (${r.detail}); marked halted` : `${paint.green('halted')}${r.detail ? ` (${r.detail})` : ''}`;
+          r.outcome === 'not running' ? 'not running'
+          : r.outcome === 'was aborted' ? `was not running (${r.detail}); marked halted`
+          : r.outcome === 'forced' ? `${paint.yellow('stopped by force')} (${r.detail}); data the guest had not synced may be lost`
+          : `${paint.green('halted')}${r.detail ? ` (${r.detail})` : ''}`;
         this.log(`${config.name}: ${what}`);
+        // a stop the user did not ask to force is not a clean halt: scripts must be able to tell
+        if (r.outcome === 'forced' && !flags.force) process.exitCode = EXIT.forcedStop;
       } catch (err) {
         spinner.stop();
         if (!(err instanceof UserError) || sel.machines.length === 1) throw err;

@@ -37,7 +37,8 @@ export default class Reload extends BaseCommand {
         throw err;
       });
       if (!r) continue;
-      if (r.outcome === 'halted' || r.outcome === 'forced') this.log(`${config.name}: halted${r.detail ? ` (${r.detail})` : ''}`);
+      if (r.outcome === 'halted') this.log(`${config.name}: halted${r.detail ? ` (${r.detail})` : ''}`);
+      else if (r.outcome === 'forced') this.log(`${config.name}: stopped by force (${r.detail}); data the guest had not synced may be lost`);
     }
     await runUpTaskList(sel, { provision: flags.provision, command: `vm reload${argv.length > 0 ? ` ${argv.join(' ')}` : ''}` });
   }

@@ -48,7 +48,8 @@ export default class Ssh extends BaseCommand {
     if (tty) process.stdin.setRawMode(true);
     const onResize = (): void => window?.update();
     process.stdout.on('resize', onResize);
-    window?.update();
+    // before attaching: the first command typed must already see the size
+    await window?.first();
     let end;
     try {
       end = await attachConsole({

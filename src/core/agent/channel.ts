@@ -29,6 +29,8 @@ export class AgentChannel {
   readonly requestTimeoutMs: number;
   /** What the agent said in the last successful handshake. */
   info: HelloAck | undefined;
+  /** That answer's payload as sent (the multiplexer repeats it to its clients with their nonces). */
+  ackPayload: Buffer | undefined;
   private state: State = 'hunting';
   private readonly decoder: FrameDecoder;
   private readonly sessions = new Map<number, SessionSink>();
@@ -173,6 +175,7 @@ export class AgentChannel {
       if (!waiter) return; // an answer to a HELLO we already stopped waiting for
       this.hellos = this.hellos.filter((h) => h !== waiter);
       this.info = ack;
+      this.ackPayload = Buffer.from(f.payload);
       this.state = 'synced';
       waiter.resolve(ack);
       return;

@@ -12,6 +12,8 @@ import { MAX_PING, POWER, T } from './protocol.js';
 export interface ConnectOptions extends ChannelOptions {
   /** How long to wait for the socket to accept (default 10 s). */
   connectTimeoutMs?: number;
+  /** How to open the connection (default: the socket itself); `viaMux` shares a machine's agent. */
+  connect?: (timeoutMs: number) => Promise<Socket>;
 }
 
 export type AgentInfo = Omit<HelloAck, 'nonce'>;
@@ -63,7 +65,8 @@ export class AgentClient {
 
   /** Connects to `socketPath` (no handshake yet: call hello()). */
   static async connect(socketPath: string, options: ConnectOptions = {}): Promise<AgentClient> {
-    return new AgentClient(await connectSocket(socketPath, options.connectTimeoutMs), options);
+    const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    return new AgentClient(await (options.connect ? options.connect(timeoutMs) : connectSocket(socketPath, timeoutMs)), options);
   }
 
   /** What the agent said in the last handshake. */
@@ -76,8 +79,9 @@ export class AgentClient {
   }
 
   /**
-   * Handshake: resolves once the agent answers (the guest is ready). Resets the agent: commands
-   * and transfers a previous client started there are stopped.
+   * Handshake: resolves once the agent answers (the guest is ready). Resets the connection: straight
+   * on agent.sock the whole agent (what any earlier client started is stopped); through the mux
+   * (viaMux) only what this client started.
    */
   hello(timeoutMs = 30_000): Promise<AgentInfo> {
     this.handshake ??= this.channel.hello(timeoutMs).then(

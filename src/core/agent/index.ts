@@ -7,3 +7,4 @@ export type { ReadFileOptions, WriteFileOptions } from './file-transfer.js';
 export type { ExitStatus } from './payloads.js';
 export { encodeFrame, FrameDecoder, parseBlock } from './frame-codec.js';
 export { signalName, signalNumber } from './signals.js';
+export { viaMux } from './mux-connect.js';

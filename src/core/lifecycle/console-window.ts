@@ -2,10 +2,14 @@
 // rows and columns through the guest agent (`stty -F /dev/console rows R cols C`, run apart from the
 // console: nothing is typed into it) when a session attaches and when the host window changes. The
 // kernel then sends SIGWINCH to the console's foreground programs, as on a real terminal resize.
+// The first size is in place before the session attaches (`first`), so the first command typed
+// sees it; later changes follow the window.
 import { agentAnswers, withAgent } from './agent-session.js';
 import type { RunningMachine } from './running-machine.js';
 
 export interface WindowSync {
+  /** Sets the size now; resolves once the guest has it, or after `waitMs` (the session goes on without it). */
+  first(waitMs?: number): Promise<void>;
   update(): void;
   close(): void;
 }
@@ -15,6 +19,8 @@ const DEBOUNCE_MS = 150;
 /** A busy guest can miss an attempt (agent still starting, host loaded): try again this often. */
 const RETRY_MS = 1000;
 const MAX_ATTEMPTS = 20;
+/** How long attaching waits for the first size by default: an agent that answers does it well within this. */
+const FIRST_WAIT_MS = 5000;
 
 export function consoleWindowSync(m: RunningMachine, size: () => { rows: number; cols: number }): WindowSync {
   let timer: NodeJS.Timeout | undefined;
@@ -48,6 +54,14 @@ export function consoleWindowSync(m: RunningMachine, size: () => { rows: number;
     }
   };
   return {
+    first: async (waitMs = FIRST_WAIT_MS) => {
+      clearTimeout(timer);
+      attempts = 0;
+      busy = busy.then(send);
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([busy, new Promise<void>((resolve) => (timeout = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timeout);
+    },
     update: () => {
       attempts = 0;
       schedule(DEBOUNCE_MS);

@@ -3,6 +3,7 @@
 // machine has one; the builtin engine has none and says so).
 import type { RuntimePaths } from '../../engines/engine.js';
 import { connectAgent } from '../agent/index.js';
+import { machineAgent } from './agent-session.js';
 import { QmpClient } from '../../engines/qmp-client.js';
 
 export type PowerRequest = { ok: true; via: string } | { ok: false; reason: string };
@@ -10,7 +11,7 @@ export type PowerRequest = { ok: true; via: string } | { ok: false; reason: stri
 export async function requestGuestPoweroff(paths: RuntimePaths): Promise<PowerRequest> {
   let agentWhy = '';
   try {
-    const agent = await connectAgent(paths.agentSocket, { connectTimeoutMs: 2000, helloTimeoutMs: 3000 });
+    const agent = await connectAgent(paths.agentSocket, { ...machineAgent(paths), connectTimeoutMs: 5000, helloTimeoutMs: 5000 });
     try {
       await agent.poweroff(5000);
       return { ok: true, via: 'its agent' };

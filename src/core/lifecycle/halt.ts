@@ -1,6 +1,9 @@
 // `vm halt`: ask the guest to power off (agent, else QMP system_powerdown), wait, then make sure the
 // engine is gone: QMP quit, SIGTERM, SIGKILL. The graceful wait is shorter than the whole stop, so
-// the forced stop always gets its turn (nested timeouts, cf. Lima).
+// the forced stop always gets its turn (nested timeouts, cf. Lima). The agent is reached through its
+// multiplexer, so a command running in the guest (`vm ssh -c 'sleep 60'`) does not keep halt from
+// asking: the guest is stopped by force only when it cannot be asked or does not power off in time,
+// and that outcome ('forced') is never reported as a clean halt.
 import type { RuntimePaths } from '../../engines/engine.js';
 import type { MachineConfig } from '../../engines/machine-config.js';
 import { EXIT, UserError } from '../errors.js';
@@ -9,9 +12,10 @@ import { inspectMachine, type MachineState } from '../machines/state.js';
 import { engineIdentity, stopEngine, waitForExit } from './engine-process.js';
 import { recordedPaths, saveState, stoppedState } from './machine-record.js';
 import { requestGuestPoweroff } from './guest-power.js';
-import { removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
 import { sweepStaleEngine } from './stale-engine.js';
 import { killPoint } from './test-hooks.js';
+import { muxSocketPath } from '../agent/mux-connect.js';
+import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
 
 /** How long the guest gets to power off by itself, by default. */
 export const DEFAULT_HALT_TIMEOUT_MS = 30_000;
@@ -27,6 +31,7 @@ export interface HaltOptions {
 
 export interface HaltResult {
   name: string;
+  /** 'forced': the engine was stopped without the guest powering off (asked for with `force`, or the guest could not be asked or did not comply). */
   outcome: 'halted' | 'forced' | 'not running' | 'was aborted';
   /** How the guest was asked to stop, or why it was not. */
   detail?: string;
@@ -35,11 +40,14 @@ export interface HaltResult {
 /** Stops a running machine's engine (graceful first unless `force`); returns how it went. */
 export async function stopRunning(config: MachineConfig, state: MachineState, paths: RuntimePaths, o: HaltOptions): Promise<{ forced: boolean; detail: string }> {
   const who = engineIdentity(state)!;
-  let detail = 'forced stop';
+  let detail = 'stopped without asking the guest (--force)';
   if (!o.force) {
     const asked = await requestGuestPoweroff(paths);
     if (asked.ok) {
-      if (await waitForExit(who, o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS)) return { forced: false, detail: `the guest powered off when asked through ${asked.via}` };
+      if (await waitForExit(who, o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS)) {
+        await dropAgentMux(paths);
+        return { forced: false, detail: `the guest powered off when asked through ${asked.via}` };
+      }
       detail = `asked through ${asked.via}, the guest did not power off within ${Math.round((o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS) / 1000)} s; stopped it`;
     } else {
       detail = `${asked.reason}; stopped it without the guest's help`;
@@ -49,7 +57,13 @@ export async function stopRunning(config: MachineConfig, state: MachineState, pa
   if (!gone) {
     throw new UserError(`could not stop the engine of machine '${config.name}' (pid ${who.pid})`, { hint: `kill it by hand: kill -9 ${who.pid}` });
   }
+  await dropAgentMux(paths);
   return { forced: true, detail };
+}
+
+/** The agent multiplexer ends with the engine's socket; its own socket must not outlive the machine's runtime dir. */
+async function dropAgentMux(paths: RuntimePaths): Promise<void> {
+  await removeIfSocket(muxSocketPath(paths.agentSocket));
 }
 
 export async function haltMachine(projectDir: string, config: MachineConfig, o: HaltOptions = {}): Promise<HaltResult> {

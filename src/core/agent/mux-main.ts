@@ -1,0 +1,113 @@
+// The agent multiplexer's process (see mux.ts): `node mux-main.js AGENT_SOCKET MUX_SOCKET`, started
+// detached by the first command that talks to a machine's agent (mux-connect.ts). It holds the one
+// connection to agent.sock and serves MUX_SOCKET to any number of commands; it ends when the engine
+// closes agent.sock (the machine stopped) or when no command used it for IDLE_MS. Its stdout and
+// stderr are the machine's engine.log.
+import { createServer, type Server } from 'node:net';
+import { linkSync, lstatSync, unlinkSync } from 'node:fs';
+import { connectSocket } from './client.js';
+import { AgentMux } from './mux.js';
+import { socketAnswers } from '../../engines/shared/unix-socket.js';
+
+/** A mux no command has used for this long lets the agent connection go. */
+const IDLE_MS = 15_000;
+
+const log = (m: string): void => {
+  process.stderr.write(`${new Date().toISOString()} agent mux ${process.pid}: ${m}\n`);
+};
+
+/** Listens on `path` only if no live mux does: bind a private name, then link it into place (atomic). */
+async function listenExclusive(server: Server, path: string): Promise<number | null> {
+  const tmp = `${path}.${process.pid}`;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(tmp, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  try {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        linkSync(tmp, path);
+        return lstatSync(path).ino;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if (await socketAnswers(path, 1000)) return null; // another mux serves it
+        unlinkSync(path); // left by a mux that died
+      }
+    }
+    return null;
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const [agentSocket, muxSocket] = process.argv.slice(2);
+  if (!agentSocket || !muxSocket) {
+    log('usage: mux-main.js AGENT_SOCKET MUX_SOCKET');
+    return 2;
+  }
+  process.umask(0o077);
+  const upstream = await connectSocket(agentSocket, 10_000);
+  const mux = new AgentMux(upstream, { log });
+  const server = createServer((s) => mux.attach(s));
+  const ino = await listenExclusive(server, muxSocket);
+  if (ino === null) {
+    upstream.destroy();
+    server.close();
+    return 0;
+  }
+  // Only our own socket is removed: a successor may already have linked its own in place.
+  const unlinkOurs = (): void => {
+    try {
+      if (lstatSync(muxSocket).ino === ino) unlinkSync(muxSocket);
+    } catch {
+      /* gone already */
+    }
+  };
+  process.on('exit', unlinkOurs);
+  return new Promise<number>((resolve) => {
+    let idle: NodeJS.Timeout | undefined;
+    let leaving = false;
+    const arm = (): void => {
+      clearTimeout(idle);
+      if (mux.clientCount > 0) return;
+      if (leaving) {
+        mux.close();
+        resolve(0);
+        return;
+      }
+      idle = setTimeout(() => {
+        // New commands start a new mux from now on; one that connected just before is still served.
+        log('idle: letting the agent connection go');
+        leaving = true;
+        unlinkOurs();
+        server.close();
+        arm();
+      }, IDLE_MS);
+    };
+    mux.onClientsChanged(arm);
+    upstream.once('close', () => {
+      log('the engine closed the agent socket');
+      unlinkOurs();
+      server.close();
+      mux.close();
+      resolve(0);
+    });
+    arm();
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    log(`cannot serve: ${err.message}`);
+    process.exit(1);
+  },
+);
