@@ -1,6 +1,7 @@
 // Synced folders and provisioners: host paths made absolute and checked, scripts read, names and tags unique.
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import type { ProvisionerConfig, ProvisionRun, SyncedFolderConfig } from '../../engines/machine-config.js';
+import { UNMOUNTABLE } from '../../engines/guest-params.js';
 import { DEFAULT_PROVISION_RUN, MAX_SCRIPT_BYTES } from './defaults.js';
 import type { Located } from './machine-sources.js';
 import { envVars } from './env-vars.js';
@@ -40,6 +41,12 @@ export function normalizeSyncedFolders(items: Located[], projectDir: string, rep
       continue;
     }
     const guestPath = `/${trimSlashes(guest)}`;
+    if (UNMOUNTABLE.test(guestPath)) {
+      report.error([...item.path, 'guest'], `synced folder guest path ${quote(guest)} cannot be mounted: the box's init reads mounts from the kernel command line, which cannot carry spaces, \`:\` or control characters`, {
+        hint: 'choose a guest path without spaces or colons',
+      });
+      continue;
+    }
     const sameGuest = guestPaths.get(guestPath);
     if (sameGuest) {
       report.error([...item.path, 'guest'], `guest path ${clip(guestPath)} already has a synced folder (${report.where(sameGuest)})`);

@@ -21,6 +21,7 @@ import {
   MIN_BOOT_TIMEOUT_MS,
   MIN_DISK_BYTES,
   MIN_MEMORY_BYTES,
+  MiB,
 } from './defaults.js';
 import { machineDir } from '../paths.js';
 import { listSetting, mapSetting, setting, type Located, type MachineSource } from './machine-sources.js';
@@ -55,6 +56,7 @@ export interface MachineDraft {
   accelPath?: YamlPath;
   cpus: number;
   memoryBytes: number;
+  memoryPath?: YamlPath;
   hostname: string;
   /** The machine's kernel command line additions, in order. */
   cmdline: string[];
@@ -79,6 +81,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
 
   const engine = setting(m, 'engine');
   const accel = setting(m, 'accel');
+  const memory = setting(m, 'memory');
   const hostname = asString(setting(m, 'hostname')?.value);
 
   const draft: MachineDraft = {
@@ -89,7 +92,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     engineRequested: isOneOf(engine?.value, ['auto', 'builtin', 'qemu'] as const) ?? DEFAULT_ENGINE,
     accel: isOneOf(accel?.value, ['auto', 'kvm', 'tcg'] as const) ?? DEFAULT_ACCEL,
     cpus: asInteger(setting(m, 'cpus')?.value) ?? DEFAULT_CPUS,
-    memoryBytes: memoryBytes(setting(m, 'memory'), report),
+    memoryBytes: memoryBytes(memory, report),
     hostname: hostname ?? hostnameFor(m.name),
     cmdline: cmdline(m),
     disks: disks(m, stateDir, report),
@@ -102,6 +105,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
   };
   if (engine) draft.enginePath = engine.path;
   if (accel) draft.accelPath = accel.path;
+  if (memory) draft.memoryPath = memory.path;
   draft.nics = normalizeNics(listSetting(m, 'nics'), ctx.projectDir, m.name, report, m.path);
   draft.forwards = normalizeForwards(listSetting(m, 'forwards'), report);
   if (draft.forwards.length > 0 && !draft.nics.some((n) => n.config.type === 'nat')) {
@@ -165,7 +169,17 @@ function sizeInRange(v: Located, what: string, min: number, max: number, report:
 
 function memoryBytes(v: Located | undefined, report: Reporter): number {
   if (!v) return DEFAULT_MEMORY_BYTES;
-  return sizeInRange(v, 'memory', MIN_MEMORY_BYTES, MAX_MEMORY_BYTES, report) ?? DEFAULT_MEMORY_BYTES;
+  const bytes = sizeInRange(v, 'memory', MIN_MEMORY_BYTES, MAX_MEMORY_BYTES, report);
+  if (bytes === undefined) return DEFAULT_MEMORY_BYTES;
+  // Both engines size guest RAM in MiB (qemu's -m, the builtin board's memory map).
+  if (bytes % MiB !== 0) {
+    const below = Math.floor(bytes / MiB);
+    report.error(v.path, `memory must be a whole number of MiB; got ${typeof v.value === 'string' ? quote(v.value) : `${v.value} bytes`}`, {
+      hint: `write \`${below}M\` or \`${below + 1}M\``,
+    });
+    return DEFAULT_MEMORY_BYTES;
+  }
+  return bytes;
 }
 
 function bootTimeout(v: Located | undefined, report: Reporter): number {

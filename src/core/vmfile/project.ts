@@ -12,6 +12,7 @@ import { normalizeMachine, type MachineDraft } from './normalize-machine.js';
 import { parseVmfileText } from './parse-yaml.js';
 import { dedupeProblems, formatPath, sortProblems, type Problem } from './problem.js';
 import { checkVirtioSlots } from './device-slots.js';
+import { checkEngineLimits } from './engine-limits.js';
 import { checkProject } from './project-checks.js';
 import { Reporter } from './reporter.js';
 import { BoxNotDownloadedError, engineFromBox, type BoxResolver, type EngineResolver } from './resolvers.js';
@@ -92,6 +93,7 @@ export async function compileVmfile(vmfile: string, text: string, opts: CompileO
     const r = resolved.get(d);
     if (!r) continue;
     checkVirtioSlots(d, r.box, report);
+    checkEngineLimits(d, r.box, r.engine, report);
     project.machines.push(finalizeMachine(d, r.box, r.engine, { dir, vmfile }, report));
   }
   return finish(report.problems);
