@@ -41,4 +41,6 @@ export const EXIT = {
   unsupported: 5,
   /** A bug in vm itself. */
   internal: 70,
+  /** `vm ssh -c`: the machine (its engine or agent) went away while the command ran, as ssh exits 255. */
+  connectionLost: 255,
 } as const;

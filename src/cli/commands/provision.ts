@@ -6,7 +6,7 @@ import { paint } from '../ui/color.js';
 export default class Provision extends BaseCommand {
   static override summary = 'Run the provisioners of running machines';
   static override description =
-    'Runs each machine\'s provisioners in order through its guest agent (all but `run: never` ones; --name picks provisioners by name, `never` ones included), streaming their output (prefixed by the machine name when several machines run). The first failing provisioner stops the machine\'s run with its exit code; the machine keeps running.';
+    'Runs each machine\'s provisioners in order through its guest agent (all but `run: never` ones; --name picks provisioners by name, `never` ones included), streaming their output (prefixed by the machine name when several machines run). The first failing provisioner stops the machine\'s run (exit code 1; the message gives the script\'s own code); the machine keeps running.';
   static override examples = [
     { description: 'Every provisioner of every machine', command: '<%= config.bin %> provision' },
     { description: 'One provisioner of machine web', command: '<%= config.bin %> provision web --name web-page' },

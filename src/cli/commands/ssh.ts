@@ -7,7 +7,7 @@ import { paint } from '../ui/color.js';
 export default class Ssh extends BaseCommand {
   static override summary = "Open a shell on a machine's console, or run a command in it";
   static override description =
-    'Without -c, bridges this terminal to the guest\'s serial console (the machine keeps running when you leave). Type `~.` at the start of a line to detach, `~?` for help. The console knows no window size of its own: vm sets the guest console\'s rows and columns through the guest agent when you attach and when your window changes (nothing is typed into the console). With -c, runs the command with `sh -c` through the guest agent (no console involved), streams its output and exits with its exit code; piped stdin is passed to it.';
+    'Without -c, bridges this terminal to the guest\'s serial console (the machine keeps running when you leave). Type `~.` at the start of a line to detach, `~?` for help. The console knows no window size of its own: vm sets the guest console\'s rows and columns through the guest agent when you attach and when your window changes (nothing is typed into the console). With -c, runs the command with `sh -c` through the guest agent (no console involved), streams its output and exits with its exit code (255 when the machine goes away while it runs); piped stdin is passed to it.';
   static override examples = [
     { description: 'Interactive shell on the only (or default) machine', command: '<%= config.bin %> ssh' },
     { description: 'Run a command, exit with its code', command: "<%= config.bin %> ssh -c 'uname -a; exit 3'" },
