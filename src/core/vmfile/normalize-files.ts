@@ -1,7 +1,6 @@
 // Synced folders and provisioners: host paths made absolute and checked, scripts read, names and tags unique.
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import type { ProvisionerConfig, ProvisionRun, SyncedFolderConfig } from '../../engines/machine-config.js';
-import { UNMOUNTABLE } from '../../engines/guest-params.js';
 import { DEFAULT_PROVISION_RUN, MAX_SCRIPT_BYTES } from './defaults.js';
 import type { Located } from './machine-sources.js';
 import { envVars } from './env-vars.js';
@@ -18,7 +17,13 @@ function statOrUndefined(p: string): Stats | undefined {
   }
 }
 
-export function normalizeSyncedFolders(items: Located[], projectDir: string, report: Reporter): SyncedFolderConfig[] {
+/** A synced folder and where its guest path is written (engine-limits.ts checks it against the engines). */
+export interface DraftSyncedFolder {
+  config: SyncedFolderConfig;
+  guestPathAt: YamlPath;
+}
+
+export function normalizeSyncedFolders(items: Located[], projectDir: string, report: Reporter): DraftSyncedFolder[] {
   const folders: (SyncedFolderConfig & { tagGiven: boolean; path: YamlPath })[] = [];
   const guestPaths = new Map<string, YamlPath>();
   const tags = new Map<string, YamlPath>();
@@ -41,12 +46,6 @@ export function normalizeSyncedFolders(items: Located[], projectDir: string, rep
       continue;
     }
     const guestPath = `/${trimSlashes(guest)}`;
-    if (UNMOUNTABLE.test(guestPath)) {
-      report.error([...item.path, 'guest'], `synced folder guest path ${quote(guest)} cannot be mounted: the box's init reads mounts from the kernel command line, which cannot carry spaces, \`:\` or control characters`, {
-        hint: 'choose a guest path without spaces or colons',
-      });
-      continue;
-    }
     const sameGuest = guestPaths.get(guestPath);
     if (sameGuest) {
       report.error([...item.path, 'guest'], `guest path ${clip(guestPath)} already has a synced folder (${report.where(sameGuest)})`);
@@ -67,10 +66,10 @@ export function normalizeSyncedFolders(items: Located[], projectDir: string, rep
   }
   // Derived tags yield to the ones written out, whatever their order.
   const taken = new Set(tags.keys());
-  return folders.map(({ tagGiven, path: _path, ...f }) => {
+  return folders.map(({ tagGiven, path, ...f }) => {
     const tag = tagGiven ? f.tag : uniqueTag(tagForGuestPath(f.guestPath), taken);
     taken.add(tag);
-    return { ...f, tag };
+    return { config: { ...f, tag }, guestPathAt: [...path, 'guest'] };
   });
 }
 

@@ -5,7 +5,6 @@ import type {
   DiskConfig,
   EngineName,
   ProvisionerConfig,
-  SyncedFolderConfig,
 } from '../../engines/machine-config.js';
 import {
   DEFAULT_ACCEL,
@@ -27,7 +26,7 @@ import { machineDir } from '../paths.js';
 import { listSetting, mapSetting, setting, type Located, type MachineSource } from './machine-sources.js';
 import { hostnameFor } from './names.js';
 import { normalizeForwards, normalizeNics, type DraftForward, type DraftNic } from './normalize-network.js';
-import { normalizeProvision, normalizeSyncedFolders } from './normalize-files.js';
+import { normalizeProvision, normalizeSyncedFolders, type DraftSyncedFolder } from './normalize-files.js';
 import type { YamlPath } from './problem.js';
 import type { Reporter } from './reporter.js';
 import type { BoxSource } from './resolvers.js';
@@ -63,7 +62,7 @@ export interface MachineDraft {
   disks: DiskConfig[];
   nics: DraftNic[];
   forwards: DraftForward[];
-  syncedFolders: SyncedFolderConfig[];
+  syncedFolders: DraftSyncedFolder[];
   provision: ProvisionerConfig[];
   env: Record<string, string>;
   bootTimeoutMs: number;

@@ -93,7 +93,7 @@ export async function compileVmfile(vmfile: string, text: string, opts: CompileO
     const r = resolved.get(d);
     if (!r) continue;
     checkVirtioSlots(d, r.box, report);
-    checkEngineLimits(d, r.box, r.engine, report);
+    await checkEngineLimits(d, r.box, r.engine, report);
     project.machines.push(finalizeMachine(d, r.box, r.engine, { dir, vmfile }, report));
   }
   return finish(report.problems);
