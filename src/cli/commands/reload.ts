@@ -30,6 +30,16 @@ export default class Reload extends BaseCommand {
     const { runUpTaskList } = await import('./up.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd() });
     if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);
+    // Decide before touching any machine: halting one whose change only re-creating applies would
+    // leave it halted and still refused by up.
+    const { readMachineState, configChange } = await import('../../core/machines/index.js');
+    for (const config of sel.machines) {
+      const state = await readMachineState(sel.dir, config.name);
+      const change = state ? configChange(state, config) : undefined;
+      if (change?.kind === 'recreate') {
+        throw new UserError(`${change.why}; \`vm reload\` leaves the machine as it is`, { hint: change.hint });
+      }
+    }
     for (const config of [...sel.machines].reverse()) {
       const r = await haltMachine(sel.dir, config, { force: flags.force, timeoutMs: flags.timeout * 1000, command: `vm reload ${config.name}` }).catch((err: unknown) => {
         // A machine not created yet has nothing to halt: up creates it.

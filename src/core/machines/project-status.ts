@@ -4,13 +4,19 @@ import { UserError } from '../errors.js';
 import type { StoreLocation } from '../paths.js';
 import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
 import { peekBox } from '../boxes/catalog.js';
-import { inspectMachine, machineConfigHash, type MachineView } from './state.js';
+import { changeNote, configChange } from './config-change.js';
+import { inspectMachine, type MachineView } from './state.js';
 
 export interface ProjectMachineView extends Omit<MachineView, 'engine'> {
   /** `auto` only for a machine whose box is not downloaded yet (the box decides). */
   engine: MachineView['engine'] | 'auto';
   /** The Vmfile now compiles to something other than what the machine last started with. */
   vmfileChanged: boolean;
+  /** What applying the Vmfile takes (configChange): `reload` only for a running machine (a halted one
+   *  gets the new settings on its next `vm up`), `recreate` for any created machine. */
+  needs?: 'reload' | 'recreate';
+  /** The sentence saying so. */
+  changeNote?: string;
 }
 
 export interface ProjectStatus {
@@ -62,8 +68,12 @@ export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<Pr
         }
         const config = byName.get(n)!;
         const view = await inspectMachine(project.dir, n, config.engine);
-        const live = view.status === 'running' && view.state !== undefined;
-        return { ...view, vmfileChanged: live && view.state!.configHash !== machineConfigHash(config) };
+        if (!view.state) return { ...view, vmfileChanged: false };
+        const change = configChange(view.state, config);
+        const live = view.status === 'running';
+        const needs = change.kind === 'recreate' || (change.kind === 'reload' && live) ? change.kind : undefined;
+        const note = needs ? changeNote(change, n) : undefined;
+        return { ...view, vmfileChanged: live && change.kind !== 'none', ...(needs ? { needs } : {}), ...(note ? { changeNote: note } : {}) };
       }),
     ),
     warnings: project.warnings.length > 0 ? formatProblems(project.warnings, { cwd: opts.cwd, text: project.text }) : '',
