@@ -1,5 +1,6 @@
 // `vm global-status`: machines of every project on this host, from the index in the store.
 import { Flags } from '@oclif/core';
+import { jsonFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
@@ -11,7 +12,7 @@ export default class GlobalStatus extends BaseCommand {
   ];
   static override flags = {
     prune: Flags.boolean({ description: 'drop entries whose project folder or machine no longer exists' }),
-    json: Flags.boolean({ description: 'print the machines as JSON' }),
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {

@@ -1,5 +1,6 @@
 // `vm provision`: run the provisioners of running machines again, output streamed.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
@@ -16,7 +17,7 @@ export default class Provision extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     name: Flags.string({ description: 'run only the provisioner with this name (repeatable)', multiple: true }),
   };
 

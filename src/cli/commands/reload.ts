@@ -1,5 +1,6 @@
 // `vm reload`: halt then up, so a machine runs with its Vmfile's current settings.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { EXIT, UserError } from '../../core/errors.js';
 import { paint } from '../ui/color.js';
@@ -17,7 +18,7 @@ export default class Reload extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     provision: Flags.boolean({ description: 'run provisioners (--no-provision: none); default: the `always` ones', allowNo: true }),
     force: Flags.boolean({ description: 'stop the machines without asking the guests to power off' }),
     timeout: Flags.integer({ description: 'seconds a guest gets to power off before it is stopped', default: 30, min: 1 }),

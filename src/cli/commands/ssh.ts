@@ -1,6 +1,7 @@
 // `vm ssh`: a shell on the machine. Without -c: this terminal on the guest's serial console (raw
 // mode, `~.` detaches). With -c: the command runs through the guest agent, its exit code is ours.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
@@ -17,7 +18,7 @@ export default class Ssh extends BaseCommand {
     name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     command: Flags.string({ char: 'c', description: 'run this command (with sh -c) through the guest agent instead of attaching to the console' }),
   };
 

@@ -1,6 +1,7 @@
 // `vm up`: create and boot the project's machines, as a task list per machine (box, disks, boot,
 // network, provision); returns when every guest is ready and provisioned.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import type { ListrTask } from 'listr2';
 import type { Selection } from '../../core/lifecycle/select-machines.js';
 import type { UpResult, UpSession } from '../../core/lifecycle/up.js';
@@ -112,7 +113,7 @@ export default class Up extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     provision: Flags.boolean({ description: 'run provisioners (--no-provision: run none); default: once-provisioners on the first up, always-provisioners on every boot', allowNo: true }),
     parallel: Flags.boolean({ description: 'boot the machines at the same time instead of one after the other' }),
   };

@@ -114,7 +114,7 @@ class MachineUp {
     private readonly view: MachineView,
   ) {
     if (view.status === 'broken') {
-      throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy -f ${config.name}\` removes it` });
+      throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy --force ${config.name}\` removes it` });
     }
     this.state = view.state;
     this.running = view.status === 'running';
