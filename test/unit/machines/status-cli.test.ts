@@ -222,3 +222,24 @@ describe('vm global-status with a project folder moved while its machine runs', 
     }
   });
 });
+
+describe('vm status when a box is not installed', () => {
+  it('shows every machine, saying which box is missing, instead of failing', async () => {
+    const dir = newProject('nobox', 'machines:\n  web: {box: tiny}\n  db: {box: gone}\n  cache: {box: gone}\n');
+    await saveMachineState(dir, state({ name: 'cache', state: 'halted', box: { name: 'gone', version: '1.0.0', checksum: 'c'.repeat(64) } }), { index: false });
+    const r = vm(['status'], dir);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        'web    not created (builtin)',
+        "db     not created (auto): box 'gone' is not installed; run `vm box add PATH --name gone` to add it",
+        "cache  halted (builtin): its box 'gone' is not installed",
+        '',
+      ].join('\n'),
+    );
+    // Any other error still fails as before.
+    writeFileSync(join(dir, 'Vmfile'), 'machines:\n  web: {box: tiny, memroy: 1G}\n  db: {box: gone}\n');
+    expect(vm(['status'], dir).code).toBe(1);
+  });
+});
