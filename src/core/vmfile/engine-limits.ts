@@ -1,6 +1,6 @@
 // What an engine cannot run, said by `vm validate` at the Vmfile line rather than by the engine at
 // `vm up` after the machine was created. The limits come from where they are enforced, loaded only
-// for a machine that sets memory or synced folders: `vm status` of a plain project loads no engine
+// for a machine that sets memory, cpus or synced folders: `vm status` of a plain project loads no engine
 // or emulator code.
 import type { BoxRef, EngineName } from '../../engines/machine-config.js';
 import type { MachineDraft } from './normalize-machine.js';
@@ -16,6 +16,14 @@ export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: En
         hint: box.engines.includes('qemu')
           ? `use at most ${formatSize(MAX_RAM_BYTES)}, or \`engine: qemu\` (needs qemu-system installed)`
           : `use at most ${formatSize(MAX_RAM_BYTES)}`,
+      });
+    }
+  }
+  if (engine === 'builtin' && d.cpusPath && d.cpus > 1) {
+    const { MAX_HARTS } = await import('../../emulator/machine/virt.js');
+    if (d.cpus > MAX_HARTS) {
+      report.error(d.cpusPath, `cpus: ${d.cpus} is more than the builtin engine emulates (at most ${MAX_HARTS} harts)`, {
+        hint: box.engines.includes('qemu') ? `use at most ${MAX_HARTS}, or \`engine: qemu\` (needs qemu-system installed)` : `use at most ${MAX_HARTS}`,
       });
     }
   }

@@ -54,6 +54,7 @@ export interface MachineDraft {
   accel: 'auto' | 'kvm' | 'tcg';
   accelPath?: YamlPath;
   cpus: number;
+  cpusPath?: YamlPath;
   memoryBytes: number;
   memoryPath?: YamlPath;
   hostname: string;
@@ -81,6 +82,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
   const engine = setting(m, 'engine');
   const accel = setting(m, 'accel');
   const memory = setting(m, 'memory');
+  const cpus = setting(m, 'cpus');
   const hostname = asString(setting(m, 'hostname')?.value);
 
   const draft: MachineDraft = {
@@ -90,7 +92,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     box: boxRequest(m, report),
     engineRequested: isOneOf(engine?.value, ['auto', 'builtin', 'qemu'] as const) ?? DEFAULT_ENGINE,
     accel: isOneOf(accel?.value, ['auto', 'kvm', 'tcg'] as const) ?? DEFAULT_ACCEL,
-    cpus: asInteger(setting(m, 'cpus')?.value) ?? DEFAULT_CPUS,
+    cpus: asInteger(cpus?.value) ?? DEFAULT_CPUS,
     memoryBytes: memoryBytes(memory, report),
     hostname: hostname ?? hostnameFor(m.name),
     cmdline: cmdline(m),
@@ -105,6 +107,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
   if (engine) draft.enginePath = engine.path;
   if (accel) draft.accelPath = accel.path;
   if (memory) draft.memoryPath = memory.path;
+  if (cpus) draft.cpusPath = cpus.path;
   draft.nics = normalizeNics(listSetting(m, 'nics'), ctx.projectDir, m.name, report, m.path);
   draft.forwards = normalizeForwards(listSetting(m, 'forwards'), report);
   if (draft.forwards.length > 0 && !draft.nics.some((n) => n.config.type === 'nat')) {

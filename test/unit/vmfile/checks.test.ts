@@ -6,6 +6,7 @@ import { UserError } from '../../../src/core/errors.js';
 import { compileVmfile, requireValid, type Project } from '../../../src/core/vmfile/project.js';
 import { BoxNotDownloadedError, type BoxResolver } from '../../../src/core/vmfile/resolvers.js';
 import { MAX_RAM_BYTES } from '../../../src/emulator/machine/ram.js';
+import { MAX_HARTS } from '../../../src/emulator/machine/virt.js';
 import { folderResolver, makeBox, tempDir } from './helpers.js';
 
 let project: string;
@@ -298,6 +299,12 @@ describe('engine limits are validate-time errors', () => {
     const only = await compile('box: onlybuiltin\nmemory: 8G\n');
     expect(only.errors[0]!.hint).not.toMatch(/qemu/);
     expect(8 * GiB).toBeGreaterThan(MAX_RAM_BYTES);
+  });
+
+  it('more cpus than the builtin engine emulates is an error at the cpus: value, with the limit from the emulator', async () => {
+    expect(await errors(`box: tiny\ncpus: ${MAX_HARTS}\n`)).toEqual([]);
+    expect(await errors(`box: tiny\ncpus: ${MAX_HARTS + 1}\n`)).toEqual([[2, 7, `cpus: ${MAX_HARTS + 1} is more than the builtin engine emulates (at most ${MAX_HARTS} harts)`]]);
+    expect(await errors(`box: tiny\nengine: qemu\ncpus: ${MAX_HARTS + 1}\n`)).toEqual([]);
   });
 
   it('memory that is not a whole number of MiB is an error (both engines size RAM in MiB)', async () => {
