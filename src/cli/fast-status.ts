@@ -42,7 +42,8 @@ export async function runFastStatus(argv: readonly string[]): Promise<boolean> {
   try {
     const { projectStatus } = await import('../core/machines/project-status.js');
     const { printStatus } = await import('./ui/status-view.js');
-    printStatus(await projectStatus({ file: args.file, names: args.names }), args.json);
+    // --file's env, as oclif's flag definition (src/cli/flags.ts) has it.
+    printStatus(await projectStatus({ file: args.file ?? (process.env.VM_FILE || undefined), names: args.names }), args.json);
   } catch (err) {
     reportError(err as Error);
   }

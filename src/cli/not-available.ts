@@ -1,6 +1,7 @@
 // Commands a Vagrant user looks for that this build cannot do yet (suspend, resume): each says so
 // and exits with EXIT.unsupported rather than faking it.
-import { Args, Flags } from '@oclif/core';
+import { Args} from '@oclif/core';
+import { fileFlag } from './flags.js';
 import { EXIT, UserError } from '../core/errors.js';
 
 export const NOT_AVAILABLE_DESCRIPTION =
@@ -11,7 +12,7 @@ export const notAvailableArgs = {
 };
 
 export const notAvailableFlags = {
-  file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one)', env: 'VM_FILE' }),
+  file: fileFlag,
 };
 
 export function notAvailable(command: string): UserError {

@@ -43,4 +43,6 @@ export const EXIT = {
   forcedStop: 6,
   /** A bug in vm itself. */
   internal: 70,
+  /** `vm ssh -c`: the machine (its engine or agent) went away while the command ran, as ssh exits 255. */
+  connectionLost: 255,
 } as const;

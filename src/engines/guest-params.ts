@@ -6,8 +6,8 @@ import { privateNetworkGuestParam } from './private-network.js';
 
 /** A value the init cannot take: it splits parameters on blanks. */
 const UNSAFE_VALUE = /[\s\x00-\x1f\x7f]/;
-/** vm.mount values are also split on ':'. */
-const UNMOUNTABLE = /[\s:\x00-\x1f\x7f]/;
+/** vm.mount values are also split on ':' (`vm validate` checks synced folders against it too). */
+export const UNMOUNTABLE = /[\s:\x00-\x1f\x7f]/;
 
 /** Each engine reports a bad value with its own error type (BootFileError, QemuConfigError). */
 export type ParamError = (message: string, hint?: string) => Error;

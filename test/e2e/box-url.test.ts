@@ -49,7 +49,7 @@ describe.skipIf(!E2E_READY)('box.url (compiled CLI; run `npm run build` first; s
     expect(r.stdout, show(r)).toBe('riscv64\n');
     const list = await p.run(['box', 'list', '--json']);
     expect(JSON.parse(list.stdout).find((b: { name: string }) => b.name === 'fetched')).toMatchObject({ version: '0.3.0', stored: true });
-    expect((await p.run(['destroy', '-f'])).code).toBe(0);
+    expect((await p.run(['destroy', '--force'])).code).toBe(0);
     const again = await p.run(['up', '--no-provision'], { timeoutMs: BOOT });
     expect(again.code, show(again)).toBe(0);
     expect(again.stderr).not.toContain('downloading');

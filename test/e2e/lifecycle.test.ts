@@ -182,14 +182,14 @@ provision:
     expect(log.stdout).toBe('always\n');
   }, BOOT);
 
-  it('vm provision runs them again; a failing one stops with its code and output, the machine runs on', async () => {
+  it('vm provision runs them again; a failing one stops (exit 1) naming its code, with its output; the machine runs on', async () => {
     const r = await p.run(['provision']);
     expect(r.code, show(r)).toBe(0);
     expect(r.stderr).toContain('==> default: once-count');
     const log = await p.run(['ssh', '-c', 'cat /root/once.log /root/always.log']);
     expect(log.stdout).toBe('once\nonce\nalways\nalways\n');
     const bad = await p.run(['provision', '--name', 'failing']);
-    expect(bad.code, show(bad)).toBe(7);
+    expect(bad.code, show(bad)).toBe(1);
     expect(bad.stdout).toContain('failing-output');
     expect(bad.stderr).toContain('on-stderr');
     expect(bad.stderr).toContain("provisioner 'failing' of machine 'default' failed with exit code 7");
@@ -242,8 +242,8 @@ provision:
     expect(r.stdout).toBe('synced\n');
   }, BOOT);
 
-  it('logs -f follows the console until interrupted', async () => {
-    const follow = p.start(['logs', '-f']);
+  it('logs --follow follows the console until interrupted', async () => {
+    const follow = p.start(['logs', '--follow']);
     let seen = '';
     follow.child.stdout!.on('data', (d: string) => (seen += d));
     const until = async (text: string): Promise<void> => {
@@ -295,9 +295,9 @@ provision:
     expect(JSON.parse(fresh.stdout).machines[0]).toMatchObject({ status: 'running', vmfileChanged: false, accel: ENGINE === 'qemu' ? 'tcg' : 'builtin' });
   }, BOOT);
 
-  it('destroy -f stops the machine and deletes its files; the box stays', async () => {
+  it('destroy --force stops the machine and deletes its files; the box stays', async () => {
     const pid = p.stateFile('default').pid!;
-    const r = await p.run(['destroy', '-f']);
+    const r = await p.run(['destroy', '--force']);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toBe('default: destroyed\n');
     expect(alive(pid)).toBe(false);
@@ -308,7 +308,7 @@ provision:
     expect(JSON.parse(gs.stdout)).toEqual([]);
     const boxes = await p.run(['box', 'list']);
     expect(boxes.stdout).toContain('tiny');
-    const again = await p.run(['destroy', '-f']);
+    const again = await p.run(['destroy', '--force']);
     expect(again.stdout).toBe('default: not created; nothing to do\n');
   });
 });

@@ -74,7 +74,7 @@ provision:
   }, 120_000);
 
   it('kill -9 of the CLI once the engine is recorded: status says running; up finishes the job', async () => {
-    await p.run(['destroy', '-f']);
+    await p.run(['destroy', '--force']);
     const killed = await p.run(['up'], { env: { VM_TEST_KILL_AT: 'after-running' }, timeoutMs: BOOT });
     expect(killed.signal).toBe('SIGKILL');
     const [m] = await p.status();
@@ -88,7 +88,7 @@ provision:
   }, BOOT);
 
   it('kill -9 of the CLI right after it spawned the engine: the next up stops that engine and boots one', async () => {
-    await p.run(['destroy', '-f']);
+    await p.run(['destroy', '--force']);
     const killed = await p.run(['up'], { env: { VM_TEST_KILL_AT: 'after-spawn' }, timeoutMs: BOOT });
     expect(killed.signal).toBe('SIGKILL');
     expect((await p.status())[0]!.status).toBe('created');
@@ -101,14 +101,14 @@ provision:
   }, BOOT);
 
   it('kill -9 of the CLI before the engine starts: state "created", destroy cleans up', async () => {
-    await p.run(['destroy', '-f']);
+    await p.run(['destroy', '--force']);
     for (const step of ['after-created', 'after-prepare']) {
       const killed = await p.run(['up'], { env: { VM_TEST_KILL_AT: step }, timeoutMs: 60_000 });
       expect(killed.signal, step).toBe('SIGKILL');
       expect((await p.status())[0]!.status, step).toBe('created');
       expect(enginesOf(p), step).toEqual([]);
     }
-    const d = await p.run(['destroy', '-f']);
+    const d = await p.run(['destroy', '--force']);
     expect(d.code, show(d)).toBe(0);
     expect((await p.status())[0]!.status).toBe('not created');
     // a lock left by a killed command is cleared, not waited on

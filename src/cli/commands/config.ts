@@ -1,12 +1,13 @@
 // `vm config`: the compiled machine configuration(s), every default applied: what an engine receives.
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { fileFlag, jsonFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { UserError } from '../../core/errors.js';
 import { paint } from '../ui/color.js';
 
 export default class Config extends BaseCommand {
   static override summary = 'Print the compiled machine configuration';
-  static override description = 'Compiles the Vmfile into the normalized configuration each engine receives: defaults applied, sizes in bytes, paths absolute, the box resolved from the store. Without NAME, all machines.';
+  static override description = 'Compiles the Vmfile into the normalized configuration each engine receives: defaults applied, sizes in bytes, paths absolute, the box resolved from the store. Without NAME, all machines (--json: an array, or one object when NAME is given).';
   static override examples = [
     { description: 'All machines, as JSON', command: '<%= config.bin %> config --json' },
     { description: 'One machine', command: '<%= config.bin %> config web' },
@@ -15,8 +16,8 @@ export default class Config extends BaseCommand {
     name: Args.string({ description: 'machine name (default: all machines)', required: false }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
-    json: Flags.boolean({ description: 'print JSON (an array, or one object when NAME is given)' }),
+    file: fileFlag,
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {

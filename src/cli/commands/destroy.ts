@@ -1,5 +1,6 @@
 // `vm destroy`: stop machines and delete their disks and state (the box stays in the store).
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { createInterface } from 'node:readline/promises';
 import { BaseCommand } from '../base-command.js';
 import { UserError } from '../../core/errors.js';
@@ -8,9 +9,9 @@ import { paint } from '../ui/color.js';
 export default class Destroy extends BaseCommand {
   static override summary = 'Stop machines and delete their disks and state';
   static override description =
-    'Stops each machine (without a graceful shutdown: its disks are deleted anyway), deletes its overlays, extra disks, logs and state, and removes it from the global machine index. The box it was made from stays in the store. Asks for confirmation unless -f/--force is given (here -f means --force, as in Vagrant; use --file for another Vmfile).';
+    'Stops each machine (without a graceful shutdown: its disks are deleted anyway), deletes its overlays, extra disks, logs and state, and removes it from the global machine index. The box it was made from stays in the store. Asks for confirmation unless --force is given (-f is --file, as in every command).';
   static override examples = [
-    { description: 'Every machine, without asking', command: '<%= config.bin %> destroy -f' },
+    { description: 'Every machine, without asking', command: '<%= config.bin %> destroy --force' },
     { description: 'One machine of another project', command: '<%= config.bin %> destroy db --file ../other' },
   ];
   static override strict = false;
@@ -18,8 +19,8 @@ export default class Destroy extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    force: Flags.boolean({ char: 'f', description: 'do not ask for confirmation' }),
-    file: Flags.string({ description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    force: Flags.boolean({ description: 'do not ask for confirmation' }),
+    file: fileFlag,
   };
 
   async run(): Promise<void> {
@@ -30,7 +31,7 @@ export default class Destroy extends BaseCommand {
     const names = sel.machines.map((m) => `'${m.name}'`).join(', ');
     if (!flags.force) {
       if (!process.stdin.isTTY) {
-        throw new UserError(`refusing to destroy ${names} without confirmation`, { hint: 'add -f (--force) to destroy without asking' });
+        throw new UserError(`refusing to destroy ${names} without confirmation`, { hint: 'add --force to destroy without asking' });
       }
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       const answer = await rl.question(`Destroy ${names} and delete ${sel.machines.length === 1 ? 'its' : 'their'} disks? [y/N] `);

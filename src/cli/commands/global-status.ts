@@ -1,5 +1,6 @@
 // `vm global-status`: machines of every project on this host, from the index in the store.
 import { Flags } from '@oclif/core';
+import { jsonFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
@@ -10,8 +11,8 @@ export default class GlobalStatus extends BaseCommand {
     { description: 'Forget machines whose project or machine folder is gone', command: '<%= config.bin %> global-status --prune' },
   ];
   static override flags = {
-    prune: Flags.boolean({ description: 'drop entries whose project folder or machine no longer exists' }),
-    json: Flags.boolean({ description: 'print the machines as JSON' }),
+    prune: Flags.boolean({ description: 'drop entries whose project folder or machine no longer exists (never one whose engine still runs), and follow moved project folders' }),
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {
@@ -23,12 +24,14 @@ export default class GlobalStatus extends BaseCommand {
       this.log(JSON.stringify(flags.prune ? { machines, pruned } : machines, null, 2));
       return;
     }
-    for (const p of pruned) this.log(`Pruned ${p.name} in ${p.project} (${p.detail ?? p.status})`);
+    for (const p of pruned) {
+      this.log(p.movedFrom ? `Moved ${p.name}: ${p.movedFrom} -> ${p.project}` : `Pruned ${p.name} in ${p.project} (${p.detail ?? p.status})`);
+    }
     if (machines.length === 0) {
       this.log('No machines known on this host. `vm up` in a project adds its machines here.');
       return;
     }
-    const rows = machines.map((m) => [m.name, m.engine, m.status + (m.pid !== undefined ? ` (pid ${m.pid})` : ''), m.project]);
+    const rows = machines.map((m) => [m.name, m.engine, m.status + (m.pid !== undefined ? ` (pid ${m.pid})` : ''), m.project + (m.movedFrom ? ` (moved from ${m.movedFrom})` : '')]);
     const head = ['NAME', 'ENGINE', 'STATE', 'PROJECT'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');

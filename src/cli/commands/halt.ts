@@ -1,5 +1,6 @@
 // `vm halt`: power machines off (the guest is asked first), leaving their disks for the next `vm up`.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { EXIT, UserError } from '../../core/errors.js';
 import { paint } from '../ui/color.js';
@@ -17,7 +18,7 @@ export default class Halt extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     force: Flags.boolean({ description: 'stop the engine at once without asking the guest (unsynced data in the guest is lost)' }),
     timeout: Flags.integer({ description: 'seconds the guest gets to power off before it is stopped', default: 30, min: 1 }),
   };

@@ -1,21 +1,22 @@
 // `vm logs`: a machine's console output (console.log), optionally followed as it grows.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 
 export default class Logs extends BaseCommand {
   static override summary = "Show a machine's console log";
   static override description =
-    "Prints what the machine's serial console showed since its last boot (the boot before that is in console.log.1 in the machine folder). With -f/--follow, keeps printing new output until Ctrl-C (here -f means --follow, as in tail; use --file for another Vmfile).";
+    "Prints what the machine's serial console showed since its last boot (the boot before that is in console.log.1 in the machine folder). With --follow, keeps printing new output until Ctrl-C (-f is --file, as in every command).";
   static override examples = [
     { description: 'The console log of the only machine', command: '<%= config.bin %> logs' },
-    { description: 'Follow machine web', command: '<%= config.bin %> logs web -f' },
+    { description: 'Follow machine web', command: '<%= config.bin %> logs web --follow' },
   ];
   static override args = {
     name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
   };
   static override flags = {
-    follow: Flags.boolean({ char: 'f', description: 'keep printing new console output until interrupted' }),
-    file: Flags.string({ description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    follow: Flags.boolean({ description: 'keep printing new console output until interrupted' }),
+    file: fileFlag,
   };
 
   async run(): Promise<void> {

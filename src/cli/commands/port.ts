@@ -1,5 +1,6 @@
 // `vm port`: a machine's port forwards (host address:port -> guest port).
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { fileFlag, jsonFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 
 export default class Port extends BaseCommand {
@@ -14,8 +15,8 @@ export default class Port extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
-    json: Flags.boolean({ description: 'print the forwards as JSON' }),
+    file: fileFlag,
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {

@@ -1,12 +1,13 @@
 // `vm provision`: run the provisioners of running machines again, output streamed.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
 export default class Provision extends BaseCommand {
   static override summary = 'Run the provisioners of running machines';
   static override description =
-    'Runs each machine\'s provisioners in order through its guest agent (all but `run: never` ones; --name picks provisioners by name, `never` ones included), streaming their output (prefixed by the machine name when several machines run). The first failing provisioner stops the machine\'s run with its exit code; the machine keeps running.';
+    'Runs each machine\'s provisioners in order through its guest agent (all but `run: never` ones; --name picks provisioners by name, `never` ones included), streaming their output (prefixed by the machine name when several machines run). The first failing provisioner stops the machine\'s run (exit code 1; the message gives the script\'s own code); the machine keeps running.';
   static override examples = [
     { description: 'Every provisioner of every machine', command: '<%= config.bin %> provision' },
     { description: 'One provisioner of machine web', command: '<%= config.bin %> provision web --name web-page' },
@@ -16,7 +17,7 @@ export default class Provision extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     name: Flags.string({ description: 'run only the provisioner with this name (repeatable)', multiple: true }),
   };
 

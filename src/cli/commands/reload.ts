@@ -1,5 +1,6 @@
 // `vm reload`: halt then up, so a machine runs with its Vmfile's current settings.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { EXIT, UserError } from '../../core/errors.js';
 import { paint } from '../ui/color.js';
@@ -17,7 +18,7 @@ export default class Reload extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     provision: Flags.boolean({ description: 'run provisioners (--no-provision: none); default: the `always` ones', allowNo: true }),
     force: Flags.boolean({ description: 'stop the machines without asking the guests to power off' }),
     timeout: Flags.integer({ description: 'seconds a guest gets to power off before it is stopped', default: 30, min: 1 }),
@@ -30,6 +31,16 @@ export default class Reload extends BaseCommand {
     const { runUpTaskList } = await import('./up.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd() });
     if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);
+    // Decide before touching any machine: halting one whose change only re-creating applies would
+    // leave it halted and still refused by up.
+    const { readMachineState, configChange } = await import('../../core/machines/index.js');
+    for (const config of sel.machines) {
+      const state = await readMachineState(sel.dir, config.name);
+      const change = state ? configChange(state, config) : undefined;
+      if (change?.kind === 'recreate') {
+        throw new UserError(`${change.why}; \`vm reload\` leaves the machine as it is`, { hint: change.hint });
+      }
+    }
     for (const config of [...sel.machines].reverse()) {
       const r = await haltMachine(sel.dir, config, { force: flags.force, timeoutMs: flags.timeout * 1000, command: `vm reload ${config.name}` }).catch((err: unknown) => {
         // A machine not created yet has nothing to halt: up creates it.

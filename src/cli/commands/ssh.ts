@@ -1,13 +1,14 @@
 // `vm ssh`: a shell on the machine. Without -c: this terminal on the guest's serial console (raw
 // mode, `~.` detaches). With -c: the command runs through the guest agent, its exit code is ours.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
 export default class Ssh extends BaseCommand {
   static override summary = "Open a shell on a machine's console, or run a command in it";
   static override description =
-    'Without -c, bridges this terminal to the guest\'s serial console (the machine keeps running when you leave). Type `~.` at the start of a line to detach, `~?` for help. The console knows no window size of its own: vm sets the guest console\'s rows and columns through the guest agent when you attach and when your window changes (nothing is typed into the console). With -c, runs the command with `sh -c` through the guest agent (no console involved), streams its output and exits with its exit code; piped stdin is passed to it.';
+    'Without -c, bridges this terminal to the guest\'s serial console (the machine keeps running when you leave). Type `~.` at the start of a line to detach, `~?` for help. The console knows no window size of its own: vm sets the guest console\'s rows and columns through the guest agent when you attach and when your window changes (nothing is typed into the console). With -c, runs the command with `sh -c` through the guest agent (no console involved), streams its output and exits with its exit code (255 when the machine goes away while it runs); piped stdin is passed to it.';
   static override examples = [
     { description: 'Interactive shell on the only (or default) machine', command: '<%= config.bin %> ssh' },
     { description: 'Run a command, exit with its code', command: "<%= config.bin %> ssh -c 'uname -a; exit 3'" },
@@ -17,7 +18,7 @@ export default class Ssh extends BaseCommand {
     name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     command: Flags.string({ char: 'c', description: 'run this command (with sh -c) through the guest agent instead of attaching to the console' }),
   };
 

@@ -1,7 +1,8 @@
 // `vm status`: each machine of the project and its state. Imports core lazily so the CLI's startup
 // stays free of engine code. The common forms are answered without oclif by fast-status.ts (see
 // bin/run.js); this command is the reference for the flags and serves everything else (--help...).
-import { Args, Flags } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { fileFlag, jsonFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 
 export default class Status extends BaseCommand {
@@ -16,8 +17,8 @@ export default class Status extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted' }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'Vmfile to use, or a folder holding one (default: nearest Vmfile upwards)' }),
-    json: Flags.boolean({ description: 'print the status as JSON' }),
+    file: fileFlag,
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {

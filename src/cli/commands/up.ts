@@ -1,9 +1,10 @@
 // `vm up`: create and boot the project's machines, as a task list per machine (box, disks, boot,
 // network, provision); returns when every guest is ready and provisioned.
 import { Args, Flags } from '@oclif/core';
+import { fileFlag } from '../flags.js';
 import type { ListrTask } from 'listr2';
 import type { Selection } from '../../core/lifecycle/select-machines.js';
-import type { UpResult, UpSession } from '../../core/lifecycle/up.js';
+import type { UpResult, UpSession, UpStep } from '../../core/lifecycle/up.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
@@ -27,6 +28,10 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
   const failures: { name: string; error: Error }[] = [];
   // A terminal that reports no width (`script` without a size) would wrap every character: plain lines then.
   const tty = process.stdout.isTTY === true && (process.stdout.columns ?? 0) > 0;
+  // In a log (no terminal) lines of machines booted together interleave: each names its machine.
+  const named = (name: string, text: string): string => (several && !tty ? `${name}: ${text}` : text);
+  // Where each machine got to, for the report a Ctrl-C prints.
+  const reached = new Map<string, { step?: UpStep; finished?: boolean }>();
   const tasks = sel.machines.map((config): ListrTask => ({
     title: config.name,
     task: async (_ctx, task) => {
@@ -39,9 +44,11 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
       }
       sessions.push(session);
       results.push(session.result);
+      reached.set(config.name, {});
       const steps = session.steps.map((step): ListrTask => ({
-        title: step.title,
+        title: named(config.name, step.title),
         task: async (_c, t) => {
+          reached.set(config.name, { step });
           // Output arrives in chunks that may end mid-line: only whole lines are shown.
           let partial = '';
           const show = (line: string): void => {
@@ -49,7 +56,7 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
           };
           try {
             await step.run({
-              title: (text) => (t.title = text),
+              title: (text) => (t.title = named(config.name, text)),
               output: (text) => {
                 const lines = (partial + text).split('\n');
                 partial = lines.pop()!;
@@ -69,6 +76,7 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
         title: '',
         task: async () => {
           task.title = `${config.name}: ${session.result.outcome}`;
+          reached.set(config.name, { finished: true });
           await session.close();
         },
         rendererOptions: { persistentOutput: false, outputBar: 0 },
@@ -84,9 +92,17 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
     rendererOptions: { collapseSubtasks: false, showErrorMessage: true },
     registerSignalListeners: false,
   });
+  const onInterrupt = (): void => {
+    void reportInterrupted(sel, reached, results)
+      .catch(() => undefined)
+      .then(() => Promise.all(sessions.map((s) => s.close().catch(() => undefined))))
+      .finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     await list.run();
   } finally {
+    process.off('SIGINT', onInterrupt);
     for (const s of sessions) await s.close();
   }
   for (const r of results) for (const n of r.notes) process.stderr.write(`${paint.yellow('Note:')} ${n}\n`);
@@ -96,6 +112,35 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
     throw first!.error;
   }
   return results;
+}
+
+/** After Ctrl-C: what state each machine was left in, and what brings it on. */
+async function reportInterrupted(sel: Selection, reached: Map<string, { step?: UpStep; finished?: boolean }>, results: UpResult[]): Promise<void> {
+  const { inspectMachine } = await import('../../core/machines/state.js');
+  const lines: string[] = [];
+  for (const config of sel.machines) {
+    const r = reached.get(config.name);
+    if (!r) {
+      lines.push(`${config.name}: not started`);
+      continue;
+    }
+    if (r.finished) {
+      lines.push(`${config.name}: ${results.find((x) => x.name === config.name)?.outcome ?? 'up'}`);
+      continue;
+    }
+    const view = await inspectMachine(sel.dir, config.name, config.engine);
+    const now = view.status === 'running' ? `running (pid ${view.pid})` : view.status;
+    const during = r.step ? ` during "${r.step.title}"` : '';
+    const next =
+      view.status === 'running'
+        ? r.step?.id === 'provision'
+          ? `its provisioning did not finish: \`vm provision ${config.name}\` runs it again`
+          : `the engine keeps running in the background: \`vm up ${config.name}\` finishes, \`vm halt ${config.name}\` stops it`
+        : `\`vm up ${config.name}\` carries on`;
+    lines.push(`${config.name}: interrupted${during}; it is ${now}; ${next}`);
+  }
+  const body = lines.length === 1 ? ` ${lines[0]}` : `\n${lines.map((l) => `  ${l}`).join('\n')}`;
+  process.stderr.write(`\n${paint.yellow('Interrupted.')}${body}\n`);
 }
 
 export default class Up extends BaseCommand {
@@ -112,7 +157,7 @@ export default class Up extends BaseCommand {
     name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
   };
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
+    file: fileFlag,
     provision: Flags.boolean({ description: 'run provisioners (--no-provision: run none); default: once-provisioners on the first up, always-provisioners on every boot', allowNo: true }),
     parallel: Flags.boolean({ description: 'boot the machines at the same time instead of one after the other' }),
   };

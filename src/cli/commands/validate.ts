@@ -1,19 +1,19 @@
 // `vm validate`: check the Vmfile (schema, semantics, boxes) and list every problem with its line.
-import { Flags } from '@oclif/core';
+import { fileFlag, jsonFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { EXIT } from '../../core/errors.js';
 import { paint } from '../ui/color.js';
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check the Vmfile and list every problem';
-  static override description = 'Parses the Vmfile, checks it against schemas/vmfile.schema.json and the rules a schema cannot express (unique host ports, existing synced folders and scripts, sizes, ...) and resolves its boxes. Prints each problem as file:line:col. Exit code 1 when there is any error.';
+  static override description = 'Parses the Vmfile, checks it against schemas/vmfile.schema.json and the rules a schema cannot express (unique host ports, existing synced folders and scripts, sizes, ...) and resolves its boxes. Prints each problem as file:line:col (--json: {vmfile, valid, machines, errors, warnings, pendingDownloads}). Exit code 1 when there is any error.';
   static override examples = [
     { description: 'Check the nearest Vmfile (this folder or above)', command: '<%= config.bin %> validate' },
     { description: 'Check another file, as JSON', command: '<%= config.bin %> validate -f ../other/Vmfile --json' },
   ];
   static override flags = {
-    file: Flags.string({ char: 'f', description: 'the Vmfile (or a folder holding one); default: the nearest Vmfile from here upwards', env: 'VM_FILE' }),
-    json: Flags.boolean({ description: 'print the result as JSON: {vmfile, valid, machines, errors, warnings}' }),
+    file: fileFlag,
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {

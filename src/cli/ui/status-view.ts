@@ -14,6 +14,7 @@ export function printStatus(st: ProjectStatus, json: boolean): void {
       ...(m.detail ? { detail: m.detail } : {}),
       ...(m.state?.accel ? { accel: m.state.accel } : {}),
       ...(m.state ? { vmfileChanged: m.vmfileChanged } : {}),
+      ...(m.needs ? { needs: m.needs } : {}),
       ...(m.state ? { box: m.state.box, createdAt: m.state.createdAt, updatedAt: m.state.updatedAt } : {}),
     }));
     process.stdout.write(`${JSON.stringify({ vmfile: st.vmfile, machines }, null, 2)}\n`);
@@ -26,11 +27,7 @@ export function printStatus(st: ProjectStatus, json: boolean): void {
       const extra = m.pid !== undefined ? `${engine}, pid ${m.pid}` : engine;
       const detail = m.detail ? `: ${m.detail}` : '';
       process.stdout.write(`${m.name.padEnd(width)}  ${colour(m.status)} (${extra})${detail}\n`);
-      if (m.vmfileChanged) {
-        process.stderr.write(
-          `${paint.yellow('Warning:')} machine '${m.name}' is running with an older version of its Vmfile settings; \`vm reload ${m.name}\` applies the changes\n`,
-        );
-      }
+      if (m.changeNote) process.stderr.write(`${paint.yellow('Warning:')} ${m.changeNote}\n`);
     }
   }
   if (st.machines.some((m) => m.status === 'broken')) process.exitCode = 1;

@@ -1,5 +1,5 @@
 // Reading a machine's console.log: its tail (for error messages), and new bytes as they arrive (for
-// `vm logs -f` and the ready wait). Works the same for both engines: each writes console.log.
+// `vm logs --follow` and the ready wait). Works the same for both engines: each writes console.log.
 import { constants as C } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 

@@ -1,5 +1,8 @@
 // `vm ssh -c`: a command run with `sh -c` in the guest through the guest agent, its output streamed
-// and its exit code returned (128 + N when a signal N ended it, as a shell reports it).
+// and its exit code returned (128 + N when a signal N ended it, as a shell reports it); a connection
+// lost while it runs is EXIT.connectionLost, not a code the command could have returned.
+import { AgentError } from '../agent/index.js';
+import { EXIT, UserError } from '../errors.js';
 import { exitCodeOf } from '../provision/provision-error.js';
 import { withAgent } from './agent-session.js';
 import type { RunningMachine } from './running-machine.js';
@@ -36,7 +39,19 @@ export async function execCommand(m: RunningMachine, command: string, io: ExecSt
       env: m.config.env,
       stdin: io.stdin ? (io.stdin as AsyncIterable<Uint8Array>) : undefined,
     });
-    const [status] = await Promise.all([handle.exit, pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
-    return exitCodeOf(status);
+    try {
+      const [status] = await Promise.all([handle.exit, pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+      return exitCodeOf(status);
+    } catch (err) {
+      // Not the command failing: the channel to it broke (the engine died, the agent restarted).
+      // Its own exit code, so scripts can tell it from any code the guest command returns but 255.
+      if (err instanceof AgentError && (err.kind === 'channel' || err.kind === 'timeout')) {
+        throw new UserError(`lost the connection to machine '${m.config.name}' while the command ran: ${err.message}`, {
+          exitCode: EXIT.connectionLost,
+          hint: `the command may or may not have finished in the guest; see \`vm status ${m.config.name}\` and \`vm logs ${m.config.name}\``,
+        });
+      }
+      throw err;
+    }
   });
 }

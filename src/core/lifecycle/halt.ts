@@ -74,7 +74,7 @@ export async function haltMachine(projectDir: string, config: MachineConfig, o: 
       case 'not created':
         throw new UserError(`machine '${config.name}' is not created`, { exitCode: EXIT.wrongState, hint: '`vm up` creates and boots it' });
       case 'broken':
-        throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy -f ${config.name}\` removes it` });
+        throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy --force ${config.name}\` removes it` });
       case 'created':
       case 'halted':
         await sweepStaleEngine(config.name, computed);

@@ -1,4 +1,4 @@
-// The running machine a command talks to (ssh, provision, logs -f), or a clear "not running" error.
+// The running machine a command talks to (ssh, provision, logs --follow), or a clear "not running" error.
 import type { RuntimePaths } from '../../engines/engine.js';
 import type { MachineConfig } from '../../engines/machine-config.js';
 import { EXIT, UserError } from '../errors.js';

@@ -6,12 +6,13 @@ import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-con
 import { UserError } from '../errors.js';
 import { lockMachine } from './machine-lock-handle.js';
 import { inspectMachine, type MachineState, type MachineView } from '../machines/state.js';
+import { changeNote, configChange } from '../machines/config-change.js';
 import type { StoreLocation } from '../paths.js';
 import { consoleTail } from './console-file.js';
 import { asUserError, engineFor, startFailure } from './engine-for.js';
 import { engineIdentity } from './engine-process.js';
 import { checkForwards } from './forward-check.js';
-import { isProvisioned, machineConfigHash, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
+import { isProvisioned, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
 import { guestReadyProbe, runProvisioners } from './provision-step.js';
 import { prepareRuntimeDir, runtimePathsFor } from './runtime-dir.js';
 import { sweepStaleEngine } from './stale-engine.js';
@@ -113,7 +114,7 @@ class MachineUp {
     private readonly view: MachineView,
   ) {
     if (view.status === 'broken') {
-      throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy -f ${config.name}\` removes it` });
+      throw new UserError(`machine '${config.name}' is broken: ${view.detail}`, { hint: `\`vm destroy --force ${config.name}\` removes it` });
     }
     this.state = view.state;
     this.running = view.status === 'running';
@@ -137,17 +138,9 @@ class MachineUp {
   private async box(io: StepIO): Promise<void> {
     const c = this.config;
     const s = this.state;
-    if (s && s.box.checksum !== c.box.checksum) {
-      throw new UserError(
-        `machine '${c.name}' was created from box ${s.box.name} ${s.box.version}, but the Vmfile now gives ${c.box.name} ${c.box.version} (a different build): its disks only work on the box they were made from`,
-        { hint: `pin the box (box: {name: ${s.box.name}, version: "${s.box.version}"}), or \`vm destroy ${c.name}\` and \`vm up\` again` },
-      );
-    }
-    if (s && s.engine !== c.engine && !this.running) {
-      throw new UserError(`machine '${c.name}' was created on the ${s.engine} engine; the Vmfile now says ${c.engine}`, {
-        hint: `set engine: ${s.engine}, or \`vm destroy ${c.name}\` and \`vm up\` again to recreate it on ${c.engine}`,
-      });
-    }
+    // A running machine keeps running as it is (the boot step says what applying the Vmfile takes).
+    const change = s ? configChange(s, c) : undefined;
+    if (change?.kind === 'recreate' && !this.running) throw new UserError(change.why, { hint: change.hint });
     await engineFor(c, { checkAvailability: !this.running });
     io.title(`Box ${c.box.name} ${c.box.version}${this.running ? '' : ` (${c.arch}, ${c.engine} engine)`}`);
   }
@@ -174,9 +167,8 @@ class MachineUp {
     const c = this.config;
     const started = Date.now();
     if (this.running) {
-      if (this.state!.configHash !== machineConfigHash(c)) {
-        this.result.notes.push(`machine '${c.name}' is running with an older version of its Vmfile settings; \`vm reload ${c.name}\` applies the changes`);
-      }
+      const note = changeNote(configChange(this.state!, c), c.name);
+      if (note) this.result.notes.push(note);
     } else {
       if (this.view.status === 'aborted') this.result.notes.push(`machine '${c.name}' had stopped unexpectedly (${this.view.detail}); booted it again with its disks`);
       const computed = runtimePathsFor(c.project.stateDir);

@@ -75,7 +75,7 @@ export async function waitReady(o: WaitReadyOptions): Promise<void> {
         const tail = await consoleTail(o.paths.consoleLog);
         throw new UserError(
           `machine '${o.name}' was not ready within its boot timeout (${Math.round(o.timeoutMs / 1000)} s); it is still running${tail ? `. The console's last lines:\n${indent(tail)}` : ' and has printed nothing'}`,
-          { hint: `raise boot_timeout in the Vmfile, watch it with \`vm logs -f ${o.name}\`, or stop it with \`vm halt ${o.name}\`` },
+          { hint: `raise boot_timeout in the Vmfile, watch it with \`vm logs --follow ${o.name}\`, or stop it with \`vm halt ${o.name}\`` },
         );
       }
       await sleep(POLL_MS);

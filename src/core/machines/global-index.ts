@@ -5,6 +5,7 @@ import type { EngineName } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
 import { storeIndexFile, storeIndexLock, storeRoot, type StoreLocation } from '../paths.js';
 import { withLock } from './lock.js';
+import type { ProcessIdentity } from './process-identity.js';
 import { fsUserError, readJsonFile, writeFileAtomic } from './safe-fs.js';
 
 export const INDEX_FORMAT = 1;
@@ -18,6 +19,9 @@ export interface IndexEntry {
   /** Last state a command recorded (global-status re-checks it). */
   state: string;
   box?: { name: string; version: string };
+  /** The engine process of a running machine: global-status never prunes a machine whose engine still
+   *  runs, and finds its project by the engine's open files when the folder was moved. */
+  engineProcess?: ProcessIdentity;
   updatedAt: string;
 }
 
@@ -69,6 +73,7 @@ export async function updateIndex(loc: StoreLocation, change: (entries: IndexEnt
 export async function recordMachine(entry: Omit<IndexEntry, 'updatedAt'>, loc: StoreLocation = {}): Promise<void> {
   const full: IndexEntry = { ...entry, updatedAt: new Date().toISOString() };
   if (full.vmfile === undefined) delete full.vmfile;
+  if (full.engineProcess === undefined) delete full.engineProcess;
   await updateIndex(loc, (all) => [...all.filter((e) => !sameMachine(e, entry)), full]);
 }
 

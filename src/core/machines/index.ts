@@ -17,3 +17,4 @@ export { readIndex, recordMachine, forgetMachine, type IndexEntry } from './glob
 export { globalStatus, pruneIndex, type GlobalMachine } from './global-status.js';
 export { projectStatus, type ProjectStatus } from './project-status.js';
 export { identify, isAlive, currentBootId, type ProcessIdentity } from './process-identity.js';
+export { configChange, changeNote, type ConfigChange } from './config-change.js';

@@ -1,6 +1,6 @@
 // Who a pid is: boot id + pid + kernel start time, so a pid recorded before a reboot or reused by an
 // unrelated process is never mistaken for ours (see proc(5): /proc/sys/kernel/random/boot_id, /proc/PID/stat).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcessIdentity {
   pid: number;
@@ -86,4 +86,28 @@ export function isAlive(who: ProcessIdentity): boolean {
   if (st.state === 'Z' || st.state === 'X') return false;
   if (who.startTime !== undefined && st.startTime !== who.startTime) return false;
   return true;
+}
+
+/**
+ * Paths a live process holds on Linux: its working directory and the files it has open, as the kernel
+ * names them now (after a rename, the new names). Empty where /proc is missing or not ours to read.
+ */
+export function processPaths(pid: number): string[] {
+  const out: string[] = [];
+  const link = (p: string): void => {
+    try {
+      out.push(readlinkSync(p));
+    } catch {
+      // gone, or not ours: nothing to learn from it
+    }
+  };
+  link(`/proc/${pid}/cwd`);
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) link(`/proc/${pid}/fd/${fd}`);
+  return out;
 }

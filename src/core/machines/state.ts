@@ -147,7 +147,17 @@ export async function saveMachineState(projectDir: string, state: MachineState, 
   if (opts.index === false) return {};
   try {
     await recordMachine(
-      { project: projectDir, vmfile: opts.vmfile, name: state.name, engine: state.engine, state: state.state, box: { name: state.box.name, version: state.box.version } },
+      {
+        project: projectDir,
+        vmfile: opts.vmfile,
+        name: state.name,
+        engine: state.engine,
+        state: state.state,
+        box: { name: state.box.name, version: state.box.version },
+        ...(state.state === 'running' && state.pid !== undefined
+          ? { engineProcess: { pid: state.pid, bootId: state.bootId ?? '', ...(state.pidStartTime !== undefined ? { startTime: state.pidStartTime } : {}) } }
+          : {}),
+      },
       opts.index ?? {},
     );
     return {};

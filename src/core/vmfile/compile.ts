@@ -32,7 +32,7 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     disks: d.disks,
     nics: d.nics.map((n) => n.config),
     forwards: d.forwards.map((f) => f.config),
-    syncedFolders: d.syncedFolders,
+    syncedFolders: d.syncedFolders.map((f) => f.config),
     provision: d.provision,
     env: d.env,
     bootTimeoutMs: d.bootTimeoutMs,

@@ -17,7 +17,13 @@ function statOrUndefined(p: string): Stats | undefined {
   }
 }
 
-export function normalizeSyncedFolders(items: Located[], projectDir: string, report: Reporter): SyncedFolderConfig[] {
+/** A synced folder and where its guest path is written (engine-limits.ts checks it against the engines). */
+export interface DraftSyncedFolder {
+  config: SyncedFolderConfig;
+  guestPathAt: YamlPath;
+}
+
+export function normalizeSyncedFolders(items: Located[], projectDir: string, report: Reporter): DraftSyncedFolder[] {
   const folders: (SyncedFolderConfig & { tagGiven: boolean; path: YamlPath })[] = [];
   const guestPaths = new Map<string, YamlPath>();
   const tags = new Map<string, YamlPath>();
@@ -60,10 +66,10 @@ export function normalizeSyncedFolders(items: Located[], projectDir: string, rep
   }
   // Derived tags yield to the ones written out, whatever their order.
   const taken = new Set(tags.keys());
-  return folders.map(({ tagGiven, path: _path, ...f }) => {
+  return folders.map(({ tagGiven, path, ...f }) => {
     const tag = tagGiven ? f.tag : uniqueTag(tagForGuestPath(f.guestPath), taken);
     taken.add(tag);
-    return { ...f, tag };
+    return { config: { ...f, tag }, guestPathAt: [...path, 'guest'] };
   });
 }
 

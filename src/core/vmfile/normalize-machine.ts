@@ -5,7 +5,6 @@ import type {
   DiskConfig,
   EngineName,
   ProvisionerConfig,
-  SyncedFolderConfig,
 } from '../../engines/machine-config.js';
 import {
   DEFAULT_ACCEL,
@@ -21,12 +20,13 @@ import {
   MIN_BOOT_TIMEOUT_MS,
   MIN_DISK_BYTES,
   MIN_MEMORY_BYTES,
+  MiB,
 } from './defaults.js';
 import { machineDir } from '../paths.js';
 import { listSetting, mapSetting, setting, type Located, type MachineSource } from './machine-sources.js';
 import { hostnameFor } from './names.js';
 import { normalizeForwards, normalizeNics, type DraftForward, type DraftNic } from './normalize-network.js';
-import { normalizeProvision, normalizeSyncedFolders } from './normalize-files.js';
+import { normalizeProvision, normalizeSyncedFolders, type DraftSyncedFolder } from './normalize-files.js';
 import type { YamlPath } from './problem.js';
 import type { Reporter } from './reporter.js';
 import type { BoxSource } from './resolvers.js';
@@ -54,14 +54,16 @@ export interface MachineDraft {
   accel: 'auto' | 'kvm' | 'tcg';
   accelPath?: YamlPath;
   cpus: number;
+  cpusPath?: YamlPath;
   memoryBytes: number;
+  memoryPath?: YamlPath;
   hostname: string;
   /** The machine's kernel command line additions, in order. */
   cmdline: string[];
   disks: DiskConfig[];
   nics: DraftNic[];
   forwards: DraftForward[];
-  syncedFolders: SyncedFolderConfig[];
+  syncedFolders: DraftSyncedFolder[];
   provision: ProvisionerConfig[];
   env: Record<string, string>;
   bootTimeoutMs: number;
@@ -79,6 +81,8 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
 
   const engine = setting(m, 'engine');
   const accel = setting(m, 'accel');
+  const memory = setting(m, 'memory');
+  const cpus = setting(m, 'cpus');
   const hostname = asString(setting(m, 'hostname')?.value);
 
   const draft: MachineDraft = {
@@ -88,8 +92,8 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     box: boxRequest(m, report),
     engineRequested: isOneOf(engine?.value, ['auto', 'builtin', 'qemu'] as const) ?? DEFAULT_ENGINE,
     accel: isOneOf(accel?.value, ['auto', 'kvm', 'tcg'] as const) ?? DEFAULT_ACCEL,
-    cpus: asInteger(setting(m, 'cpus')?.value) ?? DEFAULT_CPUS,
-    memoryBytes: memoryBytes(setting(m, 'memory'), report),
+    cpus: asInteger(cpus?.value) ?? DEFAULT_CPUS,
+    memoryBytes: memoryBytes(memory, report),
     hostname: hostname ?? hostnameFor(m.name),
     cmdline: cmdline(m),
     disks: disks(m, stateDir, report),
@@ -102,6 +106,8 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
   };
   if (engine) draft.enginePath = engine.path;
   if (accel) draft.accelPath = accel.path;
+  if (memory) draft.memoryPath = memory.path;
+  if (cpus) draft.cpusPath = cpus.path;
   draft.nics = normalizeNics(listSetting(m, 'nics'), ctx.projectDir, m.name, report, m.path);
   draft.forwards = normalizeForwards(listSetting(m, 'forwards'), report);
   if (draft.forwards.length > 0 && !draft.nics.some((n) => n.config.type === 'nat')) {
@@ -165,7 +171,17 @@ function sizeInRange(v: Located, what: string, min: number, max: number, report:
 
 function memoryBytes(v: Located | undefined, report: Reporter): number {
   if (!v) return DEFAULT_MEMORY_BYTES;
-  return sizeInRange(v, 'memory', MIN_MEMORY_BYTES, MAX_MEMORY_BYTES, report) ?? DEFAULT_MEMORY_BYTES;
+  const bytes = sizeInRange(v, 'memory', MIN_MEMORY_BYTES, MAX_MEMORY_BYTES, report);
+  if (bytes === undefined) return DEFAULT_MEMORY_BYTES;
+  // Both engines size guest RAM in MiB (qemu's -m, the builtin board's memory map).
+  if (bytes % MiB !== 0) {
+    const below = Math.floor(bytes / MiB);
+    report.error(v.path, `memory must be a whole number of MiB; got ${typeof v.value === 'string' ? quote(v.value) : `${v.value} bytes`}`, {
+      hint: `write \`${below}M\` or \`${below + 1}M\``,
+    });
+    return DEFAULT_MEMORY_BYTES;
+  }
+  return bytes;
 }
 
 function bootTimeout(v: Located | undefined, report: Reporter): number {

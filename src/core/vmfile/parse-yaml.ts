@@ -1,6 +1,6 @@
 // Vmfile text -> YAML document + plain data, refusing what YAML allows but a Vmfile must not hold:
 // several documents, duplicate keys, `__proto__` keys, non-scalar keys, unknown tags, alias bombs.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import type { Problem } from './problem.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -36,7 +36,9 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
   const lines = new LineCounter();
   let doc;
   try {
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true, strict: true });
+    // uniqueKeys: false because yaml compares each new key with every earlier one in its mapping
+    // (quadratic: 93k env keys took minutes); duplicateKeys below does it with one set per mapping.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true, strict: true });
   } catch (err) {
     // The parser recurses on nesting; a pathological document can exhaust the stack.
     at(1, 1, `the Vmfile could not be parsed as YAML: ${(err as Error).message}`);
@@ -47,7 +49,11 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
 
   for (const err of doc.errors) {
     const { line, col } = pos(err.pos[0]);
-    at(line, col, yamlErrorMessage(err.code, err.message, err.code === 'DUPLICATE_KEY' ? keyTextAt(doc, err.pos[0]) : ''));
+    at(line, col, yamlErrorMessage(err.code, err.message, ''));
+  }
+  for (const key of duplicateKeys(doc)) {
+    const { line, col } = pos(key.range?.[0]);
+    at(line, col, yamlErrorMessage('DUPLICATE_KEY', '', String(key.value)));
   }
   for (const warn of doc.warnings) {
     const { line, col } = pos(warn.pos[0]);
@@ -106,20 +112,26 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
   return { source, data: data as Record<string, unknown>, problems };
 }
 
-/** The key written at `offset`, for naming a duplicate key (yaml's error covers only its first character). */
-function keyTextAt(doc: Document.Parsed, offset: number): string {
-  let found = '?';
+/**
+ * Keys written a second time in the same mapping, each at its second (third, ...) occurrence, as yaml's
+ * own uniqueKeys check reports them (scalar keys equal by value), in linear time.
+ */
+function duplicateKeys(doc: Document.Parsed): Scalar[] {
+  const dups: Scalar[] = [];
   visit(doc, {
-    Pair(_, pair) {
-      const key = pair.key as Node | null;
-      if (isScalar(key) && key.range?.[0] === offset) {
-        found = String(key.value);
-        return visit.BREAK;
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = pair.key as Node | null;
+        if (!isScalar(key)) continue;
+        // Set equality is SameValueZero, yaml's is ===: they differ only for NaN, which yaml never finds equal.
+        if (Number.isNaN(key.value)) continue;
+        if (seen.has(key.value)) dups.push(key);
+        else seen.add(key.value);
       }
-      return undefined;
     },
   });
-  return found;
+  return dups;
 }
 
 /** yaml's message without its own " at line N, column M" (we prefix file:line:col) and in our words where it helps. */

@@ -12,6 +12,7 @@ import { normalizeMachine, type MachineDraft } from './normalize-machine.js';
 import { parseVmfileText } from './parse-yaml.js';
 import { dedupeProblems, formatPath, sortProblems, type Problem } from './problem.js';
 import { checkVirtioSlots } from './device-slots.js';
+import { checkEngineLimits } from './engine-limits.js';
 import { checkProject } from './project-checks.js';
 import { Reporter } from './reporter.js';
 import { BoxNotDownloadedError, engineFromBox, type BoxResolver, type EngineResolver } from './resolvers.js';
@@ -27,10 +28,14 @@ export interface Project {
   text: string;
   /** Machine names in the order written (also when there are errors, as far as they could be read). */
   machineNames: string[];
-  /** One per machine, in order; empty whenever there is any error. */
+  /** One per machine whose box was found, in order; empty whenever there is any error other than a
+   *  box not found (boxMissing), so read-only views can still show the others. */
   machines: MachineConfig[];
   /** Machines whose box is not installed yet but has a `url` (read-only loads do not download). */
   notDownloaded: { name: string; engineRequested: EngineName | 'auto'; error: BoxNotDownloadedError }[];
+  /** Machines whose box could not be found (also in `errors`, at the box line): read-only views such
+   *  as `vm status` still show what is on disk for them. */
+  boxMissing: { name: string; engineRequested: EngineName | 'auto'; error: UserError; path: string }[];
   errors: Problem[];
   warnings: Problem[];
 }
@@ -62,12 +67,12 @@ export async function loadProject(opts: LoadOptions): Promise<Project> {
 /** Compiles Vmfile text as if read from `vmfile` (an absolute path: relative paths start at its folder). */
 export async function compileVmfile(vmfile: string, text: string, opts: CompileOptions): Promise<Project> {
   const dir = dirname(vmfile);
-  const project: Project = { vmfile, dir, text, machineNames: [], machines: [], notDownloaded: [], errors: [], warnings: [] };
+  const project: Project = { vmfile, dir, text, machineNames: [], machines: [], notDownloaded: [], boxMissing: [], errors: [], warnings: [] };
   const finish = (problems: Problem[]) => {
     const all = sortProblems(dedupeProblems(problems));
     project.errors = all.filter((p) => p.severity === 'error');
     project.warnings = all.filter((p) => p.severity === 'warning');
-    if (project.errors.length > 0) project.machines = [];
+    if (otherErrors(project).length > 0) project.machines = [];
     return project;
   };
 
@@ -92,6 +97,7 @@ export async function compileVmfile(vmfile: string, text: string, opts: CompileO
     const r = resolved.get(d);
     if (!r) continue;
     checkVirtioSlots(d, r.box, report);
+    await checkEngineLimits(d, r.box, r.engine, report);
     project.machines.push(finalizeMachine(d, r.box, r.engine, { dir, vmfile }, report));
   }
   return finish(report.problems);
@@ -118,6 +124,7 @@ async function resolveBoxes(
     }
     if (box instanceof UserError) {
       report.error(d.box.path, box.message, { hint: box.options.hint });
+      project.boxMissing.push({ name: d.name, engineRequested: d.engineRequested, error: box, path: formatPath(d.box.path) });
       continue;
     }
     const engine = await attempt(() => resolveEngine(d.engineRequested, box));
@@ -128,6 +135,11 @@ async function resolveBoxes(
     out.set(d, { box, engine });
   }
   return out;
+}
+
+/** The errors that are not a machine's box not being found. */
+export function otherErrors(project: Project): Problem[] {
+  return project.errors.filter((e) => !project.boxMissing.some((b) => b.path === e.path && b.error.message === e.message));
 }
 
 /** `box.version` is within `box`; `boxes` is not. */

@@ -97,7 +97,7 @@ export class Project {
   }
 
   async cleanup(): Promise<void> {
-    await this.run(['destroy', '-f'], { timeoutMs: 60_000 }).catch(() => undefined);
+    await this.run(['destroy', '--force'], { timeoutMs: 60_000 }).catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
     rmSync(this.runtime, { recursive: true, force: true });
   }

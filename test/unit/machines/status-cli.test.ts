@@ -2,7 +2,7 @@
 // stack traces, nothing written, and an import graph free of engine/emulator code and listr2/ora.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO, ensureDist } from '../../support/dist.js';
@@ -184,5 +184,62 @@ describe('vm global-status', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`^Error: machine index ${join(home, 'index.json').replace(/\./g, '\\.')} is not valid JSON`));
     expect(r.err).not.toMatch(STACK);
+  });
+});
+
+describe('vm global-status with a project folder moved while its machine runs', () => {
+  it('follows the running engine to the new folder; --prune moves the entry and never drops a live engine', async () => {
+    const home = join(root, 'mv-home');
+    const before = newProject('mv-before');
+    const stuck = newProject('mv-stuck');
+    // Engines: one running in its machine folder (as the builtin engine does), one whose paths say nothing.
+    const machineFolder = join(before, '.vm/machines/default');
+    mkdirSync(machineFolder, { recursive: true });
+    const engines = [
+      spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { cwd: machineFolder }),
+      spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { cwd: root }),
+    ];
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const [a, b] = engines.map((e) => identify(e.pid!));
+      await saveMachineState(before, state({ pid: a!.pid, bootId: a!.bootId, pidStartTime: a!.startTime }), { index: { home } });
+      await saveMachineState(stuck, state({ pid: b!.pid, bootId: b!.bootId, pidStartTime: b!.startTime }), { index: { home } });
+      const after = join(root, 'mv-after');
+      renameSync(before, after);
+      rmSync(stuck, { recursive: true });
+
+      const json = JSON.parse(vm(['global-status', '--json'], root, [], { VM_HOME: home }).out);
+      expect(json.map((m: { project: string; status: string; movedFrom?: string; stale: boolean }) => [m.project, m.status, m.movedFrom, m.stale])).toEqual([
+        [after, 'running', before, false],
+        [stuck, 'missing', undefined, false],
+      ]);
+      const pruned = vm(['global-status', '--prune'], root, [], { VM_HOME: home });
+      expect(pruned.out.split('\n')[0]).toBe(`Moved default: ${before} -> ${after}`);
+      const index = JSON.parse(readFileSync(join(home, 'index.json'), 'utf8')).machines.map((e: { project: string }) => e.project);
+      expect(index.sort()).toEqual([after, stuck].sort());
+    } finally {
+      for (const e of engines) e.kill('SIGKILL');
+    }
+  });
+});
+
+describe('vm status when a box is not installed', () => {
+  it('shows every machine, saying which box is missing, instead of failing', async () => {
+    const dir = newProject('nobox', 'machines:\n  web: {box: tiny}\n  db: {box: gone}\n  cache: {box: gone}\n');
+    await saveMachineState(dir, state({ name: 'cache', state: 'halted', box: { name: 'gone', version: '1.0.0', checksum: 'c'.repeat(64) } }), { index: false });
+    const r = vm(['status'], dir);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      [
+        'web    not created (builtin)',
+        "db     not created (auto): box 'gone' is not installed; run `vm box add PATH --name gone` to add it",
+        "cache  halted (builtin): its box 'gone' is not installed",
+        '',
+      ].join('\n'),
+    );
+    // Any other error still fails as before.
+    writeFileSync(join(dir, 'Vmfile'), 'machines:\n  web: {box: tiny, memroy: 1G}\n  db: {box: gone}\n');
+    expect(vm(['status'], dir).code).toBe(1);
   });
 });

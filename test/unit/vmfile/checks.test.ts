@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
 import { compileVmfile, requireValid, type Project } from '../../../src/core/vmfile/project.js';
 import { BoxNotDownloadedError, type BoxResolver } from '../../../src/core/vmfile/resolvers.js';
+import { MAX_RAM_BYTES } from '../../../src/emulator/machine/ram.js';
+import { MAX_HARTS } from '../../../src/emulator/machine/virt.js';
 import { folderResolver, makeBox, tempDir } from './helpers.js';
 
 let project: string;
@@ -273,5 +275,53 @@ describe('resolver errors are UserErrors', () => {
   it('keeps message and hint', () => {
     const e = new UserError('x', { hint: 'y' });
     expect([e.message, e.options.hint]).toEqual(['x', 'y']);
+  });
+});
+
+describe('engine limits are validate-time errors', () => {
+  const GiB = 1024 * 1024 * 1024;
+  const MiB = 1024 * 1024;
+
+  it('memory above what the builtin engine can give is an error at the memory: value, with the limit from the emulator', async () => {
+    const limit = `${MAX_RAM_BYTES / MiB}M`;
+    expect(await errors(`box: tiny\nmemory: ${limit}\n`)).toEqual([]);
+    for (const memory of ['4081M', '4G', '32G']) {
+      const p = await compile(`box: tiny\nengine: builtin\nmemory: ${memory}\n`);
+      expect(p.errors.map((e) => [e.line, e.col, e.message])).toEqual([
+        [3, 9, `memory: ${memory} is more than the builtin engine can give a machine (at most ${limit})`],
+      ]);
+      expect(p.errors[0]!.hint).toMatch(/engine: qemu/);
+    }
+    // `auto` picks builtin for this box, so the same limit holds; the qemu engine has no such limit.
+    expect(await errors('box: tiny\nmemory: 32G\n')).toHaveLength(1);
+    expect(await errors('box: tiny\nengine: qemu\nmemory: 32G\n')).toEqual([]);
+    // No hint to switch engines for a box that boots only on builtin.
+    const only = await compile('box: onlybuiltin\nmemory: 8G\n');
+    expect(only.errors[0]!.hint).not.toMatch(/qemu/);
+    expect(8 * GiB).toBeGreaterThan(MAX_RAM_BYTES);
+  });
+
+  it('more cpus than the builtin engine emulates is an error at the cpus: value, with the limit from the emulator', async () => {
+    expect(await errors(`box: tiny\ncpus: ${MAX_HARTS}\n`)).toEqual([]);
+    expect(await errors(`box: tiny\ncpus: ${MAX_HARTS + 1}\n`)).toEqual([[2, 7, `cpus: ${MAX_HARTS + 1} is more than the builtin engine emulates (at most ${MAX_HARTS} harts)`]]);
+    expect(await errors(`box: tiny\nengine: qemu\ncpus: ${MAX_HARTS + 1}\n`)).toEqual([]);
+  });
+
+  it('memory that is not a whole number of MiB is an error (both engines size RAM in MiB)', async () => {
+    expect(await errors('box: tiny\nengine: qemu\nmemory: 100000000\n')).toEqual([
+      [3, 9, 'memory must be a whole number of MiB; got 100000000 bytes'],
+    ]);
+    expect(await errors('box: tiny\nmemory: 1.5G\n')).toEqual([]);
+  });
+
+  it('a synced folder guest path the guest cannot mount (spaces, `:`) is an error at the guest: value', async () => {
+    for (const engine of ['builtin', 'qemu']) {
+      expect(await errors(`box: tiny\nengine: ${engine}\nsynced_folders:\n  - {host: src, guest: "/my src"}\n  - {host: src, guest: "/a:b"}\n  - {host: src, guest: /ok}\n`)).toEqual([
+        [4, 24, 'synced folder guest path "/my src" cannot be mounted: the box\'s init reads mounts from the kernel command line, which cannot carry spaces, `:` or control characters'],
+        [5, 24, 'synced folder guest path "/a:b" cannot be mounted: the box\'s init reads mounts from the kernel command line, which cannot carry spaces, `:` or control characters'],
+      ]);
+    }
+    // A file provisioner's destination goes through the agent, where any path works.
+    expect(await errors('box: tiny\nprovision: [{type: file, source: setup.sh, destination: "/tmp/a b:c"}]\n')).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 // `vm box list`: stored and bundled boxes.
-import { Flags } from '@oclif/core';
+import { jsonFlag } from '../../flags.js';
 import { BaseCommand } from '../../base-command.js';
 import { paint } from '../../ui/color.js';
 
@@ -22,7 +22,7 @@ export default class BoxList extends BaseCommand {
     { description: 'As JSON', command: '<%= config.bin %> box list --json' },
   ];
   static override flags = {
-    json: Flags.boolean({ description: 'print the boxes as JSON' }),
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {

@@ -1,0 +1,39 @@
+// What it takes to bring a created machine in line with its Vmfile now: nothing, a reload (a restart
+// with the new settings), or re-creating it (its disks are tied to the box build and engine they were
+// made with). Decided once, here, from the state file and the compiled config alone, so `vm status`
+// promises what `vm up` and `vm reload` do, and reload refuses before it halts anything.
+import type { MachineConfig } from '../../engines/machine-config.js';
+import { machineConfigHash, type MachineState } from './state.js';
+
+export type ConfigChange =
+  | { kind: 'none' }
+  /** Settings changed; a restart (`vm reload`) applies them. */
+  | { kind: 'reload' }
+  /** Only `vm destroy` + `vm up` can apply this; `why` is a sentence, `hint` the ways out. */
+  | { kind: 'recreate'; why: string; hint: string };
+
+export function configChange(state: MachineState, config: MachineConfig): ConfigChange {
+  const name = config.name;
+  if (state.box.checksum !== config.box.checksum) {
+    return {
+      kind: 'recreate',
+      why: `machine '${name}' was created from box ${state.box.name} ${state.box.version}, but the Vmfile now gives ${config.box.name} ${config.box.version} (a different build): its disks only work on the box they were made from`,
+      hint: `pin the box (box: {name: ${state.box.name}, version: "${state.box.version}"}), or \`vm destroy ${name}\` and \`vm up\` again`,
+    };
+  }
+  if (state.engine !== config.engine) {
+    return {
+      kind: 'recreate',
+      why: `machine '${name}' was created on the ${state.engine} engine; the Vmfile now says ${config.engine}, which only re-creating it applies`,
+      hint: `set engine: ${state.engine}, or \`vm destroy ${name}\` and \`vm up\` again to recreate it on ${config.engine}`,
+    };
+  }
+  return state.configHash === machineConfigHash(config) ? { kind: 'none' } : { kind: 'reload' };
+}
+
+/** The sentence status and up print about a running machine whose Vmfile changed. */
+export function changeNote(change: ConfigChange, name: string): string | undefined {
+  if (change.kind === 'reload') return `machine '${name}' is running with an older version of its Vmfile settings; \`vm reload ${name}\` applies the changes`;
+  if (change.kind === 'recreate') return `${change.why} (\`vm reload\` cannot apply it; ${change.hint.replace(/^./, (c) => c.toLowerCase())})`;
+  return undefined;
+}
