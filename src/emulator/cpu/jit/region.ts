@@ -635,6 +635,35 @@ class RegionEmitter {
     this.op(OP.i64ExtendI32s);
   }
 
+  /** The RV64I ALU operation `f3` on the two i64 operands on the stack (OP and OP-IMM share it);
+   *  `alt` is the instruction's bit 30: SUB for ADD, SRA for SRL. */
+  private alu64(f3: number, alt: boolean): void {
+    switch (f3) {
+      case 0:
+        this.op(alt ? OP.i64Sub : OP.i64Add);
+        return;
+      case 1:
+        this.op(OP.i64Shl);
+        return;
+      case 2:
+      case 3:
+        this.op(f3 === 2 ? OP.i64LtS : OP.i64LtU);
+        this.op(OP.i64ExtendI32u);
+        return;
+      case 4:
+        this.op(OP.i64Xor);
+        return;
+      case 5:
+        this.op(alt ? OP.i64ShrS : OP.i64ShrU);
+        return;
+      case 6:
+        this.op(OP.i64Or);
+        return;
+      default:
+        this.op(OP.i64And);
+    }
+  }
+
   /** One instruction, the `index`th of the current block. */
   private insn(d: Insn, index: number): void {
     const insn = d.insn;
@@ -649,37 +678,9 @@ class RegionEmitter {
         if (rd === 0) return; // hints and nops: no effect
         const imm = insn >> 20;
         this.x(rs1);
-        switch (f3) {
-          case 0:
-            this.i64(imm);
-            this.op(OP.i64Add);
-            break;
-          case 1:
-            this.i64(imm & 63);
-            this.op(OP.i64Shl);
-            break;
-          case 2:
-          case 3:
-            this.i64(imm);
-            this.op(f3 === 2 ? OP.i64LtS : OP.i64LtU);
-            this.op(OP.i64ExtendI32u);
-            break;
-          case 4:
-            this.i64(imm);
-            this.op(OP.i64Xor);
-            break;
-          case 5:
-            this.i64(imm & 63);
-            this.op(insn >>> 26 === 0 ? OP.i64ShrU : OP.i64ShrS);
-            break;
-          case 6:
-            this.i64(imm);
-            this.op(OP.i64Or);
-            break;
-          default:
-            this.i64(imm);
-            this.op(OP.i64And);
-        }
+        // Shift amounts are the low 6 bits of the immediate; SRAI's 0x400 bit picks the arithmetic shift.
+        this.i64(f3 === 1 || f3 === 5 ? imm & 63 : imm);
+        this.alu64(f3, f3 === 5 && insn >>> 26 !== 0);
         this.setX(rd);
         return;
       }
@@ -704,30 +705,7 @@ class RegionEmitter {
         } else {
           this.x(rs1);
           this.x(rs2);
-          switch (f3) {
-            case 0:
-              this.op(f7 === 0 ? OP.i64Add : OP.i64Sub);
-              break;
-            case 1:
-              this.op(OP.i64Shl);
-              break;
-            case 2:
-            case 3:
-              this.op(f3 === 2 ? OP.i64LtS : OP.i64LtU);
-              this.op(OP.i64ExtendI32u);
-              break;
-            case 4:
-              this.op(OP.i64Xor);
-              break;
-            case 5:
-              this.op(f7 === 0 ? OP.i64ShrU : OP.i64ShrS);
-              break;
-            case 6:
-              this.op(OP.i64Or);
-              break;
-            default:
-              this.op(OP.i64And);
-          }
+          this.alu64(f3, f7 === 0x20);
         }
         this.setX(rd);
         return;

@@ -92,6 +92,8 @@ export const OP = {
   f64ConvertI64s: 0xb9,
 } as const;
 
+const F64_SCRATCH = new DataView(new ArrayBuffer(8));
+
 /** A growable byte buffer with LEB128 writers (5.2.2). */
 export class Bytes {
   buf: Uint8Array;
@@ -143,9 +145,8 @@ export class Bytes {
   }
 
   f64(v: number): void {
-    const dv = new DataView(new ArrayBuffer(8));
-    dv.setFloat64(0, v, true);
-    for (let i = 0; i < 8; i++) this.byte(dv.getUint8(i));
+    F64_SCRATCH.setFloat64(0, v, true);
+    for (let i = 0; i < 8; i++) this.byte(F64_SCRATCH.getUint8(i));
   }
 
   name(s: string): void {
