@@ -25,7 +25,7 @@ import { pcHi, pcLo, WILD_PC } from './pc.js';
 import { BATCH_MAX_WAIT, JIT_BITS } from './jit/cache.js';
 import { dispatcherFor, translatePending } from './jit/translate.js';
 import { EXIT_INTERPRET, EXIT_JUMP, EXIT_TRAP } from './jit/region.js';
-import { HS_EXIT_CODE, HS_EXIT_DONE } from './hart-state.js';
+import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE } from './hart-state.js';
 
 const TWO32 = 4294967296;
 /** Where writes to x0 go (x[64], x[65]): x[0] and x[1] are never written, so x0 always reads 0. */
@@ -33,6 +33,7 @@ const X0_SINK = 64;
 const JIT_SHIFT = 32 - JIT_BITS;
 const EXIT_CODE_WORD = HS_EXIT_CODE >> 2;
 const EXIT_DONE_WORD = HS_EXIT_DONE >> 2;
+const EXIT_CHAINED_WORD = HS_EXIT_CHAINED >> 2;
 
 export function runLoop(h: Hart, budget: number): number {
   const x = h.x;
@@ -114,11 +115,14 @@ export function runLoop(h: Hart, budget: number): number {
       if (js >= 0) {
         const slot = jEntry[js];
         if (slot >= 0 && (jChecked[js] === jit.epoch || jit.stillValid(js, ramBytes))) {
-          pc = dispatch(slot, limit - spent, dctx);
+          pc = dispatch(slot, limit - spent, dctx, h.fetchCtx);
           const done = hs[EXIT_DONE_WORD];
           const code = hs[EXIT_CODE_WORD];
+          const chained = hs[EXIT_CHAINED_WORD];
           spent += done;
-          jstats.runs++;
+          jstats.runs += 1 + chained;
+          jstats.chained += chained;
+          jstats.exits[EXIT_JUMP] += chained;
           jstats.translatedInsns += done;
           jstats.exits[code]++;
           // A region that ran nothing (its first block did not fit the budget) would be entered
@@ -183,6 +187,7 @@ export function runLoop(h: Hart, budget: number): number {
     } else {
       npc = pc + 4;
     }
+    if (lookupAfter) jit.noteUntranslated(insn);
     const rd2 = ((insn >> 6) & 62) || X0_SINK; // 2 * rd; writes to x0 land in the sink
     const rs1 = (insn >> 14) & 62; // 2 * rs1
     const rs2 = (insn >> 19) & 62; // 2 * rs2

@@ -13,5 +13,7 @@ export const HS_EXIT_CODE = 272;
 export const HS_EXIT_DONE = 276;
 /** A slow-path load's raw bits (i64), handed from JavaScript to translated code. */
 export const HS_TMP = 280;
+/** Regions the dispatcher entered from another region in its last call (jit/translate.ts). */
+export const HS_EXIT_CHAINED = 288;
 export const HS_TLB = 512;
 export const HS_BYTES = HS_TLB + TLB_BYTES;

@@ -29,7 +29,7 @@ import { updateContext } from './context.js';
 import { runLoop } from './execute.js';
 import { releaseReservation } from './reservation.js';
 import { joinDomain, type Domain } from './domain.js';
-import { JitCache } from './jit/cache.js';
+import { JC_BYTES, JitCache } from './jit/cache.js';
 import { bigToPc, pcToBig } from './pc.js';
 import { warmUpInterpreter } from './warmup.js';
 
@@ -103,7 +103,7 @@ export class Hart implements HartControl {
   readonly domain: Domain;
 
   /** Translated regions (jit/). */
-  readonly jit = new JitCache();
+  readonly jit: JitCache;
 
   exitRequested = false;
   /** Bumped whenever the platform sets pc/state from outside, so the hot loop reloads. */
@@ -120,6 +120,7 @@ export class Hart implements HartControl {
     this.x = new Int32Array(buffer, this.stateAt + HS_X, HS_X_WORDS);
     this.hs = new Int32Array(buffer, this.stateAt, HS_TLB / 4);
     this.tlb = new Tlb(buffer, this.stateAt + HS_TLB);
+    this.jit = new JitCache(buffer, this.ram.allocState(JC_BYTES));
     this.domain = joinDomain(this);
     updateContext(this);
     // Once per process, before any guest runs: see warmup.ts (the scratch hart it builds returns here at once).

@@ -8,18 +8,26 @@ import { TLB_MASK } from './tlb.js';
 import { noteStore } from '../cpu/reservation.js';
 import type { Domain } from '../cpu/domain.js';
 
-/** Translate through the page tables and, for a RAM page, refill the TLB of that access kind. */
+/** Translate: a hit in the TLB of that access kind, else through the page tables, refilling that
+ *  TLB for a RAM page. (The hot paths test the TLB inline; callers such as the AMOs and the slow
+ *  paths translated code calls come here first.) */
 export function xlate(h: Hart, lo: number, hi: number, access: Access): number {
   const ctx = access === ACCESS_FETCH ? h.fetchCtx : h.dataCtx;
+  const ti = (lo >>> 12) & TLB_MASK;
+  const tlb = h.tlb;
+  const tags = access === ACCESS_LOAD ? tlb.loadTag : access === ACCESS_STORE ? tlb.storeTag : tlb.fetchTag;
+  if (tags[2 * ti] === ((lo & ~0xfff) | ctx) && tags[2 * ti + 1] === hi) {
+    const offs = access === ACCESS_LOAD ? tlb.loadOff : access === ACCESS_STORE ? tlb.storeOff : tlb.fetchOff;
+    return h.ram.base + offs[ti]! + (lo & 0xfff);
+  }
   const pa = translate(h, lo, hi, access, ctx);
   if (pa < 0) return -1;
   const page = pa - (lo & 0xfff);
   const ram = h.ram;
   if (page >= ram.base && page + 4096 <= ram.end) {
     const off = page - ram.base;
-    const i = (lo >>> 12) & TLB_MASK;
+    const i = ti;
     const tag = (lo & ~0xfff) | ctx;
-    const tlb = h.tlb;
     if (lastPageShift > 12) tlb.hasSuperpage = true;
     if (access === ACCESS_LOAD) {
       tlb.loadTag[2 * i] = tag;

@@ -76,6 +76,17 @@ function randomBody(next: () => number, n: number): Item[] {
     () => C.andi(cr2(), ((next() % 64) - 32) | 0),
     () => C.ld(cr2(), 10, (next() % 32) * 8),
     () => C.sw(cr2(), 10, (next() % 32) * 4),
+    // atomics at DATA (x10), called out to the interpreter's handlers from translated code
+    ...[A.amoswapW, A.amoaddW, A.amoxorW, A.amoandW, A.amoorW, A.amominW, A.amomaxW, A.amominuW, A.amomaxuW].map((f) => () => f(anyReg(), 10, anyReg())),
+    ...[A.amoswapD, A.amoaddD, A.amoxorD, A.amoandD, A.amoorD, A.amominD, A.amomaxD, A.amominuD, A.amomaxuD].map((f) => () => f(anyReg(), 10, anyReg())),
+    () => [A.lrW(r(), 10), A.scW(r(), 10, anyReg())],
+    () => [A.lrD(r(), 10), A.scD(r(), 10, anyReg())],
+    () => A.scD(r(), 10, anyReg()), // without a reservation: fails
+    // F/D: loads and stores (misaligned and page-crossing too), arithmetic, moves to x
+    ...[A.flw, A.fld].map((f) => () => f(next() % 8, 10, (next() % 4200) - 2048)),
+    ...[A.fsw, A.fsd].map((f) => () => f(next() % 8, 10, (next() % 4200) - 2048)),
+    () => A.faddD(next() % 8, next() % 8, next() % 8),
+    () => A.fmvXD(r(), next() % 8),
     // a short forward branch over exactly one 32-bit instruction
     () => [A.bne(r(), r(), 8), A.addi(r(), r(), 3)],
     () => [A.bltu(r(), r(), 8), A.xori(r(), r(), -1)],
@@ -112,7 +123,8 @@ function runWith(threshold: number, seed: number, prologue: Item[], body: Item[]
   const spent = m.hart.run(1_000_000);
   const regs = Array.from({ length: 32 }, (_, i) => m.hart.getX(i));
   const mem = Buffer.from(m.ram.bytes.subarray(DATA - 4096 - RAM_BASE, DATA + 4096 - RAM_BASE)).toString('hex');
-  return { regs, mem, pc: m.hart.getPc(), instret: m.hart.instret, spent, waiting: m.hart.waiting };
+  const fregs = Array.from(m.hart.fpu.fRaw);
+  return { regs, fregs, mem, pc: m.hart.getPc(), instret: m.hart.instret, spent, waiting: m.hart.waiting };
 }
 
 describe('translated blocks match the interpreter', () => {
@@ -125,6 +137,7 @@ describe('translated blocks match the interpreter', () => {
         prologue.push(...A.li(reg, next() % 3 === 0 ? BigInt(next() % 64) - 32n : v));
       }
       prologue.push(...A.li(10, DATA));
+      prologue.push(...A.li(16, 1 << 13), A.csrs(A.CSR.mstatus, 16)); // FS = Initial: F/D enabled
       const body = randomBody(next, 20 + (next() % 40));
       const interp = runWith(0, seed, prologue, body, 5);
       const jit = runWith(1, seed, prologue, body, 5);

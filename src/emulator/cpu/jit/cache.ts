@@ -25,10 +25,20 @@ export const ENTRY_NONE = -1; // the interpreter runs this entry point (not tran
 export const ENTRY_PENDING = -2; // queued for the next batch
 
 /** Slots tried after the home slot before giving up (lookup) or evicting (insert). */
-const PROBES = 8;
-const EMPTY = -1;
-/** A dropped entry: lookups probe past it, inserts reuse it. */
-const DROPPED = -2;
+export const JIT_PROBES = 8;
+/** Tags of a free and of a dropped entry (lookups probe past a dropped one, inserts reuse it):
+ *  above every RAM offset (machine/ram.ts MAX_RAM_BYTES). */
+export const TAG_EMPTY = 0xffffffff;
+const TAG_DROPPED = 0xfffffffe;
+
+// The lookup arrays live in the machine's memory, so the dispatcher (translate.ts) can chain from
+// one region to the next without returning to JavaScript. Byte offsets inside the cache's block:
+export const JC_TAG_OFF = 0; // u32: RAM offset of the entry point
+export const JC_TAG_PC = JIT_SIZE * 4; // f64: its pc
+export const JC_ENTRY = JIT_SIZE * 12; // i32: function-table slot, ENTRY_NONE or ENTRY_PENDING
+export const JC_CHECKED = JIT_SIZE * 16; // i32: fence.i epoch the entry was last checked in
+export const JC_EPOCH = JIT_SIZE * 20; // i32: the current epoch
+export const JC_BYTES = JIT_SIZE * 20 + 8;
 
 /** Home slot of the region entered at RAM offset `ro` (a multiplicative hash of the offset). */
 export function jitSlot(ro: number): number {
@@ -42,8 +52,10 @@ export interface JitStats {
   /** Guest instructions in the regions translated. */
   regionInsns: number;
   compileMs: number;
-  /** Region runs, and exits by cause (region.ts EXIT_*). */
+  /** Region runs, those entered from another region without returning to JavaScript, and exits
+   *  by cause (region.ts EXIT_*; a chained run counts as an EXIT_JUMP of the one before it). */
   runs: number;
+  chained: number;
   exits: [number, number, number, number];
   /** Guest instructions completed in translated code. */
   translatedInsns: number;
@@ -53,18 +65,19 @@ export interface JitStats {
 export class JitCache {
   /** Executions of an entry point seen by the interpreter before it is translated; 0 = never. */
   threshold = DEFAULT_THRESHOLD;
-  readonly tagOff = new Float64Array(JIT_SIZE).fill(EMPTY);
-  readonly tagPc = new Float64Array(JIT_SIZE);
+  readonly tagOff: Uint32Array;
+  readonly tagPc: Float64Array;
   /** The region's function-table slot, or ENTRY_NONE / ENTRY_PENDING. */
-  readonly entry = new Int32Array(JIT_SIZE);
+  readonly entry: Int32Array;
   /** Execution counts by home slot (collisions only make an entry hot sooner). */
   readonly hot = new Uint16Array(JIT_SIZE);
   /** The instruction bytes each region was made from and their RAM offset, to re-check after fence.i. */
   readonly bytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(JIT_SIZE).fill(undefined);
   readonly bytesAt = new Float64Array(JIT_SIZE);
   /** fence.i epoch each region was last checked in; a region from an older epoch is re-checked. */
-  readonly checked = new Int32Array(JIT_SIZE);
+  readonly checked: Int32Array;
   epoch = 0;
+  private readonly epochCell: Int32Array;
   /** Set when a store dropped translated code: the region running now must leave (translate.ts). */
   codeDropped = false;
 
@@ -79,15 +92,37 @@ export class JitCache {
   readonly pendingHome: number[] = [];
   pendingSince = 0;
 
-  readonly stats: JitStats = { regions: 0, batches: 0, regionInsns: 0, compileMs: 0, runs: 0, exits: [0, 0, 0, 0], translatedInsns: 0, invalidated: 0 };
+  readonly stats: JitStats = { regions: 0, batches: 0, regionInsns: 0, compileMs: 0, runs: 0, chained: 0, exits: [0, 0, 0, 0], translatedInsns: 0, invalidated: 0 };
+
+  /** The cache's arrays occupy JC_BYTES of `buffer` from byte `at` (8-aligned). */
+  constructor(
+    buffer: ArrayBuffer,
+    readonly at: number,
+  ) {
+    this.tagOff = new Uint32Array(buffer, at + JC_TAG_OFF, JIT_SIZE).fill(TAG_EMPTY);
+    this.tagPc = new Float64Array(buffer, at + JC_TAG_PC, JIT_SIZE);
+    this.entry = new Int32Array(buffer, at + JC_ENTRY, JIT_SIZE);
+    this.checked = new Int32Array(buffer, at + JC_CHECKED, JIT_SIZE);
+    this.epochCell = new Int32Array(buffer, at + JC_EPOCH, 1);
+  }
+
+  /** Instructions translated code left to the interpreter, by kind (see noteUntranslated). */
+  readonly untranslated = new Map<number, number>();
+
+  /** Count an instruction a region exited to the interpreter for, keyed by its opcode and function
+   *  fields (SYSTEM keeps its CSR number, so `csrr time` and `csrr sstatus` stay apart). */
+  noteUntranslated(insn: number): void {
+    const key = (insn & 0x7f) === 0x73 ? insn & 0xfff0707f : insn & 0xfe00707f;
+    this.untranslated.set(key, (this.untranslated.get(key) ?? 0) + 1);
+  }
 
   /** Slot holding the region for (ro, pc), probing on from `home`; -1 if there is none. */
   find(ro: number, pc: number, home: number): number {
     const tags = this.tagOff;
-    for (let n = 0, i = home; n < PROBES; n++, i = (i + 1) & JIT_MASK) {
+    for (let n = 0, i = home; n < JIT_PROBES; n++, i = (i + 1) & JIT_MASK) {
       const t = tags[i];
       if (t === ro && this.tagPc[i] === pc) return i;
-      if (t === EMPTY) return -1;
+      if (t === TAG_EMPTY) return -1;
     }
     return -1;
   }
@@ -95,9 +130,9 @@ export class JitCache {
   /** Slot to store a new entry for (ro, pc) in: a free one in the window, else the home slot. */
   private place(ro: number, pc: number, home: number): number {
     const tags = this.tagOff;
-    for (let n = 0, i = home; n < PROBES; n++, i = (i + 1) & JIT_MASK) {
+    for (let n = 0, i = home; n < JIT_PROBES; n++, i = (i + 1) & JIT_MASK) {
       const t = tags[i];
-      if (t === EMPTY || t === DROPPED || (t === ro && this.tagPc[i] === pc)) return i;
+      if (t === TAG_EMPTY || t === TAG_DROPPED || (t === ro && this.tagPc[i] === pc)) return i;
     }
     this.drop(home);
     return home;
@@ -129,15 +164,15 @@ export class JitCache {
   private drop(i: number): void {
     const e = this.entry[i]!;
     if (e >= 0) this.freeSlots.push(e);
-    this.tagOff[i] = DROPPED;
+    this.tagOff[i] = TAG_DROPPED;
     this.entry[i] = ENTRY_NONE;
     this.bytes[i] = undefined;
     this.stats.invalidated++;
   }
 
   flushAll(): void {
-    for (let i = 0; i < JIT_SIZE; i++) if (this.tagOff[i]! >= 0) this.drop(i);
-    this.tagOff.fill(EMPTY);
+    for (let i = 0; i < JIT_SIZE; i++) if (this.tagOff[i]! < TAG_DROPPED) this.drop(i);
+    this.tagOff.fill(TAG_EMPTY);
     this.hot.fill(0);
     this.pendingRo.length = this.pendingPc.length = this.pendingHome.length = 0;
   }
@@ -149,6 +184,7 @@ export class JitCache {
    */
   recheckAll(): void {
     this.epoch = (this.epoch + 1) | 0;
+    this.epochCell[0] = this.epoch;
   }
 
   /** Is the region in slot `i` still what RAM holds? Drops it if not. */

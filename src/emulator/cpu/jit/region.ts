@@ -14,9 +14,11 @@
 //   EXIT_SERVICE    a slow-path access may have raised an interrupt, asked to stop, or written to
 //                   translated code: the interpreter's service point must run before anything else;
 //   EXIT_INTERPRET  the instruction at pc is one this translator leaves to the interpreter.
-// Only instructions that cannot change privilege, translation or interrupt state are translated
-// (RV64I except SYSTEM and FENCE.I, and M); everything else exits to the interpreter for one
-// instruction, so a region never has to re-check what the interpreter's service point checks.
+// Only instructions that cannot change privilege, translation or interrupt state are translated:
+// RV64I except SYSTEM and FENCE.I, and M, inline; A and F/D by calling the interpreter's own handlers
+// (translate.ts interpretOne) with the registers they name synced through memory. Everything else
+// exits to the interpreter for one instruction, so a region never has to re-check what the
+// interpreter's service point checks.
 //
 // This file is long and flat: it is the translator's inner loop, run for every hot entry point.
 
@@ -42,17 +44,26 @@ export const MAX_REGION_INSNS = 384;
 export const REGION_IMPORTS: ImportedFunc[] = [
   { module: 'e', name: 'ld', type: { params: [I32, I32, I32], results: [I32] } },
   { module: 'e', name: 'st', type: { params: [I32, I32, I32, I32, I32], results: [I32] } },
+  { module: 'e', name: 'ex', type: { params: [I32], results: [I32] } },
 ];
 const FN_LD = 0;
 const FN_ST = 1;
-const FN_MULHU = 2;
-const FN_MULH = 3;
-const FN_MULHSU = 4;
+const FN_EX = 2;
+const FN_MULHU = 3;
+const FN_MULH = 4;
+const FN_MULHSU = 5;
+
+/** What a slow-path call (ld, st, ex) returns. */
+export const CALL_TRAP = 0; // trapped, cause and tval recorded in the hart
+export const CALL_OK = 1;
+export const CALL_SERVICE = 2; // done, but leave for the interpreter's service point
+export const CALL_INTERPRET = 3; // (ex only) nothing done: the interpreter must run it
 export const REGION_TYPE: FuncType = { params: [I32, I32], results: [F64] };
 
 // Instruction kinds the discovery pass cares about.
 const K_NONE = 0; // not translated: the interpreter runs it
 const K_PLAIN = 1; // falls through
+const K_CALL = 5; // falls through, run by the interpreter's handler called from the region (ex)
 const K_BRANCH = 2;
 const K_JAL = 3;
 const K_JALR = 4;
@@ -95,6 +106,17 @@ function kindOf(insn: number): number {
       return f3 === 0 ? K_JALR : K_NONE;
     case 0x0f: // FENCE orders nothing here (one thread runs every hart); FENCE.I goes to the interpreter
       return f3 === 0 ? K_PLAIN : K_NONE;
+    case 0x2f: // AMOs and LR/SC, .W and .D
+      return f3 === 2 || f3 === 3 ? K_CALL : K_NONE;
+    case 0x07: // FLW, FLD
+    case 0x27: // FSW, FSD
+      return f3 === 2 || f3 === 3 ? K_CALL : K_NONE;
+    case 0x43: // F/D arithmetic; none of it changes control flow or privilege
+    case 0x47:
+    case 0x4b:
+    case 0x4f:
+    case 0x53:
+      return K_CALL;
     default:
       return K_NONE;
   }
@@ -194,7 +216,7 @@ export function planRegion(view: DataView, pageRo: number, entry: number): Regio
       if (d === undefined) break;
       insns.push(d);
       off += d.len;
-      if (d.kind !== K_PLAIN || isStart.has(off)) break;
+      if ((d.kind !== K_PLAIN && d.kind !== K_CALL) || isStart.has(off)) break;
     }
     lo = Math.min(lo, start);
     hi = Math.max(hi, off);
@@ -664,9 +686,43 @@ class RegionEmitter {
     }
   }
 
+  /** Call the interpreter's handler for `d` (translate.ts interpretOne). The integer registers the
+   *  instruction names go to memory first (an FP instruction's fields name FP registers: writing
+   *  the integer ones of the same numbers is harmless), and rd comes back after. */
+  private callOut(d: Insn, pc: number, index: number): void {
+    const insn = d.insn;
+    const regs = [(insn >>> 15) & 31, (insn >>> 20) & 31, (insn >>> 7) & 31].filter((r, i, a) => r !== 0 && a.indexOf(r) === i);
+    for (const r of regs) {
+      this.i32(0);
+      this.x(r);
+      this.mem(OP.i64Store, this.stateAt + HS_X + 8 * r);
+    }
+    this.i32(insn);
+    this.b.byte(OP.call);
+    this.b.u32(FN_EX);
+    this.tee(L_ST);
+    this.i32(CALL_INTERPRET);
+    this.op(OP.i32Eq);
+    this.open(OP.if, VOID);
+    this.exit(EXIT_INTERPRET, pc, this.blockLen - index);
+    this.close();
+    this.slowStatus(pc, index);
+    const rd = (insn >>> 7) & 31;
+    if (rd !== 0) {
+      this.i32(0);
+      this.mem(OP.i64Load, this.stateAt + HS_X + 8 * rd);
+      this.setX(rd);
+    }
+    this.serviceIfAsked(pc, index, d.len);
+  }
+
   /** One instruction, the `index`th of the current block. */
   private insn(d: Insn, index: number): void {
     const insn = d.insn;
+    if (d.kind === K_CALL) {
+      this.callOut(d, this.pageVa + d.off, index);
+      return;
+    }
     const pc = this.pageVa + d.off;
     const rd = (insn >>> 7) & 31;
     const rs1 = (insn >>> 15) & 31;
@@ -821,7 +877,7 @@ class RegionEmitter {
       this.close();
       bl.insns.forEach((d, i) => this.insn(d, i));
       const last = bl.insns[bl.insns.length - 1]!;
-      if (last.kind === K_PLAIN) {
+      if (last.kind === K_PLAIN || last.kind === K_CALL) {
         // Ran into the next block's start, an untranslated instruction or the page end.
         const next = decodeNext(bl.end, blocks);
         if (next) this.goto(bl.end, true);

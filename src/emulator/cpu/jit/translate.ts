@@ -5,17 +5,155 @@
 import type { Hart } from '../hart.js';
 import { loadSlow, storeSlow } from '../../mmu/access.js';
 import { pendingInterrupt } from '../trap.js';
-import { HS_TMP } from '../hart-state.js';
-import { encodeModule, F64, I32, OP, Bytes, type DefinedFunc } from './wasm-module.js';
-import { mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE } from './region.js';
-import { ENTRY_NONE, ENTRY_PENDING } from './cache.js';
+import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP } from '../hart-state.js';
+import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_MASK } from '../../mmu/tlb.js';
+import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
+import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE } from './region.js';
+import { amoInstruction } from '../amo.js';
+import { executeFp } from '../fpu/index.js';
+import { MSTATUS_FS } from '../csr-numbers.js';
+import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, TAG_EMPTY } from './cache.js';
 
-/** Runs the region in function-table slot `slot`: (slot, budget, data-TLB context) -> next pc. */
-export type Dispatch = (slot: number, budget: number, dctx: number) => number;
+/** Runs the region in function-table slot `slot` and the regions it leads to:
+ *  (slot, budget, data-TLB context, fetch-TLB context) -> next pc. */
+export type Dispatch = (slot: number, budget: number, dctx: number, fctx: number) => number;
+
+const DISPATCH_TYPE = { params: [I32, I32, I32, I32], results: [F64] };
+// Locals after the parameters (slot, budget, dctx, fctx).
+const D_SLOT = 0;
+const D_BUDGET = 1;
+const D_DCTX = 2;
+const D_FCTX = 3;
+const D_TOTAL = 4; // instructions completed by the regions run so far
+const D_DONE = 5;
+const D_LO = 6; // low word of the next pc
+const D_RO = 7; // its RAM offset
+const D_I = 8; // probe position in the lookup table
+const D_N = 9; // probes left
+const D_CHAINED = 10;
+const D_PC = 11; // f64
+const D_PC64 = 12; // i64
+const DISPATCH_LOCALS: [number, number][] = [
+  [7, I32],
+  [1, F64],
+  [1, I64],
+];
+
+/**
+ * The dispatcher: run a region; while it left by a plain jump, with budget left, to an entry point
+ * that has a region (fetch TLB hit, lookup hit in JitCache's arrays, checked in this fence.i
+ * epoch), run that one too. Anything else returns to the interpreter's loop (execute.ts), which
+ * handles the exit, counts entry points towards translation and re-checks stale regions. The
+ * lookup is the interpreter's, written in wasm: the same fetch-TLB test (tlb.ts) and the same
+ * hash and probe window (cache.ts jitSlot, JIT_PROBES).
+ */
+function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
+  const b = new Bytes();
+  const op = (...codes: number[]): void => codes.forEach((c) => b.byte(c));
+  const get = (l: number): void => (op(OP.localGet), b.u32(l));
+  const set = (l: number): void => (op(OP.localSet), b.u32(l));
+  const tee = (l: number): void => (op(OP.localTee), b.u32(l));
+  const i32 = (v: number): void => (op(OP.i32Const), b.sleb(v | 0));
+  const i64 = (v: number): void => (op(OP.i64Const), b.sleb(v));
+  const mem = (o: number, offset: number): void => (op(o), b.u32(0), b.u32(offset));
+  const brIf = (depth: number): void => (op(OP.brIf), b.u32(depth));
+  const br = (depth: number): void => (op(OP.br), b.u32(depth));
+  const tlbAt = stateAt + HS_TLB;
+
+  op(OP.block, 0x40); // $out
+  op(OP.loop, 0x40); // $chain
+  // pc = region(budget - total, dctx)
+  get(D_BUDGET), get(D_TOTAL), op(OP.i32Sub), get(D_DCTX), get(D_SLOT);
+  op(OP.callIndirect), b.u32(0), b.u32(0); // REGION_TYPE is type 0, table 0
+  set(D_PC);
+  i32(0), mem(OP.i32Load, stateAt + HS_EXIT_DONE), tee(D_DONE);
+  get(D_TOTAL), op(OP.i32Add), set(D_TOTAL);
+  // Leave on any exit but a jump, on a region that ran nothing, and when the budget is spent.
+  i32(0), mem(OP.i32Load, stateAt + HS_EXIT_CODE), brIf(1);
+  get(D_DONE), op(OP.i32Eqz), brIf(1);
+  get(D_TOTAL), get(D_BUDGET), op(OP.i32GeS), brIf(1);
+  // Fetch TLB: tag (pc & ~0xfff) | fctx at index (pc >>> 12) & TLB_MASK; the interpreter also
+  // wants the instruction word inside the page.
+  get(D_PC), op(OP.i64TruncF64s), tee(D_PC64), op(OP.i32WrapI64), tee(D_LO);
+  i32(12), op(OP.i32ShrU), i32(TLB_MASK), op(OP.i32And), set(D_I);
+  get(D_I), i32(3), op(OP.i32Shl), mem(OP.i64Load, tlbAt + TLB_FETCH_TAG);
+  get(D_PC64), i64(-4096), op(OP.i64And), get(D_FCTX), op(OP.i64ExtendI32u), op(OP.i64Or);
+  op(OP.i64Ne), brIf(1);
+  get(D_LO), i32(0xfff), op(OP.i32And), i32(4092), op(OP.i32GtU), brIf(1);
+  get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, tlbAt + TLB_FETCH_OFF);
+  get(D_LO), i32(0xfff), op(OP.i32And), op(OP.i32Add), tee(D_RO);
+  // Home slot: jitSlot(ro)
+  i32(1), op(OP.i32ShrU), i32(0x9e3779b1), op(OP.i32Mul), i32(32 - JIT_BITS), op(OP.i32ShrU), set(D_I);
+  i32(JIT_PROBES), set(D_N);
+  op(OP.block, 0x40); // $found
+  op(OP.loop, 0x40); // $probe
+  get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, cacheAt + JC_TAG_OFF);
+  get(D_RO), op(OP.i32Eq);
+  op(OP.if, 0x40);
+  get(D_I), i32(3), op(OP.i32Shl), mem(OP.f64Load, cacheAt + JC_TAG_PC), get(D_PC), op(OP.f64Eq), brIf(2);
+  op(OP.end);
+  get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, cacheAt + JC_TAG_OFF), i32(TAG_EMPTY), op(OP.i32Eq), brIf(3);
+  get(D_I), i32(1), op(OP.i32Add), i32(JIT_MASK), op(OP.i32And), set(D_I);
+  get(D_N), i32(1), op(OP.i32Sub), tee(D_N), brIf(0);
+  br(3); // not found within the window
+  op(OP.end); // $probe
+  op(OP.end); // $found
+  // A region, checked in this epoch?
+  get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, cacheAt + JC_ENTRY), tee(D_SLOT);
+  i32(0), op(OP.i32LtS), brIf(1);
+  get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, cacheAt + JC_CHECKED);
+  i32(0), mem(OP.i32Load, cacheAt + JC_EPOCH), op(OP.i32Ne), brIf(1);
+  get(D_CHAINED), i32(1), op(OP.i32Add), set(D_CHAINED);
+  br(0);
+  op(OP.end); // $chain
+  op(OP.end); // $out
+  i32(0), get(D_TOTAL), mem(OP.i32Store, stateAt + HS_EXIT_DONE);
+  i32(0), get(D_CHAINED), mem(OP.i32Store, stateAt + HS_EXIT_CHAINED);
+  get(D_PC);
+  return b.view().slice();
+}
 
 /** Would the interpreter's service point act now? (It runs after every slow-path access.) */
 function serviceDue(h: Hart): boolean {
   return h.exitRequested || h.stopped || pendingInterrupt(h) >= 0;
+}
+
+/**
+ * The interpreter's own handler for an instruction a region calls out for (region.ts kindOf: AMOs,
+ * LR/SC, F/D loads, stores and arithmetic), with the integer registers it names already in the
+ * hart's memory. Returns a region call status: CALL_TRAP with the trap recorded in the hart, or
+ * CALL_INTERPRET when the instruction must trap as illegal (the interpreter, re-running it, raises
+ * it with the original encoding as tval); neither has changed any state.
+ */
+function interpretOne(h: Hart, insn: number): number {
+  const opcode = insn & 0x7f;
+  if (opcode === 0x2f) return amoInstruction(h, insn) ? CALL_OK : CALL_TRAP;
+  if ((h.mstatus & MSTATUS_FS) === 0) return CALL_INTERPRET;
+  if (opcode !== 0x07 && opcode !== 0x27) {
+    if (executeFp(h.fpu, insn, h.x) !== 0) return CALL_INTERPRET;
+    h.mstatus |= MSTATUS_FS;
+    return CALL_OK;
+  }
+  // FLW/FLD/FSW/FSD (region.ts only sends widths 2 and 3); FLW NaN-boxes.
+  const size = (insn >>> 12) & 1 ? 8 : 4;
+  const rs1 = (insn >>> 15) & 31;
+  const x = h.x;
+  const fRaw = h.fpu.fRaw;
+  const store = opcode === 0x27;
+  const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f) : insn >> 20;
+  const u = (x[2 * rs1]! >>> 0) + imm;
+  const lo = u | 0;
+  const hi = (x[2 * rs1 + 1]! + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
+  if (store) {
+    const rs2 = (insn >>> 20) & 31;
+    return storeSlow(h, lo, hi, size, fRaw[2 * rs2]!, fRaw[2 * rs2 + 1]!) ? CALL_OK : CALL_TRAP;
+  }
+  if (!loadSlow(h, lo, hi, size)) return CALL_TRAP;
+  const fd = (insn >>> 7) & 31;
+  fRaw[2 * fd] = h.tmpLo;
+  fRaw[2 * fd + 1] = size === 8 ? h.tmpHi : -1;
+  h.mstatus |= MSTATUS_FS;
+  return CALL_OK;
 }
 
 interface HartLinks {
@@ -25,8 +163,7 @@ interface HartLinks {
 
 const linksByHart = new WeakMap<Hart, HartLinks>();
 
-/** The slow paths translated code calls: status 0 = trapped (recorded in the hart), 1 = done,
- *  2 = done, but leave for the service point (region.ts EXIT_SERVICE). And the dispatcher. */
+/** The slow paths translated code calls, returning region.ts CALL_* statuses. And the dispatcher. */
 function linksFor(h: Hart): HartLinks {
   let links = linksByHart.get(h);
   if (links !== undefined) return links;
@@ -42,6 +179,15 @@ function linksFor(h: Hart): HartLinks {
         s32[1] = h.tmpHi;
         return serviceDue(h) ? 2 : 1;
       },
+      ex: (insn: number): number => {
+        const status = interpretOne(h, insn);
+        if (status !== CALL_OK) return status;
+        if (jit.codeDropped) {
+          jit.codeDropped = false;
+          return CALL_SERVICE;
+        }
+        return serviceDue(h) ? CALL_SERVICE : CALL_OK;
+      },
       st: (lo: number, hi: number, size: number, vlo: number, vhi: number): number => {
         if (!storeSlow(h, lo, hi, size, vlo, vhi)) return 0;
         if (jit.codeDropped) {
@@ -52,15 +198,7 @@ function linksFor(h: Hart): HartLinks {
       },
     },
   };
-  const body = new Bytes();
-  for (const l of [1, 2, 0]) {
-    body.byte(OP.localGet);
-    body.u32(l);
-  }
-  body.byte(OP.callIndirect);
-  body.u32(0); // REGION_TYPE, the first type
-  body.u32(0); // table 0
-  const dispatcher: DefinedFunc = { type: { params: [I32, I32, I32], results: [F64] }, locals: [], body: body.view().slice(), export: 'run' };
+  const dispatcher: DefinedFunc = { type: DISPATCH_TYPE, locals: DISPATCH_LOCALS, body: dispatcherBody(h.stateAt, jit.at), export: 'run' };
   const wasm = encodeModule([], [dispatcher], [], [REGION_TYPE]);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), { e: { mem: h.ram.memory, tab: jit.table } });
   links = { imports, dispatch: instance.exports.run as Dispatch };

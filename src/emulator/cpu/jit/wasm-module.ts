@@ -30,6 +30,7 @@ export const OP = {
   localTee: 0x22,
   i32Load: 0x28,
   i64Load: 0x29,
+  f64Load: 0x2b,
   i64Load8s: 0x30,
   i64Load8u: 0x31,
   i64Load16s: 0x32,
@@ -60,6 +61,7 @@ export const OP = {
   i64GtU: 0x56,
   i64GeS: 0x59,
   i64GeU: 0x5a,
+  f64Eq: 0x61,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
@@ -89,6 +91,7 @@ export const OP = {
   i32WrapI64: 0xa7,
   i64ExtendI32s: 0xac,
   i64ExtendI32u: 0xad,
+  i64TruncF64s: 0xb0,
   f64ConvertI64s: 0xb9,
 } as const;
 
