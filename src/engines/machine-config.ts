@@ -42,7 +42,12 @@ export interface ForwardConfig {
   host: number;
   hostIp: string;
   protocol: 'tcp' | 'udp';
+  /** A taken host port is replaced by a free one at start (Vagrant's auto_correct). */
+  autoCorrect?: true;
 }
+
+/** When a machine's service is ready (`ready:`): something listens on a guest TCP port, or a command exits 0. */
+export type ReadyProbe = ({ tcp: number } | { command: string }) & { timeoutMs: number };
 
 export interface SyncedFolderConfig {
   /** Absolute host path. */
@@ -109,4 +114,11 @@ export interface MachineConfig {
   provision: ProvisionerConfig[];
   env: Record<string, string>;
   bootTimeoutMs: number;
+  /** Orchestration, not what the machine is made of (engines ignore it; not in the config hash):
+   *  the machine single-machine commands pick when none is named, */
+  primary?: true;
+  /** machines that must be up and ready before it boots, */
+  dependsOn?: string[];
+  /** and how `vm up` knows it is ready. */
+  ready?: ReadyProbe;
 }

@@ -1,5 +1,6 @@
-// `vm ssh`: a shell on the machine. Without -c: this terminal on the guest's serial console (raw
-// mode, `~.` detaches). With -c: the command runs through the guest agent, its exit code is ours.
+// `vm ssh`: a shell on the machine. Without a command: this terminal on the guest's serial console
+// (raw mode, `~.` detaches). With -c CMD or `-- CMD ARGS...`: the command runs through the guest
+// agent, its exit code is ours.
 import { Args, Flags } from '@oclif/core';
 import { fileFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
@@ -8,11 +9,13 @@ import { paint } from '../ui/color.js';
 export default class Ssh extends BaseCommand {
   static override summary = "Open a shell on a machine's console, or run a command in it";
   static override description =
-    'Without -c, bridges this terminal to the guest\'s serial console (the machine keeps running when you leave). Type `~.` at the start of a line to detach, `~?` for help. The console knows no window size of its own: vm sets the guest console\'s rows and columns through the guest agent when you attach and when your window changes (nothing is typed into the console). With -c, runs the command with `sh -c` through the guest agent (no console involved), streams its output and exits with its exit code (255 when the machine goes away while it runs); piped stdin is passed to it.';
+    'Without -c, bridges this terminal to the guest\'s serial console (the machine keeps running when you leave). Type `~.` at the start of a line to detach, `~?` for help. The console knows no window size of its own: vm sets the guest console\'s rows and columns through the guest agent when you attach and when your window changes (nothing is typed into the console). With -c, runs the command with `sh -c` through the guest agent (no console involved), streams its output and exits with its exit code (255 when the machine goes away while it runs); piped stdin is passed to it. Everything after `--` is a command and its arguments run the same way but without any shell: each argument arrives exactly as given (no quoting needed, nothing expanded), and a command not found exits 127.\n\nConsole or command: the console is the guest\'s serial line (what the kernel and init print, a login-free root shell; one terminal at a time shares it and it has no exit code), while a command runs in a session of its own beside it, with separate stdout and stderr, piped stdin and its exit code; several can run at once.';
   static override examples = [
     { description: 'Interactive shell on the only (or default) machine', command: '<%= config.bin %> ssh' },
     { description: 'Run a command, exit with its code', command: "<%= config.bin %> ssh -c 'uname -a; exit 3'" },
     { description: 'Pipe data to a command on machine web', command: "tar c src | <%= config.bin %> ssh web -c 'tar x -C /srv'" },
+    { description: 'A command and its arguments, no shell quoting (machine web)', command: '<%= config.bin %> ssh web -- ls -l "/srv/my files"' },
+    { description: 'The same on the only (or primary) machine', command: '<%= config.bin %> ssh -- cat /etc/os-release' },
   ];
   static override args = {
     name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
@@ -23,19 +26,22 @@ export default class Ssh extends BaseCommand {
   };
 
   async run(): Promise<void> {
-    const { args, flags } = await this.parse(Ssh);
+    // `--` ends vm's own arguments: what follows is the guest command, never parsed as flags.
+    const dashes = this.argv.indexOf('--');
+    const guestArgv = dashes >= 0 ? this.argv.slice(dashes + 1) : undefined;
+    const { args, flags } = await this.parse(Ssh, dashes >= 0 ? this.argv.slice(0, dashes) : this.argv);
+    if (guestArgv !== undefined && flags.command !== undefined) {
+      const { UserError } = await import('../../core/errors.js');
+      throw new UserError('give the command either with -c or after `--`, not both');
+    }
     const { selectOne } = await import('../../core/lifecycle/select-one.js');
     const { requireRunning } = await import('../../core/lifecycle/running-machine.js');
     const { sel, config } = await selectOne({ file: flags.file, name: args.name, cwd: process.cwd(), command: 'vm ssh' });
     const m = await requireRunning(sel.dir, config);
-    if (flags.command !== undefined) {
-      const { execCommand } = await import('../../core/lifecycle/exec.js');
-      const code = await execCommand(m, flags.command, {
-        stdin: process.stdin.isTTY ? undefined : process.stdin,
-        stdout: process.stdout,
-        stderr: process.stderr,
-      });
-      process.exitCode = code;
+    if (flags.command !== undefined || guestArgv !== undefined) {
+      const { execArgv, execCommand } = await import('../../core/lifecycle/exec.js');
+      const io = { stdin: process.stdin.isTTY ? undefined : process.stdin, stdout: process.stdout, stderr: process.stderr };
+      process.exitCode = guestArgv !== undefined ? await execArgv(m, guestArgv, io) : await execCommand(m, flags.command!, io);
       return;
     }
     const { attachConsole } = await import('../../core/lifecycle/attach.js');

@@ -1,5 +1,5 @@
-// `vm ssh -c`: a command run with `sh -c` in the guest through the guest agent, its output streamed
-// and its exit code returned (128 + N when a signal N ended it, as a shell reports it); a connection
+// `vm ssh -c CMD` and `vm ssh -- CMD ARGS...`: a command run in the guest through the guest agent
+// (with `sh -c`, or as an argv with no shell at all), its output streamed and its exit code returned (128 + N when a signal N ended it, as a shell reports it); a connection
 // lost while it runs is EXIT.connectionLost, not a code the command could have returned.
 import { AgentError } from '../agent/index.js';
 import { EXIT, UserError } from '../errors.js';
@@ -31,11 +31,20 @@ function pump(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): Promise<v
   });
 }
 
-/** Runs `command` in the guest; resolves with its exit code. */
-export async function execCommand(m: RunningMachine, command: string, io: ExecStreams): Promise<number> {
+/** Runs `command` with `sh -c` in the guest; resolves with its exit code. */
+export function execCommand(m: RunningMachine, command: string, io: ExecStreams): Promise<number> {
+  return execArgv(m, ['/bin/sh', '-c', command], io);
+}
+
+/**
+ * Runs `argv` in the guest as given: no shell splits or expands it (the agent looks argv[0] up in
+ * PATH, and answers 127 when it is not found, as a shell would). Resolves with its exit code.
+ */
+export async function execArgv(m: RunningMachine, argv: string[], io: ExecStreams): Promise<number> {
+  if (argv.length === 0) throw new UserError('no command to run: give one after `--`', { hint: 'for example: vm ssh -- uname -a' });
   return withAgent(m.config.name, m.paths, AGENT_WAIT_MS, async (agent) => {
     const handle = agent.exec({
-      argv: ['/bin/sh', '-c', command],
+      argv,
       env: m.config.env,
       stdin: io.stdin ? (io.stdin as AsyncIterable<Uint8Array>) : undefined,
     });

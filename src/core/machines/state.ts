@@ -52,16 +52,17 @@ export function assertMachineName(name: string): void {
   }
 }
 
-/** Stable sha256 of a JSON value (object keys sorted), e.g. of a MachineConfig. */
 /**
  * Hash of what a running machine is made of. Provisioners are left out: they do not change the
- * running machine (`vm provision` applies them), so editing one does not call for a reload.
+ * running machine (`vm provision` applies them), so editing one does not call for a reload; so is
+ * orchestration (primary, depends_on, ready), which only `vm up`'s order and waits read.
  */
 export function machineConfigHash(config: MachineConfig): string {
-  const { provision: _provision, ...rest } = config;
+  const { provision: _provision, primary: _primary, dependsOn: _dependsOn, ready: _ready, ...rest } = config;
   return configHash(rest);
 }
 
+/** Stable sha256 of a JSON value (object keys sorted), e.g. of a MachineConfig. */
 export function configHash(value: unknown): string {
   const canon = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(canon);

@@ -36,5 +36,8 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     provision: d.provision,
     env: d.env,
     bootTimeoutMs: d.bootTimeoutMs,
+    ...(d.orchestration.primary ? { primary: true as const } : {}),
+    ...(d.orchestration.dependsOn.length > 0 ? { dependsOn: d.orchestration.dependsOn.map((x) => x.name) } : {}),
+    ...(d.orchestration.ready ? { ready: d.orchestration.ready } : {}),
   };
 }

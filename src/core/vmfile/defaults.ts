@@ -9,6 +9,8 @@ export const DEFAULT_ACCEL = 'auto';
 export const DEFAULT_CPUS = 1;
 export const DEFAULT_MEMORY_BYTES = 512 * MiB;
 export const DEFAULT_BOOT_TIMEOUT_MS = 120_000;
+/** How long `vm up` waits for a `ready:` probe to pass when it gives no timeout. */
+export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 export const DEFAULT_FORWARD_HOST_IP = '127.0.0.1';
 export const DEFAULT_FORWARD_PROTOCOL = 'tcp';
 export const DEFAULT_PROVISION_RUN = 'once';

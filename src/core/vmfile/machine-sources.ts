@@ -9,9 +9,12 @@ export const SINGLE_MACHINE_NAME = 'default';
 /** Keys of one machine, as opposed to `machines:` and `defaults:`. */
 export const MACHINE_KEYS = [
   'box', 'engine', 'accel', 'cpus', 'memory', 'disks', 'nics', 'forwards', 'synced_folders', 'provision',
-  'hostname', 'env', 'cmdline', 'boot_timeout',
+  'hostname', 'env', 'cmdline', 'boot_timeout', 'ready',
 ] as const;
 export type MachineKey = (typeof MACHINE_KEYS)[number];
+
+/** Keys a machine under `machines:` takes beyond MACHINE_KEYS: they relate it to the others. */
+export const MULTI_MACHINE_KEYS = ['primary', 'depends_on'] as const;
 
 export interface Located<T = unknown> {
   value: T;

@@ -33,6 +33,7 @@ import type { BoxSource } from './resolvers.js';
 import { formatSize, isSizeSyntax, parseDuration, parseSize } from './units.js';
 import { asInteger, asString, isRecord, quote } from './values.js';
 import { envVars } from './env-vars.js';
+import { normalizeOrchestration, type DraftOrchestration } from './orchestration.js';
 
 export interface BoxRequest {
   name: string;
@@ -67,6 +68,7 @@ export interface MachineDraft {
   provision: ProvisionerConfig[];
   env: Record<string, string>;
   bootTimeoutMs: number;
+  orchestration: DraftOrchestration;
 }
 
 export interface NormalizeContext {
@@ -103,6 +105,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     provision: normalizeProvision(listSetting(m, 'provision'), ctx.projectDir, report),
     env: envVars(mapSetting(m, 'env'), report),
     bootTimeoutMs: bootTimeout(setting(m, 'boot_timeout'), report),
+    orchestration: normalizeOrchestration(m, report),
   };
   if (engine) draft.enginePath = engine.path;
   if (accel) draft.accelPath = accel.path;

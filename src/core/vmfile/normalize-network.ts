@@ -77,7 +77,7 @@ export function normalizeForwards(items: Located[], report: Reporter): DraftForw
         hint: 'leave host_ip out (127.0.0.1) unless other computers must reach it',
       });
     }
-    out.push({ config: { guest: guest!, host: host!, hostIp, protocol }, path: item.path });
+    out.push({ config: { guest: guest!, host: host!, hostIp, protocol, ...(item.value.auto_correct === true ? { autoCorrect: true as const } : {}) }, path: item.path });
   }
   return out;
 }

@@ -1,5 +1,7 @@
-// Checks across machines: host ports forwarded twice, MAC addresses and private IPs used twice.
+// Checks across machines: host ports forwarded twice, MAC addresses and private IPs used twice,
+// primary and depends_on (orchestration.ts).
 import { deriveMac } from './mac-address.js';
+import { checkOrchestration } from './orchestration.js';
 import type { MachineDraft } from './normalize-machine.js';
 import type { YamlPath } from './problem.js';
 import type { Reporter } from './reporter.js';
@@ -10,6 +12,7 @@ export function checkProject(drafts: MachineDraft[], projectDir: string, report:
   checkHostPorts(drafts, report);
   assignUniqueMacs(drafts, projectDir, report);
   checkPrivateIps(drafts, report);
+  checkOrchestration(drafts, report);
 }
 
 /** Two forwards cannot listen on one host port (a wildcard address overlaps every address). */

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
 import { initVmfileText, schemaRefFor, writeInitVmfile, initTarget } from '../../../src/core/vmfile/init-template.js';
-import { MACHINE_KEYS } from '../../../src/core/vmfile/machine-sources.js';
+import { MACHINE_KEYS, MULTI_MACHINE_KEYS } from '../../../src/core/vmfile/machine-sources.js';
 import { compileVmfile, loadProject } from '../../../src/core/vmfile/project.js';
 import { generateValidatorSource } from '../../../src/core/vmfile/schema-codegen.js';
 import { VMFILE_SCHEMA_PATH, vmfileSchema, type SchemaNode } from '../../../src/core/vmfile/schema.js';
@@ -59,7 +59,7 @@ describe('schemas/vmfile.schema.json', () => {
 
   it('offers the same machine keys at the top level, in a machine and in the compiler', () => {
     const machine = Object.keys((schema.definitions as SchemaNode & { machine: { properties: SchemaNode } }).machine.properties);
-    expect(machine).toEqual([...MACHINE_KEYS]);
+    expect(machine).toEqual([...MACHINE_KEYS, ...MULTI_MACHINE_KEYS]);
     expect(Object.keys(schema.properties as SchemaNode)).toEqual([...MACHINE_KEYS, 'machines', 'defaults']);
   });
 
