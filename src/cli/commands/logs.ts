@@ -12,7 +12,7 @@ export default class Logs extends BaseCommand {
     { description: 'Follow machine web', command: '<%= config.bin %> logs web --follow' },
   ];
   static override args = {
-    name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
+    name: Args.string({ description: 'machine name (default: the only machine, or the primary one)', ignoreStdin: true }),
   };
   static override flags = {
     follow: Flags.boolean({ description: 'keep printing new console output until interrupted' }),

@@ -18,7 +18,7 @@ export default class Ssh extends BaseCommand {
     { description: 'The same on the only (or primary) machine', command: '<%= config.bin %> ssh -- cat /etc/os-release' },
   ];
   static override args = {
-    name: Args.string({ description: 'machine name (default: the only machine)', ignoreStdin: true }),
+    name: Args.string({ description: 'machine name (default: the only machine, or the primary one)', ignoreStdin: true }),
   };
   static override flags = {
     file: fileFlag,

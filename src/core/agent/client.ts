@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { AgentChannel, type ChannelOptions } from './channel.js';
 import { AgentError } from './errors.js';
 import { startExec, type ExecHandle, type ExecOptions } from './exec.js';
-import { readFile, writeFile, type ReadFileOptions, type WriteFileOptions } from './file-transfer.js';
+import { readFile, streamFile, writeFile, type FileInfo, type FileSink, type ReadFileOptions, type WriteFileOptions } from './file-transfer.js';
 import { PayloadWriter, type ExitStatus, type HelloAck } from './payloads.js';
 import { MAX_PING, POWER, T } from './protocol.js';
 
@@ -176,6 +176,12 @@ export class AgentClient {
   async readFile(path: string, options?: ReadFileOptions): Promise<Buffer> {
     await this.ready();
     return readFile(this.channel, path, options);
+  }
+
+  /** Streams a guest file into `sink` (any size; credit follows the sink's pace); resolves with its info. */
+  async streamFile(path: string, sink: FileSink): Promise<FileInfo> {
+    await this.ready();
+    return streamFile(this.channel, path, sink);
   }
 
   /** Asks the guest to sync and power off; resolves when the agent acknowledged (or the channel closed). */

@@ -185,35 +185,86 @@ export async function writeFile(
   await s.done;
 }
 
-export async function readFile(channel: AgentChannel, path: string, options: ReadFileOptions = {}): Promise<Buffer> {
+/** What FILE_INFO says about a file being read. */
+export interface FileInfo {
+  size: number;
+  /** Permission bits. */
+  mode: number;
+  /** Modification time, Unix seconds. */
+  mtime: number;
+}
+
+export interface FileSink {
+  /** Throwing an AgentError ends the read with that error (a limit, say). */
+  info?(info: FileInfo): void;
+  /** Each chunk in order; the agent gets more credit once the returned promise settles (backpressure).
+   *  Throwing (or rejecting) ends the read: an AgentError as itself, anything else as a host failure. */
+  chunk(bytes: Buffer): void | Promise<void>;
+}
+
+/**
+ * Streams a guest file into `sink`, granting the agent credit only as the sink takes the chunks,
+ * so a slow host disk holds at most READ_WINDOW bytes in memory. Resolves with the file's info.
+ */
+export async function streamFile(channel: AgentChannel, path: string, sink: FileSink): Promise<FileInfo> {
   const pathBytes = checkPath(path);
-  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-  const chunks: Buffer[] = [];
-  let received = 0;
-  const tooBig = (size: number): AgentError =>
-    new AgentError(`${path} in the guest is ${size} bytes, more than the ${maxBytes} bytes allowed`, 'request');
+  let info: FileInfo | undefined;
+  let writing: Promise<void> = Promise.resolve();
   const s = new WatchedSession(channel, `reading ${path}`, (f, self) => {
     if (f.type === T.FILE_INFO) {
-      const size = Number(new PayloadReader(f.payload).u64('size'));
-      if (size > maxBytes) {
+      const r = new PayloadReader(f.payload);
+      const size = Number(r.u64('size'));
+      const mode = r.u32() & 0o7777;
+      r.u32();
+      info = { size, mode, mtime: Number(BigInt.asIntN(64, r.u64('mtime'))) };
+      try {
+        sink.info?.(info);
+      } catch (err) {
+        if (!(err instanceof AgentError)) throw err;
         channel.send(T.CANCEL, 0, self.id);
-        self.fail(tooBig(size));
+        self.fail(err);
       }
     } else if (f.type === T.FILE_CHUNK) {
       if (f.payload.length) {
-        received += f.payload.length;
-        if (received > maxBytes) {
-          channel.send(T.CANCEL, 0, self.id);
-          return self.fail(tooBig(received));
-        }
-        chunks.push(Buffer.from(f.payload));
-        channel.send(T.WINDOW, 0, self.id, new PayloadWriter().u8(STREAM.FILE).raw(Buffer.alloc(3)).u32(f.payload.length).done());
+        const bytes = Buffer.from(f.payload);
+        writing = writing
+          .then(() => sink.chunk(bytes))
+          .then(
+            () => {
+              if (!self.error) channel.send(T.WINDOW, 0, self.id, new PayloadWriter().u8(STREAM.FILE).raw(Buffer.alloc(3)).u32(bytes.length).done());
+            },
+            (err: unknown) => {
+              channel.send(T.CANCEL, 0, self.id);
+              self.fail(err instanceof AgentError ? err : new AgentError(`reading ${path}: the host could not take the data: ${(err as Error).message}`, 'request'));
+            },
+          );
       }
-      if (f.flags & FLAG_EOF) self.succeed();
+      if (f.flags & FLAG_EOF) void writing.then(() => (self.error ? undefined : self.succeed()));
     }
   });
   await s.open(T.FILE_READ, new PayloadWriter().u32(READ_WINDOW).bytes(pathBytes).done());
   s.watch();
   await s.done;
+  await writing;
+  if (!info) throw new AgentError(`reading ${path}: the agent sent no file information`, 'channel');
+  return info;
+}
+
+export async function readFile(channel: AgentChannel, path: string, options: ReadFileOptions = {}): Promise<Buffer> {
+  const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const tooBig = (size: number): AgentError =>
+    new AgentError(`${path} in the guest is ${size} bytes, more than the ${maxBytes} bytes allowed`, 'request');
+  await streamFile(channel, path, {
+    info: ({ size }) => {
+      if (size > maxBytes) throw tooBig(size);
+    },
+    chunk: (bytes) => {
+      received += bytes.length;
+      if (received > maxBytes) throw tooBig(received);
+      chunks.push(bytes);
+    },
+  });
   return Buffer.concat(chunks, received);
 }
