@@ -5,7 +5,7 @@ import { BaseCommand } from '../base-command.js';
 
 export default class Port extends BaseCommand {
   static override summary = "List machines' port forwards";
-  static override description = 'Lists each forward as host address:port -> guest port/protocol, from the Vmfile, and whether it is live (the machine is running).';
+  static override description = 'Lists each forward as host address:port -> guest port/protocol, from the Vmfile, and whether it is live (the machine is running). A forward with `auto_correct` whose host port was taken at `vm up` shows the port it really got (`requestedHost` in --json is the one the Vmfile asked for).';
   static override examples = [
     { description: 'Every machine', command: '<%= config.bin %> port' },
     { description: 'Machine web, as JSON', command: '<%= config.bin %> port web --json' },
@@ -36,7 +36,8 @@ export default class Port extends BaseCommand {
       }
       for (const f of m.forwards) {
         const host = f.hostIp.includes(':') ? `[${f.hostIp}]:${f.host}` : `${f.hostIp}:${f.host}`;
-        this.log(`${m.name}  ${host} -> ${f.guest}/${f.protocol}${m.running ? '' : '  (machine not running)'}`);
+        const moved = f.requestedHost !== undefined ? `  (auto_correct: ${f.requestedHost} was in use)` : '';
+        this.log(`${m.name}  ${host} -> ${f.guest}/${f.protocol}${moved}${m.running ? '' : '  (machine not running)'}`);
       }
     }
   }

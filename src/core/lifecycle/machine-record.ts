@@ -45,11 +45,17 @@ export function newState(config: MachineConfig, state: RecordedState, previous?:
   };
 }
 
-/** The state of a machine whose engine process `pid` was just started with `paths`. */
-export function runningState(config: MachineConfig, previous: MachineState, pid: number, paths: RuntimePaths): MachineState {
+/**
+ * The state of a machine whose engine process `pid` was just started with `paths`; `forwards` are
+ * the ports it listens on when auto_correct moved one (the hash stays the Vmfile's, so a moved port
+ * is not a change to apply).
+ */
+export function runningState(config: MachineConfig, previous: MachineState, pid: number, paths: RuntimePaths, forwards?: MachineConfig['forwards']): MachineState {
   const who = identify(pid);
+  const { forwards: _old, ...base } = previous;
   return {
-    ...previous,
+    ...base,
+    ...(forwards ? { forwards } : {}),
     engine: config.engine,
     state: 'running',
     pid,
@@ -62,7 +68,7 @@ export function runningState(config: MachineConfig, previous: MachineState, pid:
 
 /** The state of a machine that no longer runs. */
 export function stoppedState(previous: MachineState): MachineState {
-  const { pid: _p, bootId: _b, pidStartTime: _s, ...rest } = previous;
+  const { pid: _p, bootId: _b, pidStartTime: _s, forwards: _f, ...rest } = previous;
   return { ...rest, state: 'halted', sockets: {} };
 }
 

@@ -1,19 +1,30 @@
-// `vm port`: the forwards of machines, with whether they are live (their machine runs).
+// `vm port`: the forwards of machines, with whether they are live (their machine runs), and the host
+// port a running machine really listens on where `auto_correct` moved it.
 import type { ForwardConfig, MachineConfig } from '../../engines/machine-config.js';
 import { inspectMachine } from '../machines/state.js';
+
+export interface PortForward extends ForwardConfig {
+  /** The host port the Vmfile asks for, when auto_correct moved it to `host`. */
+  requestedHost?: number;
+}
 
 export interface MachinePorts {
   name: string;
   running: boolean;
-  forwards: ForwardConfig[];
+  forwards: PortForward[];
 }
 
 export async function listPorts(projectDir: string, machines: MachineConfig[]): Promise<MachinePorts[]> {
   return Promise.all(
-    machines.map(async (m) => ({
-      name: m.name,
-      running: (await inspectMachine(projectDir, m.name, m.engine)).status === 'running',
-      forwards: m.forwards,
-    })),
+    machines.map(async (m) => {
+      const view = await inspectMachine(projectDir, m.name, m.engine);
+      const running = view.status === 'running';
+      const live = running ? view.state?.forwards : undefined;
+      const forwards = m.forwards.map((f): PortForward => {
+        const actual = live?.find((l) => l.guest === f.guest && l.protocol === f.protocol && l.hostIp === f.hostIp && (l.host === f.host || f.autoCorrect));
+        return actual && actual.host !== f.host ? { ...f, host: actual.host, requestedHost: f.host } : f;
+      });
+      return { name: m.name, running, forwards };
+    }),
   );
 }

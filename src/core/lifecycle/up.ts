@@ -11,7 +11,7 @@ import type { StoreLocation } from '../paths.js';
 import { consoleTail } from './console-file.js';
 import { asUserError, engineFor, startFailure } from './engine-for.js';
 import { engineIdentity } from './engine-process.js';
-import { checkForwards } from './forward-check.js';
+import { resolveForwards } from './forward-check.js';
 import { isProvisioned, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
 import { guestReadyProbe, runProvisioners } from './provision-step.js';
 import { prepareRuntimeDir, runtimePathsFor } from './runtime-dir.js';
@@ -173,7 +173,9 @@ class MachineUp {
       if (this.view.status === 'aborted') this.result.notes.push(`machine '${c.name}' had stopped unexpectedly (${this.view.detail}); booted it again with its disks`);
       const computed = runtimePathsFor(c.project.stateDir);
       if (await sweepStaleEngine(c.name, computed)) this.result.notes.push(`stopped an engine of '${c.name}' left by an interrupted command`);
-      await checkForwards(c.name, c.forwards);
+      const ports = await resolveForwards(c.name, c.forwards);
+      this.result.notes.push(...ports.notes);
+      const moved = ports.notes.length > 0 ? ports.forwards : undefined;
       this.paths = await prepareRuntimeDir(c.project.stateDir);
       const engine = (await engineFor(c)) as Engine;
       const before = this.state!;
@@ -182,12 +184,12 @@ class MachineUp {
       let recorded: Promise<void> | undefined;
       const spawned = (pid: number): void => {
         killPoint('after-spawn');
-        this.state = runningState(c, before, pid, this.paths);
+        this.state = runningState(c, before, pid, this.paths, moved);
         recorded = this.save();
       };
       let proc;
       try {
-        proc = await engine.start(c, this.paths, { spawned });
+        proc = await engine.start(moved ? { ...c, forwards: moved } : c, this.paths, { spawned });
       } catch (err) {
         await recorded?.catch(() => undefined);
         // The engine is gone: record the machine as stopped rather than leave a dead pid behind.
@@ -197,7 +199,7 @@ class MachineUp {
       await recorded;
       if (!recorded || this.state!.pid !== proc.pid) {
         // An engine without the spawn hook: record it now.
-        this.state = runningState(c, before, proc.pid, this.paths);
+        this.state = runningState(c, before, proc.pid, this.paths, moved);
       }
       this.state = { ...this.state!, accel: proc.accel };
       await this.save();
@@ -216,7 +218,7 @@ class MachineUp {
     const addrs = new Map<string, string>();
     for (const m of text.matchAll(/^vm: (eth\d+) (\d+\.\d+\.\d+\.\d+\/\d+)/gm)) addrs.set(m[1]!, m[2]!);
     const parts = [...addrs].map(([dev, a]) => `${dev} ${a}`);
-    for (const f of c.forwards) parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}`);
+    for (const f of this.state?.forwards ?? c.forwards) parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}`);
     io.title(parts.length > 0 ? `Network: ${parts.join(', ')}` : 'Network: none');
   }
 

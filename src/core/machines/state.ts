@@ -2,7 +2,7 @@
 // engine process runs it; read strictly (errors name the file), written atomically (0600 in 0700 dirs).
 import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
-import type { EngineName, MachineConfig } from '../../engines/machine-config.js';
+import type { EngineName, ForwardConfig, MachineConfig } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
 import {
   PROJECT_STATE_DIR,
@@ -41,6 +41,8 @@ export interface MachineState {
   configHash: string;
   /** What the engine runs with (builtin, tcg, kvm), recorded at start. */
   accel?: string;
+  /** While running: the forwards the engine listens on, when `auto_correct` moved a host port. */
+  forwards?: ForwardConfig[];
 }
 
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -103,6 +105,12 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     bad('box', 'an object with name, version and checksum');
   }
   if (o.bootId !== undefined && typeof o.bootId !== 'string') bad('bootId', 'a string');
+  const port = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+  const forwardOk = (f: unknown): boolean => {
+    const r = f as Record<string, unknown>;
+    return !!f && typeof f === 'object' && port(r.guest) && port(r.host) && typeof r.hostIp === 'string' && (r.protocol === 'tcp' || r.protocol === 'udp');
+  };
+  if (o.forwards !== undefined && (!Array.isArray(o.forwards) || !o.forwards.every(forwardOk))) bad('forwards', 'a list of {guest, host, hostIp, protocol}');
   return {
     format: STATE_FORMAT,
     name: str('name'),
@@ -117,6 +125,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     box: { name: box!.name as string, version: box!.version as string, checksum: box!.checksum as string },
     configHash: str('configHash'),
     ...(typeof o.accel === 'string' ? { accel: o.accel } : {}),
+    ...(o.forwards !== undefined ? { forwards: o.forwards as ForwardConfig[] } : {}),
   };
 }
 
