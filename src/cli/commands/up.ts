@@ -10,7 +10,10 @@ import { paint } from '../ui/color.js';
 
 export interface UpTaskOptions {
   provision?: boolean;
+  /** Boot independent machines together; default: when the Vmfile has depends_on. */
   parallel?: boolean;
+  /** Also bring up the machines the selected ones depend on (`vm up`; not reload). */
+  withDependencies?: boolean;
   command: string;
 }
 
@@ -19,9 +22,30 @@ export interface UpTaskOptions {
  * subtasks), prints what the user should know afterwards, and throws the first failure (after
  * printing the others), so its exit code and hint reach the user.
  */
-export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<UpResult[]> {
+export async function runUpTaskList(selection: Selection, o: UpTaskOptions): Promise<UpResult[]> {
   const { Listr } = await import('listr2');
   const { openUp } = await import('../../core/lifecycle/up.js');
+  const { upOrder } = await import('../../core/lifecycle/up-order.js');
+  const { UserError } = await import('../../core/errors.js');
+  const order = upOrder(selection.machines, selection.all, { withDependencies: o.withDependencies === true });
+  const sel: Selection = { ...selection, machines: order.machines };
+  if (order.added.length > 0) {
+    process.stderr.write(`Also bringing up ${order.added.map((n) => `'${n}'`).join(', ')}: ${order.added.length === 1 ? 'it is' : 'they are'} in depends_on\n`);
+  }
+  // Settles when a machine is up (and its ready probe passed): what its dependents wait for.
+  const upDone = new Map<string, { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void }>();
+  for (const m of order.machines) {
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => undefined);
+    upDone.set(m.name, { promise, resolve, reject });
+  }
+  /** Machines not started because a machine they depend on failed. */
+  const blocked = new Set<string>();
   const several = sel.machines.length > 1;
   const sessions: UpSession[] = [];
   const results: UpResult[] = [];
@@ -35,11 +59,24 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
   const tasks = sel.machines.map((config): ListrTask => ({
     title: config.name,
     task: async (_ctx, task) => {
+      const done = upDone.get(config.name)!;
       let session: UpSession;
       try {
+        const deps = order.waitsFor.get(config.name) ?? [];
+        if (deps.length > 0) {
+          task.title = `${config.name}: waiting for ${deps.join(', ')}`;
+          for (const d of deps) {
+            await upDone.get(d)!.promise.catch(() => {
+              blocked.add(config.name);
+              throw new UserError(`machine '${config.name}' was not started: machine '${d}', which it depends on, did not come up`);
+            });
+          }
+          task.title = config.name;
+        }
         session = await openUp(sel.dir, config, { provision: o.provision, command: o.command, vmfile: sel.vmfile });
       } catch (err) {
         failures.push({ name: config.name, error: err as Error });
+        done.reject(err as Error);
         throw err;
       }
       sessions.push(session);
@@ -67,6 +104,7 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
           } catch (err) {
             if (partial) show(partial);
             failures.push({ name: config.name, error: err as Error });
+            done.reject(err as Error);
             throw err;
           }
         },
@@ -78,6 +116,7 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
           task.title = `${config.name}: ${session.result.outcome}`;
           reached.set(config.name, { finished: true });
           await session.close();
+          done.resolve();
         },
         rendererOptions: { persistentOutput: false, outputBar: 0 },
       });
@@ -85,7 +124,7 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
     },
   }));
   const list = new Listr(tasks, {
-    concurrent: o.parallel === true,
+    concurrent: o.parallel ?? order.hasDependencies,
     exitOnError: false,
     renderer: tty ? 'default' : 'simple',
     fallbackRenderer: 'simple',
@@ -107,6 +146,8 @@ export async function runUpTaskList(sel: Selection, o: UpTaskOptions): Promise<U
   }
   for (const r of results) for (const n of r.notes) process.stderr.write(`${paint.yellow('Note:')} ${n}\n`);
   if (failures.length > 0) {
+    // The cause first: a machine's own failure before "not started" of the machines waiting on it.
+    failures.sort((a, b) => Number(blocked.has(a.name)) - Number(blocked.has(b.name)));
     const [first, ...rest] = failures;
     for (const f of rest) process.stderr.write(`${paint.red('Error:')} ${f.name}: ${f.error.message}\n`);
     throw first!.error;
@@ -146,7 +187,7 @@ async function reportInterrupted(sel: Selection, reached: Map<string, { step?: U
 export default class Up extends BaseCommand {
   static override summary = 'Create and boot machines, then provision them';
   static override description =
-    'Boots each machine of the Vmfile (all by default, in the order written) as a background engine process that outlives this command, waits until the guest is ready (boot_timeout; on a timeout the last console lines are shown) and runs its provisioners: `run: once` ones on the first up only, `always` ones on every boot. A machine that is already running is left as it is. A machine whose engine died (aborted) boots again with its disks.';
+    'Boots each machine of the Vmfile (all by default, in the order written) as a background engine process that outlives this command, waits until the guest is ready (boot_timeout; on a timeout the last console lines are shown) and runs its provisioners: `run: once` ones on the first up only, `always` ones on every boot. A machine with `ready:` is then probed until its service answers. A machine with `depends_on` boots once the machines it names are up and ready (they are brought up too when not named); machines that do not depend on each other boot together (--no-parallel: one at a time). A machine that is already running is left as it is. A machine whose engine died (aborted) boots again with its disks.';
   static override examples = [
     { description: 'Every machine of the nearest Vmfile', command: '<%= config.bin %> up' },
     { description: 'Two machines, booted together', command: '<%= config.bin %> up web db --parallel' },
@@ -159,7 +200,7 @@ export default class Up extends BaseCommand {
   static override flags = {
     file: fileFlag,
     provision: Flags.boolean({ description: 'run provisioners (--no-provision: run none); default: once-provisioners on the first up, always-provisioners on every boot', allowNo: true }),
-    parallel: Flags.boolean({ description: 'boot the machines at the same time instead of one after the other' }),
+    parallel: Flags.boolean({ description: 'boot machines that do not depend on each other at the same time (default: only when the Vmfile has depends_on)', allowNo: true }),
   };
 
   async run(): Promise<void> {
@@ -173,6 +214,6 @@ export default class Up extends BaseCommand {
     };
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), onDownload });
     if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);
-    await runUpTaskList(sel, { provision: flags.provision, parallel: flags.parallel, command: `vm up${argv.length > 0 ? ` ${argv.join(' ')}` : ''}` });
+    await runUpTaskList(sel, { provision: flags.provision, parallel: flags.parallel, withDependencies: true, command: `vm up${argv.length > 0 ? ` ${argv.join(' ')}` : ''}` });
   }
 }

@@ -15,6 +15,7 @@ import { resolveForwards } from './forward-check.js';
 import { isProvisioned, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
 import { guestReadyProbe, runProvisioners } from './provision-step.js';
 import { prepareRuntimeDir, runtimePathsFor } from './runtime-dir.js';
+import { describeProbe, waitForService } from './service-ready.js';
 import { sweepStaleEngine } from './stale-engine.js';
 import { killPoint } from './test-hooks.js';
 import { waitReady } from './wait-ready.js';
@@ -35,7 +36,7 @@ export interface StepIO {
   output(text: string): void;
 }
 
-export type StepId = 'box' | 'disks' | 'boot' | 'network' | 'provision';
+export type StepId = 'box' | 'disks' | 'boot' | 'network' | 'provision' | 'ready';
 
 export interface UpStep {
   id: StepId;
@@ -132,7 +133,16 @@ class MachineUp {
       { id: 'boot', title: this.running ? 'Running' : `Boot (${c.engine} engine)`, run: (io) => this.boot(io) },
       { id: 'network', title: 'Network', run: (io) => this.network(io) },
       { id: 'provision', title: 'Provision', run: (io) => this.provision(io) },
+      ...(c.ready ? [{ id: 'ready' as const, title: `Ready: ${describeProbe(c.ready)}`, run: (io: StepIO) => this.ready(io) }] : []),
     ];
+  }
+
+  /** The `ready:` probe, after provisioning (which usually starts the service it waits for). */
+  private async ready(io: StepIO): Promise<void> {
+    const probe = this.config.ready!;
+    io.title(`Waiting until ready: ${describeProbe(probe)}`);
+    const ms = await waitForService(this.config, this.paths, probe);
+    io.title(`Ready: ${describeProbe(probe)} (${seconds(ms)})`);
   }
 
   private async box(io: StepIO): Promise<void> {
