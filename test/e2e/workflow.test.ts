@@ -131,4 +131,24 @@ machines:
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('one side of `vm cp` must be in a machine: NAME:PATH');
   }, 300_000);
+
+  it('vm plan says what up and reload would do, as vm status does', async () => {
+    const before = await p.run(['plan', '--json']);
+    expect(before.code, show(before)).toBe(0);
+    const actions = (r: { stdout: string }): Record<string, { action: string; changed?: string[] }> =>
+      Object.fromEntries((JSON.parse(r.stdout) as { machines: { name: string; action: string; changed?: string[] }[] }).machines.map((m) => [m.name, m]));
+    // the moved port is not a change: the plan compares with the Vmfile as written
+    expect(actions(before)).toMatchObject({ db: { action: 'none' }, web: { action: 'none' } });
+    const vmfile = join(p.dir, 'Vmfile');
+    const text = readFileSync(vmfile, 'utf8');
+    writeFileSync(vmfile, text.replace('    primary: true\n', '    primary: true\n    memory: 192M\n    cpus: 2\n'));
+    const after = await p.run(['plan']);
+    expect(after.code, show(after)).toBe(0);
+    expect(after.stdout).toMatch(/^db +running +nothing to do: running as the Vmfile says$/m);
+    expect(after.stdout).toMatch(/^web +running +apply at reload \(cpus, memory\): `vm reload web`$/m);
+    expect(actions(await p.run(['plan', 'web', '--json']))).toEqual({ web: expect.objectContaining({ action: 'reload', changed: ['cpus', 'memory'] }) });
+    const status = await p.run(['status', '--json']);
+    expect((JSON.parse(status.stdout) as { machines: { name: string; needs?: string }[] }).machines.find((m) => m.name === 'web')!.needs).toBe('reload');
+    writeFileSync(vmfile, text);
+  }, 60_000);
 });

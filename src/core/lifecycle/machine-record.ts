@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { RuntimePaths } from '../../engines/engine.js';
 import type { MachineConfig } from '../../engines/machine-config.js';
-import { machineConfigHash, saveMachineState, STATE_FORMAT, type MachineState, type RecordedState } from '../machines/state.js';
+import { machineConfigFields, machineConfigHash, saveMachineState, STATE_FORMAT, type MachineState, type RecordedState } from '../machines/state.js';
 import type { StoreLocation } from '../paths.js';
 import { identify } from '../machines/process-identity.js';
 import { readJsonFile, writeFileAtomic } from '../machines/safe-fs.js';
@@ -42,6 +42,7 @@ export function newState(config: MachineConfig, state: RecordedState, previous?:
     updatedAt: now,
     box: previous?.box ?? { name: config.box.name, version: config.box.version, checksum: config.box.checksum },
     configHash: previous?.configHash ?? machineConfigHash(config),
+    ...(previous ? (previous.configFields ? { configFields: previous.configFields } : {}) : { configFields: machineConfigFields(config) }),
   };
 }
 
@@ -63,6 +64,7 @@ export function runningState(config: MachineConfig, previous: MachineState, pid:
     pidStartTime: who.startTime,
     sockets: socketsRecord(paths),
     configHash: machineConfigHash(config),
+    configFields: machineConfigFields(config),
   };
 }
 

@@ -3,7 +3,7 @@
 // made with). Decided once, here, from the state file and the compiled config alone, so `vm status`
 // promises what `vm up` and `vm reload` do, and reload refuses before it halts anything.
 import type { MachineConfig } from '../../engines/machine-config.js';
-import { machineConfigHash, type MachineState } from './state.js';
+import { machineConfigFields, machineConfigHash, type MachineState } from './state.js';
 
 export type ConfigChange =
   | { kind: 'none' }
@@ -29,6 +29,28 @@ export function configChange(state: MachineState, config: MachineConfig): Config
     };
   }
   return state.configHash === machineConfigHash(config) ? { kind: 'none' } : { kind: 'reload' };
+}
+
+/** MachineConfig keys as the Vmfile spells them. */
+const VMFILE_KEY: Record<string, string> = {
+  memoryBytes: 'memory',
+  syncedFolders: 'synced_folders',
+  bootTimeoutMs: 'boot_timeout',
+  engineRequested: 'engine',
+  firmware: 'box',
+  arch: 'box',
+};
+
+/**
+ * The Vmfile settings that differ from what the machine last started with, in Vmfile spelling;
+ * undefined when its state predates per-setting records (then only "changed" is known).
+ */
+export function changedSettings(state: MachineState, config: MachineConfig): string[] | undefined {
+  if (!state.configFields) return undefined;
+  const now = machineConfigFields(config);
+  const keys = new Set([...Object.keys(now), ...Object.keys(state.configFields)]);
+  const changed = [...keys].filter((k) => now[k] !== state.configFields![k]).map((k) => VMFILE_KEY[k] ?? k);
+  return [...new Set(changed)];
 }
 
 /** The sentence status and up print about a running machine whose Vmfile changed. */

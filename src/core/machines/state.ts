@@ -39,6 +39,8 @@ export interface MachineState {
   box: { name: string; version: string; checksum: string };
   /** sha256 of the compiled MachineConfig the machine was created or last started with. */
   configHash: string;
+  /** The same per MachineConfig key (machineConfigFields); absent in states written before it. */
+  configFields?: Record<string, string>;
   /** What the engine runs with (builtin, tcg, kvm), recorded at start. */
   accel?: string;
   /** While running: the forwards the engine listens on, when `auto_correct` moved a host port. */
@@ -60,8 +62,17 @@ export function assertMachineName(name: string): void {
  * orchestration (primary, depends_on, ready), which only `vm up`'s order and waits read.
  */
 export function machineConfigHash(config: MachineConfig): string {
+  return configHash(hashedPart(config));
+}
+
+function hashedPart(config: MachineConfig): Omit<MachineConfig, 'provision' | 'primary' | 'dependsOn' | 'ready'> {
   const { provision: _provision, primary: _primary, dependsOn: _dependsOn, ready: _ready, ...rest } = config;
-  return configHash(rest);
+  return rest;
+}
+
+/** The same, key by key (`vm plan` names the settings that changed). */
+export function machineConfigFields(config: MachineConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(hashedPart(config)).map(([k, v]) => [k, configHash(v ?? null)]));
 }
 
 /** Stable sha256 of a JSON value (object keys sorted), e.g. of a MachineConfig. */
@@ -110,6 +121,9 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     const r = f as Record<string, unknown>;
     return !!f && typeof f === 'object' && port(r.guest) && port(r.host) && typeof r.hostIp === 'string' && (r.protocol === 'tcp' || r.protocol === 'udp');
   };
+  if (o.configFields !== undefined && (typeof o.configFields !== 'object' || o.configFields === null || Array.isArray(o.configFields) || Object.values(o.configFields).some((v) => typeof v !== 'string'))) {
+    bad('configFields', 'an object of hashes');
+  }
   if (o.forwards !== undefined && (!Array.isArray(o.forwards) || !o.forwards.every(forwardOk))) bad('forwards', 'a list of {guest, host, hostIp, protocol}');
   return {
     format: STATE_FORMAT,
@@ -126,6 +140,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     configHash: str('configHash'),
     ...(typeof o.accel === 'string' ? { accel: o.accel } : {}),
     ...(o.forwards !== undefined ? { forwards: o.forwards as ForwardConfig[] } : {}),
+    ...(o.configFields !== undefined ? { configFields: o.configFields as Record<string, string> } : {}),
   };
 }
 
