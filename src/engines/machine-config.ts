@@ -119,6 +119,8 @@ export interface MachineConfig {
   primary?: true;
   /** machines that must be up and ready before it boots, */
   dependsOn?: string[];
-  /** and how `vm up` knows it is ready. */
+  /** and how `vm up` knows it is ready; */
   ready?: ReadyProbe;
+  /** guest ports forwarded while they listen (`auto_forwards`, run by core, not the engine). */
+  autoForwards?: true;
 }

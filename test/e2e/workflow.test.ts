@@ -41,6 +41,7 @@ machines:
     ready: {tcp: 7000, timeout: 3m}
   web:
     primary: true
+    auto_forwards: true
     depends_on: [db]
     nics: [{type: nat}, {type: private, network: ${network}, ip: 192.168.79.10}]
     forwards:
@@ -151,4 +152,36 @@ machines:
     expect((JSON.parse(status.stdout) as { machines: { name: string; needs?: string }[] }).machines.find((m) => m.name === 'web')!.needs).toBe('reload');
     writeFileSync(vmfile, text);
   }, 60_000);
+
+  it('auto_forwards: a server started in the guest after up is reachable on the same host port, until it stops', async () => {
+    // a port free on this host, for the guest's server to take
+    const port = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const a = srv.address() as net.AddressInfo;
+        srv.close(() => resolve(a.port));
+      });
+    });
+    const start = await p.run(['ssh', '--', 'httpd', '-p', String(port), '-h', '/srv/www']);
+    expect(start.code, show(start)).toBe(0);
+    type Row = { forwards: { guest: number; host: number; auto?: boolean }[] };
+    const autoRows = async (): Promise<Row['forwards']> => ((JSON.parse((await p.run(['port', 'web', '--json'])).stdout) as Row[])[0]!.forwards).filter((f) => f.auto);
+    const until = async (ok: (rows: Row['forwards']) => boolean): Promise<Row['forwards']> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const rows = await autoRows();
+        if (ok(rows) || Date.now() > deadline) return rows;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    expect(await until((r) => r.some((f) => f.guest === port))).toContainEqual({ guest: port, host: port, hostIp: '127.0.0.1', protocol: 'tcp', auto: true });
+    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(20_000) });
+    expect(await res.text()).toBe('web here\n');
+    const text = await p.run(['port', 'web']);
+    expect(text.stdout).toContain(`127.0.0.1:${port} -> ${port}/tcp  (auto: the guest listens on it)`);
+    // the explicit forward's guest port keeps its own forward, not a second one
+    expect((await autoRows()).some((f) => f.guest === 8000)).toBe(false);
+    const stop = await p.run(['ssh', '--', 'pkill', '-f', `httpd -p ${port}`]);
+    expect(stop.code, show(stop)).toBe(0);
+    expect((await until((r) => !r.some((f) => f.guest === port))).some((f) => f.guest === port)).toBe(false);
+  }, 180_000);
 });

@@ -36,7 +36,7 @@ export default class Port extends BaseCommand {
       }
       for (const f of m.forwards) {
         const host = f.hostIp.includes(':') ? `[${f.hostIp}]:${f.host}` : `${f.hostIp}:${f.host}`;
-        const moved = f.requestedHost !== undefined ? `  (auto_correct: ${f.requestedHost} was in use)` : '';
+        const moved = f.requestedHost !== undefined ? `  (auto_correct: ${f.requestedHost} was in use)` : f.auto ? '  (auto: the guest listens on it)' : '';
         this.log(`${m.name}  ${host} -> ${f.guest}/${f.protocol}${moved}${m.running ? '' : '  (machine not running)'}`);
       }
     }

@@ -1,11 +1,17 @@
 // `vm port`: the forwards of machines, with whether they are live (their machine runs), and the host
-// port a running machine really listens on where `auto_correct` moved it.
+// port a running machine really listens on where `auto_correct` moved it, and the guest ports
+// `auto_forwards` forwards now.
 import type { ForwardConfig, MachineConfig } from '../../engines/machine-config.js';
 import { inspectMachine } from '../machines/state.js';
+import { readAutoForwards } from './auto-forward.js';
+import { recordedPaths } from './machine-record.js';
+import { runtimePathsFor } from './runtime-dir.js';
 
 export interface PortForward extends ForwardConfig {
   /** The host port the Vmfile asks for, when auto_correct moved it to `host`. */
   requestedHost?: number;
+  /** Forwarded by `auto_forwards` because the guest listens on it. */
+  auto?: true;
 }
 
 export interface MachinePorts {
@@ -24,6 +30,8 @@ export async function listPorts(projectDir: string, machines: MachineConfig[]): 
         const actual = live?.find((l) => l.guest === f.guest && l.protocol === f.protocol && l.hostIp === f.hostIp && (l.host === f.host || f.autoCorrect));
         return actual && actual.host !== f.host ? { ...f, host: actual.host, requestedHost: f.host } : f;
       });
+      const auto = running && m.autoForwards && view.state ? readAutoForwards(recordedPaths(view.state, runtimePathsFor(m.project.stateDir)).runDir) : undefined;
+      for (const a of auto?.forwards ?? []) forwards.push({ ...a, protocol: 'tcp', auto: true });
       return { name: m.name, running, forwards };
     }),
   );

@@ -30,10 +30,11 @@ export function describeProbe(probe: ReadyProbe): string {
   return 'tcp' in probe ? `tcp ${probe.tcp}` : `\`${probe.command}\``;
 }
 
-/** Guest TCP ports something listens on (IPv4 and IPv6). */
+/** Guest TCP ports something listens on (IPv4 and IPv6; a kernel without IPv6 has no tcp6 table). */
 export async function guestListeningPorts(agent: AgentClient): Promise<number[]> {
-  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((p) => agent.readFile(p, { maxBytes: 16 * 1024 * 1024 }).then((b) => b.toString('utf8'), () => '')));
-  return [...new Set(tables.flatMap(listeningPorts))].sort((a, b) => a - b);
+  const read = (p: string): Promise<string> => agent.readFile(p, { maxBytes: 16 * 1024 * 1024 }).then((b) => b.toString('utf8'));
+  const [v4, v6] = await Promise.all([read('/proc/net/tcp'), read('/proc/net/tcp6').catch(() => '')]);
+  return [...new Set([...listeningPorts(v4), ...listeningPorts(v6)])].sort((a, b) => a - b);
 }
 
 /** One attempt: passed, or why not. */

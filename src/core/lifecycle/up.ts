@@ -15,6 +15,7 @@ import { resolveForwards } from './forward-check.js';
 import { isProvisioned, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
 import { guestReadyProbe, runProvisioners } from './provision-step.js';
 import { prepareRuntimeDir, runtimePathsFor } from './runtime-dir.js';
+import { ensureAutoForwarder } from './auto-forward.js';
 import { describeProbe, waitForService } from './service-ready.js';
 import { sweepStaleEngine } from './stale-engine.js';
 import { killPoint } from './test-hooks.js';
@@ -229,6 +230,10 @@ class MachineUp {
     for (const m of text.matchAll(/^vm: (eth\d+) (\d+\.\d+\.\d+\.\d+\/\d+)/gm)) addrs.set(m[1]!, m[2]!);
     const parts = [...addrs].map(([dev, a]) => `${dev} ${a}`);
     for (const f of this.state?.forwards ?? c.forwards) parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}`);
+    if (c.autoForwards) {
+      ensureAutoForwarder(this.paths, c.forwards.filter((f) => f.protocol === 'tcp').map((f) => f.guest));
+      parts.push('guest ports forwarded as they listen');
+    }
     io.title(parts.length > 0 ? `Network: ${parts.join(', ')}` : 'Network: none');
   }
 

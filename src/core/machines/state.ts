@@ -65,8 +65,9 @@ export function machineConfigHash(config: MachineConfig): string {
   return configHash(hashedPart(config));
 }
 
-function hashedPart(config: MachineConfig): Omit<MachineConfig, 'provision' | 'primary' | 'dependsOn' | 'ready'> {
-  const { provision: _provision, primary: _primary, dependsOn: _dependsOn, ready: _ready, ...rest } = config;
+function hashedPart(config: MachineConfig): Omit<MachineConfig, 'provision' | 'primary' | 'dependsOn' | 'ready' | 'autoForwards'> {
+  // autoForwards too: `vm up` starts its watcher on a running machine, no restart needed.
+  const { provision: _provision, primary: _primary, dependsOn: _dependsOn, ready: _ready, autoForwards: _auto, ...rest } = config;
   return rest;
 }
 

@@ -39,5 +39,6 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     ...(d.orchestration.primary ? { primary: true as const } : {}),
     ...(d.orchestration.dependsOn.length > 0 ? { dependsOn: d.orchestration.dependsOn.map((x) => x.name) } : {}),
     ...(d.orchestration.ready ? { ready: d.orchestration.ready } : {}),
+    ...(d.autoForwards ? { autoForwards: true as const } : {}),
   };
 }

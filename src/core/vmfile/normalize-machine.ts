@@ -68,6 +68,7 @@ export interface MachineDraft {
   provision: ProvisionerConfig[];
   env: Record<string, string>;
   bootTimeoutMs: number;
+  autoForwards: boolean;
   orchestration: DraftOrchestration;
 }
 
@@ -105,6 +106,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     provision: normalizeProvision(listSetting(m, 'provision'), ctx.projectDir, report),
     env: envVars(mapSetting(m, 'env'), report),
     bootTimeoutMs: bootTimeout(setting(m, 'boot_timeout'), report),
+    autoForwards: setting(m, 'auto_forwards')?.value === true,
     orchestration: normalizeOrchestration(m, report),
   };
   if (engine) draft.enginePath = engine.path;

@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"ready":{"$ref":"#/definitions/machine/properties/ready"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"auto_forwards":{"$ref":"#/definitions/machine/properties/auto_forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"ready":{"$ref":"#/definitions/machine/properties/ready"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
 const func2 = Object.prototype.hasOwnProperty;
 const schema7 = {"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
@@ -825,18 +825,37 @@ validate41.errors = vErrors;
 return errors === 0;
 }
 
-const schema18 = {"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}};
+const schema18 = {"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"};
+
+function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if(typeof data !== "boolean"){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema18.type,parentSchema:schema18,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+validate46.errors = vErrors;
+return errors === 0;
+}
+
+const schema19 = {"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}};
 const pattern11 = new RegExp("\\S", "u");
 const pattern13 = new RegExp("^[A-Za-z0-9_.-]{1,31}$", "u");
-const schema19 = {"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"};
+const schema20 = {"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"};
 const pattern12 = new RegExp("^/[^\\u0000]*$", "u");
 
-function validate47(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!pattern12.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000]*$"},message:"must match pattern \""+"^/[^\\u0000]*$"+"\"",schema:"^/[^\\u0000]*$",parentSchema:schema19,data};
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000]*$"},message:"must match pattern \""+"^/[^\\u0000]*$"+"\"",schema:"^/[^\\u0000]*$",parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -847,7 +866,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.type,parentSchema:schema19,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -856,12 +875,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate47.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -870,7 +889,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.host === undefined){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema18.items.required,parentSchema:schema18.items,data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema19.items.required,parentSchema:schema19.items,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -880,7 +899,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data0.guest === undefined){
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema18.items.required,parentSchema:schema18.items,data:data0};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema19.items.required,parentSchema:schema19.items,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -891,7 +910,7 @@ errors++;
 }
 for(const key0 in data0){
 if(!((((key0 === "host") || (key0 === "guest")) || (key0 === "read_only")) || (key0 === "tag"))){
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema18.items,data:data0};
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19.items,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -905,7 +924,7 @@ if(data0.host !== undefined){
 let data1 = data0.host;
 if(typeof data1 === "string"){
 if(!pattern11.test(data1)){
-const err3 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema18.items.properties.host,data:data1};
+const err3 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema19.items.properties.host,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -916,7 +935,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.items.properties.host.type,parentSchema:schema18.items.properties.host,data:data1};
+const err4 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.items.properties.host.type,parentSchema:schema19.items.properties.host,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -927,15 +946,15 @@ errors++;
 }
 }
 if(data0.guest !== undefined){
-if(!(validate47(data0.guest, {instancePath:instancePath+"/" + i0+"/guest",parentData:data0,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+if(!(validate49(data0.guest, {instancePath:instancePath+"/" + i0+"/guest",parentData:data0,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
 errors = vErrors.length;
 }
 }
 if(data0.read_only !== undefined){
 let data3 = data0.read_only;
 if(typeof data3 !== "boolean"){
-const err5 = {instancePath:instancePath+"/" + i0+"/read_only",schemaPath:"#/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema18.items.properties.read_only.type,parentSchema:schema18.items.properties.read_only,data:data3};
+const err5 = {instancePath:instancePath+"/" + i0+"/read_only",schemaPath:"#/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.items.properties.read_only.type,parentSchema:schema19.items.properties.read_only,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -949,7 +968,7 @@ if(data0.tag !== undefined){
 let data4 = data0.tag;
 if(typeof data4 === "string"){
 if(!pattern13.test(data4)){
-const err6 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema18.items.properties.tag,data:data4};
+const err6 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema19.items.properties.tag,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -960,7 +979,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.items.properties.tag.type,parentSchema:schema18.items.properties.tag,data:data4};
+const err7 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.items.properties.tag.type,parentSchema:schema19.items.properties.tag,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -972,7 +991,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.items.type,parentSchema:schema18.items,data:data0};
+const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.items.type,parentSchema:schema19.items,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -984,7 +1003,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.type,parentSchema:schema18,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.type,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -993,20 +1012,20 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate46.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}};
-const schema21 = {"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"};
+const schema21 = {"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}};
+const schema22 = {"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"};
 const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$", "u");
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!pattern14.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$",parentSchema:schema21,data};
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$",parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1017,7 +1036,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.type,parentSchema:schema21,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1026,14 +1045,14 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate51.errors = vErrors;
+validate53.errors = vErrors;
 return errors === 0;
 }
 
-const schema22 = {"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}};
+const schema23 = {"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}};
 const pattern16 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1041,7 +1060,7 @@ for(const key0 in data){
 const _errs2 = errors;
 if(typeof key0 === "string"){
 if(!pattern16.test(key0)){
-const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema22.propertyNames,data:key0,propertyName:key0};
+const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema23.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1053,7 +1072,7 @@ errors++;
 }
 var valid0 = _errs2 === errors;
 if(!valid0){
-const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema22.propertyNames,parentSchema:schema22,data};
+const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema23.propertyNames,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1066,7 +1085,7 @@ errors++;
 for(const key1 in data){
 let data0 = data[key1];
 if(((typeof data0 !== "string") && (!((typeof data0 == "number") && (isFinite(data0))))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema22.additionalProperties.type},message:"must be string,number,boolean",schema:schema22.additionalProperties.type,parentSchema:schema22.additionalProperties,data:data0};
+const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema23.additionalProperties.type},message:"must be string,number,boolean",schema:schema23.additionalProperties.type,parentSchema:schema23.additionalProperties,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1078,7 +1097,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1087,17 +1106,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]};
+const schema24 = {"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]};
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(((data === "once") || (data === "always")) || (data === "never"))){
-const err0 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema23.enum},message:"must be equal to one of the allowed values",schema:schema23.enum,parentSchema:schema23,data};
+const err0 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema24.enum},message:"must be equal to one of the allowed values",schema:schema24.enum,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1106,12 +1125,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -1120,7 +1139,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.type === undefined){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema20.items.required,parentSchema:schema20.items,data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema21.items.required,parentSchema:schema21.items,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1135,7 +1154,7 @@ if(tag0 === "shell"){
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key0 in data0){
 if(!(((((((key0 === "type") || (key0 === "name")) || (key0 === "inline")) || (key0 === "path")) || (key0 === "args")) || (key0 === "env")) || (key0 === "run"))){
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20.items.oneOf[0],data:data0};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21.items.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1148,7 +1167,7 @@ errors++;
 if(data0.type !== undefined){
 let data1 = data0.type;
 if("shell" !== data1){
-const err2 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema20.items.oneOf[0].properties.type,data:data1};
+const err2 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema21.items.oneOf[0].properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1159,15 +1178,15 @@ errors++;
 }
 }
 if(data0.name !== undefined){
-if(!(validate51(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+if(!(validate53(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
 errors = vErrors.length;
 }
 }
 if(data0.inline !== undefined){
 let data3 = data0.inline;
 if(typeof data3 !== "string"){
-const err3 = {instancePath:instancePath+"/" + i0+"/inline",schemaPath:"#/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.items.oneOf[0].properties.inline.type,parentSchema:schema20.items.oneOf[0].properties.inline,data:data3};
+const err3 = {instancePath:instancePath+"/" + i0+"/inline",schemaPath:"#/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.items.oneOf[0].properties.inline.type,parentSchema:schema21.items.oneOf[0].properties.inline,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1181,7 +1200,7 @@ if(data0.path !== undefined){
 let data4 = data0.path;
 if(typeof data4 === "string"){
 if(!pattern11.test(data4)){
-const err4 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema20.items.oneOf[0].properties.path,data:data4};
+const err4 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema21.items.oneOf[0].properties.path,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1192,7 +1211,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.items.oneOf[0].properties.path.type,parentSchema:schema20.items.oneOf[0].properties.path,data:data4};
+const err5 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.items.oneOf[0].properties.path.type,parentSchema:schema21.items.oneOf[0].properties.path,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1209,7 +1228,7 @@ const len1 = data5.length;
 for(let i1=0; i1<len1; i1++){
 let data6 = data5[i1];
 if(((typeof data6 !== "string") && (!((typeof data6 == "number") && (isFinite(data6))))) && (typeof data6 !== "boolean")){
-const err6 = {instancePath:instancePath+"/" + i0+"/args/" + i1,schemaPath:"#/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema20.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema20.items.oneOf[0].properties.args.items.type,parentSchema:schema20.items.oneOf[0].properties.args.items,data:data6};
+const err6 = {instancePath:instancePath+"/" + i0+"/args/" + i1,schemaPath:"#/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema21.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema21.items.oneOf[0].properties.args.items.type,parentSchema:schema21.items.oneOf[0].properties.args.items,data:data6};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1221,7 +1240,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/" + i0+"/args",schemaPath:"#/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.items.oneOf[0].properties.args.type,parentSchema:schema20.items.oneOf[0].properties.args,data:data5};
+const err7 = {instancePath:instancePath+"/" + i0+"/args",schemaPath:"#/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.items.oneOf[0].properties.args.type,parentSchema:schema21.items.oneOf[0].properties.args,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1232,14 +1251,14 @@ errors++;
 }
 }
 if(data0.env !== undefined){
-if(!(validate53(data0.env, {instancePath:instancePath+"/" + i0+"/env",parentData:data0,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(!(validate55(data0.env, {instancePath:instancePath+"/" + i0+"/env",parentData:data0,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
 errors = vErrors.length;
 }
 }
 if(data0.run !== undefined){
-if(!(validate55(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate57(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 }
@@ -1248,7 +1267,7 @@ errors = vErrors.length;
 else if(tag0 === "file"){
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.source === undefined){
-const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema20.items.oneOf[1].required,parentSchema:schema20.items.oneOf[1],data:data0};
+const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema21.items.oneOf[1].required,parentSchema:schema21.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1258,7 +1277,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data0.destination === undefined){
-const err9 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema20.items.oneOf[1].required,parentSchema:schema20.items.oneOf[1],data:data0};
+const err9 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema21.items.oneOf[1].required,parentSchema:schema21.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1269,7 +1288,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!(((((key1 === "type") || (key1 === "name")) || (key1 === "source")) || (key1 === "destination")) || (key1 === "run"))){
-const err10 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema20.items.oneOf[1],data:data0};
+const err10 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema21.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1282,7 +1301,7 @@ errors++;
 if(data0.type !== undefined){
 let data9 = data0.type;
 if("file" !== data9){
-const err11 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema20.items.oneOf[1].properties.type,data:data9};
+const err11 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema21.items.oneOf[1].properties.type,data:data9};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1293,8 +1312,8 @@ errors++;
 }
 }
 if(data0.name !== undefined){
-if(!(validate51(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
+if(!(validate53(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
 errors = vErrors.length;
 }
 }
@@ -1302,7 +1321,7 @@ if(data0.source !== undefined){
 let data11 = data0.source;
 if(typeof data11 === "string"){
 if(!pattern11.test(data11)){
-const err12 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema20.items.oneOf[1].properties.source,data:data11};
+const err12 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema21.items.oneOf[1].properties.source,data:data11};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1313,7 +1332,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.items.oneOf[1].properties.source.type,parentSchema:schema20.items.oneOf[1].properties.source,data:data11};
+const err13 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.items.oneOf[1].properties.source.type,parentSchema:schema21.items.oneOf[1].properties.source,data:data11};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1324,21 +1343,21 @@ errors++;
 }
 }
 if(data0.destination !== undefined){
-if(!(validate47(data0.destination, {instancePath:instancePath+"/" + i0+"/destination",parentData:data0,parentDataProperty:"destination",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
+if(!(validate49(data0.destination, {instancePath:instancePath+"/" + i0+"/destination",parentData:data0,parentDataProperty:"destination",rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
 errors = vErrors.length;
 }
 }
 if(data0.run !== undefined){
-if(!(validate55(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate57(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema20.items.discriminator,parentSchema:schema20.items,data:data0};
+const err14 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema21.items.discriminator,parentSchema:schema21.items,data:data0};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1349,7 +1368,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema20.items.discriminator,parentSchema:schema20.items,data:data0};
+const err15 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema21.items.discriminator,parentSchema:schema21.items,data:data0};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1360,7 +1379,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.items.type,parentSchema:schema20.items,data:data0};
+const err16 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.items.type,parentSchema:schema21.items,data:data0};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1372,7 +1391,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.type,parentSchema:schema20,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.type,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1381,19 +1400,19 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate50.errors = vErrors;
+validate52.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"};
+const schema25 = {"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"};
 const pattern18 = new RegExp("^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", "u");
 
-function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!pattern18.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema24,data};
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1404,7 +1423,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.type,parentSchema:schema24,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1413,12 +1432,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate61.errors = vErrors;
+validate63.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -1426,7 +1445,7 @@ for(const key0 in data){
 const _errs2 = errors;
 if(typeof key0 === "string"){
 if(!pattern16.test(key0)){
-const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema22.propertyNames,data:key0,propertyName:key0};
+const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema23.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1438,7 +1457,7 @@ errors++;
 }
 var valid0 = _errs2 === errors;
 if(!valid0){
-const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema22.propertyNames,parentSchema:schema22,data};
+const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema23.propertyNames,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1451,7 +1470,7 @@ errors++;
 for(const key1 in data){
 let data0 = data[key1];
 if(((typeof data0 !== "string") && (!((typeof data0 == "number") && (isFinite(data0))))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema22.additionalProperties.type},message:"must be string,number,boolean",schema:schema22.additionalProperties.type,parentSchema:schema22.additionalProperties,data:data0};
+const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema23.additionalProperties.type},message:"must be string,number,boolean",schema:schema23.additionalProperties.type,parentSchema:schema23.additionalProperties,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1463,7 +1482,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.type,parentSchema:schema22,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1472,18 +1491,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
-const schema26 = {"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}};
+const schema27 = {"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}};
 const pattern20 = new RegExp("^[^\\u0000-\\u001f]*$", "u");
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((typeof data !== "string") && (!(Array.isArray(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema26.type},message:"must be string,array",schema:schema26.type,parentSchema:schema26,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema27.type},message:"must be string,array",schema:schema27.type,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1494,7 +1513,7 @@ errors++;
 }
 if(typeof data === "string"){
 if(!pattern20.test(data)){
-const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema26,data};
+const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1510,7 +1529,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
 if(!pattern20.test(data0)){
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema26.items,data:data0};
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema27.items,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1521,7 +1540,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.items.type,parentSchema:schema26.items,data:data0};
+const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.items.type,parentSchema:schema27.items,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1532,18 +1551,18 @@ errors++;
 }
 }
 }
-validate65.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
-const schema27 = {"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"};
+const schema28 = {"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"};
 const pattern22 = new RegExp("^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$", "u");
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((typeof data !== "string") && (!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data))))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema27.type},message:"must be string,integer",schema:schema27.type,parentSchema:schema27,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema28.type},message:"must be string,integer",schema:schema28.type,parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1554,7 +1573,7 @@ errors++;
 }
 if(typeof data === "string"){
 if(!pattern22.test(data)){
-const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema27,data};
+const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1564,19 +1583,19 @@ vErrors.push(err1);
 errors++;
 }
 }
-validate67.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}};
+const schema29 = {"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}};
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((key0 === "tcp") || (key0 === "command")) || (key0 === "timeout"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema28,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1596,7 +1615,7 @@ if(data.command !== undefined){
 let data1 = data.command;
 if(typeof data1 === "string"){
 if(!pattern11.test(data1)){
-const err1 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema28.properties.command,data:data1};
+const err1 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema29.properties.command,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1607,7 +1626,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.properties.command.type,parentSchema:schema28.properties.command,data:data1};
+const err2 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.command.type,parentSchema:schema29.properties.command,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1620,7 +1639,7 @@ errors++;
 if(data.timeout !== undefined){
 let data2 = data.timeout;
 if((typeof data2 !== "string") && (!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2))))){
-const err3 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema28.properties.timeout.type},message:"must be string,integer",schema:schema28.properties.timeout.type,parentSchema:schema28.properties.timeout,data:data2};
+const err3 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema29.properties.timeout.type},message:"must be string,integer",schema:schema29.properties.timeout.type,parentSchema:schema29.properties.timeout,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1631,7 +1650,7 @@ errors++;
 }
 if(typeof data2 === "string"){
 if(!pattern22.test(data2)){
-const err4 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema28.properties.timeout,data:data2};
+const err4 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema29.properties.timeout,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1644,7 +1663,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1653,17 +1672,17 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate69.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-const schema29 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}};
+const schema30 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}};
 
-function validate72(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema29.type},message:"must be object,null",schema:schema29.type,parentSchema:schema29,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema30.type},message:"must be object,null",schema:schema30.type,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1674,8 +1693,8 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema29.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+if(!(func2.call(schema30.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1688,7 +1707,7 @@ errors++;
 if(data.box !== undefined){
 let data0 = data.box;
 if((typeof data0 !== "string") && (!(data0 && typeof data0 == "object" && !Array.isArray(data0)))){
-const err2 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/type",keyword:"type",params:{type: schema29.properties.box.type},message:"must be string,object",schema:schema29.properties.box.type,parentSchema:schema29.properties.box,data:data0};
+const err2 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/type",keyword:"type",params:{type: schema30.properties.box.type},message:"must be string,object",schema:schema30.properties.box.type,parentSchema:schema30.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1699,7 +1718,7 @@ errors++;
 }
 if(typeof data0 === "string"){
 if(!pattern0.test(data0)){
-const err3 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema29.properties.box,data:data0};
+const err3 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema30.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1711,7 +1730,7 @@ errors++;
 }
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.name === undefined){
-const err4 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema29.properties.box.required,parentSchema:schema29.properties.box,data:data0};
+const err4 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema30.properties.box.required,parentSchema:schema30.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1722,7 +1741,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!((((key1 === "name") || (key1 === "version")) || (key1 === "url")) || (key1 === "checksum"))){
-const err5 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.box,data:data0};
+const err5 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1736,7 +1755,7 @@ if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 === "string"){
 if(!pattern0.test(data1)){
-const err6 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema29.properties.box.properties.name,data:data1};
+const err6 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema30.properties.box.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1747,7 +1766,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.box.properties.name.type,parentSchema:schema29.properties.box.properties.name,data:data1};
+const err7 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.name.type,parentSchema:schema30.properties.box.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1761,7 +1780,7 @@ if(data0.version !== undefined){
 let data2 = data0.version;
 if(typeof data2 === "string"){
 if(!pattern2.test(data2)){
-const err8 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/pattern",keyword:"pattern",params:{pattern: "^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"},message:"must match pattern \""+"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"+"\"",schema:"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$",parentSchema:schema29.properties.box.properties.version,data:data2};
+const err8 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/pattern",keyword:"pattern",params:{pattern: "^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"},message:"must match pattern \""+"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"+"\"",schema:"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$",parentSchema:schema30.properties.box.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1772,7 +1791,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.box.properties.version.type,parentSchema:schema29.properties.box.properties.version,data:data2};
+const err9 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.version.type,parentSchema:schema30.properties.box.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1786,7 +1805,7 @@ if(data0.url !== undefined){
 let data3 = data0.url;
 if(typeof data3 === "string"){
 if(!pattern3.test(data3)){
-const err10 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema29.properties.box.properties.url,data:data3};
+const err10 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema30.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1797,7 +1816,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.box.properties.url.type,parentSchema:schema29.properties.box.properties.url,data:data3};
+const err11 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.url.type,parentSchema:schema30.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1811,7 +1830,7 @@ if(data0.checksum !== undefined){
 let data4 = data0.checksum;
 if(typeof data4 === "string"){
 if(!pattern4.test(data4)){
-const err12 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema29.properties.box.properties.checksum,data:data4};
+const err12 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema30.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1822,7 +1841,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.box.properties.checksum.type,parentSchema:schema29.properties.box.properties.checksum,data:data4};
+const err13 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.checksum.type,parentSchema:schema30.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1837,7 +1856,7 @@ errors++;
 if(data.engine !== undefined){
 let data5 = data.engine;
 if(!(((data5 === "auto") || (data5 === "builtin")) || (data5 === "qemu"))){
-const err14 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema29.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema29.properties.engine.enum,parentSchema:schema29.properties.engine,data:data5};
+const err14 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema30.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.engine.enum,parentSchema:schema30.properties.engine,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1850,7 +1869,7 @@ errors++;
 if(data.accel !== undefined){
 let data6 = data.accel;
 if(!(((data6 === "auto") || (data6 === "kvm")) || (data6 === "tcg"))){
-const err15 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema29.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema29.properties.accel.enum,parentSchema:schema29.properties.accel,data:data6};
+const err15 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema30.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.accel.enum,parentSchema:schema30.properties.accel,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1863,7 +1882,7 @@ errors++;
 if(data.cpus !== undefined){
 let data7 = data.cpus;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err16 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema29.properties.cpus.type,parentSchema:schema29.properties.cpus,data:data7};
+const err16 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.cpus.type,parentSchema:schema30.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1874,7 +1893,7 @@ errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 64 || isNaN(data7)){
-const err17 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema29.properties.cpus,data:data7};
+const err17 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema30.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1884,7 +1903,7 @@ vErrors.push(err17);
 errors++;
 }
 if(data7 < 1 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema29.properties.cpus,data:data7};
+const err18 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema30.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1909,7 +1928,7 @@ for(let i0=0; i0<len0; i0++){
 let data10 = data9[i0];
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.name === undefined){
-const err19 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema29.properties.disks.items.required,parentSchema:schema29.properties.disks.items,data:data10};
+const err19 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema30.properties.disks.items.required,parentSchema:schema30.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1919,7 +1938,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data10.size === undefined){
-const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema29.properties.disks.items.required,parentSchema:schema29.properties.disks.items,data:data10};
+const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema30.properties.disks.items.required,parentSchema:schema30.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1930,7 +1949,7 @@ errors++;
 }
 for(const key2 in data10){
 if(!((key2 === "name") || (key2 === "size"))){
-const err21 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.disks.items,data:data10};
+const err21 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1944,7 +1963,7 @@ if(data10.name !== undefined){
 let data11 = data10.name;
 if(typeof data11 === "string"){
 if(!pattern6.test(data11)){
-const err22 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema29.properties.disks.items.properties.name,data:data11};
+const err22 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema30.properties.disks.items.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1955,7 +1974,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.disks.items.properties.name.type,parentSchema:schema29.properties.disks.items.properties.name,data:data11};
+const err23 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.disks.items.properties.name.type,parentSchema:schema30.properties.disks.items.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1973,7 +1992,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.properties.disks.items.type,parentSchema:schema29.properties.disks.items,data:data10};
+const err24 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.disks.items.type,parentSchema:schema30.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1985,7 +2004,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.disks.type,parentSchema:schema29.properties.disks,data:data9};
+const err25 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.disks.type,parentSchema:schema30.properties.disks,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2003,7 +2022,7 @@ for(let i1=0; i1<len1; i1++){
 let data14 = data13[i1];
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.type === undefined){
-const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema29.properties.nics.items.required,parentSchema:schema29.properties.nics.items,data:data14};
+const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema30.properties.nics.items.required,parentSchema:schema30.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2018,7 +2037,7 @@ if(tag0 === "nat"){
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key3 in data14){
 if(!((key3 === "type") || (key3 === "mac"))){
-const err27 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.nics.items.oneOf[0],data:data14};
+const err27 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.nics.items.oneOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2031,7 +2050,7 @@ errors++;
 if(data14.type !== undefined){
 let data15 = data14.type;
 if("nat" !== data15){
-const err28 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema29.properties.nics.items.oneOf[0].properties.type,data:data15};
+const err28 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema30.properties.nics.items.oneOf[0].properties.type,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2052,7 +2071,7 @@ errors = vErrors.length;
 else if(tag0 === "private"){
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.network === undefined){
-const err29 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema29.properties.nics.items.oneOf[1].required,parentSchema:schema29.properties.nics.items.oneOf[1],data:data14};
+const err29 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema30.properties.nics.items.oneOf[1].required,parentSchema:schema30.properties.nics.items.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2063,7 +2082,7 @@ errors++;
 }
 for(const key4 in data14){
 if(!((((key4 === "type") || (key4 === "network")) || (key4 === "ip")) || (key4 === "mac"))){
-const err30 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.nics.items.oneOf[1],data:data14};
+const err30 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.nics.items.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2076,7 +2095,7 @@ errors++;
 if(data14.type !== undefined){
 let data17 = data14.type;
 if("private" !== data17){
-const err31 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema29.properties.nics.items.oneOf[1].properties.type,data:data17};
+const err31 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema30.properties.nics.items.oneOf[1].properties.type,data:data17};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2090,7 +2109,7 @@ if(data14.network !== undefined){
 let data18 = data14.network;
 if(typeof data18 === "string"){
 if(!pattern6.test(data18)){
-const err32 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema29.properties.nics.items.oneOf[1].properties.network,data:data18};
+const err32 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema30.properties.nics.items.oneOf[1].properties.network,data:data18};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2101,7 +2120,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema29.properties.nics.items.oneOf[1].properties.network,data:data18};
+const err33 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema30.properties.nics.items.oneOf[1].properties.network,data:data18};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2115,7 +2134,7 @@ if(data14.ip !== undefined){
 let data19 = data14.ip;
 if(typeof data19 === "string"){
 if(!pattern10.test(data19)){
-const err34 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema29.properties.nics.items.oneOf[1].properties.ip,data:data19};
+const err34 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema30.properties.nics.items.oneOf[1].properties.ip,data:data19};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2126,7 +2145,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema29.properties.nics.items.oneOf[1].properties.ip,data:data19};
+const err35 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema30.properties.nics.items.oneOf[1].properties.ip,data:data19};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2145,7 +2164,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema29.properties.nics.items.discriminator,parentSchema:schema29.properties.nics.items,data:data14};
+const err36 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema30.properties.nics.items.discriminator,parentSchema:schema30.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2156,7 +2175,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema29.properties.nics.items.discriminator,parentSchema:schema29.properties.nics.items,data:data14};
+const err37 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema30.properties.nics.items.discriminator,parentSchema:schema30.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2167,7 +2186,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.properties.nics.items.type,parentSchema:schema29.properties.nics.items,data:data14};
+const err38 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.nics.items.type,parentSchema:schema30.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2179,7 +2198,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.nics.type,parentSchema:schema29.properties.nics,data:data13};
+const err39 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.nics.type,parentSchema:schema30.properties.nics,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2197,7 +2216,7 @@ for(let i2=0; i2<len2; i2++){
 let data22 = data21[i2];
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 if(data22.guest === undefined){
-const err40 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema29.properties.forwards.items.required,parentSchema:schema29.properties.forwards.items,data:data22};
+const err40 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema30.properties.forwards.items.required,parentSchema:schema30.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2207,7 +2226,7 @@ vErrors.push(err40);
 errors++;
 }
 if(data22.host === undefined){
-const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema29.properties.forwards.items.required,parentSchema:schema29.properties.forwards.items,data:data22};
+const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema30.properties.forwards.items.required,parentSchema:schema30.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2218,7 +2237,7 @@ errors++;
 }
 for(const key5 in data22){
 if(!(((((key5 === "guest") || (key5 === "host")) || (key5 === "host_ip")) || (key5 === "protocol")) || (key5 === "auto_correct"))){
-const err42 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.forwards.items,data:data22};
+const err42 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2243,7 +2262,7 @@ errors = vErrors.length;
 if(data22.host_ip !== undefined){
 let data25 = data22.host_ip;
 if(typeof data25 !== "string"){
-const err43 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.forwards.items.properties.host_ip.type,parentSchema:schema29.properties.forwards.items.properties.host_ip,data:data25};
+const err43 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.forwards.items.properties.host_ip.type,parentSchema:schema30.properties.forwards.items.properties.host_ip,data:data25};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2256,7 +2275,7 @@ errors++;
 if(data22.protocol !== undefined){
 let data26 = data22.protocol;
 if(!((data26 === "tcp") || (data26 === "udp"))){
-const err44 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema29.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema29.properties.forwards.items.properties.protocol.enum,parentSchema:schema29.properties.forwards.items.properties.protocol,data:data26};
+const err44 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema30.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.forwards.items.properties.protocol.enum,parentSchema:schema30.properties.forwards.items.properties.protocol,data:data26};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2269,7 +2288,7 @@ errors++;
 if(data22.auto_correct !== undefined){
 let data27 = data22.auto_correct;
 if(typeof data27 !== "boolean"){
-const err45 = {instancePath:instancePath+"/forwards/" + i2+"/auto_correct",schemaPath:"#/properties/forwards/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema29.properties.forwards.items.properties.auto_correct.type,parentSchema:schema29.properties.forwards.items.properties.auto_correct,data:data27};
+const err45 = {instancePath:instancePath+"/forwards/" + i2+"/auto_correct",schemaPath:"#/properties/forwards/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.forwards.items.properties.auto_correct.type,parentSchema:schema30.properties.forwards.items.properties.auto_correct,data:data27};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2281,7 +2300,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.properties.forwards.items.type,parentSchema:schema29.properties.forwards.items,data:data22};
+const err46 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.forwards.items.type,parentSchema:schema30.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2293,7 +2312,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.forwards.type,parentSchema:schema29.properties.forwards,data:data21};
+const err47 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.forwards.type,parentSchema:schema30.properties.forwards,data:data21};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2303,15 +2322,10 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data.synced_folders !== undefined){
-let data28 = data.synced_folders;
-if(Array.isArray(data28)){
-const len3 = data28.length;
-for(let i3=0; i3<len3; i3++){
-let data29 = data28[i3];
-if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
-if(data29.host === undefined){
-const err48 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema29.properties.synced_folders.items.required,parentSchema:schema29.properties.synced_folders.items,data:data29};
+if(data.auto_forwards !== undefined){
+let data28 = data.auto_forwards;
+if(typeof data28 !== "boolean"){
+const err48 = {instancePath:instancePath+"/auto_forwards",schemaPath:"#/properties/auto_forwards/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.auto_forwards.type,parentSchema:schema30.properties.auto_forwards,data:data28};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2320,8 +2334,16 @@ vErrors.push(err48);
 }
 errors++;
 }
-if(data29.guest === undefined){
-const err49 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema29.properties.synced_folders.items.required,parentSchema:schema29.properties.synced_folders.items,data:data29};
+}
+if(data.synced_folders !== undefined){
+let data29 = data.synced_folders;
+if(Array.isArray(data29)){
+const len3 = data29.length;
+for(let i3=0; i3<len3; i3++){
+let data30 = data29[i3];
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.host === undefined){
+const err49 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema30.properties.synced_folders.items.required,parentSchema:schema30.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2330,9 +2352,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-for(const key6 in data29){
-if(!((((key6 === "host") || (key6 === "guest")) || (key6 === "read_only")) || (key6 === "tag"))){
-const err50 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.synced_folders.items,data:data29};
+if(data30.guest === undefined){
+const err50 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema30.properties.synced_folders.items.required,parentSchema:schema30.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2341,12 +2362,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data29.host !== undefined){
-let data30 = data29.host;
-if(typeof data30 === "string"){
-if(!pattern11.test(data30)){
-const err51 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema29.properties.synced_folders.items.properties.host,data:data30};
+for(const key6 in data30){
+if(!((((key6 === "host") || (key6 === "guest")) || (key6 === "read_only")) || (key6 === "tag"))){
+const err51 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2356,8 +2374,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.synced_folders.items.properties.host.type,parentSchema:schema29.properties.synced_folders.items.properties.host,data:data30};
+if(data30.host !== undefined){
+let data31 = data30.host;
+if(typeof data31 === "string"){
+if(!pattern11.test(data31)){
+const err52 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.synced_folders.items.properties.host,data:data31};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2367,16 +2388,8 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data29.guest !== undefined){
-if(!(validate47(data29.guest, {instancePath:instancePath+"/synced_folders/" + i3+"/guest",parentData:data29,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
-errors = vErrors.length;
-}
-}
-if(data29.read_only !== undefined){
-let data32 = data29.read_only;
-if(typeof data32 !== "boolean"){
-const err53 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema29.properties.synced_folders.items.properties.read_only.type,parentSchema:schema29.properties.synced_folders.items.properties.read_only,data:data32};
+else {
+const err53 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.synced_folders.items.properties.host.type,parentSchema:schema30.properties.synced_folders.items.properties.host,data:data31};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2386,11 +2399,16 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data29.tag !== undefined){
-let data33 = data29.tag;
-if(typeof data33 === "string"){
-if(!pattern13.test(data33)){
-const err54 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema29.properties.synced_folders.items.properties.tag,data:data33};
+if(data30.guest !== undefined){
+if(!(validate49(data30.guest, {instancePath:instancePath+"/synced_folders/" + i3+"/guest",parentData:data30,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+errors = vErrors.length;
+}
+}
+if(data30.read_only !== undefined){
+let data33 = data30.read_only;
+if(typeof data33 !== "boolean"){
+const err54 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.synced_folders.items.properties.read_only.type,parentSchema:schema30.properties.synced_folders.items.properties.read_only,data:data33};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2400,8 +2418,11 @@ vErrors.push(err54);
 errors++;
 }
 }
-else {
-const err55 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.synced_folders.items.properties.tag.type,parentSchema:schema29.properties.synced_folders.items.properties.tag,data:data33};
+if(data30.tag !== undefined){
+let data34 = data30.tag;
+if(typeof data34 === "string"){
+if(!pattern13.test(data34)){
+const err55 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema30.properties.synced_folders.items.properties.tag,data:data34};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2411,9 +2432,8 @@ vErrors.push(err55);
 errors++;
 }
 }
-}
 else {
-const err56 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.properties.synced_folders.items.type,parentSchema:schema29.properties.synced_folders.items,data:data29};
+const err56 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.synced_folders.items.properties.tag.type,parentSchema:schema30.properties.synced_folders.items.properties.tag,data:data34};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2425,7 +2445,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.synced_folders.type,parentSchema:schema29.properties.synced_folders,data:data28};
+const err57 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.synced_folders.items.type,parentSchema:schema30.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2435,15 +2455,9 @@ vErrors.push(err57);
 errors++;
 }
 }
-if(data.provision !== undefined){
-let data34 = data.provision;
-if(Array.isArray(data34)){
-const len4 = data34.length;
-for(let i4=0; i4<len4; i4++){
-let data35 = data34[i4];
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.type === undefined){
-const err58 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema29.properties.provision.items.required,parentSchema:schema29.properties.provision.items,data:data35};
+}
+else {
+const err58 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.synced_folders.type,parentSchema:schema30.properties.synced_folders,data:data29};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2452,13 +2466,16 @@ vErrors.push(err58);
 }
 errors++;
 }
-const tag1 = data35.type;
-if(typeof tag1 == "string"){
-if(tag1 === "shell"){
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-for(const key7 in data35){
-if(!(((((((key7 === "type") || (key7 === "name")) || (key7 === "inline")) || (key7 === "path")) || (key7 === "args")) || (key7 === "env")) || (key7 === "run"))){
-const err59 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.provision.items.oneOf[0],data:data35};
+}
+if(data.provision !== undefined){
+let data35 = data.provision;
+if(Array.isArray(data35)){
+const len4 = data35.length;
+for(let i4=0; i4<len4; i4++){
+let data36 = data35[i4];
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.type === undefined){
+const err59 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema30.properties.provision.items.required,parentSchema:schema30.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2467,11 +2484,13 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data35.type !== undefined){
-let data36 = data35.type;
-if("shell" !== data36){
-const err60 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema29.properties.provision.items.oneOf[0].properties.type,data:data36};
+const tag1 = data36.type;
+if(typeof tag1 == "string"){
+if(tag1 === "shell"){
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+for(const key7 in data36){
+if(!(((((((key7 === "type") || (key7 === "name")) || (key7 === "inline")) || (key7 === "path")) || (key7 === "args")) || (key7 === "env")) || (key7 === "run"))){
+const err60 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.provision.items.oneOf[0],data:data36};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2481,16 +2500,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data35.name !== undefined){
-if(!(validate51(data35.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data35,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
-errors = vErrors.length;
-}
-}
-if(data35.inline !== undefined){
-let data38 = data35.inline;
-if(typeof data38 !== "string"){
-const err61 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema29.properties.provision.items.oneOf[0].properties.inline,data:data38};
+if(data36.type !== undefined){
+let data37 = data36.type;
+if("shell" !== data37){
+const err61 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema30.properties.provision.items.oneOf[0].properties.type,data:data37};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2500,11 +2513,16 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data35.path !== undefined){
-let data39 = data35.path;
-if(typeof data39 === "string"){
-if(!pattern11.test(data39)){
-const err62 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema29.properties.provision.items.oneOf[0].properties.path,data:data39};
+if(data36.name !== undefined){
+if(!(validate53(data36.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data36,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+errors = vErrors.length;
+}
+}
+if(data36.inline !== undefined){
+let data39 = data36.inline;
+if(typeof data39 !== "string"){
+const err62 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.inline,data:data39};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2514,8 +2532,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-else {
-const err63 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema29.properties.provision.items.oneOf[0].properties.path,data:data39};
+if(data36.path !== undefined){
+let data40 = data36.path;
+if(typeof data40 === "string"){
+if(!pattern11.test(data40)){
+const err63 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.provision.items.oneOf[0].properties.path,data:data40};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2525,14 +2546,8 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data35.args !== undefined){
-let data40 = data35.args;
-if(Array.isArray(data40)){
-const len5 = data40.length;
-for(let i5=0; i5<len5; i5++){
-let data41 = data40[i5];
-if(((typeof data41 !== "string") && (!((typeof data41 == "number") && (isFinite(data41))))) && (typeof data41 !== "boolean")){
-const err64 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema29.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema29.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema29.properties.provision.items.oneOf[0].properties.args.items,data:data41};
+else {
+const err64 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.path,data:data40};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2542,9 +2557,14 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema29.properties.provision.items.oneOf[0].properties.args,data:data40};
+if(data36.args !== undefined){
+let data41 = data36.args;
+if(Array.isArray(data41)){
+const len5 = data41.length;
+for(let i5=0; i5<len5; i5++){
+let data42 = data41[i5];
+if(((typeof data42 !== "string") && (!((typeof data42 == "number") && (isFinite(data42))))) && (typeof data42 !== "boolean")){
+const err65 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema30.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema30.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.args.items,data:data42};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2554,24 +2574,9 @@ vErrors.push(err65);
 errors++;
 }
 }
-if(data35.env !== undefined){
-if(!(validate53(data35.env, {instancePath:instancePath+"/provision/" + i4+"/env",parentData:data35,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
 }
-}
-if(data35.run !== undefined){
-if(!(validate55(data35.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data35,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
-errors = vErrors.length;
-}
-}
-}
-}
-else if(tag1 === "file"){
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.source === undefined){
-const err66 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema29.properties.provision.items.oneOf[1].required,parentSchema:schema29.properties.provision.items.oneOf[1],data:data35};
+else {
+const err66 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.args,data:data41};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2580,8 +2585,25 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(data35.destination === undefined){
-const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema29.properties.provision.items.oneOf[1].required,parentSchema:schema29.properties.provision.items.oneOf[1],data:data35};
+}
+if(data36.env !== undefined){
+if(!(validate55(data36.env, {instancePath:instancePath+"/provision/" + i4+"/env",parentData:data36,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+if(data36.run !== undefined){
+if(!(validate57(data36.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data36,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+}
+}
+}
+else if(tag1 === "file"){
+if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+if(data36.source === undefined){
+const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema30.properties.provision.items.oneOf[1].required,parentSchema:schema30.properties.provision.items.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2590,9 +2612,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-for(const key8 in data35){
-if(!(((((key8 === "type") || (key8 === "name")) || (key8 === "source")) || (key8 === "destination")) || (key8 === "run"))){
-const err68 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.provision.items.oneOf[1],data:data35};
+if(data36.destination === undefined){
+const err68 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema30.properties.provision.items.oneOf[1].required,parentSchema:schema30.properties.provision.items.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2601,11 +2622,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-if(data35.type !== undefined){
-let data44 = data35.type;
-if("file" !== data44){
-const err69 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema29.properties.provision.items.oneOf[1].properties.type,data:data44};
+for(const key8 in data36){
+if(!(((((key8 === "type") || (key8 === "name")) || (key8 === "source")) || (key8 === "destination")) || (key8 === "run"))){
+const err69 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.provision.items.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2615,17 +2634,10 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data35.name !== undefined){
-if(!(validate51(data35.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data35,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
-errors = vErrors.length;
-}
-}
-if(data35.source !== undefined){
-let data46 = data35.source;
-if(typeof data46 === "string"){
-if(!pattern11.test(data46)){
-const err70 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema29.properties.provision.items.oneOf[1].properties.source,data:data46};
+if(data36.type !== undefined){
+let data45 = data36.type;
+if("file" !== data45){
+const err70 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema30.properties.provision.items.oneOf[1].properties.type,data:data45};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -2635,8 +2647,17 @@ vErrors.push(err70);
 errors++;
 }
 }
-else {
-const err71 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema29.properties.provision.items.oneOf[1].properties.source,data:data46};
+if(data36.name !== undefined){
+if(!(validate53(data36.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data36,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+errors = vErrors.length;
+}
+}
+if(data36.source !== undefined){
+let data47 = data36.source;
+if(typeof data47 === "string"){
+if(!pattern11.test(data47)){
+const err71 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.provision.items.oneOf[1].properties.source,data:data47};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -2646,22 +2667,8 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data35.destination !== undefined){
-if(!(validate47(data35.destination, {instancePath:instancePath+"/provision/" + i4+"/destination",parentData:data35,parentDataProperty:"destination",rootData}))){
-vErrors = vErrors === null ? validate47.errors : vErrors.concat(validate47.errors);
-errors = vErrors.length;
-}
-}
-if(data35.run !== undefined){
-if(!(validate55(data35.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data35,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
-errors = vErrors.length;
-}
-}
-}
-}
 else {
-const err72 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema29.properties.provision.items.discriminator,parentSchema:schema29.properties.provision.items,data:data35};
+const err72 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema30.properties.provision.items.oneOf[1].properties.source,data:data47};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -2671,8 +2678,22 @@ vErrors.push(err72);
 errors++;
 }
 }
+if(data36.destination !== undefined){
+if(!(validate49(data36.destination, {instancePath:instancePath+"/provision/" + i4+"/destination",parentData:data36,parentDataProperty:"destination",rootData}))){
+vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+errors = vErrors.length;
+}
+}
+if(data36.run !== undefined){
+if(!(validate57(data36.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data36,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+errors = vErrors.length;
+}
+}
+}
+}
 else {
-const err73 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema29.properties.provision.items.discriminator,parentSchema:schema29.properties.provision.items,data:data35};
+const err73 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema30.properties.provision.items.discriminator,parentSchema:schema30.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -2683,7 +2704,7 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.properties.provision.items.type,parentSchema:schema29.properties.provision.items,data:data35};
+const err74 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema30.properties.provision.items.discriminator,parentSchema:schema30.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -2693,9 +2714,8 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
 else {
-const err75 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.provision.type,parentSchema:schema29.properties.provision,data:data34};
+const err75 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.provision.items.type,parentSchema:schema30.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -2705,11 +2725,9 @@ vErrors.push(err75);
 errors++;
 }
 }
-if(data.hostname !== undefined){
-let data49 = data.hostname;
-if(typeof data49 === "string"){
-if(!pattern18.test(data49)){
-const err76 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema29.properties.hostname,data:data49};
+}
+else {
+const err76 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.provision.type,parentSchema:schema30.properties.provision,data:data35};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -2719,8 +2737,11 @@ vErrors.push(err76);
 errors++;
 }
 }
-else {
-const err77 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.hostname.type,parentSchema:schema29.properties.hostname,data:data49};
+if(data.hostname !== undefined){
+let data50 = data.hostname;
+if(typeof data50 === "string"){
+if(!pattern18.test(data50)){
+const err77 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema30.properties.hostname,data:data50};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -2730,16 +2751,8 @@ vErrors.push(err77);
 errors++;
 }
 }
-if(data.env !== undefined){
-if(!(validate53(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
-errors = vErrors.length;
-}
-}
-if(data.cmdline !== undefined){
-let data51 = data.cmdline;
-if((typeof data51 !== "string") && (!(Array.isArray(data51)))){
-const err78 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema29.properties.cmdline.type},message:"must be string,array",schema:schema29.properties.cmdline.type,parentSchema:schema29.properties.cmdline,data:data51};
+else {
+const err78 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.hostname.type,parentSchema:schema30.properties.hostname,data:data50};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -2748,9 +2761,17 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(typeof data51 === "string"){
-if(!pattern20.test(data51)){
-const err79 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema29.properties.cmdline,data:data51};
+}
+if(data.env !== undefined){
+if(!(validate55(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+errors = vErrors.length;
+}
+}
+if(data.cmdline !== undefined){
+let data52 = data.cmdline;
+if((typeof data52 !== "string") && (!(Array.isArray(data52)))){
+const err79 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema30.properties.cmdline.type},message:"must be string,array",schema:schema30.properties.cmdline.type,parentSchema:schema30.properties.cmdline,data:data52};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -2759,14 +2780,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-}
-if(Array.isArray(data51)){
-const len6 = data51.length;
-for(let i6=0; i6<len6; i6++){
-let data52 = data51[i6];
 if(typeof data52 === "string"){
 if(!pattern20.test(data52)){
-const err80 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema29.properties.cmdline.items,data:data52};
+const err80 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema30.properties.cmdline,data:data52};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -2776,8 +2792,13 @@ vErrors.push(err80);
 errors++;
 }
 }
-else {
-const err81 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.cmdline.items.type,parentSchema:schema29.properties.cmdline.items,data:data52};
+if(Array.isArray(data52)){
+const len6 = data52.length;
+for(let i6=0; i6<len6; i6++){
+let data53 = data52[i6];
+if(typeof data53 === "string"){
+if(!pattern20.test(data53)){
+const err81 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema30.properties.cmdline.items,data:data53};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -2787,12 +2808,8 @@ vErrors.push(err81);
 errors++;
 }
 }
-}
-}
-if(data.boot_timeout !== undefined){
-let data53 = data.boot_timeout;
-if((typeof data53 !== "string") && (!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53))))){
-const err82 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema29.properties.boot_timeout.type},message:"must be string,integer",schema:schema29.properties.boot_timeout.type,parentSchema:schema29.properties.boot_timeout,data:data53};
+else {
+const err82 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.cmdline.items.type,parentSchema:schema30.properties.cmdline.items,data:data53};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -2801,9 +2818,13 @@ vErrors.push(err82);
 }
 errors++;
 }
-if(typeof data53 === "string"){
-if(!pattern22.test(data53)){
-const err83 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema29.properties.boot_timeout,data:data53};
+}
+}
+}
+if(data.boot_timeout !== undefined){
+let data54 = data.boot_timeout;
+if((typeof data54 !== "string") && (!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54))))){
+const err83 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema30.properties.boot_timeout.type},message:"must be string,integer",schema:schema30.properties.boot_timeout.type,parentSchema:schema30.properties.boot_timeout,data:data54};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -2812,14 +2833,9 @@ vErrors.push(err83);
 }
 errors++;
 }
-}
-}
-if(data.ready !== undefined){
-let data54 = data.ready;
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-for(const key9 in data54){
-if(!(((key9 === "tcp") || (key9 === "command")) || (key9 === "timeout"))){
-const err84 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema29.properties.ready,data:data54};
+if(typeof data54 === "string"){
+if(!pattern22.test(data54)){
+const err84 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema30.properties.boot_timeout,data:data54};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -2829,17 +2845,13 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data54.tcp !== undefined){
-if(!(validate42(data54.tcp, {instancePath:instancePath+"/ready/tcp",parentData:data54,parentDataProperty:"tcp",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
-errors = vErrors.length;
 }
-}
-if(data54.command !== undefined){
-let data56 = data54.command;
-if(typeof data56 === "string"){
-if(!pattern11.test(data56)){
-const err85 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema29.properties.ready.properties.command,data:data56};
+if(data.ready !== undefined){
+let data55 = data.ready;
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+for(const key9 in data55){
+if(!(((key9 === "tcp") || (key9 === "command")) || (key9 === "timeout"))){
+const err85 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.ready,data:data55};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -2849,8 +2861,17 @@ vErrors.push(err85);
 errors++;
 }
 }
-else {
-const err86 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.ready.properties.command.type,parentSchema:schema29.properties.ready.properties.command,data:data56};
+if(data55.tcp !== undefined){
+if(!(validate42(data55.tcp, {instancePath:instancePath+"/ready/tcp",parentData:data55,parentDataProperty:"tcp",rootData}))){
+vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+errors = vErrors.length;
+}
+}
+if(data55.command !== undefined){
+let data57 = data55.command;
+if(typeof data57 === "string"){
+if(!pattern11.test(data57)){
+const err86 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.ready.properties.command,data:data57};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -2860,10 +2881,8 @@ vErrors.push(err86);
 errors++;
 }
 }
-if(data54.timeout !== undefined){
-let data57 = data54.timeout;
-if((typeof data57 !== "string") && (!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57))))){
-const err87 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema29.properties.ready.properties.timeout.type},message:"must be string,integer",schema:schema29.properties.ready.properties.timeout.type,parentSchema:schema29.properties.ready.properties.timeout,data:data57};
+else {
+const err87 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.ready.properties.command.type,parentSchema:schema30.properties.ready.properties.command,data:data57};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -2872,9 +2891,11 @@ vErrors.push(err87);
 }
 errors++;
 }
-if(typeof data57 === "string"){
-if(!pattern22.test(data57)){
-const err88 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema29.properties.ready.properties.timeout,data:data57};
+}
+if(data55.timeout !== undefined){
+let data58 = data55.timeout;
+if((typeof data58 !== "string") && (!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58))))){
+const err88 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema30.properties.ready.properties.timeout.type},message:"must be string,integer",schema:schema30.properties.ready.properties.timeout.type,parentSchema:schema30.properties.ready.properties.timeout,data:data58};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -2883,11 +2904,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err89 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.properties.ready.type,parentSchema:schema29.properties.ready,data:data54};
+if(typeof data58 === "string"){
+if(!pattern22.test(data58)){
+const err89 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema30.properties.ready.properties.timeout,data:data58};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -2897,10 +2916,10 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data.primary !== undefined){
-let data58 = data.primary;
-if(typeof data58 !== "boolean"){
-const err90 = {instancePath:instancePath+"/primary",schemaPath:"#/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema29.properties.primary.type,parentSchema:schema29.properties.primary,data:data58};
+}
+}
+else {
+const err90 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.ready.type,parentSchema:schema30.properties.ready,data:data55};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -2910,15 +2929,10 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data.depends_on !== undefined){
-let data59 = data.depends_on;
-if(Array.isArray(data59)){
-const len7 = data59.length;
-for(let i7=0; i7<len7; i7++){
-let data60 = data59[i7];
-if(typeof data60 === "string"){
-if(!pattern6.test(data60)){
-const err91 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema29.properties.depends_on.items,data:data60};
+if(data.primary !== undefined){
+let data59 = data.primary;
+if(typeof data59 !== "boolean"){
+const err91 = {instancePath:instancePath+"/primary",schemaPath:"#/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.primary.type,parentSchema:schema30.properties.primary,data:data59};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -2928,8 +2942,15 @@ vErrors.push(err91);
 errors++;
 }
 }
-else {
-const err92 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.depends_on.items.type,parentSchema:schema29.properties.depends_on.items,data:data60};
+if(data.depends_on !== undefined){
+let data60 = data.depends_on;
+if(Array.isArray(data60)){
+const len7 = data60.length;
+for(let i7=0; i7<len7; i7++){
+let data61 = data60[i7];
+if(typeof data61 === "string"){
+if(!pattern6.test(data61)){
+const err92 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema30.properties.depends_on.items,data:data61};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -2939,9 +2960,8 @@ vErrors.push(err92);
 errors++;
 }
 }
-}
 else {
-const err93 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema29.properties.depends_on.type,parentSchema:schema29.properties.depends_on,data:data59};
+const err93 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.depends_on.items.type,parentSchema:schema30.properties.depends_on.items,data:data61};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -2952,7 +2972,19 @@ errors++;
 }
 }
 }
-validate72.errors = vErrors;
+else {
+const err94 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.depends_on.type,parentSchema:schema30.properties.depends_on,data:data60};
+if(vErrors === null){
+vErrors = [err94];
+}
+else {
+vErrors.push(err94);
+}
+errors++;
+}
+}
+}
+validate74.errors = vErrors;
 return errors === 0;
 }
 
@@ -3021,53 +3053,59 @@ vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.error
 errors = vErrors.length;
 }
 }
-if(data.synced_folders !== undefined){
-if(!(validate46(data.synced_folders, {instancePath:instancePath+"/synced_folders",parentData:data,parentDataProperty:"synced_folders",rootData}))){
+if(data.auto_forwards !== undefined){
+if(!(validate46(data.auto_forwards, {instancePath:instancePath+"/auto_forwards",parentData:data,parentDataProperty:"auto_forwards",rootData}))){
 vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
 errors = vErrors.length;
 }
 }
+if(data.synced_folders !== undefined){
+if(!(validate48(data.synced_folders, {instancePath:instancePath+"/synced_folders",parentData:data,parentDataProperty:"synced_folders",rootData}))){
+vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
+errors = vErrors.length;
+}
+}
 if(data.provision !== undefined){
-if(!(validate50(data.provision, {instancePath:instancePath+"/provision",parentData:data,parentDataProperty:"provision",rootData}))){
-vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+if(!(validate52(data.provision, {instancePath:instancePath+"/provision",parentData:data,parentDataProperty:"provision",rootData}))){
+vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
 errors = vErrors.length;
 }
 }
 if(data.hostname !== undefined){
-if(!(validate61(data.hostname, {instancePath:instancePath+"/hostname",parentData:data,parentDataProperty:"hostname",rootData}))){
-vErrors = vErrors === null ? validate61.errors : vErrors.concat(validate61.errors);
-errors = vErrors.length;
-}
-}
-if(data.env !== undefined){
-if(!(validate63(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
+if(!(validate63(data.hostname, {instancePath:instancePath+"/hostname",parentData:data,parentDataProperty:"hostname",rootData}))){
 vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
 errors = vErrors.length;
 }
 }
-if(data.cmdline !== undefined){
-if(!(validate65(data.cmdline, {instancePath:instancePath+"/cmdline",parentData:data,parentDataProperty:"cmdline",rootData}))){
+if(data.env !== undefined){
+if(!(validate65(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
 vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
 errors = vErrors.length;
 }
 }
-if(data.boot_timeout !== undefined){
-if(!(validate67(data.boot_timeout, {instancePath:instancePath+"/boot_timeout",parentData:data,parentDataProperty:"boot_timeout",rootData}))){
+if(data.cmdline !== undefined){
+if(!(validate67(data.cmdline, {instancePath:instancePath+"/cmdline",parentData:data,parentDataProperty:"cmdline",rootData}))){
 vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
 errors = vErrors.length;
 }
 }
-if(data.ready !== undefined){
-if(!(validate69(data.ready, {instancePath:instancePath+"/ready",parentData:data,parentDataProperty:"ready",rootData}))){
+if(data.boot_timeout !== undefined){
+if(!(validate69(data.boot_timeout, {instancePath:instancePath+"/boot_timeout",parentData:data,parentDataProperty:"boot_timeout",rootData}))){
 vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
 errors = vErrors.length;
 }
 }
+if(data.ready !== undefined){
+if(!(validate71(data.ready, {instancePath:instancePath+"/ready",parentData:data,parentDataProperty:"ready",rootData}))){
+vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
+errors = vErrors.length;
+}
+}
 if(data.machines !== undefined){
-let data15 = data.machines;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key1 in data15){
-const _errs20 = errors;
+let data16 = data.machines;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key1 in data16){
+const _errs21 = errors;
 if(typeof key1 === "string"){
 if(!pattern6.test(key1)){
 const err1 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema6.properties.machines.propertyNames,data:key1,propertyName:key1};
@@ -3080,9 +3118,9 @@ vErrors.push(err1);
 errors++;
 }
 }
-var valid1 = _errs20 === errors;
+var valid1 = _errs21 === errors;
 if(!valid1){
-const err2 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema6.properties.machines.propertyNames,parentSchema:schema6.properties.machines,data:data15};
+const err2 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema6.properties.machines.propertyNames,parentSchema:schema6.properties.machines,data:data16};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3092,15 +3130,15 @@ vErrors.push(err2);
 errors++;
 }
 }
-for(const key2 in data15){
-if(!(validate72(data15[key2], {instancePath:instancePath+"/machines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data15,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+for(const key2 in data16){
+if(!(validate74(data16[key2], {instancePath:instancePath+"/machines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data16,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.properties.machines.type,parentSchema:schema6.properties.machines,data:data15};
+const err3 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.properties.machines.type,parentSchema:schema6.properties.machines,data:data16};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3111,8 +3149,8 @@ errors++;
 }
 }
 if(data.defaults !== undefined){
-if(!(validate72(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
-vErrors = vErrors === null ? validate72.errors : vErrors.concat(validate72.errors);
+if(!(validate74(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
 errors = vErrors.length;
 }
 }
