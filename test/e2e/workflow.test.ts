@@ -185,3 +185,33 @@ machines:
     expect((await until((r) => !r.some((f) => f.guest === port))).some((f) => f.guest === port)).toBe(false);
   }, 180_000);
 });
+
+describe.skipIf(!E2E_READY)('a dependency that never becomes ready (compiled CLI)', () => {
+  let p: Project;
+  beforeAll(() => {
+    p = new Project('depfail', '');
+    p.writeMultiVmfile(`defaults:
+  box: tiny
+  memory: 128M
+  boot_timeout: 5m
+machines:
+  app:
+    depends_on: [base]
+  base:
+    ready: {command: "echo not yet >&2; exit 3", timeout: 3s}
+`);
+  });
+  afterAll(async () => {
+    await p?.cleanup();
+  });
+
+  it('fails vm up with the probe\'s last answer, and does not start what depends on it', async () => {
+    const up = await p.run(['up'], { timeoutMs: BOOT });
+    expect(up.code, show(up)).toBe(1);
+    expect(up.stderr).toContain("machine 'base' did not become ready within 3 s (ready: `echo not yet >&2; exit 3`): `echo not yet >&2; exit 3` exited 3: not yet");
+    expect(up.stderr).toContain("machine 'app' was not started: machine 'base', which it depends on, did not come up");
+    // the cause is the error reported last (the one whose exit code and hint reach the user)
+    expect(up.stderr.lastIndexOf("machine 'base' did not become ready")).toBeGreaterThan(up.stderr.indexOf("machine 'app' was not started"));
+    expect(Object.fromEntries((await p.status()).map((m) => [m.name, m.status]))).toEqual({ app: 'not created', base: 'running' });
+  }, BOOT);
+});
