@@ -6,12 +6,15 @@
 // the destination. Symlinks inside a tree are copied as symlinks; other special files are skipped.
 import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readlink, rename, rm, stat, symlink, utimes } from 'node:fs/promises';
-import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AgentClient } from '../agent/index.js';
 import { AgentError } from '../agent/index.js';
 import { UserError } from '../errors.js';
 import { exitCodeOf } from '../provision/provision-error.js';
+import { withAgent } from './agent-session.js';
+import { requireRunning } from './running-machine.js';
+import { selectOne } from './select-one.js';
 
 /** One side of a copy: a host path, or `NAME:PATH` in a guest (`:PATH` = the only or primary machine). */
 export type CopyEndpoint = { kind: 'host'; path: string } | { kind: 'guest'; machine?: string; path: string };
@@ -220,7 +223,7 @@ export async function copyFromGuest(agent: AgentClient, src: string, dest: strin
   // A guest name such as `..` must not lead outside the target.
   for (const e of entries) {
     const r = relative(target, at(e.rel));
-    if (r.startsWith('..') || resolve(target, r) !== at(e.rel)) throw new UserError(`the guest listed ${JSON.stringify(e.rel)} under ${src}, which would land outside ${target}`);
+    if (r === '..' || r.startsWith(`..${sep}`) || isAbsolute(r)) throw new UserError(`the guest listed ${JSON.stringify(e.rel)} under ${src}, which would land outside ${target}`);
   }
   const skipped = entries.filter((e) => e.type === 'other').map((e) => `${posix.join(src, e.rel)}: not a file, folder or symlink`);
   if (into && destKind === 'none') await mkdir(destPath, { recursive: true });
@@ -285,9 +288,6 @@ export async function copyFiles(o: CopyRequest): Promise<CopySummary & { machine
     });
   }
   const guest = src.kind === 'guest' ? src : (dest as Extract<CopyEndpoint, { kind: 'guest' }>);
-  const { selectOne } = await import('./select-one.js');
-  const { requireRunning } = await import('./running-machine.js');
-  const { withAgent } = await import('./agent-session.js');
   const { sel, config } = await selectOne({ file: o.file, name: guest.machine, cwd: o.cwd, command: 'vm cp' });
   const m = await requireRunning(sel.dir, config);
   return withAgent(config.name, m.paths, AGENT_WAIT_MS, async (agent) => {

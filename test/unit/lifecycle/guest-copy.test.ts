@@ -81,6 +81,7 @@ describe.skipIf(compilerMissing)('copying through the agent', () => {
     writeFileSync(join(src, 'secret'), 'key', { mode: 0o600 });
     writeFileSync(join(src, 'empty'), '');
     writeFileSync(join(src, 'name with\nnewline and space'), 'odd');
+    writeFileSync(join(src, '..dots'), '');
     writeFileSync(join(src, 'sub', 'deep', 'big.bin'), randomBytes(3 * 1024 * 1024 + 17));
     chmodSync(join(src, 'sub', 'deep'), 0o700);
     mkdirSync(join(src, 'ro'));
@@ -94,14 +95,14 @@ describe.skipIf(compilerMissing)('copying through the agent', () => {
     mkdirSync(guest);
     const seen: number[] = [];
     const up = await copyToGuest(client, src, guest, (p) => seen.push(p.done));
-    expect(up).toMatchObject({ files: 6, folders: 4, symlinks: 2, target: join(guest, 'src'), skipped: [] });
+    expect(up).toMatchObject({ files: 7, folders: 4, symlinks: 2, target: join(guest, 'src'), skipped: [] });
     expect(up.bytes).toBe(3 * 1024 * 1024 + 17 + 18 + 3 + 3 + 16);
     expect(seen.at(-1)).toBe(up.bytes);
     expect(describeTree(join(guest, 'src'))).toEqual(want);
 
     const back = join(dir, 'back');
     const down = await copyFromGuest(client, join(guest, 'src'), `${back}/`);
-    expect(down).toMatchObject({ files: 6, folders: 4, symlinks: 2, bytes: up.bytes, target: join(back, 'src') });
+    expect(down).toMatchObject({ files: 7, folders: 4, symlinks: 2, bytes: up.bytes, target: join(back, 'src') });
     expect(describeTree(join(back, 'src'))).toEqual(want);
   });
 
