@@ -29,6 +29,8 @@ declare namespace WebAssembly {
     constructor(module: Module, imports?: Imports);
     readonly exports: Record<string, unknown>;
   }
+  /** Compiles off the calling thread; resolves on a later turn of the event loop. */
+  function compile(bytes: Uint8Array): Promise<Module>;
   class CompileError extends Error {}
   class RuntimeError extends Error {}
 }

@@ -22,7 +22,7 @@ import { div64, divu64, divw, mul64, mulh64, mulhsu64, mulhu64, rem64, remu64 } 
 import { executeFp } from './fpu/index.js';
 import { CAUSE_ILLEGAL_INSTRUCTION, MSTATUS_FS } from './csr-numbers.js';
 import { pcHi, pcLo, WILD_PC } from './pc.js';
-import { BATCH_MAX_WAIT, JIT_BITS } from './jit/cache.js';
+import { JIT_BITS } from './jit/cache.js';
 import { dispatcherFor, translatePending } from './jit/translate.js';
 import { EXIT_INTERPRET, EXIT_JUMP, EXIT_TRAP } from './jit/region.js';
 import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE } from './hart-state.js';
@@ -798,6 +798,6 @@ export function runLoop(h: Hart, budget: number): number {
   h.pc = pc;
   h.instretCount = startInstret + spent - traps;
   // Entry points queued for translation wait for a full batch, but not for long.
-  if (jitOn && jit.pendingRo.length > 0 && h.instretCount - jit.pendingSince >= BATCH_MAX_WAIT) translatePending(h);
+  if (jitOn && jit.pending > 0 && h.instretCount - jit.pendingSince >= jit.maxWait) translatePending(h);
   return spent;
 }

@@ -223,8 +223,9 @@ export class Hart implements HartControl {
     this.exitRequested = false;
     releaseReservation(this);
     this.tlb.flushAll();
-    // The platform may have (re)loaded images into RAM behind our back: drop translated code.
-    this.jit.flushAll();
+    // The platform may have (re)loaded images into RAM behind our back: translated code is checked
+    // against RAM before its next use.
+    this.jit.recheckAll();
     updateContext(this);
     this.epoch++;
   }

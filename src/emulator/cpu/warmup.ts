@@ -15,6 +15,7 @@
 import { Bus, type MmioDevice } from '../machine/bus.js';
 import { Ram } from '../machine/ram.js';
 import { Hart } from './hart.js';
+import { jitSlot, type JitCache } from './jit/cache.js';
 import { PRIV_M, PRIV_S, PRIV_U, type HartControl, type HartHost, type Privilege } from './hart-api.js';
 import { GuestClock } from '../machine/clock.js';
 import {
@@ -306,6 +307,20 @@ export function warmUpInterpreter(): void {
   runWarmUp();
 }
 
+/** Entries sharing one home slot, so the probe paths of find/place/drop have run (their feedback is
+ *  what runLoop inlines). */
+function exerciseProbing(jit: JitCache): void {
+  const home = jitSlot(0);
+  // Rounds, because V8 only records feedback once a function has run a few times.
+  for (let round = 0; round < 4; round++) {
+    for (let k = 0; k < 12; k++) jit.queue(0, k, home, 0);
+    for (let k = 0; k < 12; k++) jit.find(0, k, home);
+    jit.invalidatePage(0);
+    jit.queue(0, 1, home, 0);
+    jit.flushAll();
+  }
+}
+
 /** The warm-up itself; returns how far each phase got (for tests). */
 export function runWarmUp(): { phases: { priv: Privilege; instret: number; waiting: boolean }[] } {
   const ram = new Ram(BASE, RAM_SIZE);
@@ -339,43 +354,65 @@ export function runWarmUp(): { phases: { priv: Privilege; instret: number; waiti
   const host: HartHost = { bus, clock };
   host.sbiCall = sbiReturn;
   const h = new Hart(0, host);
-  h.jit.threshold = 0;
-  const phases: { priv: Privilege; instret: number; waiting: boolean }[] = [];
   const satp = (8n << 60n) | BigInt(PT / 4096);
-  for (const [priv, va] of [[PRIV_M, BASE], [PRIV_S, KVA], [PRIV_U, UVA], [PRIV_S, KVA]] as const) {
-    h.reset(BigInt.asUintN(64, BigInt(va)), priv, 0n, 0n);
-    // A second SBI handler for the second S-mode phase: with two targets seen, the ecall's call site
-    // stays generic instead of being specialised to a function no real platform uses.
-    if (phases.length === 3) host.sbiCall = sbiSuccess;
-    const dataVa = va + DATA_OFF;
-    const bare = priv === PRIV_M;
-    const regs: [number, number][] = [
-      [10, dataVa],
-      [11, bare ? MMIO : va + MMIO_PAGE * 4096],
-      [12, bare ? UNMAPPED_PA : va + HOLE_PAGE * 4096],
-      [13, dataVa + 4092],
-      [2, 0xffff_fff0],
-      [3, 7],
-      [4, 45],
-      [30, bare ? UNMAPPED_PA : UVA + DATA_OFF],
-    ];
-    for (const [r, a] of regs) h.setX(r, BigInt.asUintN(64, BigInt(a)));
-    let s = 0x9e3779b97f4a7c15n;
-    for (const r of DST) {
-      s = BigInt.asUintN(64, s * 6364136223846793005n + 1442695040888963407n);
-      h.setX(r, r % 4 === 0 ? s >> BigInt(r) : s);
+  const runPhases = (h: Hart, chunk: number, only?: number): { priv: Privilege; instret: number; waiting: boolean }[] => {
+    const phases: { priv: Privilege; instret: number; waiting: boolean }[] = [];
+    const instret0 = h.instret;
+    let phase = -1;
+    for (const [priv, va] of [[PRIV_M, BASE], [PRIV_S, KVA], [PRIV_U, UVA], [PRIV_S, KVA]] as const) {
+      phase++;
+      if (only !== undefined && phase !== only) continue;
+      h.reset(BigInt.asUintN(64, BigInt(va)), priv, 0n, 0n);
+      // A second SBI handler for the second S-mode phase: with two targets seen, the ecall's call site
+      // stays generic instead of being specialised to a function no real platform uses.
+      host.sbiCall = phase === 3 ? sbiSuccess : sbiReturn;
+      const dataVa = va + DATA_OFF;
+      const bare = priv === PRIV_M;
+      const regs: [number, number][] = [
+        [10, dataVa],
+        [11, bare ? MMIO : va + MMIO_PAGE * 4096],
+        [12, bare ? UNMAPPED_PA : va + HOLE_PAGE * 4096],
+        [13, dataVa + 4092],
+        [2, 0xffff_fff0],
+        [3, 7],
+        [4, 45],
+        [30, bare ? UNMAPPED_PA : UVA + DATA_OFF],
+      ];
+      for (const [r, a] of regs) h.setX(r, BigInt.asUintN(64, BigInt(a)));
+      let s = 0x9e3779b97f4a7c15n;
+      for (const r of DST) {
+        s = BigInt.asUintN(64, s * 6364136223846793005n + 1442695040888963407n);
+        h.setX(r, r % 4 === 0 ? s >> BigInt(r) : s);
+      }
+      h.setCsr(CSR_MTVEC, BigInt(M_HANDLER));
+      if (!bare) {
+        h.setCsr(CSR_SATP, satp);
+        h.setCsr(CSR_STVEC, BigInt.asUintN(64, BigInt(KVA + S_HANDLER_OFF)));
+      }
+      let n = 0;
+      // Many short runs: TurboFan inlines a call site by how often it ran per call of runLoop, and the
+      // cold helpers run here (traps, CSRs, FP, AMOs) must not look hot enough to be inlined.
+      while (!h.waiting && n < PHASE_BUDGET) n += h.run(Math.min(chunk, PHASE_BUDGET - n));
+      phases.push({ priv, instret: h.instret - instret0, waiting: h.waiting });
     }
-    h.setCsr(CSR_MTVEC, BigInt(M_HANDLER));
-    if (!bare) {
-      h.setCsr(CSR_SATP, satp);
-      h.setCsr(CSR_STVEC, BigInt.asUintN(64, BigInt(KVA + S_HANDLER_OFF)));
-    }
-    let n = 0;
-    // Many short runs: TurboFan inlines a call site by how often it ran per call of runLoop, and the
-    // cold helpers run here (traps, CSRs, FP, AMOs) must not look hot enough to be inlined.
-    while (!h.waiting && n < PHASE_BUDGET) n += h.run(Math.min(CHUNK, PHASE_BUDGET - n));
-    phases.push({ priv, instret: h.instret, waiting: h.waiting });
-  }
+    return phases;
+  };
+  exerciseProbing(h.jit); // first, while those functions still collect feedback
+  h.jit.threshold = 0;
+  const phases = runPhases(h, CHUNK);
+  // Then the loop's paths into and out of translated code (jit/): entry points queued at their
+  // first execution, batches flushed inside the loop and at the end of a run (compiled at once),
+  // regions run and leave in every way; and on a second hart, so the dispatcher call site has seen
+  // more than one target (each hart has its own).
+  const translateAll = (h: Hart, only?: number): void => {
+    const jit = h.jit;
+    jit.threshold = 1;
+    jit.batchSize = 16;
+    jit.maxWait = 0;
+    for (let pass = 0; pass < 2; pass++) runPhases(h, PHASE_BUDGET, only);
+  };
+  translateAll(h, 1);
+  translateAll(new Hart(1, host), 0);
   // Scratch values outside the small-integer range, so the Hart fields the slow paths fill hold
   // doubles from the start instead of changing representation (and deoptimizing) mid-boot.
   h.tmpLo = h.tmpHi = h.trapTvalLo = h.trapTvalHi = -0x8000_0000;

@@ -63,8 +63,21 @@ export interface JitStats {
 }
 
 export class JitCache {
-  /** Executions of an entry point seen by the interpreter before it is translated; 0 = never. */
-  threshold = DEFAULT_THRESHOLD;
+  private thresholdValue = DEFAULT_THRESHOLD;
+
+  /** Executions of an entry point seen by the interpreter before it is translated; 0 = never.
+   *  1 is the test mode "translate every entry point at its first execution", at once: batches of
+   *  one, compiled synchronously. */
+  get threshold(): number {
+    return this.thresholdValue;
+  }
+
+  set threshold(n: number) {
+    this.thresholdValue = n;
+    this.batchSize = n === 1 ? 1 : BATCH_SIZE;
+    this.syncCompile = n === 1;
+  }
+
   readonly tagOff: Uint32Array;
   readonly tagPc: Float64Array;
   /** The region's function-table slot, or ENTRY_NONE / ENTRY_PENDING. */
@@ -87,9 +100,10 @@ export class JitCache {
   private tableTop = 0;
 
   /** Entry points waiting for the next batch (RAM offset, pc, home slot), and since when (instret). */
-  readonly pendingRo: number[] = [];
-  readonly pendingPc: number[] = [];
-  readonly pendingHome: number[] = [];
+  readonly pendingRo = new Uint32Array(BATCH_SIZE);
+  readonly pendingPc = new Float64Array(BATCH_SIZE);
+  readonly pendingHome = new Int32Array(BATCH_SIZE);
+  pending = 0;
   pendingSince = 0;
 
   readonly stats: JitStats = { regions: 0, batches: 0, regionInsns: 0, compileMs: 0, runs: 0, chained: 0, exits: [0, 0, 0, 0], translatedInsns: 0, invalidated: 0 };
@@ -145,12 +159,25 @@ export class JitCache {
     this.tagPc[i] = pc;
     this.entry[i] = ENTRY_PENDING;
     this.bytes[i] = undefined;
-    if (this.pendingRo.length === 0) this.pendingSince = now;
-    this.pendingRo.push(ro);
-    this.pendingPc.push(pc);
-    this.pendingHome.push(home);
-    // Threshold 1 is the test mode "translate every entry point at its first execution": no waiting.
-    return this.pendingRo.length >= (this.threshold === 1 ? 1 : BATCH_SIZE);
+    if (this.pending === 0) this.pendingSince = now;
+    const k = this.pending++;
+    this.pendingRo[k] = ro;
+    this.pendingPc[k] = pc;
+    this.pendingHome[k] = home;
+    return this.pending >= Math.min(this.batchSize, BATCH_SIZE);
+  }
+
+  /** Queued entry points that make a batch. */
+  batchSize = BATCH_SIZE;
+  /** Instructions a queued entry point may wait for its batch (BATCH_MAX_WAIT; warm-up: 0). */
+  maxWait = BATCH_MAX_WAIT;
+  /** Compile batches on the calling thread, instead of letting V8 compile them in the background. */
+  syncCompile = false;
+  /** Batches V8 is compiling (translate.ts). */
+  compiling = 0;
+
+  freeSlot(slot: number): void {
+    this.freeSlots.push(slot);
   }
 
   /** A function-table slot for a new region. */
@@ -174,7 +201,7 @@ export class JitCache {
     for (let i = 0; i < JIT_SIZE; i++) if (this.tagOff[i]! < TAG_DROPPED) this.drop(i);
     this.tagOff.fill(TAG_EMPTY);
     this.hot.fill(0);
-    this.pendingRo.length = this.pendingPc.length = this.pendingHome.length = 0;
+    this.pending = 0;
   }
 
   /**

@@ -211,16 +211,34 @@ export function dispatcherFor(h: Hart): Dispatch {
   return linksFor(h).dispatch;
 }
 
-/** Translate every queued entry point of `h` that is still wanted, as one module. */
+interface Translated {
+  /** JitCache index of the entry point, its RAM offset and pc. */
+  i: number;
+  ro: number;
+  pc: number;
+  slot: number;
+  pageRo: number;
+  /** The instruction bytes the region was made from, and their RAM offset. */
+  bytes: Uint8Array;
+  at: number;
+}
+
+/**
+ * Translate every queued entry point of `h` that is still wanted, as one module. With syncCompile
+ * (threshold 1, the test mode; the warm-up) the module is compiled at once; otherwise V8 compiles it on its own threads
+ * while the interpreter goes on running those entry points, and the regions take over when it is
+ * done (an entry dropped meanwhile is skipped; code that changed meanwhile fails the byte check
+ * at first use, cache.ts stillValid).
+ */
 export function translatePending(h: Hart): void {
   const jit = h.jit;
   const t0 = performance.now();
   const view = h.ram.view;
   const funcs = mulHelpers();
   const elements: { slot: number; func: number }[] = [];
-  const done: { i: number; slot: number; pageRo: number; lo: number; hi: number }[] = [];
+  const done: Translated[] = [];
   let insns = 0;
-  for (let k = 0; k < jit.pendingRo.length; k++) {
+  for (let k = 0; k < jit.pending; k++) {
     const ro = jit.pendingRo[k]!;
     const pc = jit.pendingPc[k]!;
     const i = jit.find(ro, pc, jit.pendingHome[k]!);
@@ -235,23 +253,58 @@ export function translatePending(h: Hart): void {
     const slot = jit.allocSlot();
     elements.push({ slot, func: funcs.length });
     funcs.push(regionFunc(plan, pc - po, h.stateAt));
-    done.push({ i, slot, pageRo, lo: plan.lo, hi: plan.hi });
+    done.push({ i, ro, pc, slot, pageRo, bytes: h.ram.bytes.slice(pageRo + plan.lo, pageRo + plan.hi), at: pageRo + plan.lo });
     insns += plan.insns;
   }
-  jit.pendingRo.length = jit.pendingPc.length = jit.pendingHome.length = 0;
+  jit.pending = 0;
   if (done.length === 0) return;
   const wasm = encodeModule(REGION_IMPORTS, funcs, elements);
-  new WebAssembly.Instance(new WebAssembly.Module(wasm), linksFor(h).imports);
-  for (const d of done) {
-    jit.entry[d.i] = d.slot;
-    jit.bytes[d.i] = h.ram.bytes.slice(d.pageRo + d.lo, d.pageRo + d.hi);
-    jit.bytesAt[d.i] = d.pageRo + d.lo;
-    jit.checked[d.i] = jit.epoch;
-    h.domain.markCode(d.pageRo);
-  }
   const stats = jit.stats;
   stats.batches++;
-  stats.regions += done.length;
   stats.regionInsns += insns;
+  if (jit.syncCompile) {
+    install(h, new WebAssembly.Module(wasm), done, true);
+    stats.compileMs += performance.now() - t0;
+    return;
+  }
   stats.compileMs += performance.now() - t0;
+  jit.compiling++;
+  WebAssembly.compile(wasm).then(
+    (module) => {
+      jit.compiling--;
+      const t1 = performance.now();
+      install(h, module, done, false);
+      stats.compileMs += performance.now() - t1;
+    },
+    () => {
+      // Not expected (the encoder is tested), but a module V8 refuses must not stop the guest:
+      // those entry points stay interpreted.
+      jit.compiling--;
+      for (const d of done) {
+        if (jit.entry[d.i] === ENTRY_PENDING && jit.tagOff[d.i] === d.ro && jit.tagPc[d.i] === d.pc) jit.entry[d.i] = ENTRY_NONE;
+        jit.freeSlot(d.slot);
+      }
+    },
+  );
+}
+
+/** Instantiate a compiled batch and point its entry points at their regions. `fresh`: the bytes
+ *  cannot have changed since planning (compiled synchronously). */
+function install(h: Hart, module: WebAssembly.Module, done: Translated[], fresh: boolean): void {
+  const jit = h.jit;
+  new WebAssembly.Instance(module, linksFor(h).imports);
+  let installed = 0;
+  for (const d of done) {
+    if (jit.entry[d.i] !== ENTRY_PENDING || jit.tagOff[d.i] !== d.ro || jit.tagPc[d.i] !== d.pc) {
+      jit.freeSlot(d.slot); // dropped or replaced while compiling
+      continue;
+    }
+    jit.entry[d.i] = d.slot;
+    jit.bytes[d.i] = d.bytes;
+    jit.bytesAt[d.i] = d.at;
+    jit.checked[d.i] = fresh ? jit.epoch : (jit.epoch - 1) | 0;
+    h.domain.markCode(d.pageRo);
+    installed++;
+  }
+  jit.stats.regions += installed;
 }
