@@ -1,17 +1,17 @@
 // `npm run bench [-- ROW...]`: runs the bench modules in BENCHES and prints one table of our figures
 // beside the reference tool's, as ratios. A bench module exports `name`, optionally `keys` (the row
 // keys it can produce; default [name]) and `run({ runs, only })` returning rows of
-// { key?, bench, ours, interpreter?, reference?, goal?, goalRatio?, detail?, referenceNote?, error? }
+// { key?, bench, ours, interpreter?, reference?, goal?, goalRatio?, detail?, referenceNote?, error?, skipped? }
 // (seconds). `ours` is the builtin engine as shipped (guest code translated from the default
 // threshold on), `interpreter` the same work with VM_JIT_THRESHOLD=0; `goal` is seconds, `goalRatio`
-// a bound on ours/reference. `only` is the set of keys asked for (undefined = all): a module may skip
+// a bound on ours/reference; `skipped` says why a row was not measured and how to enable it. `only` is the set of keys asked for (undefined = all): a module may skip
 // work for rows nobody asked for.
 //   npm run bench                 every row
 //   npm run bench -- boot ash     only the rows with those keys (or every row of a module: `qemu`)
 //   npm run bench -- --list       the keys
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['./status.js', './boot.js', './qemu.js', './cpu-loop.js', './p9.js', './io.js', './disk.js'];
+const BENCHES = ['./status.js', './boot.js', './qemu.js', './cpu-loop.js', './debian-kernel.js', './p9.js', './io.js', './disk.js'];
 
 /** Times in seconds: say which side is faster, and by how much, without ratios below 1. */
 const ratio = (ours, reference) =>
@@ -31,9 +31,9 @@ export function printTable(rows) {
   const cells = rows.map((r) => {
     const interp = withInterp ? [fmt(r.interpreter)] : [];
     const interpRatio = withInterp ? [r.interpreter !== undefined && r.reference ? ratio(r.interpreter, r.reference) : '-'] : [];
-    return r.error
-      ? [r.bench, 'error', ...interp.map(() => '-'), '-', '-', ...interpRatio.map(() => '-'), '-']
-      : [r.bench, fmt(r.ours), ...interp, fmt(r.reference), r.reference ? ratio(r.ours, r.reference) : '-', ...interpRatio, goal(r)];
+    return r.error || r.skipped
+      ? [r.bench, r.error ? 'error' : 'skipped', ...interp.map(() => '-'), '-', '-', ...interpRatio.map(() => '-'), '-']
+      : [r.bench, fmt(r.ours), ...interp, fmt(r.reference), r.ours !== undefined && r.reference ? ratio(r.ours, r.reference) : '-', ...interpRatio, r.ours !== undefined ? goal(r) : '-'];
   });
   const head = withInterp
     ? ['bench', 'ours', 'interpreter', 'reference', 'ratio', 'ratio, interpreter', 'goal']
@@ -46,6 +46,7 @@ export function printTable(rows) {
   for (const c of cells) console.log(line(c));
   for (const r of rows) {
     if (r.error) console.log(`  ${r.bench}: ${r.error}`);
+    if (r.skipped) console.log(`  ${r.bench}: skipped: ${r.skipped}`);
     if (r.detail) console.log(`  ${r.bench}: ${r.detail}`);
     if (r.referenceNote) console.log(`  reference: ${r.referenceNote}`);
   }
