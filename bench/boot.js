@@ -2,109 +2,32 @@
 // Boot-to-shell time of the bundled tiny box: the builtin engine (host SBI and OpenSBI firmware)
 // beside qemu-system-riscv64 (TCG) on the same kernel and initrd, and their ratio. "Shell" means the
 // box's ready line (`vm: ready`) on the serial console; each run is a fresh process, as `vm` uses it.
+// Each builtin configuration boots translated (as shipped; VM_JIT_THRESHOLD from the environment
+// applies) and interpreted only (VM_JIT_THRESHOLD=0).
 // Needs the compiled code (npm run build). Env: BENCH_RUNS (default 3), BENCH_TIMEOUT_S (default 120).
 //   node bench/boot.js            the table
 //   node bench/boot.js --json     the figures as JSON
 //   bench/run.js imports it (name, run) for `npm run bench`.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtinBoot, hasQemu, qemuBoot } from './lib/boot-timing.js';
+import { DIST, median, READY, ROOT } from './lib/machine.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = join(ROOT, 'dist');
 const FW_JUMP = '/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin';
-const READY = 'vm: ready';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 120) * 1000;
-const MEMORY = '256M';
+const MEMORY_MIB = 256;
 
-/** One boot in this process (the child side): announces the ready line, then prints its figures. */
-async function child(kernel, initrd, cmdline, firmware) {
-  const { startBuiltinMachine } = await import(join(DIST, 'engines/builtin/builtin-machine.js'));
-  const vm = await startBuiltinMachine({ kernel, initrd, firmware: firmware || undefined, memoryBytes: 256 << 20, cpus: 1, cmdline });
-  vm.output.resume();
-  const timer = setTimeout(() => vm.stop(), TIMEOUT_MS);
-  let readyInstr = null;
-  vm.ready.then(() => {
-    readyInstr = vm.stats().instructions;
-    process.stdout.write('BENCH-READY\n');
-    vm.write('poweroff\n');
-  });
-  const exit = await vm.exit;
-  clearTimeout(timer);
-  process.stdout.write(`${JSON.stringify({ readyInstr, exit: exit.kind })}\n`);
-}
+const builtinRun = (box, firmware, interpreter) =>
+  builtinBoot(
+    { kernel: box.kernel, initrd: box.initrd, firmware, memoryBytes: MEMORY_MIB << 20, cpus: 1, cmdline: box.cmdline },
+    { interpreter, type: 'poweroff\n', timeoutMs: TIMEOUT_MS },
+  );
 
-function runProcess(cmd, args, { onLine, input } = {}) {
-  return new Promise((resolve) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => p.kill('SIGKILL'), TIMEOUT_MS);
-    p.stdout.on('data', (c) => {
-      out += c.toString('latin1');
-      onLine?.(out, p);
-    });
-    p.stderr.on('data', (c) => (err += c));
-    if (input) p.stdin.end(input);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
-
-async function builtinRun(box, firmware) {
-  // Timed from the spawn, like the qemu row: node's start-up is part of what a user waits for.
-  const t0 = performance.now();
-  let readyMs = null;
-  const args = [fileURLToPath(import.meta.url), '--child', box.kernel, box.initrd, box.cmdline, firmware ?? ''];
-  const r = await runProcess(process.execPath, args, {
-    onLine: (out) => {
-      if (readyMs === null && out.includes('BENCH-READY')) readyMs = performance.now() - t0;
-    },
-  });
-  const totalMs = performance.now() - t0;
-  try {
-    const j = JSON.parse(r.out.trim().split('\n').pop());
-    if (readyMs === null) return { error: `no ready line (exit: ${j.exit})` };
-    return { readyMs, totalMs, readyInstr: j.readyInstr, exit: j.exit };
-  } catch {
-    return { error: `child failed (${r.code}): ${r.err.trim().split('\n').slice(-3).join(' | ')}` };
-  }
-}
-
-async function qemuRun(box) {
-  const t0 = performance.now();
-  let readyMs = null;
-  const args = ['-M', 'virt', '-m', MEMORY, '-smp', '1', '-nographic', '-no-reboot', '-kernel', box.kernel, '-initrd', box.initrd, '-append', box.cmdline];
-  const r = await runProcess('qemu-system-riscv64', args, {
-    onLine: (out, p) => {
-      if (readyMs === null && out.includes(READY)) {
-        readyMs = performance.now() - t0;
-        p.stdin.write('poweroff\n');
-      }
-    },
-  });
-  if (readyMs === null) return { error: `no ready line (qemu exit ${r.code}): ${r.err.trim().slice(-200)}` };
-  return { readyMs, totalMs: performance.now() - t0, exit: r.code === 0 ? 'poweroff' : `code ${r.code}` };
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function hasQemu() {
-  return new Promise((resolve) => {
-    const p = spawn('qemu-system-riscv64', ['--version'], { stdio: 'ignore' });
-    p.on('error', () => resolve(false));
-    p.on('close', (code) => resolve(code === 0));
-  });
-}
+const qemuRun = (box) => qemuBoot({ kernel: box.kernel, initrd: box.initrd, cmdline: box.cmdline, memoryMiB: MEMORY_MIB, marker: READY, type: 'poweroff\n', timeoutMs: TIMEOUT_MS });
 
 /** Median figures for each configuration (builtin SBI, builtin OpenSBI, qemu) over `runs` boots. */
 async function measure(runs) {
@@ -115,9 +38,15 @@ async function measure(runs) {
   const home = mkdtempSync(join(tmpdir(), 'vm-bench-'));
   try {
     const box = await resolveBox('tiny', undefined, { loc: { home, bundledDir: join(ROOT, 'boxes') } });
+    const builtin = [
+      { name: 'builtin, host SBI', firmware: undefined },
+      ...(existsSync(FW_JUMP) ? [{ name: 'builtin, OpenSBI fw_jump', firmware: FW_JUMP }] : []),
+    ];
     const configs = [
-      { name: 'builtin, host SBI', run: () => builtinRun(box) },
-      ...(existsSync(FW_JUMP) ? [{ name: 'builtin, OpenSBI fw_jump', run: () => builtinRun(box, FW_JUMP) }] : []),
+      ...builtin.flatMap((b) => [
+        { name: b.name, run: () => builtinRun(box, b.firmware, false) },
+        { name: b.name, interpreter: true, run: () => builtinRun(box, b.firmware, true) },
+      ]),
       ...((await hasQemu()) ? [{ name: 'qemu TCG (OpenSBI)', run: () => qemuRun(box), qemu: true }] : []),
     ];
     const rows = [];
@@ -135,6 +64,7 @@ async function measure(runs) {
       rows.push({
         name: c.name,
         qemu: c.qemu === true,
+        interpreter: c.interpreter === true,
         error,
         readyS: done.length ? median(done.map((r) => r.readyMs)) / 1000 : null,
         totalS: done.length ? median(done.map((r) => r.totalMs)) / 1000 : null,
@@ -151,21 +81,31 @@ async function measure(runs) {
 
 export const name = 'boot';
 
-/** bench/run.js interface: one row per builtin configuration, qemu TCG as the reference. Boots are slow: at most 3 runs. */
+export const keys = ['boot'];
+
+/** bench/run.js interface: one row per builtin configuration (translated, and interpreted beside it),
+ *  qemu TCG as the reference. Boots are slow: at most 3 runs. */
 export async function run({ runs }) {
   const rows = await measure(Math.min(runs, 3));
   const qemu = rows.find((r) => r.qemu);
+  const threshold = process.env.VM_JIT_THRESHOLD === undefined ? '' : `; translated with VM_JIT_THRESHOLD=${process.env.VM_JIT_THRESHOLD}`;
   return rows
-    .filter((r) => !r.qemu)
-    .map((r) => ({
-      bench: `tiny box boot to shell (${r.name})`,
-      ours: r.readyS ?? undefined,
-      reference: qemu?.readyS ?? undefined,
-      goal: 3,
-      error: r.error,
-      detail: r.mInstr ? `${r.mInstr.toFixed(0)} M guest instructions to the shell; power-off after ${r.totalS.toFixed(2)} s` : undefined,
-      referenceNote: qemu ? undefined : 'qemu-system-riscv64 not installed',
-    }))
+    .filter((r) => !r.qemu && !r.interpreter)
+    .map((r) => {
+      const interp = rows.find((i) => i.interpreter && i.name === r.name);
+      return {
+        key: 'boot',
+        bench: `tiny box boot to shell (${r.name})`,
+        ours: r.readyS ?? undefined,
+        interpreter: interp?.readyS ?? undefined,
+        reference: qemu?.readyS ?? undefined,
+        goal: 3,
+        goalRatio: 1.5,
+        error: r.error ?? (interp?.error ? `interpreter: ${interp.error}` : undefined),
+        detail: r.mInstr ? `${r.mInstr.toFixed(0)} M guest instructions to the shell; power-off after ${r.totalS.toFixed(2)} s${threshold}` : undefined,
+        referenceNote: qemu ? undefined : 'qemu-system-riscv64 not installed',
+      };
+    })
     .map((row, i, all) => (i < all.length - 1 || !qemu ? row : { ...row, referenceNote: 'qemu-system-riscv64 -M virt (TCG, its bundled OpenSBI), same kernel and initrd' }));
 }
 
@@ -187,13 +127,11 @@ async function main() {
   console.log('| engine | to shell (s) | to power-off (s) | guest M instr to shell | vs qemu |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of rows) {
+    if (r.interpreter) r.name = `${r.name}, interpreter`;
     if (r.error) console.log(`| ${r.name} | failed: ${r.error} | | | |`);
     else console.log(`| ${r.name} | ${f(r.readyS)} | ${f(r.totalS)} | ${f(r.mInstr, 0)} | ${r.qemu ? '1.00' : f(r.ratio)}x |`);
   }
   if (!rows.some((r) => r.qemu)) console.log('(qemu-system-riscv64 not installed: no reference row)');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv[2] === '--child') await child(process.argv[3], process.argv[4], process.argv[5], process.argv[6]);
-  else await main();
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -3,7 +3,8 @@
 // through the Engine interface exactly as `vm up` drives them: start-to-ready time (engine start until
 // the box's `vm: ready` line reaches console.log) and in-guest CPU speed, run through the guest agent
 // and timed on the host: the busybox ash loop from shared/notes/measurements.md and sha256sum of the
-// busybox binary. "ours" is the builtin engine, "reference" qemu TCG; the ratio says which is faster.
+// busybox binary. "ours" is the builtin engine as shipped (translation on; VM_JIT_THRESHOLD from the
+// environment applies), "interpreter" the builtin engine with VM_JIT_THRESHOLD=0, "reference" qemu TCG.
 // KVM does not apply: the box is riscv64 and KVM runs only guests of the host's architecture.
 // Needs the compiled code (npm run build), qemu-system-riscv64 and qemu-img.
 // Env: BENCH_QEMU_RUNS (boots per engine, default 3), BENCH_LOOP (loop iterations, default 50000),
@@ -43,8 +44,8 @@ async function timed(agent, script) {
   return s;
 }
 
-/** One boot on `engine`: ready time, then the two CPU figures, then a clean stop. */
-async function oneRun(engine, engineName, box, project, withCpu) {
+/** One boot on `engine`: ready time, then the CPU figures asked for (`cpu`: 'ash', 'sha'), then a clean stop. */
+async function oneRun(engine, engineName, box, project, cpu) {
   const { waitForAgent } = await import(join(DIST, 'core/agent/client.js'));
   const m = machine(box, project, engineName);
   await engine.prepare(m.config);
@@ -55,11 +56,11 @@ async function oneRun(engine, engineName, box, project, withCpu) {
     await waitReady(m.paths.consoleLog, proc.pid, since);
     const ready = (performance.now() - t0) / 1000;
     const out = { ready, accel: proc.accel };
-    if (withCpu) {
+    if (cpu.length > 0) {
       const agent = await waitForAgent(m.paths.agentSocket, { timeoutMs: TIMEOUT_MS });
       try {
-        out.loop = await timed(agent, `i=0; while [ $i -lt ${LOOP} ]; do i=$((i+1)); done`);
-        out.sha = await timed(agent, `for n in $(seq ${SHA_REPEAT}); do sha256sum /bin/busybox >/dev/null; done`);
+        if (cpu.includes('ash')) out.loop = await timed(agent, `i=0; while [ $i -lt ${LOOP} ]; do i=$((i+1)); done`);
+        if (cpu.includes('sha')) out.sha = await timed(agent, `for n in $(seq ${SHA_REPEAT}); do sha256sum /bin/busybox >/dev/null; done`);
         await agent.poweroff(5000).catch(() => undefined);
       } finally {
         agent.close();
@@ -72,12 +73,12 @@ async function oneRun(engine, engineName, box, project, withCpu) {
   }
 }
 
-async function measure(engineName, engine, box, project, runs) {
+async function measure(engineName, engine, box, project, runs, cpu) {
   const a = await engine.availability(configFor(box, project, engineName));
   if (!a.ok) throw new Error(`${engineName} engine unavailable: ${a.reason}${a.hint ? ` (${a.hint})` : ''}`);
   const results = [];
   // the first boot also measures CPU; the others only time boot to ready
-  for (let i = 0; i < runs; i++) results.push(await oneRun(engine, engineName, box, project, i === 0));
+  for (let i = 0; i < runs; i++) results.push(await oneRun(engine, engineName, box, project, i === 0 ? cpu : []));
   return {
     ready: median(results.map((r) => r.ready)),
     readyAll: results.map((r) => Number(r.ready.toFixed(3))),
@@ -87,35 +88,62 @@ async function measure(engineName, engine, box, project, runs) {
   };
 }
 
-export async function run({ runs = 3 } = {}) {
-  const n = Math.max(1, Math.min(runs, Number(process.env.BENCH_QEMU_RUNS ?? 3)));
+/** The builtin engine with translation off: the engine process inherits this environment. */
+async function interpreted(fn) {
+  const saved = process.env.VM_JIT_THRESHOLD;
+  process.env.VM_JIT_THRESHOLD = '0';
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.VM_JIT_THRESHOLD;
+    else process.env.VM_JIT_THRESHOLD = saved;
+  }
+}
+
+export const keys = ['ready', 'ash', 'sha'];
+
+export async function run({ runs = 3, only } = {}) {
+  const want = (k) => !only || only.has(k);
+  // Boot-to-ready is a median over several boots; the CPU rows need one boot.
+  const n = want('ready') ? Math.max(1, Math.min(runs, Number(process.env.BENCH_QEMU_RUNS ?? 3))) : 1;
+  const cpu = ['ash', 'sha'].filter(want);
   if (!existsSync(join(DIST, 'engines/qemu/index.js'))) throw new Error('dist/ is missing or stale: run npm run build first');
   const { QemuEngine } = await import(join(DIST, 'engines/qemu/index.js'));
   const { BuiltinEngine } = await import(join(DIST, 'engines/builtin/builtin-engine.js'));
   const project = mkdtempSync(join(tmpdir(), 'vm-bench-qemu-'));
   try {
     const box = unpackBox(project);
-    const qemu = await measure('qemu', new QemuEngine(), box, project, n);
+    const qemu = await measure('qemu', new QemuEngine(), box, project, n, cpu);
     let builtin;
     let builtinError;
+    let interp;
     try {
-      builtin = await measure('builtin', new BuiltinEngine(), box, project, n);
+      builtin = await measure('builtin', new BuiltinEngine(), box, project, n, cpu);
+      interp = await interpreted(() => measure('builtin', new BuiltinEngine(), box, project, n, cpu));
     } catch (err) {
       builtinError = err.message;
     }
     const rows = [];
     const note = `qemu-system-riscv64 ${qemu.accel.toUpperCase()}, same tiny box, 1 cpu, 256 MiB`;
-    const ratio = (key) => {
-      const r = builtin[key] / qemu[key];
-      return r >= 1 ? `builtin takes ${r.toFixed(1)}x qemu's time` : `builtin is ${(1 / r).toFixed(1)}x faster than qemu`;
-    };
-    const row = (bench, key, extra) =>
-      builtin
-        ? { bench, ours: builtin[key], reference: qemu[key], detail: [ratio(key), extra].filter(Boolean).join('; '), referenceNote: key === 'ready' ? `${note}; boots per engine: ${n}` : undefined }
-        : { bench, error: `builtin engine: ${builtinError} (qemu alone: ${qemu[key]?.toFixed(3)} s)` };
-    rows.push(row('start to ready, builtin vs qemu', 'ready', builtin ? `runs: builtin ${builtin.readyAll.join(', ')} s, qemu ${qemu.readyAll.join(', ')} s` : undefined));
-    rows.push(row(`guest ash loop x${LOOP}, builtin vs qemu`, 'loop'));
-    rows.push(row(`guest sha256sum busybox x${SHA_REPEAT}, builtin vs qemu`, 'sha'));
+    const row = (key, bench, field, goalRatio, extra) =>
+      builtin && interp
+        ? {
+            key,
+            bench,
+            ours: builtin[field],
+            interpreter: interp[field],
+            reference: qemu[field],
+            goalRatio,
+            detail: extra,
+            referenceNote: key === 'ready' ? `${note}; boots per engine: ${n}` : undefined,
+          }
+        : { key, bench, error: `builtin engine: ${builtinError} (qemu alone: ${qemu[field]?.toFixed(3)} s)` };
+    if (want('ready')) {
+      const runsText = builtin && interp ? `runs: builtin ${builtin.readyAll.join(', ')} s, interpreter ${interp.readyAll.join(', ')} s, qemu ${qemu.readyAll.join(', ')} s` : undefined;
+      rows.push(row('ready', 'start to ready through the Engine, tiny box', 'ready', undefined, runsText));
+    }
+    if (want('ash')) rows.push(row('ash', `guest ash loop x${LOOP}`, 'loop', 2.0));
+    if (want('sha')) rows.push(row('sha', `guest sha256sum busybox x${SHA_REPEAT}`, 'sha', 1.5));
     return rows;
   } finally {
     rmSync(project, { recursive: true, force: true });

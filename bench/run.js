@@ -1,9 +1,17 @@
-// `npm run bench`: runs each bench module in BENCHES and prints one table of our figures beside the
-// reference tool's, as ratios. A bench module exports `name` and `run({ runs })` returning rows of
-// { bench, ours, reference?, goal?, detail?, referenceNote?, error? } (seconds).
+// `npm run bench [-- ROW...]`: runs the bench modules in BENCHES and prints one table of our figures
+// beside the reference tool's, as ratios. A bench module exports `name`, optionally `keys` (the row
+// keys it can produce; default [name]) and `run({ runs, only })` returning rows of
+// { key?, bench, ours, interpreter?, reference?, goal?, goalRatio?, detail?, referenceNote?, error?, skipped? }
+// (seconds). `ours` is the builtin engine as shipped (guest code translated from the default
+// threshold on), `interpreter` the same work with VM_JIT_THRESHOLD=0; `goal` is seconds, `goalRatio`
+// a bound on ours/reference; `skipped` says why a row was not measured and how to enable it. `only` is the set of keys asked for (undefined = all): a module may skip
+// work for rows nobody asked for.
+//   npm run bench                 every row
+//   npm run bench -- boot ash     only the rows with those keys (or every row of a module: `qemu`)
+//   npm run bench -- --list       the keys
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['./status.js', './boot.js', './p9.js', './qemu.js', './io.js', './disk.js'];
+const BENCHES = ['./status.js', './boot.js', './qemu.js', './cpu-loop.js', './debian-kernel.js', './p9.js', './io.js', './disk.js'];
 
 /** Times in seconds: say which side is faster, and by how much, without ratios below 1. */
 const ratio = (ours, reference) =>
@@ -11,38 +19,83 @@ const ratio = (ours, reference) =>
 
 const fmt = (s) => (s === undefined ? '-' : `${s.toFixed(3)} s`);
 
+function goal(r) {
+  const parts = [];
+  if (r.goal !== undefined) parts.push(`${r.ours <= r.goal ? 'met' : 'MISSED'} (< ${r.goal} s)`);
+  if (r.goalRatio !== undefined && r.reference) parts.push(`${r.ours / r.reference <= r.goalRatio ? 'met' : 'MISSED'} (<= ${r.goalRatio}x ref)`);
+  return parts.length > 0 ? parts.join(', ') : '-';
+}
+
 export function printTable(rows) {
-  const cells = rows.map((r) =>
-    r.error
-      ? [r.bench, 'error', '-', '-', '-']
-      : [
-          r.bench,
-          fmt(r.ours),
-          fmt(r.reference),
-          r.reference ? ratio(r.ours, r.reference) : '-',
-          r.goal === undefined ? '-' : `${r.ours <= r.goal ? 'met' : 'MISSED'} (< ${r.goal} s)`,
-        ],
-  );
-  const head = ['bench', 'ours', 'reference', 'ratio', 'goal'];
+  const withInterp = rows.some((r) => r.interpreter !== undefined);
+  const cells = rows.map((r) => {
+    const interp = withInterp ? [fmt(r.interpreter)] : [];
+    const interpRatio = withInterp ? [r.interpreter !== undefined && r.reference ? ratio(r.interpreter, r.reference) : '-'] : [];
+    return r.error || r.skipped
+      ? [r.bench, r.error ? 'error' : 'skipped', ...interp.map(() => '-'), '-', '-', ...interpRatio.map(() => '-'), '-']
+      : [r.bench, fmt(r.ours), ...interp, fmt(r.reference), r.ours !== undefined && r.reference ? ratio(r.ours, r.reference) : '-', ...interpRatio, r.ours !== undefined ? goal(r) : '-'];
+  });
+  const head = withInterp
+    ? ['bench', 'ours', 'interpreter', 'reference', 'ratio', 'ratio, interpreter', 'goal']
+    : ['bench', 'ours', 'reference', 'ratio', 'goal'];
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => c.map((s, i) => s.padEnd(widths[i])).join('  ').trimEnd();
+  if (withInterp) console.log('ours: builtin engine as shipped (translation on); interpreter: builtin with VM_JIT_THRESHOLD=0');
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
   for (const r of rows) {
     if (r.error) console.log(`  ${r.bench}: ${r.error}`);
+    if (r.skipped) console.log(`  ${r.bench}: skipped: ${r.skipped}`);
     if (r.detail) console.log(`  ${r.bench}: ${r.detail}`);
     if (r.referenceNote) console.log(`  reference: ${r.referenceNote}`);
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const runs = Number(process.env.BENCH_RUNS ?? 11);
-  const rows = [];
+/** The bench modules with their row keys. */
+async function modules() {
+  const out = [];
   for (const path of BENCHES) {
     const mod = await import(path);
+    out.push({ path, mod, keys: mod.keys ?? [mod.name] });
+  }
+  return out;
+}
+
+/** Which modules run and which row keys they keep, from the command line words (keys or module names). */
+export function select(mods, words) {
+  if (words.length === 0) return mods.map((m) => ({ ...m, only: undefined }));
+  const known = new Set(mods.flatMap((m) => [m.mod.name, ...m.keys]));
+  const unknown = words.filter((w) => !known.has(w));
+  if (unknown.length > 0) {
+    throw new Error(`no bench row '${unknown.join("', '")}'; rows: ${mods.map((m) => `${m.mod.name} (${m.keys.join(' ')})`).join(', ')}`);
+  }
+  return mods.flatMap((m) => {
+    const only = words.includes(m.mod.name) ? new Set(m.keys) : new Set(m.keys.filter((k) => words.includes(k)));
+    return only.size > 0 ? [{ ...m, only }] : [];
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const runs = Number(process.env.BENCH_RUNS ?? 11);
+  const words = process.argv.slice(2);
+  const mods = await modules();
+  if (words.includes('--list')) {
+    for (const m of mods) console.log(`${m.mod.name}: ${m.keys.join(' ')}`);
+    process.exit(0);
+  }
+  let chosen;
+  try {
+    chosen = select(mods, words);
+  } catch (err) {
+    console.error(`bench: ${err.message}`);
+    process.exit(1);
+  }
+  const rows = [];
+  for (const { path, mod, only } of chosen) {
     try {
-      rows.push(...(await mod.run({ runs })));
+      const got = await mod.run({ runs, only });
+      rows.push(...got.filter((r) => !only || only.has(r.key ?? mod.name)));
     } catch (err) {
       rows.push({ bench: mod.name ?? path, error: err.message });
     }

@@ -13,12 +13,12 @@ const HAVE_BOX = existsSync(join(ROOT, 'boxes/tiny/box.json'));
 const home = mkdtempSync(join(tmpdir(), 'vm-cli-boot-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-function vm(args: string[], input = '') {
+function vm(args: string[], input = '', env: Record<string, string> = {}) {
   return spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), 'debug', 'boot', ...args], {
     input,
     encoding: 'utf8',
     timeout: 150_000,
-    env: { ...process.env, VM_HOME: home, NO_COLOR: '1' },
+    env: { ...process.env, VM_HOME: home, NO_COLOR: '1', ...env },
   });
 }
 
@@ -29,6 +29,25 @@ describe.skipIf(!BUILT)('vm debug boot (compiled CLI; run `npm run build` first)
     expect(r.stdout).toMatch(/\nriscv64\r?\n42\r?\n/);
     expect(r.stdout).toContain('reboot: Power down');
     expect(r.status).toBe(0);
+  }, 180_000);
+
+  it.skipIf(!HAVE_BOX)('--profile prints real counts of the boot at exit', () => {
+    // A threshold low enough that boot code gets translated whatever the shipped default is.
+    const r = vm(['--profile'], 'i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done; poweroff\n', { VM_JIT_THRESHOLD: '256' });
+    expect(r.status).toBe(0);
+    const n = (re: RegExp): number => {
+      const m = re.exec(r.stderr);
+      expect(m, `${re} in:\n${r.stderr}`).not.toBeNull();
+      return Number(m![1]);
+    };
+    expect(n(/profile: ([\d.]+) M guest instructions in [\d.]+ s of guest execution/)).toBeGreaterThan(10);
+    expect(n(/: ([\d.]+) M instructions\/s/)).toBeGreaterThan(0);
+    expect(n(/translated code ran ([\d.]+) M instructions/)).toBeGreaterThan(0);
+    expect(n(/regions compiled: (\d+) in/)).toBeGreaterThan(0);
+    expect(n(/compile time (\d+) ms/)).toBeGreaterThanOrEqual(0);
+    expect(n(/region runs: (\d+)/)).toBeGreaterThan(0);
+    expect(n(/exits: jump (\d+)/)).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/threshold 256/);
   }, 180_000);
 
   it('reports bad input in one line with exit status 1', () => {

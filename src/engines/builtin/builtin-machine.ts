@@ -21,6 +21,7 @@ import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
 import type { ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
 import { BootFileError, readBootImage } from './boot-files.js';
+import { HartProfiler, type HartProfile } from './hart-profile.js';
 import { DiskError } from './disk/disk-error.js';
 import { openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
 import type { BaseImage } from './disk/overlay-disk.js';
@@ -54,6 +55,8 @@ export interface BuiltinBootSpec {
    * 0 keeps the interpreter only. Default: the emulator's DEFAULT_THRESHOLD; VM_JIT_THRESHOLD overrides.
    */
   jitThreshold?: number;
+  /** Time the harts' run slices for BuiltinMachine.profile() (hart-profile.ts). Default: VM_PROFILE=1. */
+  profile?: boolean;
   /** virtio devices; none when absent (a bare boot, as `vm debug boot` does). */
   devices?: BuiltinDevices;
 }
@@ -64,6 +67,11 @@ function jitThreshold(spec: BuiltinBootSpec): number {
   const env = process.env.VM_JIT_THRESHOLD;
   if (env !== undefined && /^\d+$/.test(env)) return Math.min(65535, Number(env));
   return spec.jitThreshold ?? DEFAULT_THRESHOLD;
+}
+
+/** Whether to profile this machine: the spec's choice, else VM_PROFILE=1. */
+function profiling(spec: BuiltinBootSpec): boolean {
+  return spec.profile ?? process.env.VM_PROFILE === '1';
 }
 
 /** A device someone else builds (9p synced folders...), plugged into the next free slot. */
@@ -208,6 +216,7 @@ export class BuiltinMachine {
     readonly machine: VirtMachine,
     private readonly marker: string,
     private readonly devices: AttachedDevices = NO_DEVICES,
+    private readonly profiler: HartProfiler | null = null,
   ) {
     this.output = new Readable({ read() {}, highWaterMark: 64 * 1024 });
     this.ready = new Promise((r) => (this.resolveReady = r));
@@ -260,6 +269,11 @@ export class BuiltinMachine {
 
   stop(): void {
     this.machine.stop();
+  }
+
+  /** Where host time went so far (instructions, translation, exits); null unless the spec asked to profile. */
+  profile(): HartProfile | null {
+    return this.profiler?.snapshot(this.machine.scheduler.instructions) ?? null;
   }
 
   stats(): BuiltinMachineStats {
@@ -467,8 +481,8 @@ export async function startBuiltinMachine(
   let handle: BuiltinMachine | undefined;
   let machine: VirtMachine;
   let devices: AttachedDevices;
-  const harts: Hart[] = [];
   const threshold = jitThreshold(spec);
+  const profiler = profiling(spec) ? new HartProfiler() : null;
   try {
     machine = new VirtMachine({
       ramBytes: spec.memoryBytes,
@@ -481,7 +495,7 @@ export async function startBuiltinMachine(
       createHart: (id, host) => {
         const hart = new Hart(id, host);
         hart.jit.threshold = threshold;
-        harts.push(hart);
+        profiler?.attach(hart);
         return hart;
       },
       onConsoleOutput: (chunk) => handle?.handleOutput(chunk),
@@ -494,7 +508,7 @@ export async function startBuiltinMachine(
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
-  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices);
+  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices, profiler);
   machine.start();
   return handle;
 }

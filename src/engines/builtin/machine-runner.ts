@@ -3,6 +3,7 @@
 // reports how it finally ended. It is the QMP backend of the builtin engine.
 import type { MachineExitEvent } from '../../emulator/machine/virt.js';
 import { BootFileError } from './boot-files.js';
+import { formatProfile } from './hart-profile.js';
 import { bootSpecFromConfig, portStream, startBuiltinMachine, type BuiltinMachine } from './builtin-machine.js';
 import type { ConsoleLog } from '../shared/console-log.js';
 import type { LaunchFile } from './launch-file.js';
@@ -54,6 +55,9 @@ export class MachineRunner implements QmpBackend {
       if (this.quitting) vm.stop();
       const end = await vm.exit;
       this.vm = null;
+      // VM_PROFILE=1: where this boot's host time went, into engine.log.
+      const profile = vm.profile();
+      if (profile) for (const line of formatProfile(profile)) this.o.log(line);
       this.events.agentPort?.(null);
       const wantReset = this.resetting;
       this.resetting = false;

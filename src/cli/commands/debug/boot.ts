@@ -9,6 +9,7 @@ import { resolveBox } from '../../../core/boxes/catalog.js';
 import { parseSize } from '../../../core/vmfile/units.js';
 import { BootFileError } from '../../../engines/builtin/boot-files.js';
 import { startBuiltinMachine, type BuiltinBootSpec } from '../../../engines/builtin/builtin-machine.js';
+import { formatProfile } from '../../../engines/builtin/hart-profile.js';
 import type { MachineExitEvent } from '../../../emulator/machine/virt.js';
 import { paint } from '../../ui/color.js';
 
@@ -23,6 +24,7 @@ export default class DebugBoot extends BaseCommand {
     '<%= config.bin %> debug boot --cpus 2 --memory 512M',
     '<%= config.bin %> debug boot --kernel Image --initrd initrd.gz --append "quiet"',
     '<%= config.bin %> debug boot --firmware /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin',
+    '<%= config.bin %> debug boot --profile',
   ];
 
   static override flags = {
@@ -37,6 +39,9 @@ export default class DebugBoot extends BaseCommand {
       description: 'skip guest idle time: always, until-ready (until the box prints its ready line), never',
       options: ['always', 'until-ready', 'never'],
       default: 'until-ready',
+    }),
+    profile: Flags.boolean({
+      description: 'at exit, print where host time went: guest instructions and MIPS, translated vs interpreted, regions compiled and compile time, region exits by cause (also VM_PROFILE=1)',
     }),
   };
 
@@ -62,6 +67,7 @@ export default class DebugBoot extends BaseCommand {
     if (flags.firmware !== undefined) spec.firmware = flags.firmware === 'sbi' ? undefined : resolve(flags.firmware);
     if (flags.append) spec.cmdline = `${spec.cmdline} ${flags.append}`.trim();
     spec.idleWarp = flags.warp as BuiltinBootSpec['idleWarp'];
+    if (flags.profile) spec.profile = true;
 
     const tty = process.stdin.isTTY === true;
     const note = (m: string): void => {
@@ -133,6 +139,8 @@ export default class DebugBoot extends BaseCommand {
     }
     const s = vm.stats();
     if (s.droppedOutputBytes > 0) note(`${s.droppedOutputBytes} console bytes were dropped (the terminal did not keep up)`);
+    const profile = vm.profile();
+    if (profile) note(formatProfile(profile).join(tty ? '\r\n' : '\n'));
     switch (exit.kind) {
       case 'poweroff':
       case 'stopped':
