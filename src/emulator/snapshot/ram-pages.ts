@@ -15,40 +15,37 @@ function isZeroPage(words: Int32Array, page: number): boolean {
   return acc === 0;
 }
 
-/** Runs of consecutive non-zero pages, each at most `maxPages` long, in address order. */
-export function* nonZeroRuns(ram: Ram, maxPages = 256): Generator<{ page: number; bytes: Uint8Array }> {
+/**
+ * The pages that are not all zero, in address order. `backed` (one byte per page, from the host)
+ * marks the pages that may hold data; the others are not read at all.
+ */
+export function* nonZeroPages(ram: Ram, backed: Uint8Array | null = null): Generator<number> {
   const words = new Int32Array(ram.memory.buffer, 0, ram.size / 4);
   const pages = ram.size / PAGE_SIZE;
-  let p = 0;
-  while (p < pages) {
-    if (isZeroPage(words, p)) {
-      p++;
-      continue;
-    }
-    const first = p;
-    while (p < pages && p - first < maxPages && !isZeroPage(words, p)) p++;
-    yield { page: first, bytes: ram.bytes.subarray(first * PAGE_SIZE, p * PAGE_SIZE) };
-  }
+  for (let p = 0; p < pages; p++) if ((backed === null || backed[p] !== 0) && !isZeroPage(words, p)) yield p;
 }
 
-/** Write a saved run back at page `page`. */
-export function writeRun(ram: Ram, page: number, bytes: Uint8Array): void {
-  const at = page * PAGE_SIZE;
-  if (!Number.isInteger(page) || page < 0 || bytes.length % PAGE_SIZE !== 0 || at + bytes.length > ram.size) {
-    throw new SnapshotError(`a RAM run of ${bytes.length} bytes at page ${page} does not fit ${ram.size} bytes of RAM`);
+/** Page `page` of RAM (a view, not a copy). */
+export function pageBytes(ram: Ram, page: number): Uint8Array {
+  return ram.bytes.subarray(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+}
+
+/** Write a saved page back. */
+export function writePage(ram: Ram, page: number, bytes: Uint8Array): void {
+  if (!Number.isInteger(page) || page < 0 || bytes.length !== PAGE_SIZE || (page + 1) * PAGE_SIZE > ram.size) {
+    throw new SnapshotError(`a RAM page of ${bytes.length} bytes at page ${page} does not fit ${ram.size} bytes of RAM`);
   }
-  ram.bytes.set(bytes, at);
+  ram.bytes.set(bytes, page * PAGE_SIZE);
 }
 
 /**
  * Zero every page that `written` (one flag per page) does not mark and that is not zero already:
- * what the loader put in a fresh machine before the saved RAM replaced it. Reading untouched pages
- * commits no memory; only the pages that need it are written.
+ * what the loader put in a fresh machine before the saved RAM replaced it. `backed` as for nonZeroRuns.
  */
-export function zeroPagesNotWritten(ram: Ram, written: Uint8Array): void {
+export function zeroPagesNotWritten(ram: Ram, written: Uint8Array, backed: Uint8Array | null = null): void {
   const words = new Int32Array(ram.memory.buffer, 0, ram.size / 4);
   const pages = ram.size / PAGE_SIZE;
   for (let p = 0; p < pages; p++) {
-    if (!written[p] && !isZeroPage(words, p)) ram.bytes.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
+    if (!written[p] && (backed === null || backed[p] !== 0) && !isZeroPage(words, p)) ram.bytes.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
   }
 }

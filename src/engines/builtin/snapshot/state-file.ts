@@ -3,9 +3,10 @@
 //
 //   "VM-STATE" | u32 format | u32 header length | header JSON | records... | end record | sha256[32]
 //   record:  u8 kind | u32 arg | u32 raw length | u32 stored length | stored bytes
-//   kinds:   1 machine state (emulator/snapshot encoding), 2 RAM run (arg = first page), 0 end
+//   kinds:   1 machine state (emulator/snapshot encoding), 2 RAM pages (arg = count n: n u32 page
+//            numbers, then the n pages), 0 end
 //
-// RAM is written sparsely (only pages that are not all zero) in runs of at most 1 MiB. A file is
+// RAM is written sparsely (only pages that are not all zero), up to 256 pages per record. A file is
 // written to a private temp file, fsynced and renamed over the old one, so a crash at any point leaves
 // the old file or the new one. It is read whole and its checksum verified before anything in it is used.
 
@@ -15,9 +16,10 @@ import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Ram } from '../../../emulator/machine/ram.js';
-import { nonZeroRuns, PAGE_SIZE, writeRun, zeroPagesNotWritten } from '../../../emulator/snapshot/ram-pages.js';
+import { nonZeroPages, PAGE_SIZE, pageBytes, writePage, zeroPagesNotWritten } from '../../../emulator/snapshot/ram-pages.js';
 import { decodeState, encodeState, SnapshotError, type StateObject, type StateValue } from '../../../emulator/snapshot/state-value.js';
 import { syncDir } from '../disk/sync-dir.js';
+import { residentPages } from './resident-pages.js';
 
 const MAGIC = Buffer.from('VM-STATE', 'latin1');
 export const STATE_FILE_FORMAT = 1;
@@ -27,7 +29,7 @@ const KIND_RAM = 2;
 const RECORD_HEAD = 13;
 const SHA_BYTES = 32;
 /** Pages per RAM record: small enough to compress and check one at a time. */
-const RUN_PAGES = 256;
+const RECORD_PAGES = 256;
 /** Speed over ratio: a suspend should take about as long as writing the file. */
 const DEFLATE_LEVEL = 1;
 const MAX_HEADER = 64 * 1024;
@@ -95,10 +97,22 @@ export function captureState(fields: Omit<StateFileHeader, 'vm'>, state: StateOb
   pre.writeUInt32LE(headerBytes.length, 12);
   const chunks: Buffer[] = [pre, headerBytes, ...record(KIND_STATE, 0, Buffer.from(encodeState(state), 'utf8'))];
   let ramStored = 0;
-  for (const run of nonZeroRuns(ram, RUN_PAGES)) {
-    chunks.push(...record(KIND_RAM, run.page, run.bytes));
-    ramStored += run.bytes.length;
+  const batch = Buffer.alloc(RECORD_PAGES * (4 + PAGE_SIZE));
+  let n = 0;
+  const flush = (): void => {
+    if (n === 0) return;
+    // Page numbers first, then the pages: move the numbers' block up against the data.
+    const raw = Buffer.concat([batch.subarray(0, 4 * n), batch.subarray(4 * RECORD_PAGES, 4 * RECORD_PAGES + n * PAGE_SIZE)]);
+    chunks.push(...record(KIND_RAM, n, raw));
+    ramStored += n * PAGE_SIZE;
+    n = 0;
+  };
+  for (const page of nonZeroPages(ram, residentPages(ram))) {
+    batch.writeUInt32LE(page, 4 * n);
+    batch.set(pageBytes(ram, page), 4 * RECORD_PAGES + n * PAGE_SIZE);
+    if (++n === RECORD_PAGES) flush();
   }
+  flush();
   chunks.push(...record(KIND_END, 0, new Uint8Array(0)));
   return { header, chunks, ramStored };
 }
@@ -153,7 +167,8 @@ export async function readStateFile(path: string): Promise<LoadedState> {
     if (e.code === 'ENOENT') throw new StateFileError(`the saved machine state ${path} is missing`);
     throw new StateFileError(`cannot read the saved machine state ${path}: ${e.message}`);
   }
-  if (buf.length < 16 + SHA_BYTES || !buf.subarray(0, 8).equals(MAGIC)) throw damaged('not a vm state file');
+  if (buf.length < MAGIC.length || !buf.subarray(0, MAGIC.length).equals(MAGIC)) throw damaged('not a vm state file');
+  if (buf.length < 16 + SHA_BYTES) throw damaged('truncated');
   const format = buf.readUInt32LE(8);
   const headerLen = buf.readUInt32LE(12);
   if (format !== STATE_FILE_FORMAT) {
@@ -173,7 +188,7 @@ export async function readStateFile(path: string): Promise<LoadedState> {
     throw new StateFileError(`the saved machine state ${path} was written by vm ${header.vm}; this is vm ${VM_VERSION}, which does not load another version's state`, 'Resume it with vm ' + header.vm + ', or discard it with `vm halt --force`.');
   }
   let state: StateValue | undefined;
-  const runs: { page: number; at: number; raw: number; stored: number }[] = [];
+  const runs: { pages: number; at: number; raw: number; stored: number }[] = [];
   let at = 16 + headerLen;
   for (;;) {
     if (at + RECORD_HEAD > body.length) throw damaged('records run past the end');
@@ -194,8 +209,8 @@ export async function readStateFile(path: string): Promise<LoadedState> {
         throw damaged(err instanceof SnapshotError ? err.message : 'machine state does not decompress');
       }
     } else if (kind === KIND_RAM) {
-      if (raw === 0 || raw % PAGE_SIZE !== 0 || arg * PAGE_SIZE + raw > header.ramBytes) throw damaged(`RAM record at page ${arg} of ${raw} bytes`);
-      runs.push({ page: arg, at, raw, stored });
+      if (arg === 0 || arg > RECORD_PAGES || raw !== arg * (4 + PAGE_SIZE)) throw damaged(`RAM record of ${arg} pages in ${raw} bytes`);
+      runs.push({ pages: arg, at, raw, stored });
     } else {
       throw damaged(`unknown record kind ${kind}`);
     }
@@ -209,19 +224,24 @@ export async function readStateFile(path: string): Promise<LoadedState> {
     state: found,
     applyRam(ram: Ram): void {
       if (ram.size !== header.ramBytes) throw new SnapshotError(`the state is of ${header.ramBytes} bytes of RAM, the machine has ${ram.size}`);
+      const backed = residentPages(ram);
       const written = new Uint8Array(ram.size / PAGE_SIZE);
       for (const r of runs) {
         let bytes: Buffer;
         try {
           bytes = inflateRawSync(body.subarray(r.at, r.at + r.stored));
         } catch {
-          throw damaged(`RAM at page ${r.page} does not decompress`);
+          throw damaged('a RAM record does not decompress');
         }
-        if (bytes.length !== r.raw) throw damaged(`RAM at page ${r.page} has ${bytes.length} bytes, not ${r.raw}`);
-        writeRun(ram, r.page, bytes);
-        written.fill(1, r.page, r.page + r.raw / PAGE_SIZE);
+        if (bytes.length !== r.raw) throw damaged(`a RAM record has ${bytes.length} bytes, not ${r.raw}`);
+        for (let i = 0; i < r.pages; i++) {
+          const page = bytes.readUInt32LE(4 * i);
+          const at = 4 * r.pages + i * PAGE_SIZE;
+          writePage(ram, page, bytes.subarray(at, at + PAGE_SIZE));
+          written[page] = 1;
+        }
       }
-      zeroPagesNotWritten(ram, written);
+      zeroPagesNotWritten(ram, written, backed);
     },
   };
 }
