@@ -38,6 +38,8 @@ export interface EngineProcess {
 export interface StartHooks {
   /** The engine process exists (its pid is known) but its sockets may not answer yet. */
   spawned?(pid: number): void;
+  /** Continue from this state file (written by `suspend`) instead of booting; the engine deletes it once loaded. */
+  resumeFrom?: string;
 }
 
 export interface Engine {
@@ -54,4 +56,14 @@ export interface Engine {
   start(config: MachineConfig, paths: RuntimePaths, hooks?: StartHooks): Promise<EngineProcess>;
   /** Delete everything `prepare` created (overlays, extra disks). The box is never touched. */
   destroyDisks(config: MachineConfig): Promise<void>;
+  /**
+   * Why this running machine cannot be suspended by this engine, or undefined when it can. Asked
+   * before anything is touched.
+   */
+  suspendRefusal(config: MachineConfig): string | undefined;
+  /**
+   * Save the running machine's whole state to `stateFile` (atomically) and end the engine process.
+   * Resolves once the file is written; the process exits right after.
+   */
+  suspend(config: MachineConfig, paths: RuntimePaths, stateFile: string): Promise<void>;
 }

@@ -298,7 +298,6 @@ export class BuiltinMachine {
         await new Promise((r) => setTimeout(r, 2));
       }
       if (vm.exitEvent) throw new SnapshotError('the machine stopped while being saved');
-      if (process.env.VM_DEBUG_SNAPSHOT) console.error(`quiesced after ${(performance.now() - t0).toFixed(0)} ms`);
       const state = saveMachineState({ vm, harts: this.harts, transports: this.devices.transports });
       captured = captureState(
         {
@@ -341,8 +340,9 @@ export class BuiltinMachine {
   }
 
   /** Run a machine restored from a state: the devices look at their queues again once it runs. */
-  startRestored(loaded: LoadedState): void {
+  startRestored(loaded: LoadedState, restored?: () => void): void {
     this.restore(loaded);
+    restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
   }
@@ -530,7 +530,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
  */
 export async function startBuiltinMachine(
   spec: BuiltinBootSpec,
-  opts: { onLog?: (message: string) => void; slice?: number; restore?: LoadedState } = {},
+  opts: { onLog?: (message: string) => void; slice?: number; restore?: LoadedState; onRestored?: () => void } = {},
 ): Promise<BuiltinMachine> {
   let kernel: Uint8Array | undefined;
   let initrd: Uint8Array | undefined;
@@ -591,7 +591,7 @@ export async function startBuiltinMachine(
         `it is of a machine with ${loaded.header.cpus} cpus and ${loaded.header.ramBytes / 1048576} MiB, this one has ${spec.cpus} and ${spec.memoryBytes / 1048576} MiB`,
       );
     }
-    handle.startRestored(loaded);
+    handle.startRestored(loaded, opts.onRestored);
   } catch (err) {
     machine.stop();
     await handle.exit;

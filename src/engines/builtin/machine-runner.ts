@@ -10,6 +10,8 @@ import type { GuestPort } from './port-bridge.js';
 import type { QmpBackend } from './qmp-server.js';
 import { openPrivateLink } from './private-link.js';
 import { createSyncedFolderDevices } from './p9/synced-folders.js';
+import { unlinkSync } from 'node:fs';
+import { readStateFile, StateFileError, type LoadedState } from './snapshot/state-file.js';
 
 /** Reboots within this many seconds of each other, this many times in a row, mean a boot loop. */
 const REBOOT_LOOP_WINDOW_MS = 10_000;
@@ -102,8 +104,38 @@ export class MachineRunner implements QmpBackend {
     this.vm?.stop();
   }
 
+  /** Save the machine to `path` and end: the run ends as `stopped` once the file is safely written. */
+  async suspend(path: string): Promise<string | undefined> {
+    const vm = this.vm;
+    if (!vm || this.quitting) return 'the machine is not running';
+    this.quitting = true;
+    try {
+      const info = await vm.saveState(path, { machineName: this.launch.config.name, thenStop: true });
+      this.o.log(`suspended to ${path}: ${info.fileBytes} bytes (${info.ramStored} bytes of RAM in use), guest paused ${info.pausedMs.toFixed(0)} ms`);
+      this.state = 'suspended';
+      return undefined;
+    } catch (err) {
+      this.quitting = false;
+      const message = err instanceof Error ? err.message : String(err);
+      this.o.log(`suspend failed, the machine keeps running: ${message}`);
+      return `the machine could not be saved: ${message}`;
+    }
+  }
+
   private async boot(): Promise<BuiltinMachine> {
     const { config, cmdlineExtra } = this.launch;
+    // Only the first boot of the process continues a saved state; a reboot after it boots afresh.
+    const resumeFrom = this.launch.resumeFrom;
+    this.launch.resumeFrom = undefined;
+    let restore: LoadedState | undefined;
+    if (resumeFrom) {
+      try {
+        restore = await readStateFile(resumeFrom);
+      } catch (err) {
+        if (err instanceof StateFileError) throw new BootFileError(err.message, err.hint);
+        throw err;
+      }
+    }
     // Each boot joins its networks and opens its shares afresh; the machine closes them when it ends.
     const shares = await createSyncedFolderDevices(config, { onLog: (m) => this.o.log(`9p: ${m}`) });
     const spec = bootSpecFromConfig(config, {
@@ -111,7 +143,14 @@ export class MachineRunner implements QmpBackend {
       extra: shares,
     });
     spec.cmdline = [spec.cmdline, ...cmdlineExtra].filter((s) => s !== '').join(' ');
-    const vm = await startBuiltinMachine(spec, { onLog: (m) => this.o.log(`guest: ${m}`) });
+    const vm = await startBuiltinMachine(spec, {
+      onLog: (m) => this.o.log(`guest: ${m}`),
+      restore,
+      // Gone before the guest runs an instruction: from here on the disks move past the saved state,
+      // which must never be loaded again (a crash now leaves an aborted machine, not a stale resume).
+      onRestored: resumeFrom ? () => unlinkSync(resumeFrom) : undefined,
+    });
+    if (resumeFrom) this.o.log(`resumed from ${resumeFrom}`);
     this.vm = vm;
     this.state = 'running';
     if (vm.agentPort) {

@@ -126,6 +126,14 @@ export class QemuEngine implements Engine {
     await destroyQemuDisks(config);
   }
 
+  suspendRefusal(): string | undefined {
+    return 'the qemu engine cannot suspend machines in this version of vm (only the builtin engine can)';
+  }
+
+  async suspend(): Promise<void> {
+    throw new Error(this.suspendRefusal());
+  }
+
   /**
    * Starts qemu paused, attaches the console relay to its serial socket, then lets the guest run.
    * `hooks.spawned(pid)` runs as soon as qemu exists, before its sockets answer.
