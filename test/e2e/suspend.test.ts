@@ -1,9 +1,11 @@
 // `vm suspend` / `vm resume` through the compiled CLI. Builtin engine: a guest counter loop and a
 // file written before suspend are alive after resume, the forward serves again, the guest's wall
 // clock is the host's, a port taken while suspended fails resume as it fails up, halt from suspended
-// discards the saved state (the next up boots afresh). qemu engine: suspend says it cannot (exit 5).
+// discards the saved state (the next up boots afresh). A guest process appending to a file it keeps
+// open on a synced folder goes on appending to it after resume (the 9P fid is opened again by path);
+// a guest connection through the NAT is reset instead of left hanging. qemu: suspend says it cannot (exit 5).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,12 +31,15 @@ describe.skipIf(!E2E_READY)('suspend and resume through the CLI', () => {
   beforeAll(async () => {
     port = await freePort();
     p = new Project('suspend', '');
+    mkdirSync(join(p.dir, 'share'));
     p.writeVmfile(`box: tiny
 memory: 256M
 boot_timeout: 4m
 forwards:
   - guest: 80
     host: ${port}
+synced_folders:
+  - {host: share, guest: /share}
 `);
     const up = await p.run(['up'], { timeoutMs: BOOT });
     expect(up.code, show(up)).toBe(0);
@@ -62,13 +67,22 @@ forwards:
     const sha = createHash('sha256').update(payload).digest('hex');
     let r = await p.run(['ssh', '-c', `setsid sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done' </dev/null >/dev/null 2>&1 & printf %s ${payload} > /root/payload && sync && mkdir -p /www && echo served >/www/index.html && httpd -p 80 -h /www`]);
     expect(r.code, show(r)).toBe(0);
-    await new Promise((res) => setTimeout(res, 1000));
+    // A host server the guest connects to through the NAT; it accepts and then says nothing.
+    const held: net.Socket[] = [];
+    const quiet = net.createServer((s) => held.push(s));
+    await new Promise<void>((res) => quiet.listen(0, '127.0.0.1', res));
+    const quietPort = (quiet.address() as net.AddressInfo).port;
+    r = await p.run(['ssh', '-c', `setsid sh -c 'exec 4>>/share/log; i=0; while true; do i=$((i+1)); echo $i >&4; sleep 0.2; done' </dev/null >/dev/null 2>&1 & setsid sh -c 'nc 10.0.2.2 ${quietPort} </dev/null >/dev/null; echo ended > /tmp/nc-done' </dev/null >/dev/null 2>&1 &`]);
+    expect(r.code, show(r)).toBe(0);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(held.length).toBe(1);
     const before = await count();
     expect(before).toBeGreaterThan(0);
 
     r = await p.run(['suspend']);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout).toBe('default: suspended\n');
+    const logBefore = readFileSync(join(p.dir, 'share/log'), 'utf8').trim().split('\n').length;
     expect((await p.status())[0]!.status).toBe('suspended');
     expect(existsSync(join(p.machineDir('default'), 'suspend.state'))).toBe(true);
     r = await p.run(['suspend']);
@@ -100,6 +114,15 @@ forwards:
     expect(Math.abs(Number(secs) - Date.now() / 1000)).toBeLessThan(3);
     const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
     expect(await res.text()).toBe('served\n');
+    // The open fid on the share was taken over: the same file keeps growing, its lines in sequence.
+    const lines = readFileSync(join(p.dir, 'share/log'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(logBefore);
+    expect(lines).toEqual(lines.map((_, i) => String(i + 1)));
+    // The NAT connection was reset on suspend: nc ended instead of waiting forever.
+    r = await p.run(['ssh', '-c', 'cat /tmp/nc-done']);
+    expect(r.stdout, show(r)).toBe('ended\n');
+    quiet.close();
+    for (const s of held) s.destroy();
 
     r = await p.run(['resume']);
     expect(r.code, show(r)).toBe(2);

@@ -28,7 +28,7 @@ import { RawDisk } from './disk/raw-disk.js';
 import { ForwardBindError } from './net/forward-ports.js';
 import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
 import { restoreMachineState, saveMachineState } from '../../emulator/snapshot/machine-snapshot.js';
-import { SnapshotError } from '../../emulator/snapshot/state-value.js';
+import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
 import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
 
 /** The line the bundled boxes print when the shell is about to start. */
@@ -285,7 +285,7 @@ export class BuiltinMachine {
    * which case the machine ends (its exit is `stopped`) once the file is safely written. A state that
    * cannot be captured or written leaves the machine running and rejects.
    */
-  async saveState(path: string, o: { machineName: string; thenStop?: boolean }): Promise<SavedStateInfo> {
+  async saveState(path: string, o: { machineName: string; thenStop?: boolean; hostState?: () => Record<string, unknown> }): Promise<SavedStateInfo> {
     const vm = this.machine;
     if (vm.exitEvent) throw new SnapshotError('the machine has already stopped');
     const t0 = performance.now();
@@ -298,6 +298,9 @@ export class BuiltinMachine {
         await new Promise((r) => setTimeout(r, 2));
       }
       if (vm.exitEvent) throw new SnapshotError('the machine stopped while being saved');
+      // Ending for good: the guest gets a reset for each NAT connection now (into its receive queue,
+      // saved with it), so after a resume it sees them closed instead of waiting on them.
+      if (o.thenStop) for (const n of this.devices.nats) n.net.resetConnections();
       const state = saveMachineState({ vm, harts: this.harts, transports: this.devices.transports });
       captured = captureState(
         {
@@ -305,7 +308,7 @@ export class BuiltinMachine {
           ramBytes: vm.ram.size,
           cpus: this.harts.length,
           savedAt: new Date().toISOString(),
-          engine: { ready: this.isReady, tail: this.tail.slice(-1024) },
+          engine: { ready: this.isReady, tail: this.tail.slice(-1024), host: (o.hostState?.() ?? {}) as StateObject },
         },
         state,
         vm.ram,
@@ -598,7 +601,7 @@ export async function startBuiltinMachine(
     if (err instanceof SnapshotError || err instanceof StateFileError) {
       throw new BootFileError(
         `the saved state does not fit this machine: ${err.message}`,
-        'The Vmfile changed since it was saved, or the state is damaged. `vm halt --force` discards it; the machine then boots afresh.',
+        'The Vmfile changed since it was saved, or the state is damaged. `vm halt` discards it; the machine then boots afresh with its disks.',
       );
     }
     throw err;

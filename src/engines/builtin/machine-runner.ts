@@ -9,7 +9,8 @@ import type { LaunchFile } from './launch-file.js';
 import type { GuestPort } from './port-bridge.js';
 import type { QmpBackend } from './qmp-server.js';
 import { openPrivateLink } from './private-link.js';
-import { createSyncedFolderDevices } from './p9/synced-folders.js';
+import { createSyncedFolderDevices, type SyncedFolderDevice } from './p9/synced-folders.js';
+import type { P9Session } from './p9/server.js';
 import { unlinkSync } from 'node:fs';
 import { readStateFile, StateFileError, type LoadedState } from './snapshot/state-file.js';
 
@@ -30,6 +31,8 @@ export class MachineRunner implements QmpBackend {
   private quitting = false;
   private resetting = false;
   private state = 'prelaunch';
+  /** The synced folders' 9P servers of the current boot (their sessions are saved on suspend). */
+  private shares: SyncedFolderDevice[] = [];
 
   constructor(
     private readonly launch: LaunchFile,
@@ -110,7 +113,12 @@ export class MachineRunner implements QmpBackend {
     if (!vm || this.quitting) return 'the machine is not running';
     this.quitting = true;
     try {
-      const info = await vm.saveState(path, { machineName: this.launch.config.name, thenStop: true });
+      const shares = this.shares;
+      const info = await vm.saveState(path, {
+        machineName: this.launch.config.name,
+        thenStop: true,
+        hostState: () => ({ p9: shares.map((s) => s.server.saveSession()) }),
+      });
       this.o.log(`suspended to ${path}: ${info.fileBytes} bytes (${info.ramStored} bytes of RAM in use), guest paused ${info.pausedMs.toFixed(0)} ms`);
       this.state = 'suspended';
       return undefined;
@@ -138,6 +146,20 @@ export class MachineRunner implements QmpBackend {
     }
     // Each boot joins its networks and opens its shares afresh; the machine closes them when it ends.
     const shares = await createSyncedFolderDevices(config, { onLog: (m) => this.o.log(`9p: ${m}`) });
+    this.shares = shares;
+    if (restore) {
+      // The guest's mounts continue: each server takes over the fids the guest holds, files opened again by path.
+      const saved = (restore.header.engine.host as { p9?: P9Session[] } | undefined)?.p9 ?? [];
+      try {
+        if (saved.length !== shares.length) throw new Error(`the state has ${saved.length} synced folders, this machine ${shares.length}`);
+        for (let i = 0; i < shares.length; i++) {
+          for (const problem of await shares[i]!.server.restoreSession(saved[i]!)) this.o.log(`9p ${shares[i]!.folder.tag}: ${problem}`);
+        }
+      } catch (err) {
+        await Promise.allSettled(shares.map((s) => s.close()));
+        throw new BootFileError(`the saved state does not fit this machine: ${(err as Error).message}`, 'The Vmfile changed since it was suspended. `vm halt` discards the saved state; the machine then boots afresh.');
+      }
+    }
     const spec = bootSpecFromConfig(config, {
       privateLink: (nic) => openPrivateLink(nic.network, nic.mac, (m) => this.o.log(m)),
       extra: shares,

@@ -155,7 +155,7 @@ export interface LoadedState {
 /** Read and verify `path`. Nothing is returned from a file that fails any check. */
 export async function readStateFile(path: string): Promise<LoadedState> {
   const damaged = (why: string): StateFileError =>
-    new StateFileError(`the saved machine state ${path} is damaged (${why}); it was not loaded`, 'Discard it with `vm halt --force` (the machine then boots afresh) or restore another snapshot.');
+    new StateFileError(`the saved machine state ${path} is damaged (${why}); it was not loaded`, '`vm halt` discards it; the machine then boots afresh with its disks.');
   let buf: Buffer;
   try {
     const s = await stat(path);
@@ -172,7 +172,7 @@ export async function readStateFile(path: string): Promise<LoadedState> {
   const format = buf.readUInt32LE(8);
   const headerLen = buf.readUInt32LE(12);
   if (format !== STATE_FILE_FORMAT) {
-    throw new StateFileError(`the saved machine state ${path} has format ${format}; this vm (${VM_VERSION}) reads format ${STATE_FILE_FORMAT}`, 'Resume it with the vm version that wrote it, or discard it with `vm halt --force`.');
+    throw new StateFileError(`the saved machine state ${path} has format ${format}; this vm (${VM_VERSION}) reads format ${STATE_FILE_FORMAT}`, 'Resume it with the vm version that wrote it, or discard it with `vm halt`.');
   }
   const body = buf.subarray(0, buf.length - SHA_BYTES);
   if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - SHA_BYTES))) throw damaged('checksum mismatch: truncated or corrupted');
@@ -185,7 +185,7 @@ export async function readStateFile(path: string): Promise<LoadedState> {
   }
   if (!header || typeof header !== 'object' || typeof header.vm !== 'string' || !Number.isSafeInteger(header.ramBytes) || !Number.isSafeInteger(header.cpus)) throw damaged('bad header');
   if (header.vm !== VM_VERSION) {
-    throw new StateFileError(`the saved machine state ${path} was written by vm ${header.vm}; this is vm ${VM_VERSION}, which does not load another version's state`, 'Resume it with vm ' + header.vm + ', or discard it with `vm halt --force`.');
+    throw new StateFileError(`the saved machine state ${path} was written by vm ${header.vm}; this is vm ${VM_VERSION}, which does not load another version's state`, 'Resume it with vm ' + header.vm + ', or discard it with `vm halt`.');
   }
   let state: StateValue | undefined;
   const runs: { pages: number; at: number; raw: number; stored: number }[] = [];
