@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import type { MachineConfig } from '../machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
-import { destroyDisks, prepareDisks } from './disk/machine-disks.js';
+import { destroyDisks, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
 import { socketAnswers } from '../shared/unix-socket.js';
@@ -20,6 +20,8 @@ import { QmpClient } from '../qmp-client.js';
 const SUSPEND_TIMEOUT_MS = 300_000;
 /** The builtin engine's QMP command that saves the machine to a file and ends the engine. */
 export const QMP_SUSPEND = 'x-vm-suspend';
+/** The builtin engine's QMP command that snapshots the running machine (disks and memory) into a folder. */
+export const QMP_SNAPSHOT = 'x-vm-snapshot';
 
 /** How long the engine process gets to put up its sockets. */
 const START_TIMEOUT_MS = 15_000;
@@ -92,6 +94,23 @@ export class BuiltinEngine implements Engine {
     const qmp = await QmpClient.connect(paths.qmpSocket);
     try {
       await qmp.execute(QMP_SUSPEND, { path: stateFile }, SUSPEND_TIMEOUT_MS);
+    } finally {
+      qmp.close();
+    }
+  }
+
+  diskFiles(config: MachineConfig): string[] {
+    return [...(config.box.rootDisk ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
+  }
+
+  runningSnapshotRefusal(): string | undefined {
+    return undefined;
+  }
+
+  async snapshotRunning(_config: MachineConfig, paths: RuntimePaths, into: string): Promise<void> {
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    try {
+      await qmp.execute(QMP_SNAPSHOT, { dir: into }, SUSPEND_TIMEOUT_MS);
     } finally {
       qmp.close();
     }

@@ -285,7 +285,16 @@ export class BuiltinMachine {
    * which case the machine ends (its exit is `stopped`) once the file is safely written. A state that
    * cannot be captured or written leaves the machine running and rejects.
    */
-  async saveState(path: string, o: { machineName: string; thenStop?: boolean; hostState?: () => Record<string, unknown> }): Promise<SavedStateInfo> {
+  async saveState(
+    path: string,
+    o: {
+      machineName: string;
+      thenStop?: boolean;
+      hostState?: () => Record<string, unknown>;
+      /** Runs after the capture while the guest is still paused, its disks flushed (a snapshot copies them). */
+      whilePaused?: () => Promise<void>;
+    },
+  ): Promise<SavedStateInfo> {
     const vm = this.machine;
     if (vm.exitEvent) throw new SnapshotError('the machine has already stopped');
     const t0 = performance.now();
@@ -313,6 +322,10 @@ export class BuiltinMachine {
         state,
         vm.ram,
       );
+      if (o.whilePaused) {
+        await Promise.all(this.devices.blks.map((b) => b.flushBackend()));
+        await o.whilePaused();
+      }
     } catch (err) {
       if (!vm.exitEvent) vm.scheduler.start();
       throw err;

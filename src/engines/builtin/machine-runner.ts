@@ -12,6 +12,11 @@ import { openPrivateLink } from './private-link.js';
 import { createSyncedFolderDevices, type SyncedFolderDevice } from './p9/synced-folders.js';
 import type { P9Session } from './p9/server.js';
 import { unlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { rootOverlayPath } from './disk/machine-disks.js';
+import { copySparse } from '../shared/sparse-copy.js';
+import { SNAPSHOT_MEMORY_FILE } from '../engine.js';
 import { readStateFile, StateFileError, type LoadedState } from './snapshot/state-file.js';
 
 /** Reboots within this many seconds of each other, this many times in a row, mean a boot loop. */
@@ -105,6 +110,39 @@ export class MachineRunner implements QmpBackend {
   quit(): void {
     this.quitting = true;
     this.vm?.stop();
+  }
+
+  /**
+   * Snapshot the running machine into `dir`: its disk files (flushed) copied while the guest is paused,
+   * then its state as memory.state; the guest runs on. Resolves to an error text when it cannot.
+   */
+  async snapshot(dir: string): Promise<string | undefined> {
+    const vm = this.vm;
+    if (!vm || this.quitting) return 'the machine is not running';
+    const config = this.launch.config;
+    const stateDir = config.project.stateDir;
+    const files = [...(config.box.rootDisk ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
+    const shares = this.shares;
+    try {
+      const info = await vm.saveState(join(dir, SNAPSHOT_MEMORY_FILE), {
+        machineName: config.name,
+        hostState: () => ({ p9: shares.map((s) => s.server.saveSession()) }),
+        whilePaused: async () => {
+          for (const f of files) {
+            const rel = relative(stateDir, f);
+            if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`disk ${f} is outside the machine's folder`);
+            await mkdir(dirname(join(dir, rel)), { recursive: true, mode: 0o700 });
+            await copySparse(f, join(dir, rel));
+          }
+        },
+      });
+      this.o.log(`snapshot into ${dir}: memory ${info.fileBytes} bytes, guest paused ${info.pausedMs.toFixed(0)} ms`);
+      return undefined;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.o.log(`snapshot failed: ${message}`);
+      return `the snapshot could not be taken: ${message}`;
+    }
   }
 
   /** Save the machine to `path` and end: the run ends as `stopped` once the file is safely written. */

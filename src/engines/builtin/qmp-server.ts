@@ -20,6 +20,8 @@ export interface QmpBackend {
   quit(): void;
   /** Save the machine's state to `path` and end the engine; resolves to an error text when it cannot. */
   suspend?(path: string): Promise<string | undefined>;
+  /** Snapshot disks and memory into folder `dir`, the machine running on; an error text when it cannot. */
+  snapshot?(dir: string): Promise<string | undefined>;
 }
 
 const VERSION = { qemu: { major: 0, minor: 0, micro: 0 }, package: 'vm builtin engine' };
@@ -185,6 +187,13 @@ export class QmpServer {
         if (!this.backend.suspend) return reply(commandNotFound(name));
         if (typeof args.path !== 'string' || args.path === '') return reply(genericError("x-vm-suspend needs the argument 'path'"));
         void this.backend.suspend(args.path).then((err) => reply(err ? genericError(err) : { return: {} }));
+        return;
+      }
+      case 'x-vm-snapshot': {
+        const args = (cmd.arguments ?? {}) as { dir?: unknown };
+        if (!this.backend.snapshot) return reply(commandNotFound(name));
+        if (typeof args.dir !== 'string' || args.dir === '') return reply(genericError("x-vm-snapshot needs the argument 'dir'"));
+        void this.backend.snapshot(args.dir).then((err) => reply(err ? genericError(err) : { return: {} }));
         return;
       }
       default:

@@ -134,6 +134,19 @@ export class QemuEngine implements Engine {
     throw new Error(this.suspendRefusal());
   }
 
+  diskFiles(config: MachineConfig): string[] {
+    const plan = diskPlan(config);
+    return [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)];
+  }
+
+  runningSnapshotRefusal(): string | undefined {
+    return 'the qemu engine cannot snapshot a running machine in this version of vm; halt it first for a disk-only snapshot';
+  }
+
+  async snapshotRunning(): Promise<void> {
+    throw new Error(this.runningSnapshotRefusal());
+  }
+
   /**
    * Starts qemu paused, attaches the console relay to its serial socket, then lets the guest run.
    * `hooks.spawned(pid)` runs as soon as qemu exists, before its sockets answer.
