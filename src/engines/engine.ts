@@ -10,6 +10,9 @@
 
 import type { EngineName, MachineConfig } from './machine-config.js';
 
+/** In a snapshot folder: the memory and device state of a machine snapshotted while it ran. */
+export const SNAPSHOT_MEMORY_FILE = 'memory.state';
+
 /** Where a running machine's files live. */
 export interface RuntimePaths {
   /** Short private directory for sockets (Unix socket paths are limited to ~107 bytes). */
@@ -38,6 +41,8 @@ export interface EngineProcess {
 export interface StartHooks {
   /** The engine process exists (its pid is known) but its sockets may not answer yet. */
   spawned?(pid: number): void;
+  /** Continue from this state file (written by `suspend`) instead of booting; the engine deletes it once loaded. */
+  resumeFrom?: string;
 }
 
 export interface Engine {
@@ -54,4 +59,24 @@ export interface Engine {
   start(config: MachineConfig, paths: RuntimePaths, hooks?: StartHooks): Promise<EngineProcess>;
   /** Delete everything `prepare` created (overlays, extra disks). The box is never touched. */
   destroyDisks(config: MachineConfig): Promise<void>;
+  /**
+   * Why this running machine cannot be suspended by this engine, or undefined when it can. Asked
+   * before anything is touched.
+   */
+  suspendRefusal(config: MachineConfig): string | undefined;
+  /**
+   * Save the running machine's whole state to `stateFile` (atomically) and end the engine process.
+   * Resolves once the file is written; the process exits right after.
+   */
+  suspend(config: MachineConfig, paths: RuntimePaths, stateFile: string): Promise<void>;
+  /** The files that hold the machine's disks (root overlay, extra disks), all inside its state folder. */
+  diskFiles(config: MachineConfig): string[];
+  /** Why a snapshot of this machine while it runs cannot be taken, or undefined when it can. */
+  runningSnapshotRefusal(config: MachineConfig): string | undefined;
+  /**
+   * Snapshot the running machine: with the guest paused, copy each of `diskFiles` to `into/<its
+   * path below the state folder>` and its memory and device state to `into/memory.state`; the guest
+   * then runs on.
+   */
+  snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string): Promise<void>;
 }

@@ -16,6 +16,7 @@ import { sweepStaleEngine } from './stale-engine.js';
 import { killPoint } from './test-hooks.js';
 import { muxSocketPath } from '../agent/mux-connect.js';
 import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
+import { discardSuspendState } from '../machines/suspend.js';
 
 /** How long the guest gets to power off by itself, by default. */
 export const DEFAULT_HALT_TIMEOUT_MS = 30_000;
@@ -32,7 +33,7 @@ export interface HaltOptions {
 export interface HaltResult {
   name: string;
   /** 'forced': the engine was stopped without the guest powering off (asked for with `force`, or the guest could not be asked or did not comply). */
-  outcome: 'halted' | 'forced' | 'not running' | 'was aborted';
+  outcome: 'halted' | 'forced' | 'not running' | 'was aborted' | 'was suspended';
   /** How the guest was asked to stop, or why it was not. */
   detail?: string;
 }
@@ -79,6 +80,13 @@ export async function haltMachine(projectDir: string, config: MachineConfig, o: 
       case 'halted':
         await sweepStaleEngine(config.name, computed);
         return { name: config.name, outcome: 'not running' };
+      case 'suspended': {
+        // Halting a suspended machine powers it off for good: its saved state goes, its disks stay.
+        await sweepStaleEngine(config.name, computed);
+        await discardSuspendState(projectDir, config.name);
+        await saveState(projectDir, stoppedState(view.state!), { vmfile: config.project.vmfile });
+        return { name: config.name, outcome: 'was suspended', detail: 'its saved memory state was discarded; `vm up` boots it afresh with its disks' };
+      }
       case 'aborted': {
         await sweepStaleEngine(config.name, computed);
         await saveState(projectDir, stoppedState(view.state!), { vmfile: config.project.vmfile });

@@ -4,7 +4,7 @@
 export const TEST_KILL_ENV = 'VM_TEST_KILL_AT';
 
 /** Step names a test may name. */
-export type KillPoint = 'after-lock' | 'after-created' | 'after-prepare' | 'after-spawn' | 'after-running' | 'after-ready' | 'before-halted';
+export type KillPoint = 'after-lock' | 'after-created' | 'after-prepare' | 'after-spawn' | 'after-running' | 'after-ready' | 'before-halted' | 'after-suspend-saved';
 
 export function killPoint(step: KillPoint): void {
   const at = process.env[TEST_KILL_ENV];

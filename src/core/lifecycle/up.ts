@@ -20,6 +20,8 @@ import { describeProbe, waitForService } from './service-ready.js';
 import { sweepStaleEngine } from './stale-engine.js';
 import { killPoint } from './test-hooks.js';
 import { waitReady } from './wait-ready.js';
+import { stepGuestClock } from '../machines/suspend.js';
+import { suspendStatePath } from '../machines/suspend-file.js';
 
 export interface UpOptions {
   /** true: --provision (run once+always again); false: --no-provision; undefined: the default rules. */
@@ -47,7 +49,7 @@ export interface UpStep {
 
 export interface UpResult {
   name: string;
-  outcome: 'booted' | 'already running' | 'recovered';
+  outcome: 'booted' | 'already running' | 'recovered' | 'resumed';
   /** Things to tell the user after the task list. */
   notes: string[];
   provisioned: string[];
@@ -107,6 +109,8 @@ class MachineUp {
   private paths: RuntimePaths;
   readonly result: UpResult;
   private readonly running: boolean;
+  /** Suspended: the engine continues from the saved state instead of booting. */
+  private readonly resuming: boolean;
   private readonly firstProvisionDone: Promise<boolean>;
 
   constructor(
@@ -120,9 +124,15 @@ class MachineUp {
     }
     this.state = view.state;
     this.running = view.status === 'running';
+    this.resuming = view.status === 'suspended';
     const computed = runtimePathsFor(config.project.stateDir);
     this.paths = this.state && this.running ? recordedPaths(this.state, computed) : computed;
-    this.result = { name: config.name, outcome: this.running ? 'already running' : view.status === 'aborted' ? 'recovered' : 'booted', notes: [], provisioned: [] };
+    this.result = {
+      name: config.name,
+      outcome: this.running ? 'already running' : this.resuming ? 'resumed' : view.status === 'aborted' ? 'recovered' : 'booted',
+      notes: [],
+      provisioned: [],
+    };
     this.firstProvisionDone = isProvisioned(config.project.stateDir);
   }
 
@@ -131,7 +141,7 @@ class MachineUp {
     return [
       { id: 'box', title: `Box ${c.box.name} ${c.box.version}`, run: (io) => this.box(io) },
       { id: 'disks', title: 'Disks', run: (io) => this.disks(io) },
-      { id: 'boot', title: this.running ? 'Running' : `Boot (${c.engine} engine)`, run: (io) => this.boot(io) },
+      { id: 'boot', title: this.running ? 'Running' : this.resuming ? `Resume (${c.engine} engine)` : `Boot (${c.engine} engine)`, run: (io) => this.boot(io) },
       { id: 'network', title: 'Network', run: (io) => this.network(io) },
       { id: 'provision', title: 'Provision', run: (io) => this.provision(io) },
       ...(c.ready ? [{ id: 'ready' as const, title: `Ready: ${describeProbe(c.ready)}`, run: (io: StepIO) => this.ready(io) }] : []),
@@ -200,7 +210,7 @@ class MachineUp {
       };
       let proc;
       try {
-        proc = await engine.start(moved ? { ...c, forwards: moved } : c, this.paths, { spawned });
+        proc = await engine.start(moved ? { ...c, forwards: moved } : c, this.paths, { spawned, ...(this.resuming ? { resumeFrom: suspendStatePath(this.projectDir, c.name) } : {}) });
       } catch (err) {
         await recorded?.catch(() => undefined);
         // The engine is gone: record the machine as stopped rather than leave a dead pid behind.
@@ -217,10 +227,18 @@ class MachineUp {
       killPoint('after-running');
     }
     const who = engineIdentity(this.state!)!;
-    io.title(this.running ? `Running (pid ${who.pid}); waiting for the guest` : `Booting (pid ${who.pid})`);
+    io.title(this.running ? `Running (pid ${who.pid}); waiting for the guest` : this.resuming ? `Resuming (pid ${who.pid})` : `Booting (pid ${who.pid})`);
     await waitReady({ name: c.name, paths: this.paths, engine: who, timeoutMs: c.bootTimeoutMs, probe: guestReadyProbe(this.paths) });
     killPoint('after-ready');
-    io.title(this.running ? `Already running (pid ${who.pid})` : `Booted in ${seconds(Date.now() - started)} (pid ${who.pid})`);
+    if (this.resuming) {
+      const note = await stepGuestClock(c, this.paths);
+      if (note) this.result.notes.push(note);
+    }
+    io.title(
+      this.running ? `Already running (pid ${who.pid})`
+      : this.resuming ? `Resumed in ${seconds(Date.now() - started)} (pid ${who.pid})`
+      : `Booted in ${seconds(Date.now() - started)} (pid ${who.pid})`,
+    );
   }
 
   private async network(io: StepIO): Promise<void> {
@@ -244,7 +262,7 @@ class MachineUp {
     if (this.opts.provision === false) mode = 'none';
     else if (this.opts.provision === true) mode = 'forced';
     else if (!firstDone) mode = 'first';
-    else mode = this.running ? 'none' : 'boot';
+    else mode = this.running || this.resuming ? 'none' : 'boot';
     const list = provisionersFor(c.provision, mode);
     if (list.length === 0) {
       io.title(mode === 'none' && c.provision.length > 0 ? 'Provision: skipped' : 'Provision: nothing to run');

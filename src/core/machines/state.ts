@@ -15,12 +15,13 @@ import {
 import { ensurePrivateDirs, isErrno, readJsonFile, writeFileAtomic } from './safe-fs.js';
 import { isAlive } from './process-identity.js';
 import { recordMachine } from './global-index.js';
+import { hasSuspendState, suspendStatePath, SUSPEND_STATE_FILE } from './suspend-file.js';
 
 export const STATE_FORMAT = 1;
 /** What the last command recorded. */
-export type RecordedState = 'created' | 'running' | 'halted';
+export type RecordedState = 'created' | 'running' | 'halted' | 'suspended';
 /** What a status display shows: recorded state checked against reality. */
-export type MachineStatus = 'not created' | 'created' | 'running' | 'halted' | 'aborted' | 'broken';
+export type MachineStatus = 'not created' | 'created' | 'running' | 'halted' | 'suspended' | 'aborted' | 'broken';
 
 export interface MachineState {
   format: typeof STATE_FORMAT;
@@ -89,7 +90,7 @@ export function configHash(value: unknown): string {
 }
 
 const ENGINES: readonly string[] = ['builtin', 'qemu'];
-const STATES: readonly string[] = ['created', 'running', 'halted'];
+const STATES: readonly string[] = ['created', 'running', 'halted', 'suspended'];
 
 /** Checks a parsed state file field by field; the error names the file and the field. */
 export function parseMachineState(raw: unknown, file: string): MachineState {
@@ -107,7 +108,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
   const engine = str('engine');
   if (!ENGINES.includes(engine)) bad('engine', "'builtin' or 'qemu'");
   const state = str('state');
-  if (!STATES.includes(state)) bad('state', "'created', 'running' or 'halted'");
+  if (!STATES.includes(state)) bad('state', "'created', 'running', 'halted' or 'suspended'");
   const sockets = o.sockets ?? {};
   if (typeof sockets !== 'object' || Array.isArray(sockets) || Object.values(sockets as object).some((v) => typeof v !== 'string')) {
     bad('sockets', 'an object of paths');
@@ -193,7 +194,7 @@ export async function saveMachineState(projectDir: string, state: MachineState, 
 }
 
 /** Files the state code itself leaves in a machine folder; anything else is the machine's (disks...). */
-const isOwnTempFile = (f: string): boolean => f.startsWith(`.${MACHINE_STATE_FILE}.tmp-`);
+const isOwnTempFile = (f: string): boolean => f.startsWith(`.${MACHINE_STATE_FILE}.tmp-`) || f.startsWith(`${SUSPEND_STATE_FILE}.tmp-`);
 
 export interface MachineView {
   name: string;
@@ -242,10 +243,17 @@ export async function inspectMachine(projectDir: string, name: string, engine: E
   if (state.state === 'running') {
     const alive = state.pid !== undefined && isAlive({ pid: state.pid, bootId: state.bootId ?? '', startTime: state.pidStartTime });
     if (alive) view.pid = state.pid;
-    else {
+    else if (await hasSuspendState(projectDir, name)) {
+      // The engine saved the machine and ended, and the command that asked for it did not get to record it.
+      view.status = 'suspended';
+      view.detail = `saved in ${suspendStatePath(projectDir, name)}`;
+    } else {
       view.status = 'aborted';
       view.detail = state.pid === undefined ? 'no engine process was recorded' : `engine process ${state.pid} is gone`;
     }
+  } else if (state.state === 'suspended' && !(await hasSuspendState(projectDir, name))) {
+    view.status = 'aborted';
+    view.detail = `it was suspended but its saved state ${suspendStatePath(projectDir, name)} is gone`;
   }
   return view;
 }

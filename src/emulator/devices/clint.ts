@@ -4,6 +4,7 @@
 // 64-bit registers are accessed as two 32-bit halves, low word first.
 
 import type { MmioDevice } from '../machine/bus.js';
+import { bytesOf, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 const CLINT_MSIP = 0x0;
 const CLINT_MTIMECMP = 0x4000;
@@ -39,6 +40,20 @@ export class Clint implements MmioDevice {
     this.cmpLo = new Uint32Array(opts.harts).fill(0xffffffff);
     this.cmpHi = new Uint32Array(opts.harts).fill(0xffffffff);
     this.mtipLevel = new Uint8Array(opts.harts);
+  }
+
+  /** Registers and line levels (mtime is the machine clock's, saved with it). */
+  saveState(): StateObject {
+    return { msip: bytesOf(this.msipBits), cmpLo: bytesOf(this.cmpLo), cmpHi: bytesOf(this.cmpHi), mtip: bytesOf(this.mtipLevel), latchedHi: this.latchedHi };
+  }
+
+  /** Sets registers and levels without driving the lines: the harts' mip is restored with them. */
+  restoreState(r: StateReader): void {
+    r.fill('msip', this.msipBits);
+    r.fill('cmpLo', this.cmpLo);
+    r.fill('cmpHi', this.cmpHi);
+    r.fill('mtip', this.mtipLevel);
+    this.latchedHi = r.int('latchedHi', -1, 0xffff_ffff);
   }
 
   /** mtimecmp of `hart` as a Number (values past 2^53 only ever mean "far future"). */

@@ -3,6 +3,7 @@
 // hw/rtc/goldfish_rtc.c; Linux drivers/rtc/rtc-goldfish.c reads TIME_LOW first, which latches TIME_HIGH.
 
 import type { MmioDevice } from '../machine/bus.js';
+import type { StateObject, StateReader } from '../snapshot/state-value.js';
 
 const RTC_TIME_LOW = 0x00;
 const RTC_TIME_HIGH = 0x04;
@@ -36,6 +37,21 @@ export class GoldfishRtc implements MmioDevice {
 
   private now(): bigint {
     return this.opts.wallNs() + this.offset;
+  }
+
+  /** The guest's offset from host wall time stays: a `hwclock -w` survives a suspend, as on hardware. */
+  saveState(): StateObject {
+    return { offset: this.offset, latchedHigh: this.latchedHigh, alarmHigh: this.alarmHigh, alarm: this.alarm, irqEnabled: this.irqEnabled, alarmFired: this.alarmFired, level: this.level };
+  }
+
+  restoreState(r: StateReader): void {
+    this.offset = r.big('offset');
+    this.latchedHigh = r.int('latchedHigh', 0, 0xffff_ffff);
+    this.alarmHigh = r.int('alarmHigh', 0, 0xffff_ffff);
+    this.alarm = r.big('alarm');
+    this.irqEnabled = r.bool('irqEnabled');
+    this.alarmFired = r.bool('alarmFired');
+    this.level = r.bool('level');
   }
 
   /** Fire the alarm if its time has come; called by the platform between slices. */

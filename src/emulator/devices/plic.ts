@@ -4,6 +4,7 @@
 // new request only after the previous one was completed.
 
 import type { MmioDevice } from '../machine/bus.js';
+import { bytesOf, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 const PLIC_PRIORITY_BASE = 0x0;
 const PLIC_PENDING_BASE = 0x1000;
@@ -53,6 +54,29 @@ export class Plic implements MmioDevice {
     this.threshold = new Uint32Array(opts.contexts);
     this.outLevel = new Uint8Array(opts.contexts);
     this.priorityMask = (1 << (opts.priorityBits ?? 3)) - 1;
+  }
+
+  saveState(): StateObject {
+    return {
+      priority: bytesOf(this.priority),
+      level: bytesOf(this.level),
+      pending: bytesOf(this.pending),
+      claimed: bytesOf(this.claimed),
+      enable: bytesOf(this.enable),
+      threshold: bytesOf(this.threshold),
+      out: bytesOf(this.outLevel),
+    };
+  }
+
+  /** Sets the registers and output levels without driving the lines (the harts' mip is restored with them). */
+  restoreState(r: StateReader): void {
+    r.fill('priority', this.priority);
+    r.fill('level', this.level);
+    r.fill('pending', this.pending);
+    r.fill('claimed', this.claimed);
+    r.fill('enable', this.enable);
+    r.fill('threshold', this.threshold);
+    r.fill('out', this.outLevel);
   }
 
   /** A device's interrupt line for `source` (1 .. sources). */

@@ -4,6 +4,7 @@
 // the transmitter is always empty, so LSR.THRE/TEMT are always set.
 
 import type { MmioDevice } from '../machine/bus.js';
+import { SnapshotError, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 // Register offsets (reg-shift 0, byte-wide as on `virt`).
 const UART_RBR_THR_DLL = 0;
@@ -86,6 +87,45 @@ export class Uart16550 implements MmioDevice {
 
   constructor(private readonly opts: Uart16550Options) {
     this.rx = new Uint8Array(Math.max(16, opts.rxCapacity ?? 4096));
+  }
+
+  saveState(): StateObject {
+    const rx = new Uint8Array(this.rxCount);
+    for (let i = 0; i < this.rxCount; i++) rx[i] = this.rx[(this.rxHead + i) % this.rx.length]!;
+    return {
+      rx,
+      ier: this.ier,
+      lcr: this.lcr,
+      mcr: this.mcr,
+      fcr: this.fcr,
+      scr: this.scr,
+      dll: this.dll,
+      dlm: this.dlm,
+      lsrErrors: this.lsrErrors,
+      msrDeltas: this.msrDeltas,
+      thrIpending: this.thrIpending,
+      irqLevel: this.irqLevel,
+    };
+  }
+
+  /** Sets the registers and the receive queue without driving the line (the PLIC is restored with it). */
+  restoreState(r: StateReader): void {
+    const rx = r.bytes('rx');
+    if (rx.length > this.rx.length) throw new SnapshotError(`${r.path}: ${rx.length} received bytes do not fit a queue of ${this.rx.length}`);
+    this.rx.set(rx, 0);
+    this.rxHead = 0;
+    this.rxCount = rx.length;
+    this.ier = r.int('ier', 0, 255);
+    this.lcr = r.int('lcr', 0, 255);
+    this.mcr = r.int('mcr', 0, 255);
+    this.fcr = r.int('fcr', 0, 255);
+    this.scr = r.int('scr', 0, 255);
+    this.dll = r.int('dll', 0, 255);
+    this.dlm = r.int('dlm', 0, 255);
+    this.lsrErrors = r.int('lsrErrors', 0, 255);
+    this.msrDeltas = r.int('msrDeltas', 0, 255);
+    this.thrIpending = r.bool('thrIpending');
+    this.irqLevel = r.bool('irqLevel');
   }
 
   /** Free space in the receive queue. */

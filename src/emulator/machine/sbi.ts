@@ -6,6 +6,7 @@
 import { MIP_SSIP, MIP_STIP, type HartControl } from '../cpu/hart-api.js';
 import type { Bus } from './bus.js';
 import type { MachineExit } from '../devices/syscon.js';
+import { bytesOf, SnapshotError, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 export const SBI_SUCCESS = 0;
 export const SBI_ERR_FAILED = -1;
@@ -71,6 +72,21 @@ export class HostSbi {
     this.timecmp = new Float64Array(n).fill(Infinity);
     this.stip = new Uint8Array(n);
     this.suspended = new Uint8Array(n);
+  }
+
+  /** Timer deadlines and HSM suspend flags (the harts' own state is saved with them). */
+  saveState(): StateObject {
+    return { timecmp: Array.from(this.timecmp), stip: bytesOf(this.stip), suspended: bytesOf(this.suspended) };
+  }
+
+  restoreState(r: StateReader): void {
+    const t = r.list('timecmp', this.timecmp.length);
+    t.forEach((v, i) => {
+      if (typeof v !== 'number' || Number.isNaN(v)) throw new SnapshotError(`${r.path}.timecmp[${i}]: expected a number`);
+      this.timecmp[i] = v;
+    });
+    r.fill('stip', this.stip);
+    r.fill('suspended', this.suspended);
   }
 
   /** Raise STIP on every hart whose deadline has passed (called by the scheduler). */

@@ -178,6 +178,14 @@ export class UserNet {
     return this.udp.openForward(guestPort, sendToPeer);
   }
 
+  /**
+   * Resets every TCP connection (RST to the guest, host sockets closed) and keeps serving: a machine
+   * suspended now resumes with a NAT that knows none of them, so its guest learns they are gone.
+   */
+  resetConnections(): void {
+    this.tcp.close();
+  }
+
   /** Resets every connection, closes host sockets and stops all timers. */
   close(): void {
     if (this.closed) return;

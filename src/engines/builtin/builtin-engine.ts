@@ -6,14 +6,22 @@ import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Availability, Engine, EngineProcess, RuntimePaths } from '../engine.js';
+import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import type { MachineConfig } from '../machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
-import { destroyDisks, prepareDisks } from './disk/machine-disks.js';
+import { destroyDisks, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
 import { socketAnswers } from '../shared/unix-socket.js';
 import { LOG_TAIL_BYTES, readTail } from '../shared/log-tail.js';
+import { QmpClient } from '../qmp-client.js';
+
+/** How long the engine gets to save a suspended machine's state (its RAM is compressed as it goes). */
+const SUSPEND_TIMEOUT_MS = 300_000;
+/** The builtin engine's QMP command that saves the machine to a file and ends the engine. */
+export const QMP_SUSPEND = 'x-vm-suspend';
+/** The builtin engine's QMP command that snapshots the running machine (disks and memory) into a folder. */
+export const QMP_SNAPSHOT = 'x-vm-snapshot';
 
 /** How long the engine process gets to put up its sockets. */
 const START_TIMEOUT_MS = 15_000;
@@ -78,9 +86,39 @@ export class BuiltinEngine implements Engine {
     await destroyDisks(config);
   }
 
+  suspendRefusal(): string | undefined {
+    return undefined;
+  }
+
+  async suspend(_config: MachineConfig, paths: RuntimePaths, stateFile: string): Promise<void> {
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    try {
+      await qmp.execute(QMP_SUSPEND, { path: stateFile }, SUSPEND_TIMEOUT_MS);
+    } finally {
+      qmp.close();
+    }
+  }
+
+  diskFiles(config: MachineConfig): string[] {
+    return [...(config.box.rootDisk ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
+  }
+
+  runningSnapshotRefusal(): string | undefined {
+    return undefined;
+  }
+
+  async snapshotRunning(_config: MachineConfig, paths: RuntimePaths, into: string): Promise<void> {
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    try {
+      await qmp.execute(QMP_SNAPSHOT, { dir: into }, SUSPEND_TIMEOUT_MS);
+    } finally {
+      qmp.close();
+    }
+  }
+
   /** `hooks.spawned(pid)` runs as soon as the process exists, before its sockets answer. */
-  async start(config: MachineConfig, paths: RuntimePaths, hooks: { spawned?: (pid: number) => void } = {}): Promise<EngineProcess> {
-    const launch: LaunchFile = { format: LAUNCH_FORMAT, config, paths, cmdlineExtra: guestParams(config) };
+  async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
+    const launch: LaunchFile = { format: LAUNCH_FORMAT, config, paths, cmdlineExtra: guestParams(config), ...(hooks.resumeFrom ? { resumeFrom: hooks.resumeFrom } : {}) };
     const file = launchFilePath(config);
     await writePrivateAtomic(file, `${JSON.stringify(launch, null, 2)}\n`);
     const logFh = await open(paths.engineLog, C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600);

@@ -28,6 +28,9 @@ import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';
 import { ForwardBindError } from './net/forward-ports.js';
 import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
+import { restoreMachineState, saveMachineState } from '../../emulator/snapshot/machine-snapshot.js';
+import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
+import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
 
 /** The line the bundled boxes print when the shell is about to start. */
 export const READY_MARKER = 'vm: ready';
@@ -98,6 +101,19 @@ export interface BuiltinDevices {
   rng?: boolean;
   /** Plugged in after everything above. */
   extra?: ExtraVirtioDevice[];
+}
+
+/** How long a save waits for the devices' host work (disk and 9p requests) to finish. */
+const QUIESCE_TIMEOUT_MS = 30_000;
+
+/** What saving a machine's state wrote. */
+export interface SavedStateInfo {
+  /** Size of the state file. */
+  fileBytes: number;
+  /** Bytes of guest RAM that were not zero (stored, compressed). */
+  ramStored: number;
+  /** Milliseconds the guest was paused for the capture. */
+  pausedMs: number;
 }
 
 /** Name of the agent's console port, as the guest sees it (/sys/class/virtio-ports/vportNp1/name). */
@@ -217,6 +233,7 @@ export class BuiltinMachine {
     private readonly marker: string,
     private readonly devices: AttachedDevices = NO_DEVICES,
     private readonly profiler: HartProfiler | null = null,
+    private readonly harts: readonly Hart[] = [],
   ) {
     this.output = new Readable({ read() {}, highWaterMark: 64 * 1024 });
     this.ready = new Promise((r) => (this.resolveReady = r));
@@ -274,6 +291,90 @@ export class BuiltinMachine {
   /** Where host time went so far (instructions, translation, exits); null unless the spec asked to profile. */
   profile(): HartProfile | null {
     return this.profiler?.snapshot(this.machine.scheduler.instructions) ?? null;
+  }
+
+  /**
+   * Write the machine's whole state to `path` (atomically). The guest is paused while its state is
+   * captured (devices first finish the host work they started), then runs on unless `thenStop`, in
+   * which case the machine ends (its exit is `stopped`) once the file is safely written. A state that
+   * cannot be captured or written leaves the machine running and rejects.
+   */
+  async saveState(
+    path: string,
+    o: {
+      machineName: string;
+      thenStop?: boolean;
+      hostState?: () => Record<string, unknown>;
+      /** Runs after the capture while the guest is still paused, its disks flushed (a snapshot copies them). */
+      whilePaused?: () => Promise<void>;
+    },
+  ): Promise<SavedStateInfo> {
+    const vm = this.machine;
+    if (vm.exitEvent) throw new SnapshotError('the machine has already stopped');
+    const t0 = performance.now();
+    vm.scheduler.stop();
+    let captured;
+    try {
+      const deadline = Date.now() + QUIESCE_TIMEOUT_MS;
+      while (!this.devices.transports.every((t) => t.quiescent)) {
+        if (Date.now() > deadline) throw new SnapshotError(`devices still had requests in flight after ${QUIESCE_TIMEOUT_MS / 1000} s`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      if (vm.exitEvent) throw new SnapshotError('the machine stopped while being saved');
+      // Ending for good: the guest gets a reset for each NAT connection now (into its receive queue,
+      // saved with it), so after a resume it sees them closed instead of waiting on them.
+      if (o.thenStop) for (const n of this.devices.nats) n.net.resetConnections();
+      const state = saveMachineState({ vm, harts: this.harts, transports: this.devices.transports });
+      captured = captureState(
+        {
+          machine: o.machineName,
+          ramBytes: vm.ram.size,
+          cpus: this.harts.length,
+          savedAt: new Date().toISOString(),
+          engine: { ready: this.isReady, tail: this.tail.slice(-1024), host: (o.hostState?.() ?? {}) as StateObject },
+        },
+        state,
+        vm.ram,
+      );
+      if (o.whilePaused) {
+        await Promise.all(this.devices.blks.map((b) => b.flushBackend()));
+        await o.whilePaused();
+      }
+    } catch (err) {
+      if (!vm.exitEvent) vm.scheduler.start();
+      throw err;
+    }
+    const pausedMs = performance.now() - t0;
+    if (!o.thenStop) vm.scheduler.start();
+    try {
+      const fileBytes = await writeStateFile(path, captured);
+      if (o.thenStop) vm.stop();
+      return { fileBytes, ramStored: captured.ramStored, pausedMs };
+    } catch (err) {
+      if (o.thenStop && !vm.exitEvent) vm.scheduler.start();
+      throw err;
+    }
+  }
+
+  /** Called once, before the machine first runs, with the state it continues from. */
+  private restore(loaded: LoadedState): void {
+    loaded.applyRam(this.machine.ram);
+    restoreMachineState({ vm: this.machine, harts: this.harts, transports: this.devices.transports }, loaded.state);
+    const engine = loaded.header.engine;
+    if (engine && typeof engine.tail === 'string') this.tail = engine.tail;
+    if (engine && engine.ready === true) {
+      this.isReady = true;
+      this.machine.markReady();
+      this.resolveReady();
+    }
+  }
+
+  /** Run a machine restored from a state: the devices look at their queues again once it runs. */
+  startRestored(loaded: LoadedState, restored?: () => void): void {
+    this.restore(loaded);
+    restored?.();
+    this.machine.start();
+    for (const t of this.devices.transports) t.kick();
   }
 
   stats(): BuiltinMachineStats {
@@ -459,7 +560,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
  */
 export async function startBuiltinMachine(
   spec: BuiltinBootSpec,
-  opts: { onLog?: (message: string) => void; slice?: number } = {},
+  opts: { onLog?: (message: string) => void; slice?: number; restore?: LoadedState; onRestored?: () => void } = {},
 ): Promise<BuiltinMachine> {
   let kernel: Uint8Array | undefined;
   let initrd: Uint8Array | undefined;
@@ -483,6 +584,7 @@ export async function startBuiltinMachine(
   let devices: AttachedDevices;
   const threshold = jitThreshold(spec);
   const profiler = profiling(spec) ? new HartProfiler() : null;
+  const harts: Hart[] = [];
   try {
     machine = new VirtMachine({
       ramBytes: spec.memoryBytes,
@@ -496,6 +598,7 @@ export async function startBuiltinMachine(
         const hart = new Hart(id, host);
         hart.jit.threshold = threshold;
         profiler?.attach(hart);
+        harts.push(hart);
         return hart;
       },
       onConsoleOutput: (chunk) => handle?.handleOutput(chunk),
@@ -508,7 +611,29 @@ export async function startBuiltinMachine(
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
-  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices, profiler);
-  machine.start();
+  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices, profiler, harts);
+  if (!opts.restore) {
+    machine.start();
+    return handle;
+  }
+  const loaded = opts.restore;
+  try {
+    if (loaded.header.ramBytes !== spec.memoryBytes || loaded.header.cpus !== spec.cpus) {
+      throw new SnapshotError(
+        `it is of a machine with ${loaded.header.cpus} cpus and ${loaded.header.ramBytes / 1048576} MiB, this one has ${spec.cpus} and ${spec.memoryBytes / 1048576} MiB`,
+      );
+    }
+    handle.startRestored(loaded, opts.onRestored);
+  } catch (err) {
+    machine.stop();
+    await handle.exit;
+    if (err instanceof SnapshotError || err instanceof StateFileError) {
+      throw new BootFileError(
+        `the saved state does not fit this machine: ${err.message}`,
+        'The Vmfile changed since it was saved, or the state is damaged. `vm halt` discards it; the machine then boots afresh with its disks.',
+      );
+    }
+    throw err;
+  }
   return handle;
 }

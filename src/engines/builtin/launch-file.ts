@@ -14,6 +14,8 @@ export interface LaunchFile {
   paths: RuntimePaths;
   /** Extra kernel parameters the engine adds (hostname, private addresses), after the config's. */
   cmdlineExtra: string[];
+  /** A saved state file to continue from instead of booting (vm resume); deleted once loaded. */
+  resumeFrom?: string;
 }
 
 export const launchFilePath = (config: MachineConfig): string => join(config.project.stateDir, LAUNCH_FILE);
@@ -33,5 +35,6 @@ export async function readLaunchFile(path: string): Promise<LaunchFile> {
     if (!p || typeof p[k] !== 'string') bad(`paths.${k} is missing`);
   }
   if (!Array.isArray(raw.cmdlineExtra) || raw.cmdlineExtra.some((s) => typeof s !== 'string')) bad('cmdlineExtra must be a list of strings');
+  if (raw.resumeFrom !== undefined && typeof raw.resumeFrom !== 'string') bad('resumeFrom must be a path');
   return raw as LaunchFile;
 }

@@ -10,7 +10,15 @@ import type { LaunchFile } from './launch-file.js';
 import type { GuestPort } from './port-bridge.js';
 import type { QmpBackend } from './qmp-server.js';
 import { openPrivateLink } from './private-link.js';
-import { createSyncedFolderDevices } from './p9/synced-folders.js';
+import { createSyncedFolderDevices, type SyncedFolderDevice } from './p9/synced-folders.js';
+import type { P9Session } from './p9/server.js';
+import { unlinkSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { rootOverlayPath } from './disk/machine-disks.js';
+import { copySparse } from '../shared/sparse-copy.js';
+import { SNAPSHOT_MEMORY_FILE } from '../engine.js';
+import { readStateFile, StateFileError, type LoadedState } from './snapshot/state-file.js';
 
 /** Reboots within this many seconds of each other, this many times in a row, mean a boot loop. */
 const REBOOT_LOOP_WINDOW_MS = 10_000;
@@ -29,6 +37,8 @@ export class MachineRunner implements QmpBackend {
   private quitting = false;
   private resetting = false;
   private state = 'prelaunch';
+  /** The synced folders' 9P servers of the current boot (their sessions are saved on suspend). */
+  private shares: SyncedFolderDevice[] = [];
 
   constructor(
     private readonly launch: LaunchFile,
@@ -106,16 +116,105 @@ export class MachineRunner implements QmpBackend {
     this.vm?.stop();
   }
 
+  /**
+   * Snapshot the running machine into `dir`: its disk files (flushed) copied while the guest is paused,
+   * then its state as memory.state; the guest runs on. Resolves to an error text when it cannot.
+   */
+  async snapshot(dir: string): Promise<string | undefined> {
+    const vm = this.vm;
+    if (!vm || this.quitting) return 'the machine is not running';
+    const config = this.launch.config;
+    const stateDir = config.project.stateDir;
+    const files = [...(config.box.rootDisk ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
+    const shares = this.shares;
+    try {
+      const info = await vm.saveState(join(dir, SNAPSHOT_MEMORY_FILE), {
+        machineName: config.name,
+        hostState: () => ({ p9: shares.map((s) => s.server.saveSession()) }),
+        whilePaused: async () => {
+          for (const f of files) {
+            const rel = relative(stateDir, f);
+            if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`disk ${f} is outside the machine's folder`);
+            await mkdir(dirname(join(dir, rel)), { recursive: true, mode: 0o700 });
+            await copySparse(f, join(dir, rel));
+          }
+        },
+      });
+      this.o.log(`snapshot into ${dir}: memory ${info.fileBytes} bytes, guest paused ${info.pausedMs.toFixed(0)} ms`);
+      return undefined;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.o.log(`snapshot failed: ${message}`);
+      return `the snapshot could not be taken: ${message}`;
+    }
+  }
+
+  /** Save the machine to `path` and end: the run ends as `stopped` once the file is safely written. */
+  async suspend(path: string): Promise<string | undefined> {
+    const vm = this.vm;
+    if (!vm || this.quitting) return 'the machine is not running';
+    this.quitting = true;
+    try {
+      const shares = this.shares;
+      const info = await vm.saveState(path, {
+        machineName: this.launch.config.name,
+        thenStop: true,
+        hostState: () => ({ p9: shares.map((s) => s.server.saveSession()) }),
+      });
+      this.o.log(`suspended to ${path}: ${info.fileBytes} bytes (${info.ramStored} bytes of RAM in use), guest paused ${info.pausedMs.toFixed(0)} ms`);
+      this.state = 'suspended';
+      return undefined;
+    } catch (err) {
+      this.quitting = false;
+      const message = err instanceof Error ? err.message : String(err);
+      this.o.log(`suspend failed, the machine keeps running: ${message}`);
+      return `the machine could not be saved: ${message}`;
+    }
+  }
+
   private async boot(): Promise<BuiltinMachine> {
     const { config, cmdlineExtra } = this.launch;
+    // Only the first boot of the process continues a saved state; a reboot after it boots afresh.
+    const resumeFrom = this.launch.resumeFrom;
+    this.launch.resumeFrom = undefined;
+    let restore: LoadedState | undefined;
+    if (resumeFrom) {
+      try {
+        restore = await readStateFile(resumeFrom);
+      } catch (err) {
+        if (err instanceof StateFileError) throw new BootFileError(err.message, err.hint);
+        throw err;
+      }
+    }
     // Each boot joins its networks and opens its shares afresh; the machine closes them when it ends.
     const shares = await createSyncedFolderDevices(config, { onLog: (m) => this.o.log(`9p: ${m}`) });
+    this.shares = shares;
+    if (restore) {
+      // The guest's mounts continue: each server takes over the fids the guest holds, files opened again by path.
+      const saved = (restore.header.engine.host as { p9?: P9Session[] } | undefined)?.p9 ?? [];
+      try {
+        if (saved.length !== shares.length) throw new Error(`the state has ${saved.length} synced folders, this machine ${shares.length}`);
+        for (let i = 0; i < shares.length; i++) {
+          for (const problem of await shares[i]!.server.restoreSession(saved[i]!)) this.o.log(`9p ${shares[i]!.folder.tag}: ${problem}`);
+        }
+      } catch (err) {
+        await Promise.allSettled(shares.map((s) => s.close()));
+        throw new BootFileError(`the saved state does not fit this machine: ${(err as Error).message}`, 'The Vmfile changed since it was suspended. `vm halt` discards the saved state; the machine then boots afresh.');
+      }
+    }
     const spec = bootSpecFromConfig(config, {
       privateLink: (nic) => openPrivateLink(nic.network, nic.mac, (m) => this.o.log(m)),
       extra: shares,
     });
     spec.cmdline = [spec.cmdline, ...cmdlineExtra].filter((s) => s !== '').join(' ');
-    const vm = await startBuiltinMachine(spec, { onLog: (m) => this.o.log(`guest: ${m}`) });
+    const vm = await startBuiltinMachine(spec, {
+      onLog: (m) => this.o.log(`guest: ${m}`),
+      restore,
+      // Gone before the guest runs an instruction: from here on the disks move past the saved state,
+      // which must never be loaded again (a crash now leaves an aborted machine, not a stale resume).
+      onRestored: resumeFrom ? () => unlinkSync(resumeFrom) : undefined,
+    });
+    if (resumeFrom) this.o.log(`resumed from ${resumeFrom}`);
     this.vm = vm;
     this.state = 'running';
     if (vm.agentPort) {

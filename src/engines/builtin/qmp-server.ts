@@ -18,6 +18,10 @@ export interface QmpBackend {
   reset(): void;
   /** Stop the machine now and end the engine. */
   quit(): void;
+  /** Save the machine's state to `path` and end the engine; resolves to an error text when it cannot. */
+  suspend?(path: string): Promise<string | undefined>;
+  /** Snapshot disks and memory into folder `dir`, the machine running on; an error text when it cannot. */
+  snapshot?(dir: string): Promise<string | undefined>;
 }
 
 const VERSION = { qemu: { major: 0, minor: 0, micro: 0 }, package: 'vm builtin engine' };
@@ -178,6 +182,20 @@ export class QmpServer {
         reply({ return: {} });
         this.backend.quit();
         return;
+      case 'x-vm-suspend': {
+        const args = (cmd.arguments ?? {}) as { path?: unknown };
+        if (!this.backend.suspend) return reply(commandNotFound(name));
+        if (typeof args.path !== 'string' || args.path === '') return reply(genericError("x-vm-suspend needs the argument 'path'"));
+        void this.backend.suspend(args.path).then((err) => reply(err ? genericError(err) : { return: {} }));
+        return;
+      }
+      case 'x-vm-snapshot': {
+        const args = (cmd.arguments ?? {}) as { dir?: unknown };
+        if (!this.backend.snapshot) return reply(commandNotFound(name));
+        if (typeof args.dir !== 'string' || args.dir === '') return reply(genericError("x-vm-snapshot needs the argument 'dir'"));
+        void this.backend.snapshot(args.dir).then((err) => reply(err ? genericError(err) : { return: {} }));
+        return;
+      }
       default:
         reply(commandNotFound(name));
     }

@@ -40,6 +40,8 @@ export interface QemuArgvInput {
   pidFile: string;
   /** The emulator to run; default the architecture's program name (looked up on PATH). */
   program?: string;
+  /** Wait for a migration stream on this loopback port instead of booting (resume of a suspended machine). */
+  incomingPort?: number;
 }
 
 export interface QemuCommand {
@@ -142,6 +144,7 @@ export function qemuArgv(input: QemuArgvInput): QemuCommand {
   ];
   if (c.box.initrd) args.push('-initrd', checkPath('initrd', c.box.initrd));
   args.push('-append', guestCmdline(c));
+  if (input.incomingPort !== undefined) args.push('-incoming', `tcp:127.0.0.1:${input.incomingPort}`);
 
   // serial console: a private socket for the console relay, which serves console.sock and writes
   // console.log (console-relay.ts); qemu starts paused (-S) and runs once the relay is attached

@@ -9,7 +9,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Availability, Engine, EngineProcess, RuntimePaths } from '../engine.js';
+import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
+import { unlink } from 'node:fs/promises';
+import { freeLoopbackPort, migrateFromFile, migrateToFile, migrationBlocker } from './migration-file.js';
 import type { MachineConfig } from '../machine-config.js';
 import { qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
 import type { ConsoleRelayLaunch } from './console-relay-main.js';
@@ -126,11 +128,39 @@ export class QemuEngine implements Engine {
     await destroyQemuDisks(config);
   }
 
+  suspendRefusal(config: MachineConfig): string | undefined {
+    return migrationBlocker(config.syncedFolders.length);
+  }
+
+  /** Migrates the paused guest into `stateFile` over loopback (migration-file.ts), then quits qemu. */
+  async suspend(_config: MachineConfig, paths: RuntimePaths, stateFile: string): Promise<void> {
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    try {
+      await migrateToFile(qmp, stateFile);
+      await qmp.execute('quit').catch(() => undefined);
+    } finally {
+      qmp.close();
+    }
+  }
+
+  diskFiles(config: MachineConfig): string[] {
+    const plan = diskPlan(config);
+    return [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)];
+  }
+
+  runningSnapshotRefusal(): string | undefined {
+    return 'the qemu engine cannot snapshot a running machine in this version of vm; halt it first for a disk-only snapshot';
+  }
+
+  async snapshotRunning(): Promise<void> {
+    throw new Error(this.runningSnapshotRefusal());
+  }
+
   /**
    * Starts qemu paused, attaches the console relay to its serial socket, then lets the guest run.
    * `hooks.spawned(pid)` runs as soon as qemu exists, before its sockets answer.
    */
-  async start(config: MachineConfig, paths: RuntimePaths, hooks: { spawned?: (pid: number) => void } = {}): Promise<EngineProcess> {
+  async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
     const system = SYSTEM_PROGRAMS[config.arch];
     const program = await this.program(system);
     if (typeof program !== 'string') throw new QemuStartError(program.reason, '', installHint([system], config.arch));
@@ -139,7 +169,8 @@ export class QemuEngine implements Engine {
     const plan = diskPlan(config);
     await checkDisksPresent(plan);
     const choice = await this.chooseAccel(config);
-    const cmd = qemuArgv({ config, paths, accel: choice.accel, disks: plan, pidFile: join(config.project.stateDir, PID_FILE), program });
+    const incomingPort = hooks.resumeFrom ? await freeLoopbackPort() : undefined;
+    const cmd = qemuArgv({ config, paths, accel: choice.accel, disks: plan, pidFile: join(config.project.stateDir, PID_FILE), program, incomingPort });
     const serialSocket = serialSocketPath(paths);
     for (const s of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket, serialSocket]) await checkSocketPath(s);
 
@@ -176,10 +207,14 @@ export class QemuEngine implements Engine {
       if (Date.now() > deadline) return fail(`the console relay did not open ${paths.consoleSocket} within ${timeoutMs / 1000} s`);
       await sleep(25);
     }
-    // 3. the guest runs
+    // 3. the guest runs (after loading the suspended state, which then goes: the disks move on from here)
     let qmp: QmpClient | undefined;
     try {
       qmp = await QmpClient.connect(paths.qmpSocket, left());
+      if (hooks.resumeFrom && incomingPort !== undefined) {
+        await migrateFromFile(qmp, hooks.resumeFrom, incomingPort);
+        await unlink(hooks.resumeFrom);
+      }
       await qmp.execute('cont', undefined, left());
       const status = await qmp.queryStatus(left());
       if (!status.running) return fail(`qemu does not run the machine after cont (status ${status.status})`);

@@ -197,6 +197,11 @@ export class VirtioBlk implements VirtioDevice {
     this.pump();
   }
 
+  /** Make every completed write durable on the host (a snapshot copies the disk file next). */
+  flushBackend(): Promise<void> {
+    return this.backend.flush();
+  }
+
   /** Resolves once no request is running or can still start (the host waits for it before closing the disk). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);

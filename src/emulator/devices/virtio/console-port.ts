@@ -2,6 +2,8 @@
 // and flow control, plus the open/closed state of both ends. The device (console.ts) moves its
 // bytes through the queues. Spec: Virtio 1.2, 5.3 "Console Device" (5.3.6 device operation).
 
+import { SnapshotError, type StateObject, type StateReader } from '../../snapshot/state-value.js';
+
 export interface ConsolePortOptions {
   /** Sent to the guest with PORT_NAME (sysfs `name`, /dev/virtio-ports/NAME under udev). */
   name?: string;
@@ -48,6 +50,30 @@ export class ConsolePort {
     this.name = o.name;
     this.isConsole = o.console ?? false;
     this.inputLimit = o.inputLimit ?? DEFAULT_INPUT_LIMIT;
+  }
+
+  /** Input not yet delivered and both ends' open state; the sink is the host's and is not saved. */
+  saveState(): StateObject {
+    const input = new Uint8Array(this.inputBytes);
+    let at = 0;
+    for (const b of this.input) {
+      input.set(b, at);
+      at += b.length;
+    }
+    return { input, hostOpen: this.hostOpen, guestOpen: this.guestIsOpen, droppedOutput: this.droppedOutput };
+  }
+
+  /** Sets the state without telling anyone (no sink yet, and the guest already knows it). */
+  restoreState(r: StateReader): void {
+    const input = r.bytes('input');
+    if (input.length > this.inputLimit) throw new SnapshotError(`${r.path}.input: ${input.length} bytes exceed the port's limit of ${this.inputLimit}`);
+    this.input.length = 0;
+    if (input.length > 0) this.input.push(input);
+    this.inputBytes = input.length;
+    this.wantDrain = false;
+    this.hostOpen = r.bool('hostOpen');
+    this.guestIsOpen = r.bool('guestOpen');
+    this.droppedOutput = r.int('droppedOutput', 0);
   }
 
   /** Queue bytes for the guest. Returns how many were accepted (the rest did not fit; see inputDrained). */

@@ -13,6 +13,7 @@ import { readChain, writeChain, type Chain } from './chain.js';
 import { featureBit, VIRTIO_ID_CONSOLE } from './constants.js';
 import { ConsolePort, type ConsolePortOptions } from './console-port.js';
 import type { VirtioContext, VirtioDevice } from './mmio.js';
+import type { StateObject, StateReader } from '../../snapshot/state-value.js';
 
 export const VIRTIO_CONSOLE_F_MULTIPORT = 1;
 
@@ -104,6 +105,32 @@ export class VirtioConsole implements VirtioDevice {
       s.paused = false;
       s.port.setGuestOpen(false);
     }
+  }
+
+  saveState(): StateObject {
+    return {
+      control: this.control.map((m) => m.slice()),
+      ports: this.state.map((s) => ({ ready: s.ready, tx: s.tx ? { head: s.tx.chain.head, offset: s.tx.offset } : null, port: s.port.saveState() })),
+    };
+  }
+
+  /** Output that was paused for a slow reader continues: the host end is a new one after a restore. */
+  restoreState(r: StateReader, chainAt: (queue: number, head: number) => Chain): void {
+    this.control.length = 0;
+    this.control.push(...r.byteList('control'));
+    const ports = r.objects('ports', this.state.length);
+    this.state.forEach((s, i) => {
+      const p = ports[i]!;
+      s.ready = p.bool('ready');
+      s.paused = false;
+      const tx = p.objOrNull('tx');
+      s.tx = null;
+      if (tx) {
+        const chain = chainAt(txQueueOf(s.port.id), tx.int('head', 0, 0xffff));
+        s.tx = { chain, offset: tx.int('offset', 0, chain.readableBytes) };
+      }
+      s.port.restoreState(p.obj('port'));
+    });
   }
 
   notify(queue: number): void {

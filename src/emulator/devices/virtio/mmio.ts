@@ -11,6 +11,7 @@
 
 import type { MmioDevice } from '../../machine/bus.js';
 import type { Ram } from '../../machine/ram.js';
+import { SnapshotError, type StateObject, type StateReader, type StateValue } from '../../snapshot/state-value.js';
 import { GuestMemory, type Chain } from './chain.js';
 import {
   featureBit,
@@ -73,6 +74,13 @@ export interface VirtioDevice {
   notify(queue: number): void;
   /** The driver reset the device: drop queued work (completions of older chains are ignored anyway). */
   reset(): void;
+  /**
+   * The model's own state for a snapshot, taken with no host work outstanding; chains it holds are
+   * named by queue and head. A model without it must hold no chain when saved (the transport checks).
+   */
+  saveState?(): StateValue;
+  /** Put back what saveState returned; `chainAt` reads a held chain again from guest RAM. */
+  restoreState?(r: StateReader, chainAt: (queue: number, head: number) => Chain): void;
 }
 
 /** The transport as a device model sees it. */
@@ -152,6 +160,11 @@ export class VirtioMmio implements MmioDevice {
     device.bind(this.context());
   }
 
+  /** No chain is out with a model that cannot save the chains it holds (see VirtioDevice.saveState). */
+  get quiescent(): boolean {
+    return this.device.saveState !== undefined || this.queues.every((q) => q.pending === 0);
+  }
+
   /** The device set DEVICE_NEEDS_RESET and the driver has not reset it since. */
   get broken(): boolean {
     return (this.status & VIRTIO_CONFIG_S_NEEDS_RESET) !== 0;
@@ -159,6 +172,69 @@ export class VirtioMmio implements MmioDevice {
 
   get active(): boolean {
     return (this.status & (VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_FAILED | VIRTIO_CONFIG_S_NEEDS_RESET)) === VIRTIO_CONFIG_S_DRIVER_OK;
+  }
+
+  /** Registers, queues and the model's state. Throws SnapshotError when the model cannot be saved now. */
+  saveState(): StateObject {
+    if (!this.device.saveState) {
+      const busy = this.queues.reduce((n, q) => n + q.pending, 0);
+      if (busy > 0) throw new SnapshotError(`${this.logKind} has ${busy} requests in flight`);
+    }
+    return {
+      kind: this.device.kind,
+      status: this.status,
+      deviceFeaturesSel: this.deviceFeaturesSel,
+      driverFeaturesSel: this.driverFeaturesSel,
+      driverFeatures: this.driverFeatures,
+      queueSel: this.queueSel,
+      interruptStatus: this.interruptStatus,
+      configGeneration: this.configGeneration,
+      generation: this.generation,
+      irqLevel: this.irqLevel,
+      config: this.device.config.slice(),
+      queues: this.queues.map((q) => q.saveState()),
+      device: this.device.saveState?.() ?? null,
+    };
+  }
+
+  /** Sets the transport and model as saved, without driving the interrupt line (the PLIC is restored with it). */
+  restoreState(r: StateReader): void {
+    const kind = r.str('kind');
+    if (kind !== this.device.kind) throw new SnapshotError(`${r.path}: the saved device is virtio-${kind}, this machine has ${this.logKind} there`);
+    this.status = r.int('status', 0, 255);
+    this.deviceFeaturesSel = r.int('deviceFeaturesSel', 0, 0xffff_ffff);
+    this.driverFeaturesSel = r.int('driverFeaturesSel', 0, 0xffff_ffff);
+    this.driverFeatures = r.big('driverFeatures');
+    if ((this.driverFeatures & ~this.offered) !== 0n) throw new SnapshotError(`${r.path}: the saved features 0x${this.driverFeatures.toString(16)} are not all offered by this device (0x${this.offered.toString(16)})`);
+    this.queueSel = r.int('queueSel', 0, 0xffff_ffff);
+    this.interruptStatus = r.int('interruptStatus', 0, 0xffff_ffff);
+    this.configGeneration = r.int('configGeneration', 0, 0xffff_ffff);
+    this.generation = r.int('generation', 0, Number.MAX_SAFE_INTEGER);
+    this.irqLevel = r.bool('irqLevel');
+    this.device.config.set(r.bytes('config', this.device.config.length));
+    const queues = r.objects('queues', this.queues.length);
+    this.queues.forEach((q, i) => q.restoreState(queues[i]!));
+    const model = r.objOrNull('device');
+    if (this.device.restoreState) {
+      if (!model) throw new SnapshotError(`${r.path}.device: missing`);
+      this.device.restoreState(model, (queue, head) => {
+        const q = this.queues[queue];
+        if (!q) throw new SnapshotError(`${r.path}: queue ${queue} does not exist`);
+        return q.chainAt(head, this.generation);
+      });
+    } else if (this.queues.some((q) => q.pending > 0)) {
+      throw new SnapshotError(`${r.path}: requests in flight for a device that keeps none`);
+    }
+  }
+
+  /** After a restore, once the machine runs: let the model look at its queues again (as after DRIVER_OK). */
+  kick(): void {
+    if (!this.active) return;
+    try {
+      for (const q of this.queues) if (q.ready && this.active) this.device.notify(q.index);
+    } catch (err) {
+      this.internalError(err);
+    }
   }
 
   read(offset: number, size: 1 | 2 | 4): number {

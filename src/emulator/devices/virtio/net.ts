@@ -12,6 +12,7 @@ import { completeChecksum, segmentTcpV4 } from '../../net/offload.js';
 import { readChain, readChainInto, writeChain, type Chain } from './chain.js';
 import { featureBit, VIRTIO_ID_NET, VIRTIO_RING_F_INDIRECT_DESC } from './constants.js';
 import type { VirtioContext, VirtioDevice } from './mmio.js';
+import type { StateObject, StateReader } from '../../snapshot/state-value.js';
 
 export const VIRTIO_NET_F_CSUM = 0;
 export const VIRTIO_NET_F_GUEST_CSUM = 1;
@@ -154,6 +155,38 @@ export class VirtioNet implements VirtioDevice {
     this.rxMerge = false;
     if (this.rxTso) this.o.link.guestTakesLargeSegments?.(false);
     this.rxTso = false;
+  }
+
+  saveState(): StateObject {
+    return {
+      pending: this.pending.map((f) => f.slice()),
+      held: this.held.map((c) => c.head),
+      txCsum: this.txCsum,
+      txTso: this.txTso,
+      rxValid: this.rxValid,
+      rxTso: this.rxTso,
+      rxMerge: this.rxMerge,
+    };
+  }
+
+  restoreState(r: StateReader, chainAt: (queue: number, head: number) => Chain): void {
+    this.reset();
+    for (const f of r.byteList('pending')) {
+      this.pending.push(f);
+      this.pendingBytes += f.length;
+    }
+    for (const head of r.ints('held', 0, 0xffff)) {
+      const chain = chainAt(RX_QUEUE, head);
+      this.held.push(chain);
+      this.heldBytes += chain.writableBytes;
+    }
+    this.txCsum = r.bool('txCsum');
+    this.txTso = r.bool('txTso');
+    this.rxValid = r.bool('rxValid');
+    this.rxTso = r.bool('rxTso');
+    this.rxMerge = r.bool('rxMerge');
+    // The link may be a new one (the NAT is rebuilt on resume): tell it what the guest takes.
+    if (this.rxTso) this.o.link.guestTakesLargeSegments?.(true);
   }
 
   notify(queue: number): void {

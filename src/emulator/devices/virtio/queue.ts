@@ -7,6 +7,7 @@
 // indirect, a head already in flight, the available index running ahead by more than the queue size)
 // makes `pop` return a reason string; the transport then marks the device DEVICE_NEEDS_RESET.
 
+import { SnapshotError, type StateObject, type StateReader } from '../../snapshot/state-value.js';
 import { joinAddress, type Chain, type GuestMemory } from './chain.js';
 import {
   VIRTQ_AVAIL_F_NO_INTERRUPT,
@@ -121,7 +122,19 @@ export class Virtqueue {
     const head = mem.u16(this.avail + 4 + 2 * (this.lastAvail % n));
     if (head >= n) return `available ring names descriptor ${head}, beyond the queue size ${n}`;
     if (this.inFlight[head]) return `descriptor ${head} made available while already in flight`;
+    const chain = this.walk(head, generation);
+    if (typeof chain === 'string') return chain;
+    this.lastAvail = (this.lastAvail + 1) & 0xffff;
+    this.inFlight[head] = 1;
+    this.inFlightCount++;
+    this.lastPopped = head;
+    return chain;
+  }
 
+  /** Read and check the descriptor chain starting at `head` (which pop has range-checked). */
+  private walk(head: number, generation: number): Chain | string {
+    const mem = this.mem;
+    const n = this.num;
     const readable: number[] = [];
     const writable: number[] = [];
     let readableBytes = 0;
@@ -169,11 +182,51 @@ export class Virtqueue {
       if (next >= tableSize) return `descriptor ${idx} links to ${next}, beyond its table (${tableSize})`;
       idx = next;
     }
-    this.lastAvail = (this.lastAvail + 1) & 0xffff;
-    this.inFlight[head] = 1;
-    this.inFlightCount++;
-    this.lastPopped = head;
     return { queue: this.index, head, generation, readable, writable, readableBytes, writableBytes };
+  }
+
+  /** The ring positions and the heads in flight (their chains are read again from guest RAM on restore). */
+  saveState(): StateObject {
+    const inFlight: number[] = [];
+    for (let h = 0; h < this.maxSize; h++) if (this.inFlight[h]) inFlight.push(h);
+    return {
+      num: this.num,
+      ready: this.ready,
+      desc: [this.descLo, this.descHi],
+      driver: [this.driverLo, this.driverHi],
+      device: [this.deviceLo, this.deviceHi],
+      indirect: this.indirect,
+      lastAvail: this.lastAvail,
+      usedIdx: this.usedIdx,
+      inFlight,
+    };
+  }
+
+  restoreState(r: StateReader): void {
+    this.reset();
+    this.num = r.int('num', 0, this.maxSize);
+    [this.descLo, this.descHi] = r.ints('desc', 0, 0xffff_ffff, 2) as [number, number];
+    [this.driverLo, this.driverHi] = r.ints('driver', 0, 0xffff_ffff, 2) as [number, number];
+    [this.deviceLo, this.deviceHi] = r.ints('device', 0, 0xffff_ffff, 2) as [number, number];
+    this.indirect = r.bool('indirect');
+    if (!r.bool('ready')) return;
+    const problem = this.enable();
+    if (problem) throw new SnapshotError(`${r.path}: ${problem}`);
+    this.lastAvail = r.int('lastAvail', 0, 0xffff);
+    this.usedIdx = r.int('usedIdx', 0, 0xffff);
+    for (const h of r.ints('inFlight', 0, this.num - 1)) {
+      if (this.inFlight[h]) throw new SnapshotError(`${r.path}.inFlight: descriptor ${h} twice`);
+      this.inFlight[h] = 1;
+      this.inFlightCount++;
+    }
+  }
+
+  /** The chain of in-flight head `head`, read again from guest RAM (a device restoring what it held). */
+  chainAt(head: number, generation: number): Chain {
+    if (!this.ready || head >= this.num || !this.inFlight[head]) throw new SnapshotError(`queue ${this.index}: descriptor ${head} is not in flight`);
+    const chain = this.walk(head, generation);
+    if (typeof chain === 'string') throw new SnapshotError(`queue ${this.index}: ${chain}`);
+    return chain;
   }
 
   /** Give back the chain just popped, untouched (e.g. a receive buffer too small for this frame). */

@@ -8,6 +8,8 @@ import type { Name, RelPath } from './share.js';
 
 export interface OpenFile {
   fh: FileHandle;
+  /** The host open(2) flags it was opened with (a resumed session opens it again with them, minus O_TRUNC). */
+  flags: number;
   readable: boolean;
   writable: boolean;
   isDir: boolean;
@@ -99,6 +101,11 @@ export class FidTable {
     const all = [...this.fids.values()];
     this.fids.clear();
     await Promise.all(all.map((f) => this.release(f)));
+  }
+
+  /** Every fid, for saving a session. */
+  entries(): [number, Fid][] {
+    return [...this.fids];
   }
 
   /** After a rename: every fid at or below `from` now lives at `to`. */

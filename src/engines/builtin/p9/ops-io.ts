@@ -66,7 +66,7 @@ export const lopen: Handler = async (ctx, r, tag) => {
   if (isDir && mode.writable) throw new P9Error(EISDIR, 'directories open read-only');
   return openOnce(ctx, fidNo, fid, async () => {
     const { fh, st } = await ctx.share.openEntry(fid.rel, isDir ? O_RDONLY : mode.flags);
-    fid.open = { fh, readable: mode.readable, writable: mode.writable, isDir: st.isDirectory() };
+    fid.open = { fh, flags: isDir ? O_RDONLY : mode.flags, readable: mode.readable, writable: mode.writable, isDir: st.isDirectory() };
     return openReply(Msg.Rlopen, tag, ctx.qids.qid(st));
   });
 };
@@ -135,7 +135,7 @@ export const lcreate: Handler = async (ctx, r, tag) => {
       const qid = ctx.qids.qid(st);
       fid.rel = [...fid.rel, name];
       fid.qidType = qid.type;
-      fid.open = { fh, readable: mode.readable, writable: mode.writable, isDir: false };
+      fid.open = { fh, flags: base, readable: mode.readable, writable: mode.writable, isDir: false };
       return openReply(Msg.Rlcreate, tag, qid);
     } catch (err) {
       await fh.close();

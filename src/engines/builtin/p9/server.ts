@@ -8,7 +8,8 @@ import { QidMapper } from './attr.js';
 import { Reader, Writer, emptyReply } from './codec.js';
 import type { Handler, P9Context } from './context.js';
 import { EINVAL, EOPNOTSUPP, EPROTO, P9Error, errnoOf, isHostError } from './errno.js';
-import { FidTable } from './fids.js';
+import { Fid, FidTable } from './fids.js';
+import { constants as FS } from 'node:fs';
 import * as attr from './ops-attr.js';
 import * as io from './ops-io.js';
 import * as ns from './ops-namespace.js';
@@ -73,6 +74,13 @@ interface Pending {
   isFlush: boolean;
 }
 
+/** A 9P session saved with a suspended machine (see P9Server.saveSession). */
+export interface P9Session {
+  negotiated: boolean;
+  msize: number;
+  fids: { n: number; rel: string[]; qidType: number; open: { flags: number; readable: boolean; writable: boolean; isDir: boolean } | null }[];
+}
+
 export class P9Server implements P9Backend {
   private readonly ctx: P9Context;
   private readonly pending = new Map<number, Pending>();
@@ -121,6 +129,52 @@ export class P9Server implements P9Backend {
       if (this.pending.get(tag) === entry) this.pending.delete(tag);
     });
     return done;
+  }
+
+  /**
+   * The session as a suspended machine's guest left it: msize and every fid with its path and open
+   * flags (plain JSON; names as base64). Taken with no request running.
+   */
+  saveSession(): P9Session {
+    return {
+      negotiated: this.negotiated,
+      msize: this.ctx.msize,
+      fids: this.ctx.fids.entries().map(([n, f]) => ({
+        n,
+        rel: f.rel.map((b) => b.toString('base64')),
+        qidType: f.qidType,
+        open: f.open ? { flags: f.open.flags, readable: f.open.readable, writable: f.open.writable, isDir: f.open.isDir } : null,
+      })),
+    };
+  }
+
+  /**
+   * Take over a saved session (on resume): the same fids name the same paths, and open ones are opened
+   * again by path (never truncated or created again). A file gone meanwhile leaves its fid unopened,
+   * so the guest's next I/O on it fails as for a file deleted under it; reasons are returned.
+   */
+  async restoreSession(s: P9Session): Promise<string[]> {
+    const problems: string[] = [];
+    await this.ctx.fids.clear();
+    this.negotiated = s.negotiated === true;
+    if (!Number.isInteger(s.msize) || s.msize < MIN_MSIZE || s.msize > this.maxMsize) throw new Error(`saved 9p msize ${s.msize} is not one this server takes`);
+    this.ctx.msize = s.msize;
+    for (const f of s.fids) {
+      const rel = f.rel.map((b) => Buffer.from(b, 'base64'));
+      const fid = new Fid(rel, f.qidType);
+      this.ctx.fids.set(f.n, fid);
+      if (!f.open) continue;
+      const flags = f.open.flags & ~(FS.O_TRUNC | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW);
+      this.ctx.fids.reserveOpen();
+      try {
+        const { fh } = await this.ctx.share.openEntry(rel, flags);
+        fid.open = { fh, flags, readable: f.open.readable, writable: f.open.writable, isDir: f.open.isDir };
+      } catch (err) {
+        this.ctx.fids.unreserveOpen();
+        problems.push(`fid ${f.n} (${rel.map((b) => b.toString()).join('/') || '/'}) could not be opened again: ${(err as Error).message}`);
+      }
+    }
+    return problems;
   }
 
   /** Close every open host file. Later requests are answered with errors. */

@@ -1,0 +1,96 @@
+// `vm snapshot save/restore/list/delete/push/pop` through the compiled CLI on one machine. Builtin:
+// a snapshot of the running machine holds memory (restore continues that guest: a /tmp file made
+// before it is there), restoring an older snapshot discards later disk writes, deleting one in the
+// middle keeps the others, push/pop restore the newest pushed one; a halted machine's snapshot is
+// disk-only. qemu: a running snapshot is refused with exit 5, a halted one is disk-only.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
+
+const BOOT = 300_000;
+
+describe.skipIf(!E2E_READY)('snapshots through the CLI', () => {
+  let p: Project;
+
+  beforeAll(async () => {
+    p = new Project('snapshot', '');
+    p.writeVmfile('box: tiny\nmemory: 256M\nboot_timeout: 4m\n');
+    const up = await p.run(['up'], { timeoutMs: BOOT });
+    expect(up.code, show(up)).toBe(0);
+  }, BOOT + 10_000);
+
+  afterAll(async () => {
+    await p?.cleanup();
+  }, 120_000);
+
+  const guest = async (cmd: string): Promise<string> => {
+    const r = await p.run(['ssh', '-c', cmd]);
+    expect(r.code, show(r)).toBe(0);
+    return r.stdout;
+  };
+  const list = async (): Promise<{ name: string; memory: boolean }[]> => {
+    const r = await p.run(['snapshot', 'list', '--json']);
+    expect(r.code, show(r)).toBe(0);
+    return (JSON.parse(r.stdout) as { machines: { snapshots: { name: string; memory: boolean }[] }[] }).machines[0]!.snapshots;
+  };
+
+  it.skipIf(ENGINE !== 'qemu')('qemu: a running snapshot is refused (exit 5)', async () => {
+    const r = await p.run(['snapshot', 'save', 's1']);
+    expect(r.code, show(r)).toBe(5);
+    expect(r.stderr).toContain('cannot snapshot a running machine');
+    expect(await list()).toEqual([]);
+  });
+
+  it.skipIf(ENGINE !== 'builtin')('saves running snapshots with memory; restore, delete in the middle, push and pop', async () => {
+    await guest('echo one > /root/a && sync && echo mem > /tmp/in-memory');
+    let r = await p.run(['snapshot', 'save', 'default', 's1']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/^default: snapshot 's1' saved \(disks and memory, /);
+    await guest('echo two > /root/a && echo b > /root/b && sync && rm /tmp/in-memory');
+    r = await p.run(['snapshot', 'save', 's2']);
+    expect(r.code, show(r)).toBe(0);
+    r = await p.run(['snapshot', 'push']);
+    expect(r.code, show(r)).toBe(0);
+    await guest('echo three > /root/a && sync');
+    expect((await list()).map((s) => [s.name.replace(/^push-.*/, 'push'), s.memory])).toEqual([['s1', true], ['s2', true], ['push', true]]);
+
+    r = await p.run(['snapshot', 'save', 's1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("machine 'default' already has a snapshot 's1'");
+
+    // The older snapshot: later disk writes gone, the guest continues from its memory.
+    r = await p.run(['snapshot', 'restore', 's1'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect((await p.status())[0]!.status).toBe('running');
+    expect(await guest('cat /root/a /tmp/in-memory; test -e /root/b && echo b-exists || echo no-b')).toBe('one\nmem\nno-b\n');
+
+    // Deleting the middle one keeps the others.
+    r = await p.run(['snapshot', 'delete', 's2']);
+    expect(r.code, show(r)).toBe(0);
+    expect((await list()).map((s) => s.name.replace(/^push-.*/, 'push'))).toEqual(['s1', 'push']);
+
+    r = await p.run(['snapshot', 'pop'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect(await guest('cat /root/a /root/b')).toBe('two\nb\n');
+    expect((await list()).map((s) => s.name)).toEqual(['s1']);
+    r = await p.run(['snapshot', 'pop']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("machine 'default' has no pushed snapshot");
+  }, 4 * BOOT);
+
+  it('a halted machine gets disk-only snapshots', async () => {
+    let r = await p.run(['halt']);
+    expect(r.code, show(r)).toBe(0);
+    r = await p.run(['snapshot', 'save', 'cold']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/snapshot 'cold' saved \(disks, /);
+    r = await p.run(['up'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    await guest('echo after-cold > /root/c && sync');
+    r = await p.run(['snapshot', 'restore', 'cold', '--no-start']);
+    expect(r.code, show(r)).toBe(0);
+    expect((await p.status())[0]!.status).toBe('halted');
+    r = await p.run(['up'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect(await guest('test -e /root/c && echo c-exists || echo no-c')).toBe('no-c\n');
+  }, 4 * BOOT);
+});
