@@ -1,7 +1,7 @@
 // MachineConfig: the one normalized description of a machine that `core` compiles from a Vmfile
 // and an engine receives. Every default is applied, sizes are bytes, paths are absolute.
 
-export type EngineName = 'builtin' | 'qemu';
+export type EngineName = 'builtin' | 'qemu' | 'libvirt';
 export type Arch = 'riscv64' | 'x86_64';
 
 export interface BoxRef {
@@ -51,6 +51,14 @@ export interface SyncedFolderConfig {
   readOnly: boolean;
   /** 9p mount tag, unique within the machine. */
   tag: string;
+}
+
+/** Where `engine: libvirt` puts a machine (every default applied). */
+export interface LibvirtSettings {
+  /** libvirt connection URI: the Vmfile's, else $VM_LIBVIRT_URI, else qemu:///system. */
+  uri: string;
+  /** Storage pool for the box's base volumes and the machine's overlays. */
+  pool: string;
 }
 
 export type ProvisionRun = 'once' | 'always' | 'never';
@@ -109,4 +117,6 @@ export interface MachineConfig {
   provision: ProvisionerConfig[];
   env: Record<string, string>;
   bootTimeoutMs: number;
+  /** Present when engine is libvirt. */
+  libvirt?: LibvirtSettings;
 }

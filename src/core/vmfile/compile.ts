@@ -3,6 +3,10 @@ import type { BoxRef, EngineName, MachineConfig } from '../../engines/machine-co
 import type { MachineDraft } from './normalize-machine.js';
 import type { Reporter } from './reporter.js';
 
+/** libvirt's own default for a privileged local hypervisor. */
+export const DEFAULT_LIBVIRT_URI = 'qemu:///system';
+export const DEFAULT_LIBVIRT_POOL = 'vm';
+
 export interface ProjectPaths {
   /** Folder holding the Vmfile. */
   dir: string;
@@ -36,5 +40,8 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     provision: d.provision,
     env: d.env,
     bootTimeoutMs: d.bootTimeoutMs,
+    ...(engine === 'libvirt'
+      ? { libvirt: { uri: d.libvirt.uri ?? (process.env.VM_LIBVIRT_URI || DEFAULT_LIBVIRT_URI), pool: d.libvirt.pool ?? DEFAULT_LIBVIRT_POOL } }
+      : {}),
   };
 }

@@ -1,0 +1,112 @@
+// virsh, run through execa: libvirt's own command-line client speaks every transport libvirt has
+// (local socket, ssh, tls) with the user's own ssh config and keys, and needs nothing compiled into
+// node_modules; the maintained Node bindings (node-libvirt) need libvirt's headers and a native build
+// on every install, which would end "needs nothing but npm install". virsh's errors are plain text on
+// stderr; `classifyVirshFailure` turns the connection failures users hit into an action to take.
+import { execa } from 'execa';
+import { LibvirtError } from './errors.js';
+
+export const VIRSH = 'virsh';
+/** Debian packages: the client here, the daemon (with qemu) on the hypervisor host. */
+export const INSTALL_HINT = 'install libvirt: apt-get install libvirt-clients (this host) and libvirt-daemon-system qemu-system-misc (the hypervisor host; qemu-system-x86 for x86_64 boxes)';
+/** How long one virsh call may take (vol-upload of a box image is the longest). */
+const DEFAULT_TIMEOUT_MS = 300_000;
+
+export interface VirshResult {
+  stdout: string;
+  stderr: string;
+}
+
+export interface VirshOptions {
+  input?: string;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The first `error:` lines of virsh's stderr, joined (virsh repeats itself in a second line). */
+function errorText(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('error:'))
+    .map((l) => l.slice('error:'.length).trim());
+  return lines.length > 0 ? lines.join(': ') : stderr.trim();
+}
+
+/**
+ * A connection failure as the user should see it, or undefined when virsh reached libvirt and the
+ * command itself failed (the caller knows what that means).
+ */
+export function classifyVirshFailure(uri: string, stderr: string): LibvirtError | undefined {
+  if (!/failed to connect to the hypervisor/i.test(stderr)) return undefined;
+  const why = errorText(stderr);
+  if (/Permission denied/i.test(stderr)) {
+    return new LibvirtError(`permission denied on libvirt's socket for ${uri}: ${why}`, 'run vm as a member of the `libvirt` group (adduser $USER libvirt, then log in again), or use qemu:///session');
+  }
+  if (/Failed to connect socket to '[^']*': (No such file or directory|Connection refused)/i.test(stderr)) {
+    return new LibvirtError(
+      `the libvirt daemon is not running for ${uri}: ${why}`,
+      'start it: systemctl start libvirtd (or virtqemud); without systemd: virtlogd -d && libvirtd -d',
+    );
+  }
+  if (/ssh|Cannot recv data|No route to host|Name or service not known|Could not resolve|Connection refused|timed out/i.test(stderr)) {
+    return new LibvirtError(`cannot reach the libvirt host ${uri}: ${why}`, 'check the URI, that the host runs libvirtd, and that `ssh` to it works without a password prompt (a key in ssh-agent or ?keyfile=)');
+  }
+  return new LibvirtError(`cannot connect to libvirt at ${uri}: ${why}`);
+}
+
+/** A virsh command that ran and failed: its message, without the connection classification. */
+export class VirshCommandError extends LibvirtError {
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+  ) {
+    super(`virsh ${args[0] ?? ''} failed: ${errorText(stderr) || 'no message'}`);
+    this.name = 'VirshCommandError';
+  }
+}
+
+export class Virsh {
+  constructor(
+    readonly uri: string,
+    private readonly program = VIRSH,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** The argv of a command, for logs and the qemu-style `argv` of a started machine. */
+  argv(args: string[]): string[] {
+    return [this.program, '-q', '-c', this.uri, ...args];
+  }
+
+  /** Runs `virsh -c URI ARGS`; throws LibvirtError (connection problems, a missing virsh) or VirshCommandError. */
+  async run(args: string[], o: VirshOptions = {}): Promise<VirshResult> {
+    const [program, ...rest] = this.argv(args);
+    const r = await execa(program!, rest, {
+      reject: false,
+      // messages in English, so the classification above can read them
+      env: { ...this.env, ...o.env, LC_ALL: 'C' },
+      extendEnv: false,
+      timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(o.input !== undefined ? { input: o.input } : { stdin: 'ignore' }),
+    });
+    if (r.failed && r.exitCode === undefined) {
+      if (r.code === 'ENOENT') throw new LibvirtError(`${this.program} is not installed (needed for engine: libvirt)`, INSTALL_HINT);
+      if (r.timedOut) throw new LibvirtError(`virsh ${args[0]} did not finish within ${Math.round((o.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000)} s (libvirt at ${this.uri})`);
+      throw new LibvirtError(`cannot run ${this.program}: ${r.message}`, INSTALL_HINT);
+    }
+    const stdout = String(r.stdout ?? '');
+    const stderr = String(r.stderr ?? '');
+    if (r.exitCode !== 0) throw classifyVirshFailure(this.uri, stderr) ?? new VirshCommandError(args, stderr);
+    return { stdout, stderr };
+  }
+
+  /** Like run, but a command failure (not a connection failure) resolves to undefined. */
+  async tryRun(args: string[], o: VirshOptions = {}): Promise<VirshResult | undefined> {
+    try {
+      return await this.run(args, o);
+    } catch (err) {
+      if (err instanceof VirshCommandError) return undefined;
+      throw err;
+    }
+  }
+}
