@@ -40,7 +40,9 @@ function errorText(stderr: string): string {
 export function classifyVirshFailure(uri: string, stderr: string): LibvirtError | undefined {
   if (!/failed to connect to the hypervisor/i.test(stderr)) return undefined;
   const why = errorText(stderr);
-  if (/Permission denied/i.test(stderr)) {
+  // polkit decides for non-root users where the socket is open to all (Debian's default); without
+  // polkit (no system bus) or with its refusal, the user lacks the right to manage libvirt
+  if (/Permission denied|authentication (failed|unavailable)|polkit|Unable to get system bus connection/i.test(stderr)) {
     return new LibvirtError(`permission denied on libvirt's socket for ${uri}: ${why}`, 'run vm as a member of the `libvirt` group (adduser $USER libvirt, then log in again), or use qemu:///session');
   }
   if (/Failed to connect socket to '[^']*': (No such file or directory|Connection refused)/i.test(stderr)) {
