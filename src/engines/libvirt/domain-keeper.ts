@@ -7,7 +7,9 @@
 //   attached, so no early output is lost (qemu's pty drops output nobody reads). Output is fanned
 //   out by ConsoleHub and written to console.log, as the qemu engine's console relay does.
 // - agent: each agent.sock connection is relayed to the unix socket libvirt made for the agent's
-//   virtio-serial port (reachable when the hypervisor is this host).
+//   virtio-serial port: directly when the hypervisor is this host, through `ssh HOST socat` when it
+//   is a `qemu+ssh` host (libvirt has no API to reach a channel remotely but virDomainOpenChannel,
+//   which virsh does not expose).
 // - QMP: the subset the lifecycle uses, answered from libvirt's view: query-status from lifecycle
 //   events, system_reset = `virsh reset`, quit = `virsh destroy`, system_powerdown = `virsh
 //   shutdown` where the machine has a power button (x86_64; riscv64 virt has none, as with qemu).
@@ -30,8 +32,10 @@ export interface KeeperLaunch {
   agentSocket: string;
   qmpSocket: string;
   consoleLog: string;
-  /** libvirt's socket for the agent port, when it is on this host. */
+  /** libvirt's socket for the agent port (on the hypervisor host). */
   agentChannel?: string;
+  /** For a remote host over ssh: the ssh command reaching it; the channel is then relayed by socat there. */
+  agentSsh?: string[];
   /** How long the console may take to attach. */
   attachTimeoutMs: number;
   virsh?: string;
@@ -193,8 +197,22 @@ export class DomainKeeper {
 
   private relayAgent(client: Socket): void {
     if (!this.o.agentChannel) {
-      this.log('agent connection refused: the agent channel is on a remote libvirt host');
+      this.log('agent connection refused: the agent channel is on a remote libvirt host vm cannot reach (only qemu+ssh hosts)');
       client.destroy();
+      return;
+    }
+    if (this.o.agentSsh) {
+      const ssh = spawn(this.o.agentSsh[0]!, [...this.o.agentSsh.slice(1), `socat - UNIX-CONNECT:${shQuote(this.o.agentChannel)}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+      client.pipe(ssh.stdin);
+      ssh.stdout.pipe(client);
+      ssh.stdin.on('error', () => undefined);
+      ssh.stderr.on('data', (b: Buffer) => this.log(`agent over ssh: ${b.toString('utf8').trim()}`));
+      const close = (): void => {
+        client.destroy();
+        ssh.kill('SIGTERM');
+      };
+      client.on('error', close).on('close', close);
+      ssh.once('exit', () => client.destroy());
       return;
     }
     const upstream = connect(this.o.agentChannel);

@@ -21,7 +21,7 @@ import type { KeeperLaunch } from './domain-keeper.js';
 import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
 import { domainName, METADATA_NS } from './names.js';
 import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
-import { isLocalUri, parseLibvirtUri } from './uri.js';
+import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
 import { INSTALL_HINT, Virsh, VirshCommandError } from './virsh.js';
 
 /** The domain XML last defined, in the machine's state folder (for diagnostics). */
@@ -174,7 +174,8 @@ export class LibvirtEngine implements Engine {
       throw new LibvirtError(`libvirt could not start domain ${domain}: ${(err as Error).message}`, (err as LibvirtError).hint, await readTail(paths.engineLog, logStart));
     }
     const live = (await virsh.run(['dumpxml', domain])).stdout;
-    const channel = local ? agentChannelPath(live) : undefined;
+    const ssh = local ? undefined : sshCommand(s.uri);
+    const channel = local || ssh ? agentChannelPath(live) : undefined;
     const launch: KeeperLaunch = {
       uri: s.uri,
       domain,
@@ -184,6 +185,7 @@ export class LibvirtEngine implements Engine {
       qmpSocket: paths.qmpSocket,
       consoleLog: paths.consoleLog,
       ...(channel ? { agentChannel: channel } : {}),
+      ...(channel && ssh ? { agentSsh: ssh } : {}),
       attachTimeoutMs: 30_000,
       ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
     };

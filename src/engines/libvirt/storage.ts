@@ -15,12 +15,31 @@ import type { Virsh } from './virsh.js';
 /** Where a pool vm creates itself lives on the hypervisor host. */
 export const POOL_DIR_PREFIX = '/var/lib/libvirt/';
 
-async function poolInfo(virsh: Virsh, pool: string): Promise<{ type: string; active: boolean } | undefined> {
+/** What vm needs to know of a pool, read in few calls (each virsh call is an ssh round trip on a remote host). */
+interface PoolView {
+  type: string;
+  active: boolean;
+  /** The pool's directory on the hypervisor host (dir pools). */
+  target: string;
+  volumes: Set<string>;
+}
+
+async function poolView(virsh: Virsh, pool: string): Promise<PoolView | undefined> {
   const xml = await virsh.tryRun(['pool-dumpxml', pool]);
   if (!xml) return undefined;
   const type = /<pool type=['"]([^'"]+)['"]/.exec(xml.stdout)?.[1] ?? '';
+  const target = /<target>\s*<path>([^<]+)<\/path>/.exec(xml.stdout)?.[1] ?? '';
   const info = await virsh.run(['pool-info', pool]);
-  return { type, active: /^State:\s+running/m.test(info.stdout) };
+  const active = /^State:\s+running/m.test(info.stdout);
+  const volumes = new Set<string>();
+  if (active) {
+    // `virsh -q` prints the table without its header: one `name path` line per volume
+    for (const line of (await virsh.run(['vol-list', pool])).stdout.split('\n')) {
+      const name = line.trim().split(/\s+/)[0];
+      if (name) volumes.add(name);
+    }
+  }
+  return { type, active, target, volumes };
 }
 
 /**
@@ -28,41 +47,44 @@ async function poolInfo(virsh: Virsh, pool: string): Promise<{ type: string; act
  * pool. Anything else under that name belongs to someone else.
  */
 export async function checkPool(virsh: Virsh, pool: string): Promise<void> {
-  const info = await poolInfo(virsh, pool);
-  if (info && info.type !== 'dir') {
-    throw new LibvirtError(`the storage pool name '${pool}' is taken by a ${info.type} pool on ${virsh.uri}`, 'choose another pool: libvirt: {pool: NAME} in the Vmfile');
+  const view = await virsh.tryRun(['pool-dumpxml', pool]);
+  const type = view ? (/<pool type=['"]([^'"]+)['"]/.exec(view.stdout)?.[1] ?? '') : 'dir';
+  if (type !== 'dir') {
+    throw new LibvirtError(`the storage pool name '${pool}' is taken by a ${type} pool on ${virsh.uri}`, 'choose another pool: libvirt: {pool: NAME} in the Vmfile');
   }
 }
 
 /** The pool, created as a directory pool under /var/lib/libvirt/<pool> when absent, and running. */
-export async function ensurePool(virsh: Virsh, pool: string): Promise<void> {
-  const info = await poolInfo(virsh, pool);
-  if (info && info.type !== 'dir') await checkPool(virsh, pool);
-  if (!info) {
+export async function ensurePool(virsh: Virsh, pool: string): Promise<PoolView> {
+  let view = await poolView(virsh, pool);
+  if (view && view.type !== 'dir') await checkPool(virsh, pool);
+  if (!view) {
     await virsh.run(['pool-define-as', pool, 'dir', '--target', `${POOL_DIR_PREFIX}${pool}`]);
     await virsh.run(['pool-build', pool]);
     await virsh.run(['pool-autostart', pool]);
   }
-  if (!info?.active) await virsh.run(['pool-start', pool]);
+  if (!view?.active) {
+    await virsh.run(['pool-start', pool]);
+    view = await poolView(virsh, pool);
+  }
+  if (!view) throw new LibvirtError(`the storage pool '${pool}' on ${virsh.uri} vanished while vm set it up`);
+  return view;
 }
 
-const volumeExists = async (virsh: Virsh, pool: string, vol: string): Promise<boolean> => (await virsh.tryRun(['vol-info', '--pool', pool, vol])) !== undefined;
-
-async function volumePath(virsh: Virsh, pool: string, vol: string): Promise<string> {
-  return (await virsh.run(['vol-path', '--pool', pool, vol])).stdout.trim();
-}
+const volumePath = (view: PoolView, vol: string): string => `${view.target}/${vol}`;
 
 /** Uploads `file` as base volume `vol` unless a complete one is there; returns its path on the host. */
-async function ensureBase(virsh: Virsh, pool: string, vol: string, file: string): Promise<string> {
+async function ensureBase(virsh: Virsh, pool: string, view: PoolView, vol: string, file: string): Promise<string> {
   const marker = completeMarkerName(vol);
-  if ((await volumeExists(virsh, pool, vol)) && (await volumeExists(virsh, pool, marker))) return volumePath(virsh, pool, vol);
-  await virsh.tryRun(['vol-delete', '--pool', pool, vol]);
-  await virsh.tryRun(['vol-delete', '--pool', pool, marker]);
+  if (view.volumes.has(vol) && view.volumes.has(marker)) return volumePath(view, vol);
+  if (view.volumes.has(vol)) await virsh.tryRun(['vol-delete', '--pool', pool, vol]);
+  if (view.volumes.has(marker)) await virsh.tryRun(['vol-delete', '--pool', pool, marker]);
   const size = (await stat(file)).size;
   await virsh.run(['vol-create-as', pool, vol, String(size), '--allocation', '0', '--format', 'raw']);
   await virsh.run(['vol-upload', '--pool', pool, vol, file, '--sparse']);
   await virsh.run(['vol-create-as', pool, marker, '0', '--format', 'raw']);
-  return volumePath(virsh, pool, vol);
+  view.volumes.add(vol).add(marker);
+  return volumePath(view, vol);
 }
 
 /** Names and paths the domain refers to, without creating anything (for start and destroy). */
@@ -76,24 +98,24 @@ export function plannedVolumes(config: MachineConfig, pool: string): { root?: st
 
 /** Makes every volume the machine needs (idempotent: existing overlays and disks are kept). */
 export async function prepareVolumes(virsh: Virsh, config: MachineConfig, pool: string): Promise<DomainVolumes> {
-  await ensurePool(virsh, pool);
+  const view = await ensurePool(virsh, pool);
   const box = config.box;
-  const kernel = await ensureBase(virsh, pool, baseVolumeName(box, 'kernel', box.checksum), box.kernel);
-  const initrd = box.initrd ? await ensureBase(virsh, pool, baseVolumeName(box, 'initrd', box.checksum), box.initrd) : undefined;
-  const firmware = config.firmware !== 'sbi' ? await ensureBase(virsh, pool, baseVolumeName(box, 'firmware', box.checksum), config.firmware) : undefined;
+  const kernel = await ensureBase(virsh, pool, view, baseVolumeName(box, 'kernel', box.checksum), box.kernel);
+  const initrd = box.initrd ? await ensureBase(virsh, pool, view, baseVolumeName(box, 'initrd', box.checksum), box.initrd) : undefined;
+  const firmware = config.firmware !== 'sbi' ? await ensureBase(virsh, pool, view, baseVolumeName(box, 'firmware', box.checksum), config.firmware) : undefined;
   const planned = plannedVolumes(config, pool);
   if (box.rootDisk && planned.root) {
     const base = baseVolumeName(box, 'root', box.rootDisk.sha256);
-    await ensureBase(virsh, pool, base, box.rootDisk.path);
     if (box.rootDisk.format !== 'raw') throw new LibvirtError(`box ${box.name}: a ${box.rootDisk.format} root disk cannot be a base volume yet (raw only)`);
-    if (!(await volumeExists(virsh, pool, planned.root))) {
+    await ensureBase(virsh, pool, view, base, box.rootDisk.path);
+    if (!view.volumes.has(planned.root)) {
       const size = (await stat(box.rootDisk.path)).size;
       await virsh.run(['vol-create-as', pool, planned.root, String(size), '--format', 'qcow2', '--backing-vol', base, '--backing-vol-format', 'raw']);
     }
   }
   for (const [i, d] of config.disks.entries()) {
     const vol = planned.extra[i]!;
-    if (!(await volumeExists(virsh, pool, vol))) await virsh.run(['vol-create-as', pool, vol, String(d.sizeBytes), '--allocation', '0', '--format', 'raw']);
+    if (!view.volumes.has(vol)) await virsh.run(['vol-create-as', pool, vol, String(d.sizeBytes), '--allocation', '0', '--format', 'raw']);
   }
   return { pool, kernel, ...(initrd ? { initrd } : {}), ...(firmware ? { firmware } : {}), ...planned };
 }
@@ -101,14 +123,16 @@ export async function prepareVolumes(virsh: Virsh, config: MachineConfig, pool: 
 /** The volumes of an existing machine, for its domain XML at start; missing ones are an error. */
 export async function existingVolumes(virsh: Virsh, config: MachineConfig, pool: string): Promise<DomainVolumes> {
   const box = config.box;
+  const view = await poolView(virsh, pool);
+  if (!view?.active) throw new LibvirtError(`the storage pool '${pool}' is missing or stopped on ${virsh.uri}`, `start it (virsh -c ${virsh.uri} pool-start ${pool}), or \`vm destroy\` then \`vm up\``);
   const base = async (role: 'kernel' | 'initrd' | 'firmware'): Promise<string> => {
     const vol = baseVolumeName(box, role, box.checksum);
-    if (!(await volumeExists(virsh, pool, completeMarkerName(vol)))) throw new LibvirtError(`the box's ${role} volume ${vol} is missing from pool ${pool} on ${virsh.uri}`, '`vm up` uploads it again after `vm destroy`');
-    return volumePath(virsh, pool, vol);
+    if (!view.volumes.has(completeMarkerName(vol))) throw new LibvirtError(`the box's ${role} volume ${vol} is missing from pool ${pool} on ${virsh.uri}`, '`vm destroy` then `vm up` uploads it again');
+    return volumePath(view, vol);
   };
   const planned = plannedVolumes(config, pool);
   for (const vol of [planned.root, ...planned.extra]) {
-    if (vol && !(await volumeExists(virsh, pool, vol))) {
+    if (vol && !view.volumes.has(vol)) {
       throw new LibvirtError(`the machine's volume ${vol} is missing from pool ${pool} on ${virsh.uri}`, `\`vm destroy --force ${config.name}\` then \`vm up\` makes the machine again`);
     }
   }
@@ -123,6 +147,8 @@ export async function existingVolumes(virsh: Virsh, config: MachineConfig, pool:
 
 /** Deletes the machine's own volumes (overlay, extra disks); base volumes stay for other machines. */
 export async function deleteVolumes(virsh: Virsh, config: MachineConfig, pool: string): Promise<void> {
+  const view = await poolView(virsh, pool);
+  if (!view) return;
   const planned = plannedVolumes(config, pool);
-  for (const vol of [planned.root, ...planned.extra]) if (vol) await virsh.tryRun(['vol-delete', '--pool', pool, vol]);
+  for (const vol of [planned.root, ...planned.extra]) if (vol && view.volumes.has(vol)) await virsh.run(['vol-delete', '--pool', pool, vol]);
 }

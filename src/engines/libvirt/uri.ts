@@ -42,3 +42,23 @@ export function isLocalUri(uri: string): boolean {
   if (u.transport === 'unix') return true;
   return !u.host;
 }
+
+/**
+ * The ssh command that reaches the hypervisor host of a `+ssh` URI as virsh itself does (user, port,
+ * `keyfile`, `no_verify`; https://libvirt.org/uri.html#ssh-transport), or undefined for other URIs.
+ * The remote command is appended by the caller.
+ */
+export function sshCommand(uri: string): string[] | undefined {
+  const u = parseLibvirtUri(uri);
+  if (!u || u.transport !== 'ssh' || !u.host) return undefined;
+  return [
+    'ssh',
+    '-o', 'BatchMode=yes',
+    ...(u.params.no_verify === '1' ? ['-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR'] : []),
+    ...(u.port ? ['-p', String(u.port)] : []),
+    ...(u.params.keyfile ? ['-i', u.params.keyfile] : []),
+    ...(u.user ? ['-l', u.user] : []),
+    '--',
+    u.host,
+  ];
+}
