@@ -201,6 +201,20 @@ describe.skipIf(reason !== undefined)(title, () => {
     expect(sha256File(box.ref.rootDisk!.path)).toBe(box.ref.rootDisk!.sha256);
   }, BOOT_TIMEOUT_MS * 2);
 
+  it('a keeper killed outright takes its domain along (started with --autodestroy), as a killed qemu takes its guest', async () => {
+    const proc = await engine.start(m.config, m.paths);
+    const who = started.add(proc);
+    expect(virsh('domstate', domainName(m.config)).stdout.trim()).toBe('running');
+    process.kill(who.pid, 'SIGKILL'); // the keeper alone, not its group: its virsh children see their pipes close
+    expect(await waitGone(who, 10_000)).toBe(true);
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'shut off'; i++) {
+      state = virsh('domstate', domainName(m.config)).stdout.trim();
+      if (state !== 'shut off') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(state).toBe('shut off');
+  }, BOOT_TIMEOUT_MS);
+
   it('refuses a domain name taken by a domain vm did not make, before creating anything (exit code 4)', async () => {
     const other = machineFor(box, tempProject('vm-libvirt-taken-'), 'db', { engine: 'libvirt', engineRequested: 'libvirt', libvirt: { uri: URI, pool } });
     const name = domainName(other.config);

@@ -1,7 +1,9 @@
 // The local process that stands for a running libvirt domain, so the lifecycle drives it exactly as
 // it drives the other engines (engine.ts): one detached process whose pid is "the engine", serving
 // console.sock, agent.sock and qmp.sock in the machine's runtime dir, and ending when the domain
-// ends. libvirtd, not this process, runs qemu; this process only watches and relays:
+// ends. libvirtd, not this process, runs qemu; this process starts the domain and keeps it:
+// - start: from a virsh session it holds open, with --autodestroy, so the domain cannot outlive
+//   the keeper (see startDomain);
 // - console: `virsh console` (any URI, local or remote) under `script`, because virsh refuses to
 //   run a console without a terminal; the domain starts paused and resumes once the console is
 //   attached, so no early output is lost (qemu's pty drops output nobody reads). Output is fanned
@@ -21,6 +23,7 @@ import { ConsoleHub } from '../shared/console-hub.js';
 import { ConsoleLog } from '../shared/console-log.js';
 import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
 import { QmpServer } from '../builtin/qmp-server.js';
+import { agentChannelPath } from './domain-info.js';
 import { Virsh } from './virsh.js';
 
 export interface KeeperLaunch {
@@ -32,8 +35,8 @@ export interface KeeperLaunch {
   agentSocket: string;
   qmpSocket: string;
   consoleLog: string;
-  /** libvirt's socket for the agent port (on the hypervisor host). */
-  agentChannel?: string;
+  /** Whether the agent port's socket (on the hypervisor host) can be reached: this host, or ssh. */
+  agentReachable: boolean;
   /** For a remote host over ssh: the ssh command reaching it; the channel is then relayed by socat there. */
   agentSsh?: string[];
   /** How long the console may take to attach. */
@@ -43,6 +46,8 @@ export interface KeeperLaunch {
 
 /** What virsh prints once the console is attached (tools/virsh-domain.c cmdRunConsole). */
 const CONSOLE_BANNER = /Escape character is [^\n]*\n/;
+/** Printed by the keeper's own virsh session once `start` has answered. */
+const START_MARKER = 'vm-keeper-domain-started';
 /** Console input queued towards virsh before the typing client is paused. */
 const INPUT_QUEUE_LIMIT = 64 * 1024;
 
@@ -57,6 +62,10 @@ export class DomainKeeper {
   private events?: ChildProcess;
   private readonly servers: Server[] = [];
   private runState = 'prelaunch';
+  /** libvirt's socket for the agent port, from the live XML once the domain runs. */
+  private agentChannel?: string;
+  /** The virsh session that started the domain with --autodestroy: the domain lives as long as it does. */
+  private control?: ChildProcess;
   private ending = false;
   /** Set the moment a stop begins: children dying of the same signal must not be restarted. */
   private stopping = false;
@@ -82,6 +91,8 @@ export class DomainKeeper {
 
   /** Attaches the console, opens the sockets, resumes the paused domain. */
   async run(): Promise<void> {
+    await this.startDomain(this.o.attachTimeoutMs);
+    if (this.o.agentReachable) this.agentChannel = agentChannelPath((await this.virsh.run(['dumpxml', this.o.domain])).stdout);
     this.watchEvents();
     await this.attachConsole(this.o.attachTimeoutMs);
     this.servers.push(await listenUnix(this.o.consoleSocket, (s) => this.hub.attach(s)));
@@ -99,6 +110,46 @@ export class DomainKeeper {
     this.servers.push(await listenUnix(this.o.qmpSocket, (s) => qmp.accept(s)));
     await this.virsh.run(['resume', this.o.domain]);
     this.runState = 'running';
+  }
+
+  /**
+   * Starts the domain paused from a virsh session this process keeps open, with --autodestroy:
+   * libvirt destroys the domain when that connection closes, so a keeper killed outright (SIGKILL,
+   * its process group included) takes its domain along, as a killed qemu takes its guest. The
+   * session reads commands from stdin; `echo` marks where start's answer ends.
+   */
+  private startDomain(timeoutMs: number): Promise<void> {
+    const child = spawn(this.o.virsh ?? 'virsh', ['-q', '-c', this.o.uri], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    this.control = child;
+    child.stdin.on('error', () => undefined);
+    let out = '';
+    let err = '';
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      const timer = setTimeout(() => reject(new Error(`virsh did not start ${this.o.domain} within ${timeoutMs / 1000} s`)), timeoutMs);
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (t: string) => {
+        err += t;
+        if (started) this.log(`virsh session: ${t.trim()}`);
+      });
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (t: string) => {
+        if (started) return;
+        out += t;
+        if (!out.includes(START_MARKER)) return;
+        started = true;
+        clearTimeout(timer);
+        const error = err.split('\n').filter((l) => l.startsWith('error:')).map((l) => l.slice(6).trim()).join(': ');
+        if (error) reject(new Error(`libvirt could not start domain ${this.o.domain}: ${error}`));
+        else resolve();
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        if (!started) reject(new Error(`virsh ended before starting ${this.o.domain} (exit ${code}): ${err.trim()}`));
+        else if (!this.ending && !this.stopping) void this.end('the virsh session holding the domain ended (libvirt destroyed the domain with it)');
+      });
+      child.stdin.write(`start ${this.o.domain} --paused --autodestroy\necho ${START_MARKER}\n`);
+    });
   }
 
   /** Runs virsh console under script until the banner shows; reattaches when it drops while the domain runs. */
@@ -196,13 +247,13 @@ export class DomainKeeper {
   }
 
   private relayAgent(client: Socket): void {
-    if (!this.o.agentChannel) {
+    if (!this.agentChannel) {
       this.log('agent connection refused: the agent channel is on a remote libvirt host vm cannot reach (only qemu+ssh hosts)');
       client.destroy();
       return;
     }
     if (this.o.agentSsh) {
-      const ssh = spawn(this.o.agentSsh[0]!, [...this.o.agentSsh.slice(1), `socat - UNIX-CONNECT:${shQuote(this.o.agentChannel)}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const ssh = spawn(this.o.agentSsh[0]!, [...this.o.agentSsh.slice(1), `socat - UNIX-CONNECT:${shQuote(this.agentChannel)}`], { stdio: ['pipe', 'pipe', 'pipe'] });
       client.pipe(ssh.stdin);
       ssh.stdout.pipe(client);
       ssh.stdin.on('error', () => undefined);
@@ -215,7 +266,7 @@ export class DomainKeeper {
       ssh.once('exit', () => client.destroy());
       return;
     }
-    const upstream = connect(this.o.agentChannel);
+    const upstream = connect(this.agentChannel);
     client.pipe(upstream);
     upstream.pipe(client);
     const close = (): void => {
@@ -224,7 +275,7 @@ export class DomainKeeper {
     };
     client.on('error', close).on('close', close);
     upstream.on('error', (err) => {
-      this.log(`agent channel ${this.o.agentChannel}: ${err.message}`);
+      this.log(`agent channel ${this.agentChannel}: ${err.message}`);
       close();
     }).on('close', close);
   }
@@ -243,6 +294,7 @@ export class DomainKeeper {
     this.log(`ending: ${why}`);
     this.events?.kill('SIGTERM');
     this.console?.kill('SIGTERM');
+    this.control?.stdin?.end();
     this.hub.close();
     for (const s of this.servers) s.close();
     for (const p of [this.o.consoleSocket, this.o.agentSocket, this.o.qmpSocket]) removeIfSocketSync(p);

@@ -1,8 +1,9 @@
 // `engine: libvirt` behind the Engine interface: the machine is a libvirt domain on the host the URI
 // names (this one or a remote hypervisor host), its disks volumes in a storage pool (storage.ts), its
 // XML a pure function of the config (domain-xml.ts). libvirtd runs qemu; the "engine process" the
-// lifecycle records and signals is the domain keeper (domain-keeper.ts), a local process serving the
-// same three sockets as the other engines and ending with the domain. Every check that can fail
+// lifecycle records and signals is the domain keeper (domain-keeper.ts), a local process that starts
+// the defined domain, serves the same three sockets as the other engines, and ends with the domain
+// (the domain ends with it too: it is started with --autodestroy from the keeper's connection). Every check that can fail
 // (virsh missing, daemon down, socket permission, unreachable host, a pool or domain name taken by
 // something else) runs in availability(), before `vm up` creates anything.
 import { existsSync } from 'node:fs';
@@ -16,10 +17,11 @@ import type { LibvirtSettings, MachineConfig } from '../machine-config.js';
 import { appendLog, checkSocketPath, fileSize, qmpStatus, spawnDetached } from '../qemu/start-plumbing.js';
 import { QmpClient } from '../qmp-client.js';
 import { readTail } from '../shared/log-tail.js';
-import { AGENT_PORT_NAME, domainXml } from './domain-xml.js';
+import { domainXml } from './domain-xml.js';
+import { domainOwner } from './domain-info.js';
 import type { KeeperLaunch } from './domain-keeper.js';
 import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
-import { domainName, METADATA_NS } from './names.js';
+import { domainName } from './names.js';
 import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
 import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
 import { INSTALL_HINT, Virsh, VirshCommandError } from './virsh.js';
@@ -43,26 +45,6 @@ export function keeperMainPath(): string {
 function settings(config: MachineConfig): LibvirtSettings {
   if (!config.libvirt) throw new LibvirtError(`internal: machine '${config.name}' runs on libvirt but has no libvirt settings`);
   return config.libvirt;
-}
-
-/** Who a domain belongs to, from vm's metadata element; undefined when vm did not make it. */
-export function domainOwner(xml: string): { project: string; name: string } | undefined {
-  if (!xml.includes(METADATA_NS)) return undefined;
-  const text = (tag: string): string | undefined => new RegExp(`<[A-Za-z0-9_]+:${tag}>([^<]*)</`).exec(xml)?.[1];
-  const unescape = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-  const project = text('project');
-  const name = text('name');
-  return project !== undefined && name !== undefined ? { project: unescape(project), name: unescape(name) } : undefined;
-}
-
-/** The unix socket libvirt made for the agent's port, from a running domain's live XML. */
-export function agentChannelPath(liveXml: string): string | undefined {
-  for (const m of liveXml.matchAll(/<channel type=['"]unix['"]>([\s\S]*?)<\/channel>/g)) {
-    const body = m[1]!;
-    if (!body.includes(`name='${AGENT_PORT_NAME}'`) && !body.includes(`name="${AGENT_PORT_NAME}"`)) continue;
-    return /<source [^>]*path=['"]([^'"]+)['"]/.exec(body)?.[1];
-  }
-  return undefined;
 }
 
 export class LibvirtEngine implements Engine {
@@ -168,14 +150,7 @@ export class LibvirtEngine implements Engine {
     const logStart = await fileSize(paths.engineLog);
     await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} starting libvirt domain ${domain} on ${s.uri}\n`);
     await virsh.run(['define', xmlFile]);
-    try {
-      await virsh.run(['start', domain, '--paused']);
-    } catch (err) {
-      throw new LibvirtError(`libvirt could not start domain ${domain}: ${(err as Error).message}`, (err as LibvirtError).hint, await readTail(paths.engineLog, logStart));
-    }
-    const live = (await virsh.run(['dumpxml', domain])).stdout;
     const ssh = local ? undefined : sshCommand(s.uri);
-    const channel = local || ssh ? agentChannelPath(live) : undefined;
     const launch: KeeperLaunch = {
       uri: s.uri,
       domain,
@@ -184,8 +159,8 @@ export class LibvirtEngine implements Engine {
       agentSocket: paths.agentSocket,
       qmpSocket: paths.qmpSocket,
       consoleLog: paths.consoleLog,
-      ...(channel ? { agentChannel: channel } : {}),
-      ...(channel && ssh ? { agentSsh: ssh } : {}),
+      agentReachable: local || ssh !== undefined,
+      ...(ssh ? { agentSsh: ssh } : {}),
       attachTimeoutMs: 30_000,
       ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
     };
@@ -219,3 +194,4 @@ export class LibvirtEngine implements Engine {
 }
 
 export { INSTALL_HINT };
+export { agentChannelPath, domainOwner } from './domain-info.js';
