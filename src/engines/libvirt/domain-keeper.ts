@@ -24,7 +24,7 @@ import { ConsoleLog } from '../shared/console-log.js';
 import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
 import { QmpServer } from '../builtin/qmp-server.js';
 import { agentChannelPath } from './domain-info.js';
-import { Virsh } from './virsh.js';
+import { Virsh, type VirshSession } from './virsh.js';
 
 export interface KeeperLaunch {
   uri: string;
@@ -46,8 +46,6 @@ export interface KeeperLaunch {
 
 /** What virsh prints once the console is attached (tools/virsh-domain.c cmdRunConsole). */
 const CONSOLE_BANNER = /Escape character is [^\n]*\n/;
-/** Printed by the keeper's own virsh session once `start` has answered. */
-const START_MARKER = 'vm-keeper-domain-started';
 /** Console input queued towards virsh before the typing client is paused. */
 const INPUT_QUEUE_LIMIT = 64 * 1024;
 
@@ -65,7 +63,7 @@ export class DomainKeeper {
   /** libvirt's socket for the agent port, from the live XML once the domain runs. */
   private agentChannel?: string;
   /** The virsh session that started the domain with --autodestroy: the domain lives as long as it does. */
-  private control?: ChildProcess;
+  private readonly session: VirshSession;
   private ending = false;
   /** Set the moment a stop begins: children dying of the same signal must not be restarted. */
   private stopping = false;
@@ -77,6 +75,7 @@ export class DomainKeeper {
     private readonly log: (m: string) => void,
   ) {
     this.virsh = new Virsh(o.uri, o.virsh);
+    this.session = this.virsh.session();
     this.consoleLog = new ConsoleLog(o.consoleLog);
     this.hub = new ConsoleHub({
       input: (bytes) => {
@@ -91,8 +90,8 @@ export class DomainKeeper {
 
   /** Attaches the console, opens the sockets, resumes the paused domain. */
   async run(): Promise<void> {
-    await this.startDomain(this.o.attachTimeoutMs);
-    if (this.o.agentReachable) this.agentChannel = agentChannelPath((await this.virsh.run(['dumpxml', this.o.domain])).stdout);
+    await this.startDomain();
+    if (this.o.agentReachable) this.agentChannel = agentChannelPath((await this.session.run(['dumpxml', this.o.domain])).stdout);
     this.watchEvents();
     await this.attachConsole(this.o.attachTimeoutMs);
     this.servers.push(await listenUnix(this.o.consoleSocket, (s) => this.hub.attach(s)));
@@ -108,48 +107,25 @@ export class DomainKeeper {
       quit: () => void this.destroyAndEnd('quit over QMP'),
     });
     this.servers.push(await listenUnix(this.o.qmpSocket, (s) => qmp.accept(s)));
-    await this.virsh.run(['resume', this.o.domain]);
+    await this.session.run(['resume', this.o.domain]);
     this.runState = 'running';
   }
 
   /**
    * Starts the domain paused from a virsh session this process keeps open, with --autodestroy:
    * libvirt destroys the domain when that connection closes, so a keeper killed outright (SIGKILL,
-   * its process group included) takes its domain along, as a killed qemu takes its guest. The
-   * session reads commands from stdin; `echo` marks where start's answer ends.
+   * its process group included) takes its domain along, as a killed qemu takes its guest. The same
+   * session answers the keeper's later questions (one ssh connection on a remote host).
    */
-  private startDomain(timeoutMs: number): Promise<void> {
-    const child = spawn(this.o.virsh ?? 'virsh', ['-q', '-c', this.o.uri], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    this.control = child;
-    child.stdin.on('error', () => undefined);
-    let out = '';
-    let err = '';
-    return new Promise<void>((resolve, reject) => {
-      let started = false;
-      const timer = setTimeout(() => reject(new Error(`virsh did not start ${this.o.domain} within ${timeoutMs / 1000} s`)), timeoutMs);
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (t: string) => {
-        err += t;
-        if (started) this.log(`virsh session: ${t.trim()}`);
-      });
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (t: string) => {
-        if (started) return;
-        out += t;
-        if (!out.includes(START_MARKER)) return;
-        started = true;
-        clearTimeout(timer);
-        const error = err.split('\n').filter((l) => l.startsWith('error:')).map((l) => l.slice(6).trim()).join(': ');
-        if (error) reject(new Error(`libvirt could not start domain ${this.o.domain}: ${error}`));
-        else resolve();
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        if (!started) reject(new Error(`virsh ended before starting ${this.o.domain} (exit ${code}): ${err.trim()}`));
-        else if (!this.ending && !this.stopping) void this.end('the virsh session holding the domain ended (libvirt destroyed the domain with it)');
-      });
-      child.stdin.write(`start ${this.o.domain} --paused --autodestroy\necho ${START_MARKER}\n`);
+  private async startDomain(): Promise<void> {
+    this.session.onExit(() => {
+      if (!this.ending && !this.stopping) void this.end('the virsh session holding the domain ended (libvirt destroyed the domain with it)');
     });
+    try {
+      await this.session.run(['start', this.o.domain, '--paused', '--autodestroy']);
+    } catch (err) {
+      throw new Error(`libvirt could not start domain ${this.o.domain}: ${(err as Error).message}`);
+    }
   }
 
   /** Runs virsh console under script until the banner shows; reattaches when it drops while the domain runs. */
@@ -205,7 +181,7 @@ export class DomainKeeper {
 
   private async domainRunning(): Promise<boolean> {
     try {
-      const s = (await this.virsh.run(['domstate', this.o.domain])).stdout.trim();
+      const s = (await this.session.run(['domstate', this.o.domain])).stdout.trim();
       return s === 'running' || s === 'paused';
     } catch {
       return false;
@@ -294,7 +270,7 @@ export class DomainKeeper {
     this.log(`ending: ${why}`);
     this.events?.kill('SIGTERM');
     this.console?.kill('SIGTERM');
-    this.control?.stdin?.end();
+    this.session.close();
     this.hub.close();
     for (const s of this.servers) s.close();
     for (const p of [this.o.consoleSocket, this.o.agentSocket, this.o.qmpSocket]) removeIfSocketSync(p);

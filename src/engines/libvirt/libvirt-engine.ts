@@ -24,7 +24,7 @@ import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
 import { domainName } from './names.js';
 import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
 import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
-import { INSTALL_HINT, Virsh, VirshCommandError } from './virsh.js';
+import { INSTALL_HINT, Virsh, VirshCommandError, type VirshRunner } from './virsh.js';
 
 /** The domain XML last defined, in the machine's state folder (for diagnostics). */
 export const DOMAIN_XML_FILE = 'domain.xml';
@@ -60,7 +60,7 @@ export class LibvirtEngine implements Engine {
   }
 
   /** The domain's XML when it exists; throws when the name is taken by a domain vm did not make for this machine. */
-  private async ownDomain(virsh: Virsh, config: MachineConfig, live = false): Promise<string | undefined> {
+  private async ownDomain(virsh: VirshRunner, config: MachineConfig, live = false): Promise<string | undefined> {
     const domain = domainName(config);
     const r = await virsh.tryRun(['dumpxml', domain, ...(live ? [] : ['--inactive'])]);
     if (!r) return undefined;
@@ -87,7 +87,7 @@ export class LibvirtEngine implements Engine {
     if (!existsSync(keeperMainPath())) return { ok: false, reason: `the libvirt engine's domain keeper ${keeperMainPath()} is missing`, hint: 'build vm first: npm run build' };
     const script = await execa('script', ['--version'], { reject: false });
     if (script.exitCode !== 0) return { ok: false, reason: 'the `script` program (util-linux) is missing: `virsh console` needs a terminal it provides', hint: 'apt-get install bsdutils', exitCode: EXIT_EXTERNAL };
-    const virsh = this.virsh(config);
+    const virsh = this.virsh(config).session();
     try {
       const version = (await virsh.run(['version'])).stdout;
       const caps = await virsh.tryRun(['domcapabilities', '--arch', config.arch, '--virttype', 'qemu']);
@@ -105,15 +105,30 @@ export class LibvirtEngine implements Engine {
       return { ok: true, detail: `libvirt ${s.uri}${hyp ? ` (${hyp})` : ''}` };
     } catch (err) {
       return fail(err);
+    } finally {
+      virsh.close();
     }
   }
 
   async prepare(config: MachineConfig): Promise<void> {
-    await prepareVolumes(this.virsh(config), config, settings(config).pool);
+    const virsh = this.virsh(config).session();
+    try {
+      await prepareVolumes(virsh, config, settings(config).pool);
+    } finally {
+      virsh.close();
+    }
   }
 
   async destroyDisks(config: MachineConfig): Promise<void> {
-    const virsh = this.virsh(config);
+    const virsh = this.virsh(config).session();
+    try {
+      await this.destroyWith(virsh, config);
+    } finally {
+      virsh.close();
+    }
+  }
+
+  private async destroyWith(virsh: VirshRunner, config: MachineConfig): Promise<void> {
     const domain = domainName(config);
     const xml = await this.ownDomain(virsh, config).catch((err: unknown) => {
       // a machine that was never created there (virsh missing, host gone) has nothing to delete
@@ -132,24 +147,29 @@ export class LibvirtEngine implements Engine {
 
   async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
     const s = settings(config);
-    const virsh = this.virsh(config);
+    const cli = this.virsh(config);
     const domain = domainName(config);
     const local = isLocalUri(s.uri);
     const keeperMain = keeperMainPath();
     if (!existsSync(keeperMain)) throw new LibvirtError(`the libvirt engine's domain keeper ${keeperMain} is missing`, 'build vm first: npm run build');
     for (const p of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) await checkSocketPath(p);
 
-    const existing = await this.ownDomain(virsh, config, true);
-    // this machine's domain still running means its keeper was killed: the lifecycle saw it stopped
-    if (existing && /<domain [^>]*id=/.test(existing)) await virsh.tryRun(['destroy', domain]);
-    const volumes = await existingVolumes(virsh, config, s.pool);
-    const uuid = existing ? /<uuid>([^<]+)<\/uuid>/.exec(existing)?.[1] : undefined;
-    const xml = domainXml({ config, domain, volumes, local, ...(uuid ? { uuid } : {}) });
     const xmlFile = join(config.project.stateDir, DOMAIN_XML_FILE);
-    await writeFile(xmlFile, xml, { mode: 0o600 });
+    const virsh = cli.session();
+    try {
+      const existing = await this.ownDomain(virsh, config, true);
+      // this machine's domain still running means its keeper was killed: the lifecycle saw it stopped
+      if (existing && /<domain [^>]*id=/.test(existing)) await virsh.tryRun(['destroy', domain]);
+      const volumes = await existingVolumes(virsh, config, s.pool);
+      const uuid = existing ? /<uuid>([^<]+)<\/uuid>/.exec(existing)?.[1] : undefined;
+      const xml = domainXml({ config, domain, volumes, local, ...(uuid ? { uuid } : {}) });
+      await writeFile(xmlFile, xml, { mode: 0o600 });
+      await virsh.run(['define', xmlFile]);
+    } finally {
+      virsh.close();
+    }
     const logStart = await fileSize(paths.engineLog);
     await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} starting libvirt domain ${domain} on ${s.uri}\n`);
-    await virsh.run(['define', xmlFile]);
     const ssh = local ? undefined : sshCommand(s.uri);
     const launch: KeeperLaunch = {
       uri: s.uri,
@@ -172,7 +192,7 @@ export class LibvirtEngine implements Engine {
       } catch {
         // already gone
       }
-      await virsh.tryRun(['destroy', domain]).catch(() => undefined);
+      await cli.tryRun(['destroy', domain]).catch(() => undefined);
       throw new LibvirtError(message, undefined, await readTail(paths.engineLog, logStart));
     };
     const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
@@ -189,7 +209,7 @@ export class LibvirtEngine implements Engine {
       if (Date.now() > deadline) return fail(`the domain keeper did not attach to ${domain} within ${timeoutMs / 1000} s`);
       await sleep(50);
     }
-    return { pid: keeper.pid, accel: 'tcg', argv: virsh.argv(['start', domain]) };
+    return { pid: keeper.pid, accel: 'tcg', argv: cli.argv(['start', domain]) };
   }
 }
 

@@ -10,7 +10,7 @@ import type { MachineConfig } from '../machine-config.js';
 import type { DomainVolumes } from './domain-xml.js';
 import { LibvirtError } from './errors.js';
 import { baseVolumeName, completeMarkerName, domainName, extraDiskName, rootOverlayName } from './names.js';
-import type { Virsh } from './virsh.js';
+import type { VirshRunner as Virsh } from './virsh.js';
 
 /** Where a pool vm creates itself lives on the hypervisor host. */
 export const POOL_DIR_PREFIX = '/var/lib/libvirt/';

@@ -3,6 +3,8 @@
 // node_modules; the maintained Node bindings (node-libvirt) need libvirt's headers and a native build
 // on every install, which would end "needs nothing but npm install". virsh's errors are plain text on
 // stderr; `classifyVirshFailure` turns the connection failures users hit into an action to take.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { execa } from 'execa';
 import { LibvirtError } from './errors.js';
 
@@ -68,7 +70,14 @@ export class VirshCommandError extends LibvirtError {
   }
 }
 
-export class Virsh {
+/** What runs virsh commands: one process per command, or one session for many. */
+export interface VirshRunner {
+  readonly uri: string;
+  run(args: string[], o?: VirshOptions): Promise<VirshResult>;
+  tryRun(args: string[], o?: VirshOptions): Promise<VirshResult | undefined>;
+}
+
+export class Virsh implements VirshRunner {
   constructor(
     readonly uri: string,
     private readonly program = VIRSH,
@@ -103,12 +112,137 @@ export class Virsh {
   }
 
   /** Like run, but a command failure (not a connection failure) resolves to undefined. */
-  async tryRun(args: string[], o: VirshOptions = {}): Promise<VirshResult | undefined> {
-    try {
-      return await this.run(args, o);
-    } catch (err) {
-      if (err instanceof VirshCommandError) return undefined;
-      throw err;
-    }
+  tryRun(args: string[], o: VirshOptions = {}): Promise<VirshResult | undefined> {
+    return tryRun(this, args, o);
+  }
+
+  /**
+   * One virsh connection for a series of commands (close it after): on a remote host every virsh
+   * process pays an ssh handshake and a libvirt connection, a session pays them once.
+   */
+  session(): VirshSession {
+    return new VirshSession(this.uri, this.program, this.env);
+  }
+}
+
+async function tryRun(r: VirshRunner, args: string[], o: VirshOptions): Promise<VirshResult | undefined> {
+  try {
+    return await r.run(args, o);
+  } catch (err) {
+    if (err instanceof VirshCommandError) return undefined;
+    throw err;
+  }
+}
+
+/** An argument as virsh's own command parser reads it (tools/vsh.c: double quotes, backslash escapes). */
+export function virshQuote(arg: string): string {
+  if (/[\0\n\r]/.test(arg)) throw new LibvirtError(`a virsh argument cannot hold NUL or newline characters: ${JSON.stringify(arg)}`);
+  return /^[A-Za-z0-9_./:=+,@-]+$/.test(arg) ? arg : `"${arg.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** Where `echo`'s output of `mark` starts: at a line start (virsh also echoes the command line `virsh # echo MARK`). */
+function markAt(text: string, mark: string): number {
+  if (text.startsWith(mark)) return 0;
+  const at = text.indexOf(`\n${mark}`);
+  return at < 0 ? -1 : at + 1;
+}
+
+/**
+ * virsh in its interactive mode, fed commands on stdin. After each command the session asks for
+ * `echo MARK` and `echo --err MARK`: what stdout holds before the first is the command's output
+ * (without virsh's `virsh # command` prompt lines), what stderr holds before the second its errors.
+ */
+export class VirshSession implements VirshRunner {
+  private child?: ChildProcess;
+  private out = '';
+  private err = '';
+  private queue: Promise<unknown> = Promise.resolve();
+  private exited = '';
+  private readonly waiters = new Set<() => void>();
+  private exitHandler?: (how: string) => void;
+
+  constructor(
+    readonly uri: string,
+    private readonly program: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  private start(): ChildProcess {
+    if (this.child) return this.child;
+    const child = spawn(this.program, ['-q', '-c', this.uri], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...this.env, LC_ALL: 'C' } });
+    this.child = child;
+    const wake = (): void => {
+      for (const w of this.waiters) w();
+    };
+    child.stdin.on('error', () => undefined);
+    child.stdout.setEncoding('utf8').on('data', (t: string) => ((this.out += t), wake()));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => ((this.err += t), wake()));
+    child.once('error', (e: NodeJS.ErrnoException) => ((this.exited = e.code === 'ENOENT' ? 'ENOENT' : e.message), wake()));
+    child.once('exit', (code) => {
+      this.exited ||= `exit ${code}`;
+      wake();
+      this.exitHandler?.(this.exited);
+    });
+    return child;
+  }
+
+  /** Called once when the session's virsh ends (its connection to libvirt is closed then). */
+  onExit(handler: (how: string) => void): void {
+    this.exitHandler = handler;
+  }
+
+  run(args: string[], o: VirshOptions = {}): Promise<VirshResult> {
+    const next = this.queue.then(() => this.exec(args, o));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  tryRun(args: string[], o: VirshOptions = {}): Promise<VirshResult | undefined> {
+    return tryRun(this, args, o);
+  }
+
+  private async exec(args: string[], o: VirshOptions): Promise<VirshResult> {
+    const child = this.start();
+    const mark = `vm-virsh-done-${randomBytes(6).toString('hex')}`;
+    const line = args.map(virshQuote).join(' ');
+    child.stdin!.write(`${line}\necho ${mark}\necho --err ${mark}\n`);
+    const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    await new Promise<void>((resolve, reject) => {
+      const check = (): void => {
+        if (markAt(this.out, mark) >= 0 && this.err.includes(`error: ${mark}`)) return done(resolve);
+        if (this.exited) {
+          done(() => {
+            if (this.exited === 'ENOENT') reject(new LibvirtError(`${this.program} is not installed (needed for engine: libvirt)`, INSTALL_HINT));
+            else reject(classifyVirshFailure(this.uri, this.err) ?? new LibvirtError(`virsh ended (${this.exited}): ${errorText(this.err)}`));
+          });
+        }
+      };
+      const timer = setTimeout(() => done(() => reject(new LibvirtError(`virsh ${args[0]} did not finish within ${Math.round(timeoutMs / 1000)} s (libvirt at ${this.uri})`))), timeoutMs);
+      const done = (then: () => void): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        then();
+      };
+      this.waiters.add(check);
+      check();
+    });
+    const outAt = markAt(this.out, mark);
+    const stdout = this.out
+      .slice(0, outAt)
+      .split('\n')
+      .filter((l) => !l.startsWith('virsh # '))
+      .join('\n');
+    this.out = this.out.slice(outAt + mark.length);
+    const errMark = `error: ${mark}`;
+    const errAt = this.err.indexOf(errMark);
+    const stderr = this.err.slice(0, errAt);
+    this.err = this.err.slice(errAt + errMark.length).replace(/^\n/, '');
+    if (/^error:/m.test(stderr)) throw classifyVirshFailure(this.uri, stderr) ?? new VirshCommandError(args, stderr);
+    return { stdout, stderr };
+  }
+
+  /** Ends the session (virsh exits at the end of its input). */
+  close(): void {
+    this.child?.stdin?.end();
   }
 }
