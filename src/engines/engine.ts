@@ -26,7 +26,10 @@ export interface RuntimePaths {
   engineLog: string;
 }
 
-export type Availability = { ok: true; detail?: string } | { ok: false; reason: string; hint?: string };
+export type Availability =
+  | { ok: true; detail?: string }
+  /** exitCode: 4 when an external program (virsh, libvirtd) is what failed; 1 by default. */
+  | { ok: false; reason: string; hint?: string; exitCode?: number };
 
 /** A started engine process. */
 export interface EngineProcess {

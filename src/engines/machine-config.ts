@@ -1,7 +1,7 @@
 // MachineConfig: the one normalized description of a machine that `core` compiles from a Vmfile
 // and an engine receives. Every default is applied, sizes are bytes, paths are absolute.
 
-export type EngineName = 'builtin' | 'qemu';
+export type EngineName = 'builtin' | 'qemu' | 'libvirt';
 export type Arch = 'riscv64' | 'x86_64';
 
 export interface BoxRef {
@@ -56,6 +56,14 @@ export interface SyncedFolderConfig {
   readOnly: boolean;
   /** 9p mount tag, unique within the machine. */
   tag: string;
+}
+
+/** Where `engine: libvirt` puts a machine (every default applied). */
+export interface LibvirtSettings {
+  /** libvirt connection URI: the Vmfile's, else $VM_LIBVIRT_URI, else qemu:///system. */
+  uri: string;
+  /** Storage pool for the box's base volumes and the machine's overlays. */
+  pool: string;
 }
 
 export type ProvisionRun = 'once' | 'always' | 'never';
@@ -123,4 +131,6 @@ export interface MachineConfig {
   ready?: ReadyProbe;
   /** guest ports forwarded while they listen (`auto_forwards`, run by core, not the engine). */
   autoForwards?: true;
+  /** Present when engine is libvirt. */
+  libvirt?: LibvirtSettings;
 }

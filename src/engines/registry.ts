@@ -14,6 +14,10 @@ async function load(name: EngineName): Promise<Engine> {
       const { qemuEngine } = await import('./qemu/index.js');
       return qemuEngine;
     }
+    case 'libvirt': {
+      const { libvirtEngine } = await import('./libvirt/index.js');
+      return libvirtEngine;
+    }
   }
 }
 

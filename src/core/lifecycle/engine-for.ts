@@ -8,7 +8,7 @@ export async function engineFor(config: MachineConfig, opts: { checkAvailability
   const engine = await getEngine(config.engine);
   if (opts.checkAvailability) {
     const a = await engine.availability(config);
-    if (!a.ok) throw new UserError(`machine '${config.name}' cannot run on the ${config.engine} engine here: ${a.reason}`, { hint: a.hint });
+    if (!a.ok) throw new UserError(`machine '${config.name}' cannot run on the ${config.engine} engine here: ${a.reason}`, { hint: a.hint, ...(a.exitCode ? { exitCode: a.exitCode } : {}) });
   }
   return engine;
 }
@@ -20,8 +20,10 @@ export function startFailure(name: string, err: unknown, engineLog: string): unk
   if (err instanceof Error && typeof (err as { logTail?: unknown }).logTail === 'string') {
     const tail = (err as Error & { logTail: string }).logTail.trim().split('\n').slice(-15).map((l) => `  | ${l}`).join('\n');
     const hint = (err as { hint?: unknown }).hint;
+    const exitCode = (err as { exitCode?: unknown }).exitCode;
     return new UserError(`machine '${name}' did not start: ${err.message}${tail ? `\n${tail}` : ''}`, {
       hint: typeof hint === 'string' && hint ? hint : `the whole engine log is ${engineLog}`,
+      ...(typeof exitCode === 'number' ? { exitCode } : {}),
     });
   }
   return asUserError(err);
@@ -30,9 +32,10 @@ export function startFailure(name: string, err: unknown, engineLog: string): unk
 /** Engine errors meant for the user (DiskError, BootFileError: a message and a hint) as UserErrors. */
 export function asUserError(err: unknown): unknown {
   if (err instanceof UserError || !(err instanceof Error)) return err;
-  if (err.name === 'DiskError' || err.name === 'BootFileError') {
+  if (err.name === 'DiskError' || err.name === 'BootFileError' || err.name.startsWith('Libvirt') || err.name === 'VirshCommandError') {
     const hint = (err as { hint?: unknown }).hint;
-    return new UserError(err.message, typeof hint === 'string' ? { hint } : {});
+    const exitCode = (err as { exitCode?: unknown }).exitCode;
+    return new UserError(err.message, { ...(typeof hint === 'string' ? { hint } : {}), ...(typeof exitCode === 'number' ? { exitCode } : {}) });
   }
   return err;
 }

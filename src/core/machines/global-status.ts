@@ -47,7 +47,7 @@ function movedProject(pid: number, name: string): string | undefined {
 
 async function inspectAt(project: string, e: IndexEntry, extra: Partial<GlobalMachine> = {}): Promise<GlobalMachine> {
   const base = { project, name: e.name, engine: e.engine, box: e.box, ...extra };
-  const engine = e.engine === 'qemu' ? 'qemu' : 'builtin';
+  const engine = e.engine === 'qemu' || e.engine === 'libvirt' ? e.engine : 'builtin';
   try {
     const v = await inspectMachine(project, e.name, engine);
     const box = v.state ? { name: v.state.box.name, version: v.state.box.version } : e.box;

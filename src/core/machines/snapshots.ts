@@ -102,6 +102,9 @@ export async function saveSnapshot(projectDir: string, config: MachineConfig, sn
     const engine = await engineFor({ ...config, engine: view.state!.engine });
     const files = engine.diskFiles(config);
     const rels = diskRels(config, files);
+    if (files.length === 0) {
+      throw new UserError(`cannot snapshot machine '${config.name}': ${engine.runningSnapshotRefusal(config) ?? `the ${config.engine} engine has no disk files to copy`}`, { exitCode: EXIT.unsupported });
+    }
     if (view.status === 'running') {
       const refusal = engine.runningSnapshotRefusal(config);
       if (refusal) throw new UserError(`cannot snapshot machine '${config.name}': ${refusal}`, { exitCode: EXIT.unsupported, hint: '`vm halt` it, then `vm snapshot save` takes its disks' });

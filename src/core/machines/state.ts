@@ -89,7 +89,7 @@ export function configHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(canon(value))).digest('hex');
 }
 
-const ENGINES: readonly string[] = ['builtin', 'qemu'];
+const ENGINES: readonly string[] = ['builtin', 'qemu', 'libvirt'];
 const STATES: readonly string[] = ['created', 'running', 'halted', 'suspended'];
 
 /** Checks a parsed state file field by field; the error names the file and the field. */
@@ -106,7 +106,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     o[k] === undefined ? undefined : Number.isSafeInteger(o[k]) && (o[k] as number) >= 0 ? (o[k] as number) : bad(k, 'a non-negative integer');
   if (o.format !== STATE_FORMAT) bad('format', `${STATE_FORMAT}`);
   const engine = str('engine');
-  if (!ENGINES.includes(engine)) bad('engine', "'builtin' or 'qemu'");
+  if (!ENGINES.includes(engine)) bad('engine', "'builtin', 'qemu' or 'libvirt'");
   const state = str('state');
   if (!STATES.includes(state)) bad('state', "'created', 'running', 'halted' or 'suspended'");
   const sockets = o.sockets ?? {};

@@ -1,7 +1,16 @@
 // Draft + resolved box + engine -> MachineConfig, the one input an engine receives.
-import type { BoxRef, EngineName, MachineConfig } from '../../engines/machine-config.js';
+import type { BoxRef, EngineName, LibvirtSettings, MachineConfig } from '../../engines/machine-config.js';
 import type { MachineDraft } from './normalize-machine.js';
 import type { Reporter } from './reporter.js';
+
+/** libvirt's own default for a privileged local hypervisor. */
+export const DEFAULT_LIBVIRT_URI = 'qemu:///system';
+export const DEFAULT_LIBVIRT_POOL = 'vm';
+
+/** The libvirt settings of a machine: the Vmfile's, else $VM_LIBVIRT_URI, else the defaults. */
+export function libvirtSettings(d: MachineDraft): LibvirtSettings {
+  return { uri: d.libvirt.uri ?? (process.env.VM_LIBVIRT_URI || DEFAULT_LIBVIRT_URI), pool: d.libvirt.pool ?? DEFAULT_LIBVIRT_POOL };
+}
 
 export interface ProjectPaths {
   /** Folder holding the Vmfile. */
@@ -40,5 +49,6 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     ...(d.orchestration.dependsOn.length > 0 ? { dependsOn: d.orchestration.dependsOn.map((x) => x.name) } : {}),
     ...(d.orchestration.ready ? { ready: d.orchestration.ready } : {}),
     ...(d.autoForwards ? { autoForwards: true as const } : {}),
+    ...(engine === 'libvirt' ? { libvirt: libvirtSettings(d) } : {}),
   };
 }

@@ -27,6 +27,7 @@ export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: En
       });
     }
   }
+  if (engine === 'libvirt') await checkLibvirtLimits(d, report);
   if (d.syncedFolders.length > 0) {
     // Both engines pass mounts to the box's init as vm.mount=TAG:PATH on the kernel command line.
     const { UNMOUNTABLE } = await import('../../engines/guest-params.js');
@@ -36,5 +37,24 @@ export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: En
         hint: 'choose a guest path without spaces or colons',
       });
     }
+  }
+}
+
+/** A remote libvirt host cannot share this host's folders, nor forward its ports to this host's loopback. */
+async function checkLibvirtLimits(d: MachineDraft, report: Reporter): Promise<void> {
+  const { libvirtSettings } = await import('./compile.js');
+  const { isLocalUri } = await import('../../engines/libvirt/uri.js');
+  const { uri } = libvirtSettings(d);
+  if (isLocalUri(uri)) return;
+  for (const f of d.syncedFolders) {
+    report.error(f.guestPathAt.slice(0, -1), `synced folders need the folder on the hypervisor host, and machine "${d.name}" runs on the remote libvirt host ${uri}`, {
+      hint: 'remove it and copy files with a `file` provisioner, or use a local URI (qemu:///system)',
+    });
+  }
+  for (const f of d.forwards) {
+    if (f.config.hostIp !== '127.0.0.1' && f.config.hostIp !== 'localhost') continue;
+    report.error(f.path, `forward to ${f.config.hostIp}:${f.config.host} on a remote libvirt host (${uri}) would listen on that host's loopback, not this one's`, {
+      hint: `set host_ip to an address of the hypervisor host to listen there (reach it as <host>:${f.config.host}), or use a local URI`,
+    });
   }
 }

@@ -70,6 +70,8 @@ export interface MachineDraft {
   bootTimeoutMs: number;
   autoForwards: boolean;
   orchestration: DraftOrchestration;
+  /** The `libvirt:` mapping as written (schema-checked); defaults are applied for libvirt machines only. */
+  libvirt: { uri?: string; pool?: string; path?: YamlPath };
 }
 
 export interface NormalizeContext {
@@ -93,7 +95,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     path: m.path,
     stateDir,
     box: boxRequest(m, report),
-    engineRequested: isOneOf(engine?.value, ['auto', 'builtin', 'qemu'] as const) ?? DEFAULT_ENGINE,
+    engineRequested: isOneOf(engine?.value, ['auto', 'builtin', 'qemu', 'libvirt'] as const) ?? DEFAULT_ENGINE,
     accel: isOneOf(accel?.value, ['auto', 'kvm', 'tcg'] as const) ?? DEFAULT_ACCEL,
     cpus: asInteger(cpus?.value) ?? DEFAULT_CPUS,
     memoryBytes: memoryBytes(memory, report),
@@ -108,6 +110,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     bootTimeoutMs: bootTimeout(setting(m, 'boot_timeout'), report),
     autoForwards: setting(m, 'auto_forwards')?.value === true,
     orchestration: normalizeOrchestration(m, report),
+    libvirt: libvirtSettings(m),
   };
   if (engine) draft.enginePath = engine.path;
   if (accel) draft.accelPath = accel.path;
@@ -230,4 +233,16 @@ function disks(m: MachineSource, stateDir: string, report: Reporter): DiskConfig
     out.push({ name, sizeBytes, path: join(stateDir, DISKS_DIR, `${name}.raw`), format: 'raw' });
   }
   return out;
+}
+
+/** `libvirt: {uri, pool}` as written; the schema has checked the shapes. */
+function libvirtSettings(m: MachineSource): MachineDraft['libvirt'] {
+  const l = setting(m, 'libvirt');
+  if (!l || l.value === null || typeof l.value !== 'object') return {};
+  const v = l.value as Record<string, unknown>;
+  return {
+    ...(typeof v.uri === 'string' ? { uri: v.uri } : {}),
+    ...(typeof v.pool === 'string' ? { pool: v.pool } : {}),
+    path: l.path,
+  };
 }

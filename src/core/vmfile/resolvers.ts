@@ -40,6 +40,8 @@ export const engineFromBox: EngineResolver = (requested, box) => {
   const label = `box "${box.name}" ${box.version}`;
   if (requested !== 'auto') {
     if (box.engines.includes(requested)) return requested;
+    // libvirt runs the box with qemu, on this host or another
+    if (requested === 'libvirt' && box.engines.includes('qemu')) return requested;
     throw new UserError(`${label} does not boot on the ${requested} engine; it supports: ${box.engines.join(', ') || 'none'}`, {
       hint: box.engines.length ? `use \`engine: ${box.engines[0]}\` or \`engine: auto\`, or another box` : undefined,
     });

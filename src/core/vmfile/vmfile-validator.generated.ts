@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"auto_forwards":{"$ref":"#/definitions/machine/properties/auto_forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"ready":{"$ref":"#/definitions/machine/properties/ready"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"auto_forwards":{"$ref":"#/definitions/machine/properties/auto_forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"ready":{"$ref":"#/definitions/machine/properties/ready"},"libvirt":{"$ref":"#/definitions/machine/properties/libvirt"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), `libvirt` (a libvirt domain on this host or a remote hypervisor host, see `libvirt:`; the box must boot on qemu), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu","libvirt"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"libvirt":{"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
 const func2 = Object.prototype.hasOwnProperty;
 const schema7 = {"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
@@ -165,12 +165,12 @@ validate22.errors = vErrors;
 return errors === 0;
 }
 
-const schema8 = {"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]};
+const schema8 = {"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), `libvirt` (a libvirt domain on this host or a remote hypervisor host, see `libvirt:`; the box must boot on qemu), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu","libvirt"]};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
-if(!(((data === "auto") || (data === "builtin")) || (data === "qemu"))){
+if(!((((data === "auto") || (data === "builtin")) || (data === "qemu")) || (data === "libvirt"))){
 const err0 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema8.enum},message:"must be equal to one of the allowed values",schema:schema8.enum,parentSchema:schema8,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -1676,13 +1676,98 @@ validate71.errors = vErrors;
 return errors === 0;
 }
 
-const schema30 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}};
+const schema30 = {"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}};
+const pattern25 = new RegExp("^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$", "u");
+const pattern26 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "u");
 
 function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "uri") || (key0 === "pool"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.uri !== undefined){
+let data0 = data.uri;
+if(typeof data0 === "string"){
+if(!pattern25.test(data0)){
+const err1 = {instancePath:instancePath+"/uri",schemaPath:"#/properties/uri/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$",parentSchema:schema30.properties.uri,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/uri",schemaPath:"#/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.uri.type,parentSchema:schema30.properties.uri,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.pool !== undefined){
+let data1 = data.pool;
+if(typeof data1 === "string"){
+if(!pattern26.test(data1)){
+const err3 = {instancePath:instancePath+"/pool",schemaPath:"#/properties/pool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",parentSchema:schema30.properties.pool,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/pool",schemaPath:"#/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.pool.type,parentSchema:schema30.properties.pool,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate74.errors = vErrors;
+return errors === 0;
+}
+
+const schema31 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), `libvirt` (a libvirt domain on this host or a remote hypervisor host, see `libvirt:`; the box must boot on qemu), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu","libvirt"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"libvirt":{"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}};
+
+function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema30.type},message:"must be object,null",schema:schema30.type,parentSchema:schema30,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema31.type},message:"must be object,null",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1693,8 +1778,8 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema30.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+if(!(func2.call(schema31.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1707,7 +1792,7 @@ errors++;
 if(data.box !== undefined){
 let data0 = data.box;
 if((typeof data0 !== "string") && (!(data0 && typeof data0 == "object" && !Array.isArray(data0)))){
-const err2 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/type",keyword:"type",params:{type: schema30.properties.box.type},message:"must be string,object",schema:schema30.properties.box.type,parentSchema:schema30.properties.box,data:data0};
+const err2 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/type",keyword:"type",params:{type: schema31.properties.box.type},message:"must be string,object",schema:schema31.properties.box.type,parentSchema:schema31.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1718,7 +1803,7 @@ errors++;
 }
 if(typeof data0 === "string"){
 if(!pattern0.test(data0)){
-const err3 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema30.properties.box,data:data0};
+const err3 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema31.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1730,7 +1815,7 @@ errors++;
 }
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.name === undefined){
-const err4 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema30.properties.box.required,parentSchema:schema30.properties.box,data:data0};
+const err4 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.properties.box.required,parentSchema:schema31.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1741,7 +1826,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!((((key1 === "name") || (key1 === "version")) || (key1 === "url")) || (key1 === "checksum"))){
-const err5 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.box,data:data0};
+const err5 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1755,7 +1840,7 @@ if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 === "string"){
 if(!pattern0.test(data1)){
-const err6 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema30.properties.box.properties.name,data:data1};
+const err6 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema31.properties.box.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1766,7 +1851,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.name.type,parentSchema:schema30.properties.box.properties.name,data:data1};
+const err7 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.name.type,parentSchema:schema31.properties.box.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1780,7 +1865,7 @@ if(data0.version !== undefined){
 let data2 = data0.version;
 if(typeof data2 === "string"){
 if(!pattern2.test(data2)){
-const err8 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/pattern",keyword:"pattern",params:{pattern: "^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"},message:"must match pattern \""+"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"+"\"",schema:"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$",parentSchema:schema30.properties.box.properties.version,data:data2};
+const err8 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/pattern",keyword:"pattern",params:{pattern: "^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"},message:"must match pattern \""+"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"+"\"",schema:"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$",parentSchema:schema31.properties.box.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1791,7 +1876,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.version.type,parentSchema:schema30.properties.box.properties.version,data:data2};
+const err9 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.version.type,parentSchema:schema31.properties.box.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1805,7 +1890,7 @@ if(data0.url !== undefined){
 let data3 = data0.url;
 if(typeof data3 === "string"){
 if(!pattern3.test(data3)){
-const err10 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema30.properties.box.properties.url,data:data3};
+const err10 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema31.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1816,7 +1901,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.url.type,parentSchema:schema30.properties.box.properties.url,data:data3};
+const err11 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.url.type,parentSchema:schema31.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1830,7 +1915,7 @@ if(data0.checksum !== undefined){
 let data4 = data0.checksum;
 if(typeof data4 === "string"){
 if(!pattern4.test(data4)){
-const err12 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema30.properties.box.properties.checksum,data:data4};
+const err12 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema31.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1841,7 +1926,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.box.properties.checksum.type,parentSchema:schema30.properties.box.properties.checksum,data:data4};
+const err13 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.checksum.type,parentSchema:schema31.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1855,8 +1940,8 @@ errors++;
 }
 if(data.engine !== undefined){
 let data5 = data.engine;
-if(!(((data5 === "auto") || (data5 === "builtin")) || (data5 === "qemu"))){
-const err14 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema30.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.engine.enum,parentSchema:schema30.properties.engine,data:data5};
+if(!((((data5 === "auto") || (data5 === "builtin")) || (data5 === "qemu")) || (data5 === "libvirt"))){
+const err14 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema31.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.engine.enum,parentSchema:schema31.properties.engine,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1869,7 +1954,7 @@ errors++;
 if(data.accel !== undefined){
 let data6 = data.accel;
 if(!(((data6 === "auto") || (data6 === "kvm")) || (data6 === "tcg"))){
-const err15 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema30.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.accel.enum,parentSchema:schema30.properties.accel,data:data6};
+const err15 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema31.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.accel.enum,parentSchema:schema31.properties.accel,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1882,7 +1967,7 @@ errors++;
 if(data.cpus !== undefined){
 let data7 = data.cpus;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err16 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema30.properties.cpus.type,parentSchema:schema30.properties.cpus,data:data7};
+const err16 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.cpus.type,parentSchema:schema31.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1893,7 +1978,7 @@ errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 64 || isNaN(data7)){
-const err17 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema30.properties.cpus,data:data7};
+const err17 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema31.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1903,7 +1988,7 @@ vErrors.push(err17);
 errors++;
 }
 if(data7 < 1 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema30.properties.cpus,data:data7};
+const err18 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1928,7 +2013,7 @@ for(let i0=0; i0<len0; i0++){
 let data10 = data9[i0];
 if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 if(data10.name === undefined){
-const err19 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema30.properties.disks.items.required,parentSchema:schema30.properties.disks.items,data:data10};
+const err19 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.properties.disks.items.required,parentSchema:schema31.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1938,7 +2023,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data10.size === undefined){
-const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema30.properties.disks.items.required,parentSchema:schema30.properties.disks.items,data:data10};
+const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema31.properties.disks.items.required,parentSchema:schema31.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1949,7 +2034,7 @@ errors++;
 }
 for(const key2 in data10){
 if(!((key2 === "name") || (key2 === "size"))){
-const err21 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.disks.items,data:data10};
+const err21 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1963,7 +2048,7 @@ if(data10.name !== undefined){
 let data11 = data10.name;
 if(typeof data11 === "string"){
 if(!pattern6.test(data11)){
-const err22 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema30.properties.disks.items.properties.name,data:data11};
+const err22 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema31.properties.disks.items.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1974,7 +2059,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.disks.items.properties.name.type,parentSchema:schema30.properties.disks.items.properties.name,data:data11};
+const err23 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.disks.items.properties.name.type,parentSchema:schema31.properties.disks.items.properties.name,data:data11};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1992,7 +2077,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.disks.items.type,parentSchema:schema30.properties.disks.items,data:data10};
+const err24 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.disks.items.type,parentSchema:schema31.properties.disks.items,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2004,7 +2089,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.disks.type,parentSchema:schema30.properties.disks,data:data9};
+const err25 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.disks.type,parentSchema:schema31.properties.disks,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2022,7 +2107,7 @@ for(let i1=0; i1<len1; i1++){
 let data14 = data13[i1];
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.type === undefined){
-const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema30.properties.nics.items.required,parentSchema:schema30.properties.nics.items,data:data14};
+const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema31.properties.nics.items.required,parentSchema:schema31.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2037,7 +2122,7 @@ if(tag0 === "nat"){
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 for(const key3 in data14){
 if(!((key3 === "type") || (key3 === "mac"))){
-const err27 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.nics.items.oneOf[0],data:data14};
+const err27 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.nics.items.oneOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2050,7 +2135,7 @@ errors++;
 if(data14.type !== undefined){
 let data15 = data14.type;
 if("nat" !== data15){
-const err28 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema30.properties.nics.items.oneOf[0].properties.type,data:data15};
+const err28 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema31.properties.nics.items.oneOf[0].properties.type,data:data15};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2071,7 +2156,7 @@ errors = vErrors.length;
 else if(tag0 === "private"){
 if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
 if(data14.network === undefined){
-const err29 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema30.properties.nics.items.oneOf[1].required,parentSchema:schema30.properties.nics.items.oneOf[1],data:data14};
+const err29 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema31.properties.nics.items.oneOf[1].required,parentSchema:schema31.properties.nics.items.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2082,7 +2167,7 @@ errors++;
 }
 for(const key4 in data14){
 if(!((((key4 === "type") || (key4 === "network")) || (key4 === "ip")) || (key4 === "mac"))){
-const err30 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.nics.items.oneOf[1],data:data14};
+const err30 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.nics.items.oneOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2095,7 +2180,7 @@ errors++;
 if(data14.type !== undefined){
 let data17 = data14.type;
 if("private" !== data17){
-const err31 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema30.properties.nics.items.oneOf[1].properties.type,data:data17};
+const err31 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema31.properties.nics.items.oneOf[1].properties.type,data:data17};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2109,7 +2194,7 @@ if(data14.network !== undefined){
 let data18 = data14.network;
 if(typeof data18 === "string"){
 if(!pattern6.test(data18)){
-const err32 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema30.properties.nics.items.oneOf[1].properties.network,data:data18};
+const err32 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema31.properties.nics.items.oneOf[1].properties.network,data:data18};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2120,7 +2205,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema30.properties.nics.items.oneOf[1].properties.network,data:data18};
+const err33 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema31.properties.nics.items.oneOf[1].properties.network,data:data18};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2134,7 +2219,7 @@ if(data14.ip !== undefined){
 let data19 = data14.ip;
 if(typeof data19 === "string"){
 if(!pattern10.test(data19)){
-const err34 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema30.properties.nics.items.oneOf[1].properties.ip,data:data19};
+const err34 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema31.properties.nics.items.oneOf[1].properties.ip,data:data19};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2145,7 +2230,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema30.properties.nics.items.oneOf[1].properties.ip,data:data19};
+const err35 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema31.properties.nics.items.oneOf[1].properties.ip,data:data19};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2164,7 +2249,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema30.properties.nics.items.discriminator,parentSchema:schema30.properties.nics.items,data:data14};
+const err36 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema31.properties.nics.items.discriminator,parentSchema:schema31.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2175,7 +2260,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema30.properties.nics.items.discriminator,parentSchema:schema30.properties.nics.items,data:data14};
+const err37 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema31.properties.nics.items.discriminator,parentSchema:schema31.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2186,7 +2271,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.nics.items.type,parentSchema:schema30.properties.nics.items,data:data14};
+const err38 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.nics.items.type,parentSchema:schema31.properties.nics.items,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2198,7 +2283,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.nics.type,parentSchema:schema30.properties.nics,data:data13};
+const err39 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.nics.type,parentSchema:schema31.properties.nics,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2216,7 +2301,7 @@ for(let i2=0; i2<len2; i2++){
 let data22 = data21[i2];
 if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
 if(data22.guest === undefined){
-const err40 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema30.properties.forwards.items.required,parentSchema:schema30.properties.forwards.items,data:data22};
+const err40 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema31.properties.forwards.items.required,parentSchema:schema31.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2226,7 +2311,7 @@ vErrors.push(err40);
 errors++;
 }
 if(data22.host === undefined){
-const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema30.properties.forwards.items.required,parentSchema:schema30.properties.forwards.items,data:data22};
+const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema31.properties.forwards.items.required,parentSchema:schema31.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2237,7 +2322,7 @@ errors++;
 }
 for(const key5 in data22){
 if(!(((((key5 === "guest") || (key5 === "host")) || (key5 === "host_ip")) || (key5 === "protocol")) || (key5 === "auto_correct"))){
-const err42 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.forwards.items,data:data22};
+const err42 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2262,7 +2347,7 @@ errors = vErrors.length;
 if(data22.host_ip !== undefined){
 let data25 = data22.host_ip;
 if(typeof data25 !== "string"){
-const err43 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.forwards.items.properties.host_ip.type,parentSchema:schema30.properties.forwards.items.properties.host_ip,data:data25};
+const err43 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.forwards.items.properties.host_ip.type,parentSchema:schema31.properties.forwards.items.properties.host_ip,data:data25};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2275,7 +2360,7 @@ errors++;
 if(data22.protocol !== undefined){
 let data26 = data22.protocol;
 if(!((data26 === "tcp") || (data26 === "udp"))){
-const err44 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema30.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema30.properties.forwards.items.properties.protocol.enum,parentSchema:schema30.properties.forwards.items.properties.protocol,data:data26};
+const err44 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema31.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.forwards.items.properties.protocol.enum,parentSchema:schema31.properties.forwards.items.properties.protocol,data:data26};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2288,7 +2373,7 @@ errors++;
 if(data22.auto_correct !== undefined){
 let data27 = data22.auto_correct;
 if(typeof data27 !== "boolean"){
-const err45 = {instancePath:instancePath+"/forwards/" + i2+"/auto_correct",schemaPath:"#/properties/forwards/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.forwards.items.properties.auto_correct.type,parentSchema:schema30.properties.forwards.items.properties.auto_correct,data:data27};
+const err45 = {instancePath:instancePath+"/forwards/" + i2+"/auto_correct",schemaPath:"#/properties/forwards/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.forwards.items.properties.auto_correct.type,parentSchema:schema31.properties.forwards.items.properties.auto_correct,data:data27};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2300,7 +2385,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.forwards.items.type,parentSchema:schema30.properties.forwards.items,data:data22};
+const err46 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.forwards.items.type,parentSchema:schema31.properties.forwards.items,data:data22};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2312,7 +2397,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.forwards.type,parentSchema:schema30.properties.forwards,data:data21};
+const err47 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.forwards.type,parentSchema:schema31.properties.forwards,data:data21};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2325,7 +2410,7 @@ errors++;
 if(data.auto_forwards !== undefined){
 let data28 = data.auto_forwards;
 if(typeof data28 !== "boolean"){
-const err48 = {instancePath:instancePath+"/auto_forwards",schemaPath:"#/properties/auto_forwards/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.auto_forwards.type,parentSchema:schema30.properties.auto_forwards,data:data28};
+const err48 = {instancePath:instancePath+"/auto_forwards",schemaPath:"#/properties/auto_forwards/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.auto_forwards.type,parentSchema:schema31.properties.auto_forwards,data:data28};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2343,7 +2428,7 @@ for(let i3=0; i3<len3; i3++){
 let data30 = data29[i3];
 if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
 if(data30.host === undefined){
-const err49 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema30.properties.synced_folders.items.required,parentSchema:schema30.properties.synced_folders.items,data:data30};
+const err49 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema31.properties.synced_folders.items.required,parentSchema:schema31.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2353,7 +2438,7 @@ vErrors.push(err49);
 errors++;
 }
 if(data30.guest === undefined){
-const err50 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema30.properties.synced_folders.items.required,parentSchema:schema30.properties.synced_folders.items,data:data30};
+const err50 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema31.properties.synced_folders.items.required,parentSchema:schema31.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2364,7 +2449,7 @@ errors++;
 }
 for(const key6 in data30){
 if(!((((key6 === "host") || (key6 === "guest")) || (key6 === "read_only")) || (key6 === "tag"))){
-const err51 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.synced_folders.items,data:data30};
+const err51 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2378,7 +2463,7 @@ if(data30.host !== undefined){
 let data31 = data30.host;
 if(typeof data31 === "string"){
 if(!pattern11.test(data31)){
-const err52 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.synced_folders.items.properties.host,data:data31};
+const err52 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.synced_folders.items.properties.host,data:data31};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2389,7 +2474,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.synced_folders.items.properties.host.type,parentSchema:schema30.properties.synced_folders.items.properties.host,data:data31};
+const err53 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.synced_folders.items.properties.host.type,parentSchema:schema31.properties.synced_folders.items.properties.host,data:data31};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2408,7 +2493,7 @@ errors = vErrors.length;
 if(data30.read_only !== undefined){
 let data33 = data30.read_only;
 if(typeof data33 !== "boolean"){
-const err54 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.synced_folders.items.properties.read_only.type,parentSchema:schema30.properties.synced_folders.items.properties.read_only,data:data33};
+const err54 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.synced_folders.items.properties.read_only.type,parentSchema:schema31.properties.synced_folders.items.properties.read_only,data:data33};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2422,7 +2507,7 @@ if(data30.tag !== undefined){
 let data34 = data30.tag;
 if(typeof data34 === "string"){
 if(!pattern13.test(data34)){
-const err55 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema30.properties.synced_folders.items.properties.tag,data:data34};
+const err55 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema31.properties.synced_folders.items.properties.tag,data:data34};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2433,7 +2518,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.synced_folders.items.properties.tag.type,parentSchema:schema30.properties.synced_folders.items.properties.tag,data:data34};
+const err56 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.synced_folders.items.properties.tag.type,parentSchema:schema31.properties.synced_folders.items.properties.tag,data:data34};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2445,7 +2530,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.synced_folders.items.type,parentSchema:schema30.properties.synced_folders.items,data:data30};
+const err57 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.synced_folders.items.type,parentSchema:schema31.properties.synced_folders.items,data:data30};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2457,7 +2542,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.synced_folders.type,parentSchema:schema30.properties.synced_folders,data:data29};
+const err58 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.synced_folders.type,parentSchema:schema31.properties.synced_folders,data:data29};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2475,7 +2560,7 @@ for(let i4=0; i4<len4; i4++){
 let data36 = data35[i4];
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 if(data36.type === undefined){
-const err59 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema30.properties.provision.items.required,parentSchema:schema30.properties.provision.items,data:data36};
+const err59 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema31.properties.provision.items.required,parentSchema:schema31.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2490,7 +2575,7 @@ if(tag1 === "shell"){
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 for(const key7 in data36){
 if(!(((((((key7 === "type") || (key7 === "name")) || (key7 === "inline")) || (key7 === "path")) || (key7 === "args")) || (key7 === "env")) || (key7 === "run"))){
-const err60 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.provision.items.oneOf[0],data:data36};
+const err60 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.provision.items.oneOf[0],data:data36};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2503,7 +2588,7 @@ errors++;
 if(data36.type !== undefined){
 let data37 = data36.type;
 if("shell" !== data37){
-const err61 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema30.properties.provision.items.oneOf[0].properties.type,data:data37};
+const err61 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema31.properties.provision.items.oneOf[0].properties.type,data:data37};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2522,7 +2607,7 @@ errors = vErrors.length;
 if(data36.inline !== undefined){
 let data39 = data36.inline;
 if(typeof data39 !== "string"){
-const err62 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.inline,data:data39};
+const err62 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.inline,data:data39};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2536,7 +2621,7 @@ if(data36.path !== undefined){
 let data40 = data36.path;
 if(typeof data40 === "string"){
 if(!pattern11.test(data40)){
-const err63 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.provision.items.oneOf[0].properties.path,data:data40};
+const err63 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.provision.items.oneOf[0].properties.path,data:data40};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2547,7 +2632,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.path,data:data40};
+const err64 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.path,data:data40};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2564,7 +2649,7 @@ const len5 = data41.length;
 for(let i5=0; i5<len5; i5++){
 let data42 = data41[i5];
 if(((typeof data42 !== "string") && (!((typeof data42 == "number") && (isFinite(data42))))) && (typeof data42 !== "boolean")){
-const err65 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema30.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema30.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.args.items,data:data42};
+const err65 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema31.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema31.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.args.items,data:data42};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2576,7 +2661,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema30.properties.provision.items.oneOf[0].properties.args,data:data41};
+const err66 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.args,data:data41};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2603,7 +2688,7 @@ errors = vErrors.length;
 else if(tag1 === "file"){
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 if(data36.source === undefined){
-const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema30.properties.provision.items.oneOf[1].required,parentSchema:schema30.properties.provision.items.oneOf[1],data:data36};
+const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema31.properties.provision.items.oneOf[1].required,parentSchema:schema31.properties.provision.items.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2613,7 +2698,7 @@ vErrors.push(err67);
 errors++;
 }
 if(data36.destination === undefined){
-const err68 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema30.properties.provision.items.oneOf[1].required,parentSchema:schema30.properties.provision.items.oneOf[1],data:data36};
+const err68 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema31.properties.provision.items.oneOf[1].required,parentSchema:schema31.properties.provision.items.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2624,7 +2709,7 @@ errors++;
 }
 for(const key8 in data36){
 if(!(((((key8 === "type") || (key8 === "name")) || (key8 === "source")) || (key8 === "destination")) || (key8 === "run"))){
-const err69 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.provision.items.oneOf[1],data:data36};
+const err69 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.provision.items.oneOf[1],data:data36};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2637,7 +2722,7 @@ errors++;
 if(data36.type !== undefined){
 let data45 = data36.type;
 if("file" !== data45){
-const err70 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema30.properties.provision.items.oneOf[1].properties.type,data:data45};
+const err70 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema31.properties.provision.items.oneOf[1].properties.type,data:data45};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -2657,7 +2742,7 @@ if(data36.source !== undefined){
 let data47 = data36.source;
 if(typeof data47 === "string"){
 if(!pattern11.test(data47)){
-const err71 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.provision.items.oneOf[1].properties.source,data:data47};
+const err71 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.provision.items.oneOf[1].properties.source,data:data47};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -2668,7 +2753,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema30.properties.provision.items.oneOf[1].properties.source,data:data47};
+const err72 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema31.properties.provision.items.oneOf[1].properties.source,data:data47};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -2693,7 +2778,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema30.properties.provision.items.discriminator,parentSchema:schema30.properties.provision.items,data:data36};
+const err73 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema31.properties.provision.items.discriminator,parentSchema:schema31.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -2704,7 +2789,7 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema30.properties.provision.items.discriminator,parentSchema:schema30.properties.provision.items,data:data36};
+const err74 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema31.properties.provision.items.discriminator,parentSchema:schema31.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -2715,7 +2800,7 @@ errors++;
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.provision.items.type,parentSchema:schema30.properties.provision.items,data:data36};
+const err75 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.provision.items.type,parentSchema:schema31.properties.provision.items,data:data36};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -2727,7 +2812,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.provision.type,parentSchema:schema30.properties.provision,data:data35};
+const err76 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.provision.type,parentSchema:schema31.properties.provision,data:data35};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -2741,7 +2826,7 @@ if(data.hostname !== undefined){
 let data50 = data.hostname;
 if(typeof data50 === "string"){
 if(!pattern18.test(data50)){
-const err77 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema30.properties.hostname,data:data50};
+const err77 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema31.properties.hostname,data:data50};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -2752,7 +2837,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.hostname.type,parentSchema:schema30.properties.hostname,data:data50};
+const err78 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.hostname.type,parentSchema:schema31.properties.hostname,data:data50};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -2771,7 +2856,7 @@ errors = vErrors.length;
 if(data.cmdline !== undefined){
 let data52 = data.cmdline;
 if((typeof data52 !== "string") && (!(Array.isArray(data52)))){
-const err79 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema30.properties.cmdline.type},message:"must be string,array",schema:schema30.properties.cmdline.type,parentSchema:schema30.properties.cmdline,data:data52};
+const err79 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema31.properties.cmdline.type},message:"must be string,array",schema:schema31.properties.cmdline.type,parentSchema:schema31.properties.cmdline,data:data52};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -2782,7 +2867,7 @@ errors++;
 }
 if(typeof data52 === "string"){
 if(!pattern20.test(data52)){
-const err80 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema30.properties.cmdline,data:data52};
+const err80 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema31.properties.cmdline,data:data52};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -2798,7 +2883,7 @@ for(let i6=0; i6<len6; i6++){
 let data53 = data52[i6];
 if(typeof data53 === "string"){
 if(!pattern20.test(data53)){
-const err81 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema30.properties.cmdline.items,data:data53};
+const err81 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema31.properties.cmdline.items,data:data53};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -2809,7 +2894,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.cmdline.items.type,parentSchema:schema30.properties.cmdline.items,data:data53};
+const err82 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cmdline.items.type,parentSchema:schema31.properties.cmdline.items,data:data53};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -2824,7 +2909,7 @@ errors++;
 if(data.boot_timeout !== undefined){
 let data54 = data.boot_timeout;
 if((typeof data54 !== "string") && (!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54))))){
-const err83 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema30.properties.boot_timeout.type},message:"must be string,integer",schema:schema30.properties.boot_timeout.type,parentSchema:schema30.properties.boot_timeout,data:data54};
+const err83 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema31.properties.boot_timeout.type},message:"must be string,integer",schema:schema31.properties.boot_timeout.type,parentSchema:schema31.properties.boot_timeout,data:data54};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -2835,7 +2920,7 @@ errors++;
 }
 if(typeof data54 === "string"){
 if(!pattern22.test(data54)){
-const err84 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema30.properties.boot_timeout,data:data54};
+const err84 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema31.properties.boot_timeout,data:data54};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -2851,7 +2936,7 @@ let data55 = data.ready;
 if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
 for(const key9 in data55){
 if(!(((key9 === "tcp") || (key9 === "command")) || (key9 === "timeout"))){
-const err85 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema30.properties.ready,data:data55};
+const err85 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.ready,data:data55};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -2871,7 +2956,7 @@ if(data55.command !== undefined){
 let data57 = data55.command;
 if(typeof data57 === "string"){
 if(!pattern11.test(data57)){
-const err86 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.ready.properties.command,data:data57};
+const err86 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.ready.properties.command,data:data57};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -2882,7 +2967,7 @@ errors++;
 }
 }
 else {
-const err87 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.ready.properties.command.type,parentSchema:schema30.properties.ready.properties.command,data:data57};
+const err87 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.ready.properties.command.type,parentSchema:schema31.properties.ready.properties.command,data:data57};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -2895,7 +2980,7 @@ errors++;
 if(data55.timeout !== undefined){
 let data58 = data55.timeout;
 if((typeof data58 !== "string") && (!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58))))){
-const err88 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema30.properties.ready.properties.timeout.type},message:"must be string,integer",schema:schema30.properties.ready.properties.timeout.type,parentSchema:schema30.properties.ready.properties.timeout,data:data58};
+const err88 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema31.properties.ready.properties.timeout.type},message:"must be string,integer",schema:schema31.properties.ready.properties.timeout.type,parentSchema:schema31.properties.ready.properties.timeout,data:data58};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -2906,7 +2991,7 @@ errors++;
 }
 if(typeof data58 === "string"){
 if(!pattern22.test(data58)){
-const err89 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema30.properties.ready.properties.timeout,data:data58};
+const err89 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema31.properties.ready.properties.timeout,data:data58};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -2919,7 +3004,7 @@ errors++;
 }
 }
 else {
-const err90 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.properties.ready.type,parentSchema:schema30.properties.ready,data:data55};
+const err90 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.ready.type,parentSchema:schema31.properties.ready,data:data55};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -2929,10 +3014,12 @@ vErrors.push(err90);
 errors++;
 }
 }
-if(data.primary !== undefined){
-let data59 = data.primary;
-if(typeof data59 !== "boolean"){
-const err91 = {instancePath:instancePath+"/primary",schemaPath:"#/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.properties.primary.type,parentSchema:schema30.properties.primary,data:data59};
+if(data.libvirt !== undefined){
+let data59 = data.libvirt;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+for(const key10 in data59){
+if(!((key10 === "uri") || (key10 === "pool"))){
+const err91 = {instancePath:instancePath+"/libvirt",schemaPath:"#/properties/libvirt/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.libvirt,data:data59};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -2942,15 +3029,11 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data.depends_on !== undefined){
-let data60 = data.depends_on;
-if(Array.isArray(data60)){
-const len7 = data60.length;
-for(let i7=0; i7<len7; i7++){
-let data61 = data60[i7];
-if(typeof data61 === "string"){
-if(!pattern6.test(data61)){
-const err92 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema30.properties.depends_on.items,data:data61};
+if(data59.uri !== undefined){
+let data60 = data59.uri;
+if(typeof data60 === "string"){
+if(!pattern25.test(data60)){
+const err92 = {instancePath:instancePath+"/libvirt/uri",schemaPath:"#/properties/libvirt/properties/uri/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$",parentSchema:schema31.properties.libvirt.properties.uri,data:data60};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -2961,7 +3044,7 @@ errors++;
 }
 }
 else {
-const err93 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.depends_on.items.type,parentSchema:schema30.properties.depends_on.items,data:data61};
+const err93 = {instancePath:instancePath+"/libvirt/uri",schemaPath:"#/properties/libvirt/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.libvirt.properties.uri.type,parentSchema:schema31.properties.libvirt.properties.uri,data:data60};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -2971,9 +3054,11 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
-else {
-const err94 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema30.properties.depends_on.type,parentSchema:schema30.properties.depends_on,data:data60};
+if(data59.pool !== undefined){
+let data61 = data59.pool;
+if(typeof data61 === "string"){
+if(!pattern26.test(data61)){
+const err94 = {instancePath:instancePath+"/libvirt/pool",schemaPath:"#/properties/libvirt/properties/pool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",parentSchema:schema31.properties.libvirt.properties.pool,data:data61};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -2983,8 +3068,85 @@ vErrors.push(err94);
 errors++;
 }
 }
+else {
+const err95 = {instancePath:instancePath+"/libvirt/pool",schemaPath:"#/properties/libvirt/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.libvirt.properties.pool.type,parentSchema:schema31.properties.libvirt.properties.pool,data:data61};
+if(vErrors === null){
+vErrors = [err95];
 }
-validate74.errors = vErrors;
+else {
+vErrors.push(err95);
+}
+errors++;
+}
+}
+}
+else {
+const err96 = {instancePath:instancePath+"/libvirt",schemaPath:"#/properties/libvirt/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.libvirt.type,parentSchema:schema31.properties.libvirt,data:data59};
+if(vErrors === null){
+vErrors = [err96];
+}
+else {
+vErrors.push(err96);
+}
+errors++;
+}
+}
+if(data.primary !== undefined){
+let data62 = data.primary;
+if(typeof data62 !== "boolean"){
+const err97 = {instancePath:instancePath+"/primary",schemaPath:"#/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.primary.type,parentSchema:schema31.properties.primary,data:data62};
+if(vErrors === null){
+vErrors = [err97];
+}
+else {
+vErrors.push(err97);
+}
+errors++;
+}
+}
+if(data.depends_on !== undefined){
+let data63 = data.depends_on;
+if(Array.isArray(data63)){
+const len7 = data63.length;
+for(let i7=0; i7<len7; i7++){
+let data64 = data63[i7];
+if(typeof data64 === "string"){
+if(!pattern6.test(data64)){
+const err98 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema31.properties.depends_on.items,data:data64};
+if(vErrors === null){
+vErrors = [err98];
+}
+else {
+vErrors.push(err98);
+}
+errors++;
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.depends_on.items.type,parentSchema:schema31.properties.depends_on.items,data:data64};
+if(vErrors === null){
+vErrors = [err99];
+}
+else {
+vErrors.push(err99);
+}
+errors++;
+}
+}
+}
+else {
+const err100 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.depends_on.type,parentSchema:schema31.properties.depends_on,data:data63};
+if(vErrors === null){
+vErrors = [err100];
+}
+else {
+vErrors.push(err100);
+}
+errors++;
+}
+}
+}
+validate76.errors = vErrors;
 return errors === 0;
 }
 
@@ -3101,11 +3263,17 @@ vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.error
 errors = vErrors.length;
 }
 }
+if(data.libvirt !== undefined){
+if(!(validate74(data.libvirt, {instancePath:instancePath+"/libvirt",parentData:data,parentDataProperty:"libvirt",rootData}))){
+vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+errors = vErrors.length;
+}
+}
 if(data.machines !== undefined){
-let data16 = data.machines;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-for(const key1 in data16){
-const _errs21 = errors;
+let data17 = data.machines;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+for(const key1 in data17){
+const _errs22 = errors;
 if(typeof key1 === "string"){
 if(!pattern6.test(key1)){
 const err1 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema6.properties.machines.propertyNames,data:key1,propertyName:key1};
@@ -3118,9 +3286,9 @@ vErrors.push(err1);
 errors++;
 }
 }
-var valid1 = _errs21 === errors;
+var valid1 = _errs22 === errors;
 if(!valid1){
-const err2 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema6.properties.machines.propertyNames,parentSchema:schema6.properties.machines,data:data16};
+const err2 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema6.properties.machines.propertyNames,parentSchema:schema6.properties.machines,data:data17};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3130,15 +3298,15 @@ vErrors.push(err2);
 errors++;
 }
 }
-for(const key2 in data16){
-if(!(validate74(data16[key2], {instancePath:instancePath+"/machines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data16,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+for(const key2 in data17){
+if(!(validate76(data17[key2], {instancePath:instancePath+"/machines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data17,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.properties.machines.type,parentSchema:schema6.properties.machines,data:data16};
+const err3 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.properties.machines.type,parentSchema:schema6.properties.machines,data:data17};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3149,8 +3317,8 @@ errors++;
 }
 }
 if(data.defaults !== undefined){
-if(!(validate74(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+if(!(validate76(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
 errors = vErrors.length;
 }
 }

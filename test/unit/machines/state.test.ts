@@ -105,7 +105,7 @@ describe('machine state', () => {
     writeFileSync(stateFile(), '\u0000\u0000\u0000garbage');
     await expect(readMachineState(project, 'default')).rejects.toThrow(`state file ${stateFile()} is not valid JSON`);
     writeFileSync(stateFile(), JSON.stringify({ ...state(), engine: 'vmware' }));
-    await expect(readMachineState(project, 'default')).rejects.toThrow(`state file ${stateFile()}: 'engine' must be 'builtin' or 'qemu'`);
+    await expect(readMachineState(project, 'default')).rejects.toThrow(`state file ${stateFile()}: 'engine' must be 'builtin', 'qemu' or 'libvirt'`);
     writeFileSync(stateFile(), JSON.stringify({ ...state(), pid: -4 }));
     await expect(readMachineState(project, 'default')).rejects.toThrow(`state file ${stateFile()}: 'pid' must be a non-negative integer`);
     writeFileSync(stateFile(), '[]');

@@ -65,7 +65,7 @@ const cases: Record<string, Expected[]> = {
   'top-level-list.Vmfile': [['error', 1, 1, 'the top level of a Vmfile must be a mapping of keys such as `box: tiny`, not a list']],
   'empty.Vmfile': [['error', 1, 1, 'the Vmfile is empty']],
   'semantic-mix.Vmfile': [
-    ['error', 1, 9, 'engine must be one of auto, builtin, qemu; got "qemuu"; did you mean "qemu"?'],
+    ['error', 1, 9, 'engine must be one of auto, builtin, qemu, libvirt; got "qemuu"; did you mean "qemu"?'],
     ['error', 4, 12, 'box.version must be a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`; got "newest"'],
     ['error', 5, 11, 'hostname must be a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters; got "my_host"'],
     ['error', 6, 15, 'boot_timeout must be between 1s and 24h; got 0'],

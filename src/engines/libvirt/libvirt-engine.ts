@@ -1,0 +1,240 @@
+// `engine: libvirt` behind the Engine interface: the machine is a libvirt domain on the host the URI
+// names (this one or a remote hypervisor host), its disks volumes in a storage pool (storage.ts), its
+// XML a pure function of the config (domain-xml.ts). libvirtd runs qemu; the "engine process" the
+// lifecycle records and signals is the domain keeper (domain-keeper.ts), a local process that starts
+// the defined domain, serves the same three sockets as the other engines, and ends with the domain
+// (the domain ends with it too: it is started with --autodestroy from the keeper's connection). Every check that can fail
+// (virsh missing, daemon down, socket permission, unreachable host, a pool or domain name taken by
+// something else) runs in availability(), before `vm up` creates anything.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
+import type { LibvirtSettings, MachineConfig } from '../machine-config.js';
+import { appendLog, checkSocketPath, fileSize, qmpStatus, spawnDetached } from '../qemu/start-plumbing.js';
+import { QmpClient } from '../qmp-client.js';
+import { readTail } from '../shared/log-tail.js';
+import { domainXml } from './domain-xml.js';
+import { domainOwner } from './domain-info.js';
+import type { KeeperLaunch } from './domain-keeper.js';
+import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
+import { domainName } from './names.js';
+import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
+import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
+import { INSTALL_HINT, Virsh, VirshCommandError, type VirshRunner } from './virsh.js';
+
+/** The domain XML last defined, in the machine's state folder (for diagnostics). */
+export const DOMAIN_XML_FILE = 'domain.xml';
+const START_TIMEOUT_MS = 60_000;
+
+export interface LibvirtEngineOptions {
+  env?: NodeJS.ProcessEnv;
+  startTimeoutMs?: number;
+}
+
+/** The compiled keeper entry: beside this file when built, under dist/ when this runs from src/ (tests). */
+export function keeperMainPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return fileURLToPath(new URL('./domain-keeper-main.js', import.meta.url));
+  return fileURLToPath(new URL('../../../dist/engines/libvirt/domain-keeper-main.js', import.meta.url));
+}
+
+function settings(config: MachineConfig): LibvirtSettings {
+  if (!config.libvirt) throw new LibvirtError(`internal: machine '${config.name}' runs on libvirt but has no libvirt settings`);
+  return config.libvirt;
+}
+
+export class LibvirtEngine implements Engine {
+  readonly name = 'libvirt' as const;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(private readonly options: LibvirtEngineOptions = {}) {
+    this.env = options.env ?? process.env;
+  }
+
+  private virsh(config: MachineConfig): Virsh {
+    return new Virsh(settings(config).uri, this.env.VM_VIRSH || undefined, this.env);
+  }
+
+  /** The domain's XML when it exists; throws when the name is taken by a domain vm did not make for this machine. */
+  private async ownDomain(virsh: VirshRunner, config: MachineConfig, live = false): Promise<string | undefined> {
+    const domain = domainName(config);
+    const r = await virsh.tryRun(['dumpxml', domain, ...(live ? [] : ['--inactive'])]);
+    if (!r) return undefined;
+    const owner = domainOwner(r.stdout);
+    if (!owner || owner.project !== config.project.dir || owner.name !== config.name) {
+      throw new LibvirtError(
+        `the domain name ${domain} is taken on ${virsh.uri} by ${owner ? `machine '${owner.name}' of ${owner.project}` : 'a domain vm did not create'}`,
+        owner ? 'a copy of this project elsewhere? destroy that machine first' : `rename or remove that domain (virsh -c ${virsh.uri} undefine ${domain})`,
+      );
+    }
+    return r.stdout;
+  }
+
+  async availability(config: MachineConfig): Promise<Availability> {
+    const fail = (err: unknown): Availability => {
+      if (err instanceof LibvirtError) return { ok: false, reason: err.message, ...(err.hint ? { hint: err.hint } : {}), exitCode: err.exitCode };
+      throw err;
+    };
+    if (!config.box.engines.includes('qemu')) {
+      return { ok: false, reason: `box ${config.box.name} ${config.box.version} does not list qemu among the engines it boots on (libvirt runs it with qemu)`, hint: 'use another box' };
+    }
+    const s = settings(config);
+    if (!parseLibvirtUri(s.uri)) return { ok: false, reason: `'${s.uri}' is not a libvirt URI`, hint: 'for example qemu:///system or qemu+ssh://user@host/system' };
+    if (!existsSync(keeperMainPath())) return { ok: false, reason: `the libvirt engine's domain keeper ${keeperMainPath()} is missing`, hint: 'build vm first: npm run build' };
+    const script = await execa('script', ['--version'], { reject: false });
+    if (script.exitCode !== 0) return { ok: false, reason: 'the `script` program (util-linux) is missing: `virsh console` needs a terminal it provides', hint: 'apt-get install bsdutils', exitCode: EXIT_EXTERNAL };
+    const virsh = this.virsh(config).session();
+    try {
+      const version = (await virsh.run(['version'])).stdout;
+      const caps = await virsh.tryRun(['domcapabilities', '--arch', config.arch, '--virttype', 'qemu']);
+      if (!caps) {
+        return {
+          ok: false,
+          reason: `libvirt at ${s.uri} has no qemu emulator for ${config.arch}`,
+          hint: `install it on the hypervisor host: apt-get install ${config.arch === 'riscv64' ? 'qemu-system-misc' : 'qemu-system-x86'}, then restart libvirtd`,
+          exitCode: EXIT_EXTERNAL,
+        };
+      }
+      await checkPool(virsh, s.pool);
+      await this.ownDomain(virsh, config);
+      const hyp = /Running hypervisor:\s*(.+)/.exec(version)?.[1]?.trim();
+      return { ok: true, detail: `libvirt ${s.uri}${hyp ? ` (${hyp})` : ''}` };
+    } catch (err) {
+      return fail(err);
+    } finally {
+      virsh.close();
+    }
+  }
+
+  async prepare(config: MachineConfig): Promise<void> {
+    const virsh = this.virsh(config).session();
+    try {
+      await prepareVolumes(virsh, config, settings(config).pool);
+    } finally {
+      virsh.close();
+    }
+  }
+
+  async destroyDisks(config: MachineConfig): Promise<void> {
+    const virsh = this.virsh(config).session();
+    try {
+      await this.destroyWith(virsh, config);
+    } finally {
+      virsh.close();
+    }
+  }
+
+  private async destroyWith(virsh: VirshRunner, config: MachineConfig): Promise<void> {
+    const domain = domainName(config);
+    const xml = await this.ownDomain(virsh, config).catch((err: unknown) => {
+      // a machine that was never created there (virsh missing, host gone) has nothing to delete
+      if (err instanceof LibvirtError && !(err instanceof VirshCommandError) && !/is taken/.test(err.message)) return undefined;
+      throw err;
+    });
+    if (xml !== undefined) {
+      await virsh.tryRun(['destroy', domain]);
+      await virsh.run(['undefine', domain]);
+    }
+    await deleteVolumes(virsh, config, settings(config).pool).catch((err: unknown) => {
+      if (err instanceof LibvirtError) return;
+      throw err;
+    });
+  }
+
+  // Suspend (managedsave) and snapshots (volume snapshots) are not wired to libvirt yet: say so
+  // before anything is touched, as for any engine limit.
+  suspendRefusal(): string | undefined {
+    return 'the libvirt engine does not suspend machines yet (managedsave is not wired)';
+  }
+
+  async suspend(): Promise<void> {
+    throw new Error(this.suspendRefusal());
+  }
+
+  /** The disks are volumes in a libvirt storage pool, not files vm can copy. */
+  diskFiles(): string[] {
+    return [];
+  }
+
+  runningSnapshotRefusal(): string | undefined {
+    return 'the libvirt engine keeps disks as storage-pool volumes, which vm snapshots do not cover yet';
+  }
+
+  async snapshotRunning(): Promise<void> {
+    throw new Error(this.runningSnapshotRefusal());
+  }
+
+  async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
+    const s = settings(config);
+    const cli = this.virsh(config);
+    const domain = domainName(config);
+    const local = isLocalUri(s.uri);
+    const keeperMain = keeperMainPath();
+    if (!existsSync(keeperMain)) throw new LibvirtError(`the libvirt engine's domain keeper ${keeperMain} is missing`, 'build vm first: npm run build');
+    for (const p of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) await checkSocketPath(p);
+
+    const xmlFile = join(config.project.stateDir, DOMAIN_XML_FILE);
+    const virsh = cli.session();
+    try {
+      const existing = await this.ownDomain(virsh, config, true);
+      // this machine's domain still running means its keeper was killed: the lifecycle saw it stopped
+      if (existing && /<domain [^>]*id=/.test(existing)) await virsh.tryRun(['destroy', domain]);
+      const volumes = await existingVolumes(virsh, config, s.pool);
+      const uuid = existing ? /<uuid>([^<]+)<\/uuid>/.exec(existing)?.[1] : undefined;
+      const xml = domainXml({ config, domain, volumes, local, ...(uuid ? { uuid } : {}) });
+      await writeFile(xmlFile, xml, { mode: 0o600 });
+      await virsh.run(['define', xmlFile]);
+    } finally {
+      virsh.close();
+    }
+    const logStart = await fileSize(paths.engineLog);
+    await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} starting libvirt domain ${domain} on ${s.uri}\n`);
+    const ssh = local ? undefined : sshCommand(s.uri);
+    const launch: KeeperLaunch = {
+      uri: s.uri,
+      domain,
+      powerButton: config.arch === 'x86_64',
+      consoleSocket: paths.consoleSocket,
+      agentSocket: paths.agentSocket,
+      qmpSocket: paths.qmpSocket,
+      consoleLog: paths.consoleLog,
+      agentReachable: local || ssh !== undefined,
+      ...(ssh ? { agentSsh: ssh } : {}),
+      attachTimeoutMs: 30_000,
+      ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
+    };
+    const keeper = await spawnDetached(process.execPath, [keeperMain, JSON.stringify(launch)], paths.engineLog, config.project.stateDir, { ...this.env, NODE_OPTIONS: '' });
+    hooks.spawned?.(keeper.pid);
+    const fail = async (message: string): Promise<never> => {
+      try {
+        process.kill(-keeper.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      await cli.tryRun(['destroy', domain]).catch(() => undefined);
+      throw new LibvirtError(message, undefined, await readTail(paths.engineLog, logStart));
+    };
+    const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const left = (): number => Math.max(100, Math.min(2000, deadline - Date.now()));
+    for (;;) {
+      if (keeper.exited()) return fail(`the domain keeper ended while starting (${keeper.exited()})`);
+      if (await qmpStatus(paths.qmpSocket, left())) {
+        const qmp = await QmpClient.connect(paths.qmpSocket, left()).catch(() => undefined);
+        const st = await qmp?.queryStatus(left()).catch(() => undefined);
+        qmp?.close();
+        if (st?.running) break;
+      }
+      if (Date.now() > deadline) return fail(`the domain keeper did not attach to ${domain} within ${timeoutMs / 1000} s`);
+      await sleep(50);
+    }
+    return { pid: keeper.pid, accel: 'tcg', argv: cli.argv(['start', domain]) };
+  }
+}
+
+export { INSTALL_HINT };
+export { agentChannelPath, domainOwner } from './domain-info.js';
