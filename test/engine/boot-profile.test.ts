@@ -87,11 +87,17 @@ describe.skipIf(!HAVE_BOX)('profile of a builtin boot', () => {
     // A kernel's regions hand over to the interpreter for CSR and SYSTEM instructions.
     expect(j.exits.interpret).toBeGreaterThan(0);
     expect(j.exits.jump + j.exits.trap + j.exits.service + j.exits.interpret).toBe(j.runs);
+    expect(j.chained).toBeLessThan(j.runs);
+    // ...and those instructions are named, most frequent first (csrr*, sret, ecall... in a kernel).
+    expect(j.untranslated.length).toBeGreaterThan(0);
+    expect(j.untranslated.map((u) => u.count)).toEqual([...j.untranslated.map((u) => u.count)].sort((a, b) => b - a));
+    expect(j.untranslated.some((u) => /^(csrr|sret|ecall|wfi|sfence|fence\.i)/.test(u.instruction))).toBe(true);
 
     const text = formatProfile(p).join('\n');
     expect(text).toContain(`${(p.instructions / 1e6).toFixed(1)} M guest instructions`);
     expect(text).toContain(`regions compiled: ${j.regions} in ${j.batches} batches`);
     expect(text).toContain(`exits: jump ${j.exits.jump}, trap ${j.exits.trap}, service ${j.exits.service}, interpret ${j.exits.interpret}`);
+    expect(text).toContain(`left to the interpreter most: ${j.untranslated[0]!.instruction} ×${j.untranslated[0]!.count}`);
   }, 240_000);
 
   it('is null unless asked for; VM_PROFILE=1 asks for it', async () => {

@@ -32,12 +32,38 @@ export interface HartProfile {
     /** Guest instructions inside the regions compiled. */
     regionInstructions: number;
     compileSeconds: number;
-    /** Regions entered, and why they returned to the interpreter's loop. */
+    /** Regions entered, of them entered straight from another region (chained in wasm), and why
+     *  they returned to the interpreter's loop. */
     runs: number;
+    chained: number;
     exits: { jump: number; trap: number; service: number; interpret: number };
     /** Regions dropped because the code they came from changed (stores into code pages, fence.i). */
     invalidated: number;
+    /** The instructions regions most often left to the interpreter, most frequent first. */
+    untranslated: { instruction: string; count: number }[];
   };
+}
+
+/** A readable name for an untranslated-instruction key (cpu/jit/cache.ts noteUntranslated: opcode
+ *  and function fields, SYSTEM with its CSR number). */
+export function untranslatedName(key: number): string {
+  const opcode = key & 0x7f;
+  const f3 = (key >>> 12) & 7;
+  if (opcode === 0x73) {
+    if (f3 === 0) {
+      const f12 = key >>> 20;
+      return ({ 0x000: 'ecall', 0x001: 'ebreak', 0x102: 'sret', 0x302: 'mret', 0x105: 'wfi' } as Record<number, string>)[f12] ?? (key >>> 25 === 0x09 ? 'sfence.vma' : 'system');
+    }
+    const op = ['', 'csrrw', 'csrrs', 'csrrc', '', 'csrrwi', 'csrrsi', 'csrrci'][f3];
+    return `${op} 0x${(key >>> 20).toString(16).padStart(3, '0')}`;
+  }
+  if (opcode === 0x0f) return f3 === 1 ? 'fence.i' : 'fence';
+  if (opcode === 0x2f) {
+    const f5 = key >>> 27;
+    const name = ({ 0x02: 'lr', 0x03: 'sc', 0x01: 'amoswap', 0x00: 'amoadd', 0x04: 'amoxor', 0x0c: 'amoand', 0x08: 'amoor', 0x10: 'amomin', 0x14: 'amomax', 0x18: 'amominu', 0x1c: 'amomaxu' } as Record<number, string>)[f5] ?? 'amo?';
+    return `${name}.${f3 === 3 ? 'd' : 'w'}`;
+  }
+  return `opcode 0x${opcode.toString(16)} funct3 ${f3} (0x${(key >>> 0).toString(16)})`;
 }
 
 /** Host clock around each hart's run slices; reads the cpu layer's counters when asked. */
@@ -63,9 +89,25 @@ export class HartProfiler {
 
   /** The figures so far; `instructions` is the scheduler's count of retired instructions. */
   snapshot(instructions: number): HartProfile {
-    const jit = { threshold: 0, regions: 0, batches: 0, regionInstructions: 0, compileSeconds: 0, runs: 0, exits: { jump: 0, trap: 0, service: 0, interpret: 0 }, invalidated: 0 };
+    const jit = {
+      threshold: 0,
+      regions: 0,
+      batches: 0,
+      regionInstructions: 0,
+      compileSeconds: 0,
+      runs: 0,
+      chained: 0,
+      exits: { jump: 0, trap: 0, service: 0, interpret: 0 },
+      invalidated: 0,
+      untranslated: [] as { instruction: string; count: number }[],
+    };
     let translated = 0;
+    const untranslated = new Map<string, number>();
     for (const h of this.harts) {
+      for (const [key, n] of h.jit.untranslated) {
+        const name = untranslatedName(key);
+        untranslated.set(name, (untranslated.get(name) ?? 0) + n);
+      }
       const s = h.jit.stats;
       jit.threshold = h.jit.threshold;
       jit.regions += s.regions;
@@ -73,6 +115,7 @@ export class HartProfiler {
       jit.regionInstructions += s.regionInsns;
       jit.compileSeconds += s.compileMs / 1000;
       jit.runs += s.runs;
+      jit.chained += s.chained;
       jit.exits.jump += s.exits[EXIT_JUMP];
       jit.exits.trap += s.exits[EXIT_TRAP];
       jit.exits.service += s.exits[EXIT_SERVICE];
@@ -80,6 +123,7 @@ export class HartProfiler {
       jit.invalidated += s.invalidated;
       translated += s.translatedInsns;
     }
+    jit.untranslated = [...untranslated].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([instruction, count]) => ({ instruction, count }));
     const cpu = process.cpuUsage(this.cpu0);
     const guestSeconds = this.guestMs / 1000;
     return {
@@ -109,6 +153,7 @@ export function formatProfile(p: HartProfile): string[] {
     j.threshold === 0
       ? '  translation off (VM_JIT_THRESHOLD=0): every instruction interpreted'
       : `  regions compiled: ${j.regions} in ${j.batches} batches (${j.regionInstructions} guest instructions), compile time ${(j.compileSeconds * 1000).toFixed(0)} ms (${share(j.compileSeconds, p.guestSeconds)} of guest execution); ${j.invalidated} dropped as their code changed; threshold ${j.threshold}`,
-    `  region runs: ${j.runs}, ${j.runs > 0 ? (p.translatedInstructions / j.runs).toFixed(1) : '-'} instructions each; exits: jump ${e.jump}, trap ${e.trap}, service ${e.service}, interpret ${e.interpret} (an instruction left to the interpreter)`,
+    `  region runs: ${j.runs} (${j.chained} entered from another region without leaving wasm), ${j.runs > 0 ? (p.translatedInstructions / j.runs).toFixed(1) : '-'} instructions each; exits: jump ${e.jump}, trap ${e.trap}, service ${e.service}, interpret ${e.interpret} (an instruction left to the interpreter)`,
+    ...(j.untranslated.length > 0 ? [`  left to the interpreter most: ${j.untranslated.map((u) => `${u.instruction} ×${u.count}`).join(', ')}`] : []),
   ];
 }

@@ -11,11 +11,12 @@
 export const JIT_BITS = 15;
 export const JIT_SIZE = 1 << JIT_BITS;
 export const JIT_MASK = JIT_SIZE - 1;
-/** Executions of an entry point the interpreter sees before queueing it for translation. High for
- *  now: a kernel boot runs tens of thousands of entry points a few thousand times each, and lower
- *  thresholds still cost more in module creation and V8's lazy compilation than they save
- *  (`npm run bench` and the profile counters show where). Long loops still get translated. */
-export const DEFAULT_THRESHOLD = 65535;
+/** Executions of an entry point the interpreter sees before queueing it for translation. Chosen by
+ *  measurement (boot to shell and the ash loop at several thresholds, in the profile counters and
+ *  `npm run bench`): lower thresholds translate the many entry points a kernel boot runs a few
+ *  thousand times each, and their compile cost outweighs the gain; higher ones leave a shell's
+ *  hot paths interpreted for too long. */
+export const DEFAULT_THRESHOLD = 16000;
 /** Queued entry points that make a batch, and how many instructions the oldest may wait. */
 export const BATCH_SIZE = 64;
 export const BATCH_MAX_WAIT = 1_000_000;
