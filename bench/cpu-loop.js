@@ -173,7 +173,12 @@ async function measure(mode, compressed, interpreter) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let n = 0;
-  while (!hart.waiting && n < ITERS * 20) n += hart.run(1_000_000);
+  // Between slices the event loop turns, as the machine's scheduler lets it: batches of translated
+  // code are compiled in the background and installed there.
+  while (!hart.waiting && n < ITERS * 20) {
+    n += hart.run(1_000_000);
+    await new Promise((r) => setImmediate(r));
+  }
   const dt = (performance.now() - t0) / 1000;
   const c1 = process.cpuUsage(c0);
   const cpu = (c1.user + c1.system) / 1e6;

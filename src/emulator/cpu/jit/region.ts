@@ -256,6 +256,8 @@ class RegionEmitter {
   private readonly read = new Set<number>();
   private block = 0;
   private blockLen = 0;
+  /** Nesting level of the current block's own loop label (see emit). */
+  private blockLoop = 0;
 
   constructor(
     private readonly plan: RegionPlan,
@@ -374,6 +376,10 @@ class RegionEmitter {
     }
     if (j === this.block + 1 && canFall) {
       return; // falls into the next block
+    }
+    if (j === this.block) {
+      this.br(this.blockLoop); // a loop onto itself: straight back to its head, no dispatch
+      return;
     }
     this.i32(j);
     this.set(L_NEXT);
@@ -864,6 +870,10 @@ class RegionEmitter {
       const bl = blocks[k]!;
       this.block = k;
       this.blockLen = bl.insns.length;
+      // Each block's code sits in its own `loop`, so a branch back to the block's start (the inner
+      // loops of memcpy, checksums, string scans) is a direct `br` rather than a br_table dispatch.
+      this.open(OP.loop, VOID);
+      this.blockLoop = this.depth - 1;
       // Count the block in; if it would overrun the budget, leave before it (so run(budget) is
       // exact, and every loop returns to the service point in bounded time).
       this.get(L_N);
@@ -884,6 +894,7 @@ class RegionEmitter {
         else this.exit(bl.end < 4096 ? EXIT_INTERPRET : EXIT_JUMP, this.pageVa + bl.end, 0);
       }
       if (k === blocks.length - 1) this.op(OP.unreachable);
+      this.close(); // the block's loop
     }
     this.close(); // loop
     this.close(); // exit block
