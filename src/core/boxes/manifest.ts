@@ -30,6 +30,15 @@ export interface BoxManifest {
   firmware?: string;
   cmdline?: string;
   files: Record<string, BoxFileEntry>;
+  /** Written by `vm box build`: what it was built from. */
+  build?: {
+    recipe_sha256?: string;
+    source_date_epoch?: number;
+    archive?: { mirror?: string; suite?: string; date?: string; version?: string };
+    kernel_version?: string;
+  };
+  /** Written by `vm box build`: every installed package and its version. */
+  packages?: Record<string, string>;
 }
 
 export const BOX_SCHEMA_PATH = (): string => join(packageRoot(), 'schemas', 'box.schema.json');

@@ -1,5 +1,5 @@
-// Vmfile text -> YAML document + plain data, refusing what YAML allows but a Vmfile must not hold:
-// several documents, duplicate keys, `__proto__` keys, non-scalar keys, unknown tags, alias bombs.
+// YAML text -> document + plain data, refusing what YAML allows but a Vmfile (or a box recipe) must
+// not hold: several documents, duplicate keys, `__proto__` keys, non-scalar keys, unknown tags, alias bombs.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Scalar } from 'yaml';
 import type { Problem } from './problem.js';
 import { YamlSource } from './yaml-source.js';
@@ -17,19 +17,47 @@ export interface ParsedVmfile {
   problems: Problem[];
 }
 
+/** What kind of file is read, for the messages: the Vmfile, or a box recipe. */
+export interface YamlFileKind {
+  /** `Vmfile`, `box recipe`: as in "the Vmfile is empty". */
+  noun: string;
+  /** What the file does, as in "a Vmfile describes machines". */
+  describes: string;
+  /** A line a reader can start from, as in "a mapping of keys such as `box: tiny`". */
+  example: string;
+  /** What to do about an empty file. */
+  emptyHint: string;
+  /** What to write instead of many aliases. */
+  aliasHint: string;
+}
+
+export const VMFILE_KIND: YamlFileKind = {
+  noun: 'Vmfile',
+  describes: 'describes machines',
+  example: '`box: tiny`',
+  emptyHint: 'declare a machine, at least `box: tiny` (or run `vm init --force`)',
+  aliasHint: 'use `defaults:` for settings shared by machines instead of many aliases',
+};
+
 export function parseVmfileText(text: string, file: string): ParsedVmfile {
+  return parseYamlFile(text, file, VMFILE_KIND);
+}
+
+/** Parses one YAML file of `kind`; problems carry file:line:col. */
+export function parseYamlFile(text: string, file: string, kind: YamlFileKind): ParsedVmfile {
   const problems: Problem[] = [];
+  const noun = kind.noun;
   const at = (line: number, col: number, message: string, severity: Problem['severity'] = 'error', hint?: string) =>
     problems.push({ severity, message, file, line, col, path: '', ...(hint ? { hint } : {}) });
 
   if (Buffer.byteLength(text) > MAX_VMFILE_BYTES) {
-    at(1, 1, `the Vmfile is larger than ${MAX_VMFILE_BYTES / 1024} KiB; a Vmfile describes machines, it does not hold data`);
+    at(1, 1, `the ${noun} is larger than ${MAX_VMFILE_BYTES / 1024} KiB; a ${noun} ${kind.describes}, it does not hold data`);
     return { problems };
   }
   if (text.includes('\u0000')) {
     const offset = text.indexOf('\u0000');
     const before = text.slice(0, offset).split('\n');
-    at(before.length, before.at(-1)!.length + 1, 'the Vmfile contains a NUL byte: it is not a text file');
+    at(before.length, before.at(-1)!.length + 1, `the ${noun} contains a NUL byte: it is not a text file`);
     return { problems };
   }
 
@@ -41,7 +69,7 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, merge: true, strict: true });
   } catch (err) {
     // The parser recurses on nesting; a pathological document can exhaust the stack.
-    at(1, 1, `the Vmfile could not be parsed as YAML: ${(err as Error).message}`);
+    at(1, 1, `the ${noun} could not be parsed as YAML: ${(err as Error).message}`);
     return { problems };
   }
   const source = new YamlSource(file, text, doc, lines);
@@ -49,17 +77,17 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
 
   for (const err of doc.errors) {
     const { line, col } = pos(err.pos[0]);
-    at(line, col, yamlErrorMessage(err.code, err.message, ''));
+    at(line, col, yamlErrorMessage(err.code, err.message, '', noun));
   }
   for (const key of duplicateKeys(doc)) {
     const { line, col } = pos(key.range?.[0]);
-    at(line, col, yamlErrorMessage('DUPLICATE_KEY', '', String(key.value)));
+    at(line, col, yamlErrorMessage('DUPLICATE_KEY', '', String(key.value), noun));
   }
   for (const warn of doc.warnings) {
     const { line, col } = pos(warn.pos[0]);
     // An unknown tag would silently turn into a plain string: say so loudly instead.
     const severity = warn.code === 'TAG_RESOLVE_FAILED' ? 'error' : 'warning';
-    at(line, col, yamlErrorMessage(warn.code, warn.message, ''), severity);
+    at(line, col, yamlErrorMessage(warn.code, warn.message, '', noun), severity);
   }
   if (problems.some((p) => p.severity === 'error')) return { source, problems };
 
@@ -69,7 +97,7 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
       if (isScalar(key)) {
         if (key.value === '__proto__') {
           const { line, col } = pos(key.range?.[0]);
-          at(line, col, 'the key "__proto__" is not allowed in a Vmfile');
+          at(line, col, `the key "__proto__" is not allowed in a ${noun}`);
         }
       } else if (key !== null) {
         const { line, col } = pos(key.range?.[0]);
@@ -81,13 +109,13 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
 
   const contents = doc.contents as Node | null;
   if (contents === null || (isScalar(contents) && contents.value === null)) {
-    at(1, 1, 'the Vmfile is empty', 'error', 'declare a machine, at least `box: tiny` (or run `vm init --force`)');
+    at(1, 1, `the ${noun} is empty`, 'error', kind.emptyHint);
     return { source, problems };
   }
   if (!isMap(contents)) {
     const { line, col } = pos(contents.range?.[0]);
     const got = isSeq(contents) ? 'a list' : isAlias(contents) ? 'an alias' : 'a single value';
-    at(line, col, `the top level of a Vmfile must be a mapping of keys such as \`box: tiny\`, not ${got}`);
+    at(line, col, `the top level of a ${noun} must be a mapping of keys such as ${kind.example}, not ${got}`);
     return { source, problems };
   }
 
@@ -105,8 +133,8 @@ export function parseVmfileText(text: string, file: string): ParsedVmfile {
     const { line, col } = pos(first?.range?.[0]);
     const message = /alias/i.test((err as Error).message)
       ? `the YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} alias uses), which is how an "alias bomb" exhausts memory`
-      : `the Vmfile could not be read as data: ${(err as Error).message}`;
-    at(line, col, message, 'error', /alias/i.test(message) ? 'use `defaults:` for settings shared by machines instead of many aliases' : undefined);
+      : `the ${noun} could not be read as data: ${(err as Error).message}`;
+    at(line, col, message, 'error', /alias/i.test(message) ? kind.aliasHint : undefined);
     return { source, problems };
   }
   return { source, data: data as Record<string, unknown>, problems };
@@ -135,14 +163,14 @@ function duplicateKeys(doc: Document.Parsed): Scalar[] {
 }
 
 /** yaml's message without its own " at line N, column M" (we prefix file:line:col) and in our words where it helps. */
-function yamlErrorMessage(code: string, message: string, text: string): string {
+function yamlErrorMessage(code: string, message: string, text: string, noun: string): string {
   switch (code) {
     case 'DUPLICATE_KEY':
       return `duplicate key ${JSON.stringify(text)}: each key may appear only once in a mapping`;
     case 'MULTIPLE_DOCS':
-      return 'a Vmfile holds a single YAML document: remove the second `---` and what follows, or merge it in';
+      return `a ${noun} holds a single YAML document: remove the second \`---\` and what follows, or merge it in`;
     case 'TAG_RESOLVE_FAILED':
-      return `${message.split(' at line ')[0]!.replace(/^Unresolved tag/, 'unknown YAML tag')}: a Vmfile uses plain YAML values only`;
+      return `${message.split(' at line ')[0]!.replace(/^Unresolved tag/, 'unknown YAML tag')}: a ${noun} uses plain YAML values only`;
     default: {
       const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       return `YAML syntax error: ${first.charAt(0).toLowerCase()}${first.slice(1)}`;

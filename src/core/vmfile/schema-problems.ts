@@ -23,7 +23,8 @@ export function pointerToPath(pointer: string, data: unknown): YamlPath {
   return out;
 }
 
-export function schemaProblems(errors: ErrorObject[], data: unknown, source: YamlSource): Problem[] {
+/** `whole` names the document in messages about its top level ("the Vmfile is missing ..."). */
+export function schemaProblems(errors: ErrorObject[], data: unknown, source: YamlSource, whole = 'the Vmfile'): Problem[] {
   const problems: Problem[] = [];
   const requiredAt = new Set(errors.filter((e) => e.keyword === 'required').map((e) => `${e.instancePath}\u0000${(e.params as { missingProperty: string }).missingProperty}`));
 
@@ -50,7 +51,7 @@ export function schemaProblems(errors: ErrorObject[], data: unknown, source: Yam
       }
       case 'required': {
         const missing = (e.params as { missingProperty: string }).missingProperty;
-        add(path, `${where || 'the Vmfile'} is missing the required key ${JSON.stringify(missing)}`);
+        add(path, `${where || whole} is missing the required key ${JSON.stringify(missing)}`);
         break;
       }
       case 'discriminator': {
@@ -78,7 +79,7 @@ export function schemaProblems(errors: ErrorObject[], data: unknown, source: Yam
       default: {
         const name = (e as ErrorObject & { propertyName?: string }).propertyName;
         if (name !== undefined) {
-          add([...path, name], `${describe(name)} is not a valid key in ${where || 'the Vmfile'}: expected ${expected ?? e.message}`, { key: true });
+          add([...path, name], `${describe(name)} is not a valid key in ${where || whole}: expected ${expected ?? e.message}`, { key: true });
         } else if (expected) {
           add(path, `${where} must be ${expected}; got ${describe(e.data)}`);
         } else {
