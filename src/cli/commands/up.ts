@@ -201,6 +201,7 @@ export default class Up extends BaseCommand {
     file: fileFlag,
     provision: Flags.boolean({ description: 'run provisioners (--no-provision: run none); default: once-provisioners on the first up, always-provisioners on every boot', allowNo: true }),
     parallel: Flags.boolean({ description: 'boot machines that do not depend on each other at the same time (default: only when the Vmfile has depends_on)', allowNo: true }),
+    'update-lock': Flags.boolean({ description: 'resolve the boxes again instead of using the versions in Vmfile.lock, and record them there' }),
   };
 
   async run(): Promise<void> {
@@ -212,8 +213,9 @@ export default class Up extends BaseCommand {
       const bar = progressBar('Downloading');
       return { progress: (p) => bar.update(p.received, p.total), done: () => bar.stop() };
     };
-    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), onDownload });
+    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), onDownload, lock: flags['update-lock'] ? 'update' : 'use' });
     if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);
+    for (const c of sel.lockChanges) process.stderr.write(`${paint.dim(`Vmfile.lock: ${c}`)}\n`);
     await runUpTaskList(sel, { provision: flags.provision, parallel: flags.parallel, withDependencies: true, command: `vm up${argv.length > 0 ? ` ${argv.join(' ')}` : ''}` });
   }
 }

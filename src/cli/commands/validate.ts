@@ -1,4 +1,5 @@
 // `vm validate`: check the Vmfile (schema, semantics, boxes) and list every problem with its line.
+import { Flags } from '@oclif/core';
 import { fileFlag, jsonFlag } from '../flags.js';
 import { BaseCommand } from '../base-command.js';
 import { EXIT } from '../../core/errors.js';
@@ -14,6 +15,7 @@ export default class Validate extends BaseCommand {
   static override flags = {
     file: fileFlag,
     json: jsonFlag,
+    locked: Flags.boolean({ description: 'also fail when Vmfile.lock is missing or does not match the Vmfile and the store (for CI)' }),
   };
 
   async run(): Promise<void> {
@@ -22,7 +24,16 @@ export default class Validate extends BaseCommand {
     const { displayPath, formatProblems } = await import('../../core/vmfile/format-problems.js');
     const { resolveBox } = await import('../../core/boxes/catalog.js');
     const cwd = process.cwd();
-    const project = await loadProject({ file: flags.file, cwd, resolveBox: (name, constraint, source) => resolveBox(name, constraint, { source, noDownload: true }) });
+    const base = (name: string, constraint: string | undefined, source?: { url: string; checksum?: string }) => resolveBox(name, constraint, { source, noDownload: true });
+    let lock: ReturnType<typeof import('../../core/vmfile/lock-file.js')['openLock']> | undefined;
+    if (flags.locked) {
+      const { openLock } = await import('../../core/vmfile/lock-file.js');
+      const { findVmfile } = await import('../../core/vmfile/find-vmfile.js');
+      lock = openLock(findVmfile({ file: flags.file, cwd }), 'frozen', base);
+    }
+    const project = await loadProject({ file: flags.file, cwd, resolveBox: lock?.resolveBox ?? base });
+    // The lock is checked once the Vmfile itself is valid: its errors come first.
+    if (lock && project.errors.length === 0) await lock.finish(project.machines, project.machineNames);
 
     const pendingDownloads = project.notDownloaded.map((p) => ({ machine: p.name, box: p.error.box, url: p.error.url }));
     if (flags.json) {

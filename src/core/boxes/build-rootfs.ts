@@ -29,7 +29,10 @@ const DEBIAN_ARCH: Record<BoxRecipe['architecture'], string> = { riscv64: 'riscv
 
 /** mmdebstrap's argv (without the program). `--verbose` makes apt's `Get:` lines visible for counting. */
 export function mmdebstrapArgs(recipe: BoxRecipe, paths: RootfsPaths): string[] {
-  const include = [...new Set([recipe.kernel.package, ...recipe.packages])].sort();
+  // extract runs no hooks after unpacking (nothing to chroot into), so the initrd's busybox comes
+  // from the tree itself there; other variants fetch it without installing it.
+  const extra = recipe.base.variant === 'extract' && recipe.initrd ? ['busybox-static'] : [];
+  const include = [...new Set([recipe.kernel.package, ...recipe.packages, ...extra])].sort();
   return [
     '--verbose',
     '--mode=root',
@@ -47,7 +50,8 @@ export function mmdebstrapArgs(recipe: BoxRecipe, paths: RootfsPaths): string[] 
     // no maintainer scripts at all).
     ...(recipe.base.variant === 'extract' ? [] : [`--essential-hook=${DIVERT} --add /usr/sbin/update-initramfs && ln -s /bin/true "$1"/usr/sbin/update-initramfs`]),
     `--customize-hook=sync-out /var/cache/apt/archives ${paths.cache}`,
-    `--customize-hook=sh ${shellQuote(paths.hook)} "$1"`,
+    // extract: the build runs the hook itself once mmdebstrap is done.
+    ...(recipe.base.variant === 'extract' ? [] : [`--customize-hook=sh ${shellQuote(paths.hook)} "$1"`]),
     recipe.base.suite,
     paths.root,
     recipe.base.mirror,
@@ -55,7 +59,8 @@ export function mmdebstrapArgs(recipe: BoxRecipe, paths: RootfsPaths): string[] 
 }
 
 /**
- * The customize hook, run by mmdebstrap as `sh HOOK ROOT` on the host: files, agent, commands (in
+ * The customize hook, run by mmdebstrap as `sh HOOK ROOT` on the host (by the build itself after
+ * mmdebstrap for variant extract, which has no hooks after unpacking and no commands): files, agent, commands (in
  * the chroot), cleanup of what differs between builds, the package manifest, then every timestamp
  * newer than SOURCE_DATE_EPOCH clamped to it.
  */
@@ -76,7 +81,7 @@ export function customizeScript(recipe: BoxRecipe, paths: RootfsPaths, epoch: nu
     lines.push(`echo ${q(`vm-build: run ${c}`)}`);
     lines.push(`chroot "$ROOT" /bin/sh -c ${q(c)}`);
   }
-  if (recipe.initrd) {
+  if (recipe.initrd && recipe.base.variant !== 'extract') {
     // busybox-static for the initrd, fetched by the host's apt with mmdebstrap's configuration
     // (the image's architecture and archive state), whatever the variant.
     lines.push(`mkdir -p ${q(paths.extras)}`);

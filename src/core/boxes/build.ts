@@ -5,7 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ExternalError, UserError } from '../errors.js';
@@ -22,6 +22,10 @@ const run = promisify(execFile);
 
 /** Under the store root: downloaded .debs per architecture, kept between builds. */
 const DEB_CACHE_DIR = 'cache/debs';
+/** Env var naming another folder for the downloaded .debs (tests share one between stores). */
+export const BUILD_CACHE_ENV = 'VM_BOX_BUILD_CACHE';
+/** Under the store root: the log of each recipe's last build. */
+const BUILD_LOG_DIR = 'logs';
 /** Work folders: `build-PID-BOOT-RANDOM` in the store's tmp/, swept by sweepStaleBuilds. */
 const BUILD_TEMP = /^build-(\d+)-([0-9a-f]{8}|noboot)-/;
 
@@ -48,7 +52,7 @@ export interface BuildOptions {
   sourceDateEpoch?: number;
   /** Tests: skip putting the result in the store (the box folder is kept in `keepDir`). */
   keepDir?: string;
-  /** Where downloaded .debs are kept between builds (default: the store's cache/debs/ARCH). */
+  /** Where downloaded .debs are kept between builds (default: $VM_BOX_BUILD_CACHE, or the store's cache/debs/ARCH). */
   cacheDir?: string;
 }
 
@@ -76,6 +80,15 @@ export interface ArchiveState {
   architectures: string[];
 }
 
+/** `name_1%3a2.0-1_riscv64.deb` file names -> dpkg-query's `name\tversion\tarch` lines. */
+export function debsToManifest(debs: string[]): string {
+  return debs
+    .map((d) => /^([^_]+)_([^_]+)_([^_]+)\.deb$/.exec(d))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${m[1]}\t${decodeURIComponent(m[2]!)}\t${m[3]}\n`)
+    .join('');
+}
+
 /** Reads Date, Version and Architectures from Release/InRelease text. */
 export function parseRelease(text: string): ArchiveState {
   const field = (name: string): string | undefined => new RegExp(`^${name}:\\s*(.+)$`, 'm').exec(text)?.[1]?.trim();
@@ -99,7 +112,7 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
   await sweepStaleBuilds(loc);
   const work = await mkdtemp(join(storeTmpDir(loc), tempPrefix('build')));
   const started = Date.now();
-  const cache = opts.cacheDir ?? join(storeRoot(loc), DEB_CACHE_DIR, recipe.architecture);
+  const cache = opts.cacheDir ?? (process.env[BUILD_CACHE_ENV] || join(storeRoot(loc), DEB_CACHE_DIR, recipe.architecture));
   await mkdir(cache, { recursive: true, mode: 0o755 });
   const boxDir = opts.keepDir ?? join(work, 'box');
   await mkdir(boxDir, { recursive: true });
@@ -118,7 +131,9 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
   let epoch = opts.sourceDateEpoch ?? recipe.sourceDateEpoch;
   let kernelVersion = '';
   const files: Record<string, { sha256: string; size: number }> = {};
-  const logFile = join(work, 'mmdebstrap.log');
+  // Outside the work folder, so it survives a failed build for reading.
+  const logFile = join(storeRoot(loc), BUILD_LOG_DIR, `box-build-${recipe.name}.log`);
+  await mkdir(join(storeRoot(loc), BUILD_LOG_DIR), { recursive: true, mode: 0o700 });
 
   const steps: BuildStep[] = [
     {
@@ -165,6 +180,9 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
             bytes += Number(get[2]!.replace(/,/g, '')) * ({ B: 1, kB: 1e3, MB: 1e6, GB: 1e9 } as Record<string, number>)[get[3]!]!;
             io.output(`${got} packages, ${(bytes / 1e6).toFixed(1)} MB`);
           }
+          // apt's plan names each .deb it hands to dpkg: the manifest of an extract build, whose
+          // dpkg database records nothing.
+          if (/ --unpack /.test(line)) for (const deb of line.match(/[^\s/]+\.deb\b/g) ?? []) unpacked.add(deb);
           if (phase === 'download' && /^I: (extracting archives|installing)/.test(line)) {
             phase = 'configure';
             downloaded();
@@ -204,7 +222,21 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
           if (m) io.output(m[1]!);
         };
         await mmdebstrapDone;
-        result.manifest = { packages: parsePackageManifest(await readFile(paths.manifest, 'utf8'), recipe.architecture) } as unknown as BoxManifest;
+        if (recipe.base.variant === 'extract') {
+          // No maintainer scripts ran, so the kernel's postinst never indexed its modules.
+          io.output('indexing modules (depmod)');
+          await depmod(paths.root, (await findKernel(paths.root)).version);
+          io.output('customizing');
+          try {
+            await run('sh', [paths.hook, paths.root], { maxBuffer: 64 << 20 });
+          } catch (err) {
+            const e = err as { code?: number; stderr?: string };
+            throw new ExternalError('customizing the image failed', ['sh', paths.hook, paths.root], e.code ?? null, e.stderr ?? '');
+          }
+        }
+        const listed = parsePackageManifest(await readFile(paths.manifest, 'utf8'), recipe.architecture);
+        const packages = Object.keys(listed).length > 0 ? listed : parsePackageManifest(debsToManifest([...unpacked]), recipe.architecture);
+        result.manifest = { packages } as unknown as BoxManifest;
         io.title(`Configured ${Object.keys(result.manifest.packages ?? {}).length} packages`);
       },
     },
@@ -239,19 +271,19 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
           io.title('No initrd (the recipe has none)');
           return;
         }
-        const debs = (await readdir(paths.extras)).filter((n) => n.startsWith('busybox-static_') && n.endsWith('.deb'));
-        if (debs.length !== 1) throw new UserError(`expected one busybox-static package in ${paths.extras}, found ${debs.length}`);
-        const bb = join(work, 'busybox');
-        await run('dpkg-deb', ['-x', join(paths.extras, debs[0]!), bb]);
+        let bb = paths.root;
+        if (recipe.base.variant !== 'extract') {
+          const debs = (await readdir(paths.extras).catch(() => [] as string[])).filter((n) => n.startsWith('busybox-static_') && n.endsWith('.deb'));
+          if (debs.length !== 1) throw new UserError(`expected one busybox-static package in ${paths.extras}, found ${debs.length}`);
+          bb = join(work, 'busybox');
+          await run('dpkg-deb', ['-x', join(paths.extras, debs[0]!), bb]).catch((e: { code?: number; stderr?: string }) => {
+            throw new ExternalError('unpacking busybox-static failed', ['dpkg-deb', '-x', debs[0]!, bb], e.code ?? null, e.stderr ?? '');
+          });
+        }
         const busybox = (await exists(join(bb, 'usr/bin/busybox'))) ? join(bb, 'usr/bin/busybox') : join(bb, 'bin/busybox');
         const modulesDir = (await exists(join(paths.root, 'usr/lib/modules', kernelVersion)))
           ? join(paths.root, 'usr/lib/modules', kernelVersion)
           : join(paths.root, 'lib/modules', kernelVersion);
-        if (!(await exists(join(modulesDir, 'modules.dep')))) {
-          // variant extract runs no maintainer scripts, so the kernel's postinst never ran depmod.
-          io.output('indexing modules (depmod)');
-          await run('depmod', ['-b', paths.root, kernelVersion], { env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
-        }
         const order = await buildInitrd({ modulesDir, modules: recipe.initrd.modules, busybox, workDir: work, out: join(boxDir, 'initrd.gz'), epoch: epoch! });
         files['initrd.gz'] = await hashFile(join(boxDir, 'initrd.gz'));
         io.title(`Made the initrd (${order.length} modules: ${order.map((m) => m.name).join(', ')})`);
@@ -299,6 +331,7 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
     },
   ];
   let configureOutput: ((line: string) => void) | undefined;
+  const unpacked = new Set<string>();
 
   let closed = false;
   return {
@@ -342,6 +375,26 @@ async function buildAgent(recipe: BoxRecipe, out: string): Promise<void> {
   } catch (err) {
     const e = err as { code?: number; stderr?: string };
     throw new ExternalError("building vm's guest agent failed", ['make', ...argv], e.code ?? null, e.stderr ?? '');
+  }
+}
+
+/**
+ * depmod -b ROOT for a tree whose modules are in usr/lib/modules: the host's depmod may look only in
+ * ROOT/lib/modules, which a merged-/usr tree reaches through the lib -> usr/lib link (made for the
+ * run when base-files was not unpacked to make it).
+ */
+async function depmod(root: string, version: string): Promise<void> {
+  const link = join(root, 'lib');
+  const made = !(await exists(link)) && (await exists(join(root, 'usr/lib/modules')));
+  if (made) await symlink('usr/lib', link);
+  const argv = ['-b', root, version];
+  try {
+    await run('depmod', argv, { env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  } catch (err) {
+    const e = err as { code?: number; stderr?: string };
+    throw new ExternalError('depmod failed', ['depmod', ...argv], e.code ?? null, e.stderr ?? '');
+  } finally {
+    if (made) await rm(link, { force: true });
   }
 }
 

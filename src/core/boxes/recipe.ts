@@ -114,6 +114,9 @@ export function compileRecipe(text: string, file: string): { recipe?: BoxRecipe;
   if (engines.includes('builtin') && d.architecture !== 'riscv64') {
     report.error(['engines'], `engines lists builtin, which runs riscv64 only (architecture is ${d.architecture})`);
   }
+  if ((d.base.variant ?? 'minbase') === 'extract' && (d.commands ?? []).length > 0) {
+    report.error(['commands'], 'commands cannot run with base.variant extract: it unpacks packages without configuring them, so the image has no working shell to run them in');
+  }
   const size = parseSize(d.root_disk.size);
   if (size === undefined || size < MIN_ROOT_DISK_BYTES) {
     report.error(['root_disk', 'size'], `root_disk.size must be at least ${MIN_ROOT_DISK_BYTES / 1024 / 1024}M; got ${JSON.stringify(d.root_disk.size)}`);

@@ -4,7 +4,8 @@ import type { MachineConfig } from '../../engines/machine-config.js';
 import { resolveBox, peekBox, type ResolveOptions } from '../boxes/catalog.js';
 import { UserError } from '../errors.js';
 import type { StoreLocation } from '../paths.js';
-import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
+import { findVmfile, formatProblems, loadProject, requireValid } from '../vmfile/index.js';
+import { openLock, type LockMode } from '../vmfile/lock-file.js';
 
 export interface SelectOptions {
   /** `-f`: a Vmfile or a folder holding one. */
@@ -16,6 +17,8 @@ export interface SelectOptions {
   readOnly?: boolean;
   /** Shown while a box named by `box.url` downloads. */
   onDownload?: ResolveOptions['onDownload'];
+  /** Resolve through Vmfile.lock and record the result (`vm up`); see lock-file.ts. */
+  lock?: LockMode;
 }
 
 export interface Selection {
@@ -25,17 +28,18 @@ export interface Selection {
   /** Every machine of the Vmfile (for checks across machines, such as private networks). */
   all: MachineConfig[];
   warnings: string;
+  /** What changed in Vmfile.lock (written when `lock` was asked for). */
+  lockChanges: string[];
 }
 
 export async function selectMachines(opts: SelectOptions = {}): Promise<Selection> {
   const loc = opts.loc ?? {};
-  const project = await loadProject({
-    file: opts.file,
-    cwd: opts.cwd,
-    resolveBox: (name, constraint, source) =>
-      opts.readOnly ? peekBox(name, constraint, { loc, source }) : resolveBox(name, constraint, { loc, source, onDownload: opts.onDownload }),
-  });
+  const base: Parameters<typeof openLock>[2] = (name, constraint, source) =>
+    opts.readOnly ? peekBox(name, constraint, { loc, source }) : resolveBox(name, constraint, { loc, source, onDownload: opts.onDownload });
+  const lock = opts.lock ? openLock(findVmfile({ file: opts.file, cwd: opts.cwd }), opts.lock, base) : undefined;
+  const project = await loadProject({ file: opts.file, cwd: opts.cwd, resolveBox: lock?.resolveBox ?? base });
   const all = requireValid(project, opts.cwd);
+  const lockChanges = lock ? (await lock.finish(all, project.machineNames)).changes : [];
   const names = opts.names && opts.names.length > 0 ? [...new Set(opts.names)] : all.map((m) => m.name);
   const unknown = names.filter((n) => !all.some((m) => m.name === n));
   if (unknown.length > 0) {
@@ -49,5 +53,6 @@ export async function selectMachines(opts: SelectOptions = {}): Promise<Selectio
     machines: names.map((n) => all.find((m) => m.name === n)!),
     all,
     warnings: project.warnings.length > 0 ? formatProblems(project.warnings, { cwd: opts.cwd, text: project.text }) : '',
+    lockChanges,
   };
 }
