@@ -61,10 +61,10 @@ export function mmdebstrapArgs(recipe: BoxRecipe, paths: RootfsPaths): string[] 
 /**
  * The customize hook, run by mmdebstrap as `sh HOOK ROOT` on the host (by the build itself after
  * mmdebstrap for variant extract, which has no hooks after unpacking and no commands): files, agent, commands (in
- * the chroot), cleanup of what differs between builds, the package manifest, then every timestamp
- * newer than SOURCE_DATE_EPOCH clamped to it.
+ * the chroot), cleanup of what differs between builds, the package manifest. Timestamps are clamped
+ * by clampTimes once mmdebstrap is done (its own cleanup, after the hooks, touches folders).
  */
-export function customizeScript(recipe: BoxRecipe, paths: RootfsPaths, epoch: number): string {
+export function customizeScript(recipe: BoxRecipe, paths: RootfsPaths): string {
   const q = shellQuote;
   const lines = [
     '#!/bin/sh',
@@ -102,7 +102,9 @@ export function customizeScript(recipe: BoxRecipe, paths: RootfsPaths, epoch: nu
     'rm -f "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/lib/dpkg/*-old "$ROOT"/var/log/apt/eipp.log.xz',
     'find "$ROOT/var/log" -type f -exec truncate -s 0 {} +',
     'rm -rf "$ROOT"/tmp/* "$ROOT"/var/tmp/*',
-    `find "$ROOT" -xdev -newermt @${epoch} -exec touch --no-dereference --date=@${epoch} {} +`,
+    // Kept for sync-out (--skip=download/empty; extract has no hook for it: copied here), not part of the image.
+    ...(recipe.base.variant === 'extract' ? [`find "$ROOT/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -n -t ${q(paths.cache)} {} +`] : []),
+    'rm -f "$ROOT"/var/cache/apt/archives/*.deb',
     'echo "vm-build: configured"',
   );
   return `${lines.join('\n')}\n`;
@@ -118,4 +120,9 @@ export function parsePackageManifest(text: string, arch: BoxRecipe['architecture
     out[key] = version;
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** argv of `find` setting every mtime newer than `epoch` to it (links themselves, not their targets). */
+export function clampTimesArgs(root: string, epoch: number): string[] {
+  return [root, '-xdev', '-newermt', `@${epoch}`, '-exec', 'touch', '--no-dereference', `--date=@${epoch}`, '{}', '+'];
 }

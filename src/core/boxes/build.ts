@@ -13,7 +13,7 @@ import { packageRoot, storeRoot, storeTmpDir, type StoreLocation } from '../path
 import { currentBootId, isAlive } from '../machines/process-identity.js';
 import { AGENT_COMPILERS, checkHostTools, hostArch } from './build-tools.js';
 import { buildInitrd } from './build-initrd.js';
-import { customizeScript, mmdebstrapArgs, parsePackageManifest, type RootfsPaths } from './build-rootfs.js';
+import { clampTimesArgs, customizeScript, mmdebstrapArgs, parsePackageManifest, type RootfsPaths } from './build-rootfs.js';
 import type { BoxManifest } from './manifest.js';
 import type { BoxRecipe } from './recipe.js';
 import { addBox, ensureStore, tempPrefix, type AddResult } from './store.js';
@@ -150,7 +150,7 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
           io.output("building vm's guest agent");
           await buildAgent(recipe, join(work, 'agent'));
         }
-        await writeFile(paths.hook, customizeScript(recipe, paths, epoch));
+        await writeFile(paths.hook, customizeScript(recipe, paths));
       },
     },
     {
@@ -234,6 +234,11 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
             throw new ExternalError('customizing the image failed', ['sh', paths.hook, paths.root], e.code ?? null, e.stderr ?? '');
           }
         }
+        // After mmdebstrap's own cleanup, which runs after the hooks and touches folders.
+        const clamp = clampTimesArgs(paths.root, epoch!);
+        await run('find', clamp, { maxBuffer: 16 << 20 }).catch((e: { code?: number; stderr?: string }) => {
+          throw new ExternalError('setting timestamps to SOURCE_DATE_EPOCH failed', ['find', ...clamp], e.code ?? null, e.stderr ?? '');
+        });
         const listed = parsePackageManifest(await readFile(paths.manifest, 'utf8'), recipe.architecture);
         const packages = Object.keys(listed).length > 0 ? listed : parsePackageManifest(debsToManifest([...unpacked]), recipe.architecture);
         result.manifest = { packages } as unknown as BoxManifest;

@@ -1,0 +1,51 @@
+// The debian-13 box built by `vm box build boxes/debian-13`, booted with `vm up` to agent-ready:
+// a provisioner runs, the hostname and a synced folder arrive, sshd is up, `vm halt` powers off.
+// Opt-in: VM_TEST_DEBIAN_BOX=PATH (the built box: a .box archive or a store folder). The engine is
+// qemu unless VM_E2E_ENGINE=builtin (slow: Debian's userland under the builtin CPU takes minutes).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT, Project, show } from './helpers/vm-cli.js';
+
+const BOX = process.env.VM_TEST_DEBIAN_BOX;
+const ENGINE = process.env.VM_E2E_ENGINE === 'builtin' ? 'builtin' : 'qemu';
+
+describe.skipIf(!BOX || !BUILT)(`debian-13 on ${ENGINE} (opt-in: VM_TEST_DEBIAN_BOX=PATH)`, () => {
+  let p: Project;
+  beforeAll(async () => {
+    p = new Project('debian', '');
+    writeFileSync(join(p.dir, 'shared.txt'), 'from the host\n');
+    writeFileSync(
+      join(p.dir, 'Vmfile'),
+      `box: debian-13\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\n` +
+        'synced_folders: [{host: ., guest: /vagrant}]\n' +
+        'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned"}\n',
+    );
+    const added = await p.run(['box', 'add', BOX!], { timeoutMs: 600_000 });
+    expect(added.code, show(added)).toBe(0);
+  }, 700_000);
+  afterAll(async () => {
+    await p?.cleanup();
+  });
+
+  it('boots to agent-ready, provisions, and has its hostname, synced folder and sshd', async () => {
+    const started = Date.now();
+    const up = await p.run(['up'], { timeoutMs: 1_500_000 });
+    const seconds = (Date.now() - started) / 1000;
+    expect(up.code, show(up)).toBe(0);
+    process.stderr.write(`debian-13 on ${ENGINE}: vm up (boot to agent-ready + provision) took ${seconds.toFixed(1)} s\n`);
+    const run = async (cmd: string) => {
+      const r = await p.run(['ssh', '-c', cmd], { timeoutMs: 300_000 });
+      expect(r.code, show(r)).toBe(0);
+      return r.stdout.trim();
+    };
+    expect(await run('cat /root/provisioned')).toMatch(/^1:10\./);
+    expect(await run('hostname')).toBe('deb-test');
+    expect(await run('cat /vagrant/shared.txt')).toBe('from the host');
+    expect(await run('systemctl is-active ssh.service vm-agent.service')).toBe('active\nactive');
+    expect(await run('ls /etc/ssh/ssh_host_ed25519_key')).toBe('/etc/ssh/ssh_host_ed25519_key');
+    expect(await run('systemctl is-system-running --wait || true')).toMatch(/running|degraded/);
+    const halt = await p.run(['halt'], { timeoutMs: 300_000 });
+    expect(halt.code, show(halt)).toBe(0);
+  }, 1_900_000);
+});
