@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILT, Project } from './helpers/vm-cli.js';
+import { BUILT, Project, show } from './helpers/vm-cli.js';
 
 const ENABLED = process.env.VM_TEST_BOX_BUILD === '1' && BUILT && process.getuid?.() === 0;
 /** Shared between runs so the archive is downloaded once per machine, not once per test. */
@@ -20,7 +20,7 @@ architecture: riscv64
 engines: [qemu]
 base: {suite: trixie, variant: extract}
 kernel: {package: linux-image-riscv64, cmdline: console=ttyS0}
-initrd: {modules: [virtio_mmio, virtio_blk, ext4]}
+initrd: {modules: [crc32c_generic, virtio_mmio, virtio_blk, ext4]}
 agent: false
 root_disk: {size: 1G}
 `;
@@ -66,7 +66,7 @@ describe.skipIf(!ENABLED)('vm box build (opt-in: VM_TEST_BOX_BUILD=1, root, netw
     const other = mkdtempSync(join(tmpdir(), 'vm-home-'));
     const added = await project.run(['box', 'add', join(project.dir, 'repro.box')], { env: { VM_HOME: other } });
     rmSync(other, { recursive: true, force: true });
-    expect(added.code).toBe(0);
+    expect(added.code, show(added)).toBe(0);
     expect(storeState(project.home).tmp).toEqual([]);
   }, 1_900_000);
 

@@ -476,10 +476,13 @@ async function hashFile(path: string): Promise<{ sha256: string; size: number }>
   return { sha256: h.digest('hex'), size };
 }
 
-/** A .box archive as boxes/README.md describes: box.json first, sorted, owner 0, mtime 0, gzip -n. */
+/**
+ * A .box archive as boxes/README.md describes: box.json first, sorted, owner 0, mtime 0, gzip -n.
+ * Not --sparse: vm's tar reader takes plain members only (zeros compress, and it writes them back as holes).
+ */
 async function writeArchive(boxDir: string, out: string): Promise<void> {
   const tmp = `${out}.${process.pid}.tmp`;
-  const argv = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '--sparse', '-C', boxDir, '-czf', tmp, 'box.json', '--exclude=./box.json', '.'];
+  const argv = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', boxDir, '-czf', tmp, 'box.json', '--exclude=./box.json', '.'];
   try {
     await run('tar', argv, { env: { ...process.env, GZIP: '-n' } });
   } catch (err) {
