@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILT, Project, show } from './helpers/vm-cli.js';
 
-const ENABLED = process.env.VM_TEST_BOX_BUILD === '1' && BUILT && process.getuid?.() === 0;
+// Engine-independent: run once, not again in the e2e-qemu project.
+const ENABLED = process.env.VM_TEST_BOX_BUILD === '1' && process.env.VM_E2E_ENGINE !== 'qemu' && BUILT && process.getuid?.() === 0;
 /** Shared between runs so the archive is downloaded once per machine, not once per test. */
 const DEB_CACHE = join(tmpdir(), 'vm-test-deb-cache-riscv64');
 

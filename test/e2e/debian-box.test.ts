@@ -1,16 +1,17 @@
 // The debian-13 box built by `vm box build boxes/debian-13`, booted with `vm up` to agent-ready:
 // a provisioner runs, the hostname and a synced folder arrive, sshd is up, `vm halt` powers off.
 // Opt-in: VM_TEST_DEBIAN_BOX=PATH (the built box: a .box archive or a store folder). The engine is
-// qemu unless VM_E2E_ENGINE=builtin (slow: Debian's userland under the builtin CPU takes minutes).
+// qemu unless VM_TEST_DEBIAN_ENGINE=builtin (slow: Debian's userland under the builtin CPU takes
+// minutes). It runs in the main project only (it picks its engine itself).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT, Project, show } from './helpers/vm-cli.js';
 
 const BOX = process.env.VM_TEST_DEBIAN_BOX;
-const ENGINE = process.env.VM_E2E_ENGINE === 'builtin' ? 'builtin' : 'qemu';
+const ENGINE = process.env.VM_TEST_DEBIAN_ENGINE === 'builtin' ? 'builtin' : 'qemu';
 
-describe.skipIf(!BOX || !BUILT)(`debian-13 on ${ENGINE} (opt-in: VM_TEST_DEBIAN_BOX=PATH)`, () => {
+describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`debian-13 on ${ENGINE} (opt-in: VM_TEST_DEBIAN_BOX=PATH)`, () => {
   let p: Project;
   beforeAll(async () => {
     p = new Project('debian', '');
