@@ -19,6 +19,9 @@ export interface RootfsPaths {
   agent?: string;
 }
 
+/** A box name as a hostname label: `debian_13.x` -> `debian-13-x`. */
+export const hostnameFor = (name: string): string => name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'localhost';
+
 /** 'a b' -> `'a b'`; quotes a word for /bin/sh. */
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -97,6 +100,10 @@ export function customizeScript(recipe: BoxRecipe, paths: RootfsPaths): string {
     // (each machine makes its own on first boot), machine-id (systemd makes one on first boot),
     // logs and caches written while configuring.
     'rm -f "$ROOT"/etc/ssh/ssh_host_*_key "$ROOT"/etc/ssh/ssh_host_*_key.pub',
+    // mmdebstrap copies the build host's /etc/hostname and /etc/resolv.conf in (debootstrap did):
+    // the box gets its own name, and a resolv.conf only as a link its resolver package made.
+    `echo ${q(hostnameFor(recipe.name))} > "$ROOT/etc/hostname"`,
+    '[ -L "$ROOT/etc/resolv.conf" ] || rm -f "$ROOT/etc/resolv.conf"',
     ': > "$ROOT/etc/machine-id"',
     'rm -f "$ROOT/var/lib/dbus/machine-id" "$ROOT/var/lib/systemd/random-seed" "$ROOT/var/cache/ldconfig/aux-cache"',
     'rm -f "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/lib/dpkg/*-old "$ROOT"/var/log/apt/eipp.log.xz',

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
 import { checkHostTools, requiredTools } from '../../../src/core/boxes/build-tools.js';
 import { moduleLoadOrder, moduleName } from '../../../src/core/boxes/build-initrd.js';
-import { clampTimesArgs, customizeScript, mmdebstrapArgs, parsePackageManifest, shellQuote, type RootfsPaths } from '../../../src/core/boxes/build-rootfs.js';
+import { clampTimesArgs, customizeScript, hostnameFor, mmdebstrapArgs, parsePackageManifest, shellQuote, type RootfsPaths } from '../../../src/core/boxes/build-rootfs.js';
 import { parseRelease, sweepStaleBuilds, uuidFrom } from '../../../src/core/boxes/build.js';
 import { compileRecipe, type BoxRecipe } from '../../../src/core/boxes/recipe.js';
 import { storeTmpDir } from '../../../src/core/paths.js';
@@ -129,6 +129,10 @@ describe('mmdebstrap', () => {
     expect(script).toContain(`install -D -o 0 -g 0 -m 0755 -- '/w/agent/vm-agent' "$ROOT/usr/sbin/vm-agent"`);
     expect(script).toContain('rm -f "$ROOT"/etc/ssh/ssh_host_*_key');
     expect(script).toContain('rm -f "$ROOT"/var/cache/apt/archives/*.deb');
+    // Nothing of the build host: its hostname and resolv.conf are replaced.
+    expect(script).toContain(`echo 't' > "$ROOT/etc/hostname"`);
+    expect(script).toContain('[ -L "$ROOT/etc/resolv.conf" ] || rm -f "$ROOT/etc/resolv.conf"');
+    expect(hostnameFor('Debian_13.x')).toBe('debian-13-x');
     expect(clampTimesArgs('/w/root', 1234)).toEqual(['/w/root', '-xdev', '-newermt', '@1234', '-exec', 'touch', '--no-dereference', '--date=@1234', '{}', '+']);
     // The script is valid sh.
     writeFileSync(join(dir, 'hook.sh'), script);
