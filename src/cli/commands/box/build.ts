@@ -3,6 +3,7 @@
 import { Args, Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { BaseCommand } from '../../base-command.js';
+import { jsonFlag } from '../../flags.js';
 
 export default class BoxBuild extends BaseCommand {
   static override description =
@@ -17,7 +18,7 @@ export default class BoxBuild extends BaseCommand {
   static override flags = {
     output: Flags.string({ char: 'o', description: 'also write the box as a .box archive (tar.gz) to this file' }),
     force: Flags.boolean({ description: 'replace a stored box with the same name and version' }),
-    json: Flags.boolean({ description: 'print the result as JSON (box.json checksum, root image checksum, seconds)' }),
+    json: jsonFlag,
   };
 
   async run(): Promise<void> {
