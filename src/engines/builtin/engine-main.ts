@@ -7,7 +7,7 @@ import { ConsoleHub } from '../shared/console-hub.js';
 import { ConsoleLog } from '../shared/console-log.js';
 import { readLaunchFile, type LaunchFile } from './launch-file.js';
 import { PortBridge } from './port-bridge.js';
-import { QmpServer } from './qmp-server.js';
+import { QmpServer } from '../shared/qmp-server.js';
 import { listenUnix, removeIfSocketSync, SocketPathError } from '../shared/unix-socket.js';
 import { MachineRunner } from './machine-runner.js';
 

@@ -8,7 +8,7 @@ import { bootSpecFromConfig, portStream, startBuiltinMachine, type BuiltinMachin
 import type { ConsoleLog } from '../shared/console-log.js';
 import type { LaunchFile } from './launch-file.js';
 import type { GuestPort } from './port-bridge.js';
-import type { QmpBackend } from './qmp-server.js';
+import type { QmpBackend } from '../shared/qmp-server.js';
 import { openPrivateLink } from './private-link.js';
 import { createSyncedFolderDevices, type SyncedFolderDevice } from './p9/synced-folders.js';
 import type { P9Session } from './p9/server.js';

@@ -22,7 +22,7 @@ import { connect, type Server, type Socket } from 'node:net';
 import { ConsoleHub } from '../shared/console-hub.js';
 import { ConsoleLog } from '../shared/console-log.js';
 import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
-import { QmpServer } from '../builtin/qmp-server.js';
+import { QmpServer } from '../shared/qmp-server.js';
 import { agentChannelPath } from './domain-info.js';
 import { Virsh, type VirshSession } from './virsh.js';
 

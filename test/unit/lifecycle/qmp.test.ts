@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QmpClient } from '../../../src/engines/qmp-client.js';
-import { JsonObjectSplitter, QmpServer, type QmpBackend } from '../../../src/engines/builtin/qmp-server.js';
+import { JsonObjectSplitter, QmpServer, type QmpBackend } from '../../../src/engines/shared/qmp-server.js';
 
 class FakeMachine implements QmpBackend {
   calls: string[] = [];

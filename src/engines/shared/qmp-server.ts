@@ -1,5 +1,6 @@
-// The subset of QMP (QEMU Machine Protocol, docs/interop/qmp-spec.rst) the builtin engine serves on
-// qmp.sock, so lifecycle code drives both engines the same way: greeting, capabilities negotiation,
+// The subset of QMP (QEMU Machine Protocol, docs/interop/qmp-spec.rst) served on qmp.sock by the
+// engines whose process is ours (the builtin engine's, the libvirt engine's domain keeper), so
+// lifecycle code drives every engine the same way: greeting, capabilities negotiation,
 // qmp_capabilities, query-status, system_powerdown, system_reset, quit, and the SHUTDOWN/RESET/
 // POWERDOWN events. Commands are JSON objects, read as a stream (newlines optional, as in QEMU).
 import type { Server, Socket } from 'node:net';
