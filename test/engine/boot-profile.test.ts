@@ -70,7 +70,6 @@ describe.skipIf(!HAVE_BOX)('profile of a builtin boot', () => {
     expect(p.interpretedInstructions).toBeGreaterThan(0);
     expect(p.translatedInstructions + p.interpretedInstructions).toBe(p.instructions);
     expect(p.guestSeconds).toBeGreaterThan(0);
-    expect(p.guestSeconds).toBeLessThanOrEqual(p.wallSeconds);
     expect(p.mips).toBeCloseTo(p.instructions / p.guestSeconds / 1e6, 6);
     expect(p.cpuSeconds).toBeGreaterThan(0);
     expect(p.cpuMips).toBeCloseTo(p.instructions / p.cpuSeconds / 1e6, 0);
@@ -81,7 +80,6 @@ describe.skipIf(!HAVE_BOX)('profile of a builtin boot', () => {
     expect(j.batches).toBeLessThanOrEqual(j.regions);
     expect(j.regionInstructions).toBeGreaterThanOrEqual(j.regions);
     expect(j.compileSeconds).toBeGreaterThan(0);
-    expect(j.compileSeconds).toBeLessThan(p.guestSeconds);
     expect(j.runs).toBeGreaterThan(0);
     expect(j.exits.jump).toBeGreaterThan(0);
     // A kernel's regions hand over to the interpreter for CSR and SYSTEM instructions.
