@@ -168,22 +168,27 @@ describe.skipIf(!E2E_READY || ENGINE !== 'qemu')('suspend and resume on qemu (mi
     await p?.cleanup();
   }, 120_000);
 
-  it('migrates the guest to suspend.state and back; the counter loop keeps counting', async () => {
+  // Three rounds: on qemu before 10.2 a resumed guest lost its armed timer (and with it every sleep)
+  // in about one round of three, unless the engine re-arms it (migration-file.ts rearmGuestTimer).
+  it('migrates the guest to suspend.state and back, three times; the counter loop keeps counting', async () => {
     let r = await p.run(['ssh', '-c', "setsid sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done' </dev/null >/dev/null 2>&1 &"]);
     expect(r.code, show(r)).toBe(0);
     await new Promise((res) => setTimeout(res, 1000));
-    const before = Number((await p.run(['ssh', '-c', 'cat /tmp/count'])).stdout.trim());
-    r = await p.run(['suspend']);
-    expect(r.code, show(r)).toBe(0);
-    expect((await p.status())[0]!.status).toBe('suspended');
-    expect(existsSync(join(p.machineDir('default'), 'suspend.state'))).toBe(true);
-    r = await p.run(['up'], { timeoutMs: BOOT });
-    expect(r.code, show(r)).toBe(0);
-    expect(r.stdout).toContain('resumed');
-    expect(existsSync(join(p.machineDir('default'), 'suspend.state'))).toBe(false);
-    const after = Number((await p.run(['ssh', '-c', 'cat /tmp/count'])).stdout.trim());
-    expect(after).toBeGreaterThanOrEqual(before);
-    expect(await countPasses(p, after)).toBe(true);
+    for (let round = 1; round <= 3; round++) {
+      const before = Number((await p.run(['ssh', '-c', 'cat /tmp/count'])).stdout.trim());
+      r = await p.run(['suspend']);
+      expect(r.code, show(r)).toBe(0);
+      expect((await p.status())[0]!.status).toBe('suspended');
+      expect(existsSync(join(p.machineDir('default'), 'suspend.state'))).toBe(true);
+      r = await p.run(['up'], { timeoutMs: BOOT });
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toContain('resumed');
+      expect(existsSync(join(p.machineDir('default'), 'suspend.state'))).toBe(false);
+      const after = Number((await p.run(['ssh', '-c', 'cat /tmp/count'])).stdout.trim());
+      expect(after).toBeGreaterThanOrEqual(before);
+      expect(await countPasses(p, after), `round ${round}: the guest's counter stopped at ${after}`).toBe(true);
+    }
+    expect(readFileSync(join(p.machineDir('default'), 'engine.log'), 'utf8')).not.toContain('could not re-arm');
     r = await p.run(['suspend']);
     expect(r.code, show(r)).toBe(0);
     r = await p.run(['halt']);

@@ -52,6 +52,9 @@ export interface QemuCommand {
 /** qemu's serial port socket in the runtime dir; only the console relay connects to it. */
 export const SERIAL_SOCKET_FILE = 'qemu-serial.sock';
 export const serialSocketPath = (paths: RuntimePaths): string => join(paths.runDir, SERIAL_SOCKET_FILE);
+/** qemu's gdbstub listens here only while a resumed guest's timer is re-armed (migration-file.ts). */
+export const GDB_SOCKET_FILE = 'qemu-gdb.sock';
+export const gdbSocketPath = (paths: RuntimePaths): string => join(paths.runDir, GDB_SOCKET_FILE);
 
 /** Name of the guest agent's virtio-serial port; the agent opens the port with this name. */
 export const AGENT_PORT_NAME = 'vm.agent';

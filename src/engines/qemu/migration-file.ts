@@ -2,12 +2,21 @@
 // qemu runs under `-sandbox spawn=deny`, so `exec:` migration URIs are out and QEMU 7.2 has no `file:`
 // URI: the stream goes over a loopback TCP connection to this process, which writes it to a temp
 // file, fsyncs and renames it (save), or streams the file back into `-incoming tcp:` (resume).
+//
+// A riscv64 guest's timer does not survive the trip on qemu before 10.2: the stream carries the
+// `stimecmp` value (Sstc) but not the host timer armed for it, so the loaded guest never gets the
+// timer interrupt it is waiting for. Linux then has an expired hrtimer it is never told about, and
+// every sleep in the guest hangs while interrupts from devices still come in. After loading, the
+// engine writes `stimecmp` back through qemu's gdbstub (the only way in from outside to a CSR):
+// qemu arms the timer for it again, or raises the interrupt at once if its time has passed.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QmpClient } from '../qmp-client.js';
+import { GdbRemote, registerNumber } from './gdb-remote.js';
+import { optValue } from './argv.js';
 import { syncDir } from '../builtin/disk/sync-dir.js';
 
 /** How long a migration to or from the file may take. */
@@ -105,5 +114,37 @@ export async function migrateFromFile(qmp: QmpClient, path: string, port: number
     }
     if (Date.now() > deadline) throw new Error(`qemu did not load the saved state within ${timeoutMs / 1000} s`);
     await sleep(50);
+  }
+}
+
+/** CSR numbers (RISC-V privileged spec, table 2.2 "Currently allocated RISC-V supervisor-level CSR addresses"). */
+const CSR_SSTATUS = 0x100;
+const CSR_STIMECMP = 0x14d;
+
+/**
+ * Writes the loaded riscv64 guest's `stimecmp` back to itself through a gdbstub opened for the
+ * purpose on `socketPath` and closed again, so qemu re-arms the supervisor timer (see the top of
+ * this file). qemu stops the machine while a debugger is attached and runs it when it detaches.
+ */
+export async function rearmGuestTimer(qmp: QmpClient, socketPath: string): Promise<void> {
+  const hmp = (line: string): Promise<string> => qmp.execute<string>('human-monitor-command', { 'command-line': line });
+  await unlink(socketPath).catch(() => undefined);
+  const started = await hmp(`gdbserver unix:${optValue(socketPath)},server=on,wait=off`);
+  if (!started.includes('Waiting for gdb connection')) throw new Error(`qemu did not open its gdbstub: ${started.trim()}`);
+  let gdb: GdbRemote | undefined;
+  try {
+    gdb = await GdbRemote.connect(socketPath);
+    await gdb.request('qSupported:xmlRegisters=riscv');
+    // qemu numbers CSRs from a base it lists only for the CSRs it could read when it described the
+    // target (stimecmp is not among them): take the base from sstatus, which is always there.
+    const sstatus = registerNumber(await gdb.targetDescription(), 'sstatus');
+    if (sstatus === undefined) throw new Error("qemu's gdbstub does not describe the sstatus CSR");
+    const stimecmp = sstatus - CSR_SSTATUS + CSR_STIMECMP;
+    await gdb.writeRegister(stimecmp, await gdb.readRegister(stimecmp));
+    await gdb.detach();
+  } finally {
+    gdb?.close();
+    await hmp('gdbserver none').catch(() => undefined);
+    await unlink(socketPath).catch(() => undefined);
   }
 }

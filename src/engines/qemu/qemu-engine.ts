@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import { unlink } from 'node:fs/promises';
-import { freeLoopbackPort, migrateFromFile, migrateToFile, migrationBlocker } from './migration-file.js';
+import { freeLoopbackPort, migrateFromFile, migrateToFile, migrationBlocker, rearmGuestTimer } from './migration-file.js';
 import type { MachineConfig } from '../machine-config.js';
-import { qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
+import { gdbSocketPath, qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
 import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';
 import { QemuDiskError, QemuStartError } from './errors.js';
@@ -172,7 +172,7 @@ export class QemuEngine implements Engine {
     const incomingPort = hooks.resumeFrom ? await freeLoopbackPort() : undefined;
     const cmd = qemuArgv({ config, paths, accel: choice.accel, disks: plan, pidFile: join(config.project.stateDir, PID_FILE), program, incomingPort });
     const serialSocket = serialSocketPath(paths);
-    for (const s of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket, serialSocket]) await checkSocketPath(s);
+    for (const s of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket, serialSocket, gdbSocketPath(paths)]) await checkSocketPath(s);
 
     const logStart = await fileSize(paths.engineLog);
     await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} starting qemu (${choice.note})\nvm: ${[cmd.program, ...cmd.args].join(' ')}\n`);
@@ -214,6 +214,12 @@ export class QemuEngine implements Engine {
       if (hooks.resumeFrom && incomingPort !== undefined) {
         await migrateFromFile(qmp, hooks.resumeFrom, incomingPort);
         await unlink(hooks.resumeFrom);
+        if (config.arch === 'riscv64') {
+          // Without this the guest may wait forever for a timer interrupt (migration-file.ts).
+          await rearmGuestTimer(qmp, gdbSocketPath(paths)).catch((err: Error) =>
+            appendLog(paths.engineLog, `vm: warning: could not re-arm the resumed guest's timer; its sleeps may hang: ${err.message}\n`),
+          );
+        }
       }
       await qmp.execute('cont', undefined, left());
       const status = await qmp.queryStatus(left());
