@@ -5,6 +5,7 @@
 
 import { webcrypto } from 'node:crypto';
 import { Duplex, Readable } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
 import { noteHostRamWrite } from '../../emulator/cpu/domain.js';
 import { Hart } from '../../emulator/cpu/hart.js';
 import { DEFAULT_THRESHOLD } from '../../emulator/cpu/jit/cache.js';
@@ -31,6 +32,14 @@ import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
 import { restoreMachineState, saveMachineState } from '../../emulator/snapshot/machine-snapshot.js';
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
 import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
+
+// The translator's region functions (emulator/cpu/jit) run as V8's baseline wasm compiler
+// (Liftoff) makes them. V8 would also recompile every hot function with its optimizing compiler
+// (TurboFan) in the background; for our large, branchy page functions that costs more CPU than the
+// faster code saves in a boot or a shell loop, and on a busy host it competes with the guest
+// (`npm run bench`, which loads this module, shows the figures). Set when this module loads,
+// before the first module compiles; it concerns WebAssembly only.
+setFlagsFromString('--liftoff-only');
 
 /** The line the bundled boxes print when the shell is about to start. */
 export const READY_MARKER = 'vm: ready';

@@ -1,7 +1,8 @@
-// Block translation (src/emulator/cpu/jit): random programs must leave exactly the same state as the
-// interpreter; stores to translated code, fence.i after host writes, traps and slow paths inside a
-// block, and the run() budget behave as without translation. (The whole CPU suite can also be run
-// with every block translated at once: VM_TEST_JIT=1 npx vitest run test/unit/cpu.)
+// Block translation (src/emulator/cpu/jit): random programs (with atomics, F/D and CSR call-outs) must
+// leave exactly the same state as the interpreter; stores to translated code, fence.i after host
+// writes, traps and slow paths inside a block, and the run() budget behave as without translation.
+// (The whole CPU suite can also be run with every block translated at once:
+// VM_TEST_JIT=1 npx vitest run test/unit/cpu.)
 
 import { describe, expect, it } from 'vitest';
 import * as A from './asm.js';
@@ -87,6 +88,12 @@ function randomBody(next: () => number, n: number): Item[] {
     ...[A.fsw, A.fsd].map((f) => () => f(next() % 8, 10, (next() % 4200) - 2048)),
     () => A.faddD(next() % 8, next() % 8, next() % 8),
     () => A.fmvXD(r(), next() % 8),
+    // CSR instructions a region calls out for: supervisor scratch/trap CSRs, sstatus.SIE, fflags, frm
+    ...[A.csrrw, A.csrrs, A.csrrc].map((f) => () => f(anyReg(), [0x140, 0x141, 0x142, 0x143, 0x105][next() % 5]!, anyReg())),
+    () => (next() % 2 ? A.csrrsi : A.csrrci)(anyReg(), 0x100, 2),
+    () => A.csrrwi(anyReg(), 0x001, next() % 32),
+    () => A.csrrwi(anyReg(), 0x002, next() % 5),
+    () => A.csrr(r(), 0x003),
     // a short forward branch over exactly one 32-bit instruction
     () => [A.bne(r(), r(), 8), A.addi(r(), r(), 3)],
     () => [A.bltu(r(), r(), 8), A.xori(r(), r(), -1)],

@@ -1,7 +1,9 @@
-// Region translation: the basic blocks reachable from a hot entry point inside one guest page become
-// one WebAssembly function (V8 compiles it to machine code at once with Liftoff and tiers it up in
-// the background). Branches and loops inside the page stay inside the function: a `loop` around a
-// `br_table` dispatches between the blocks. Registers live in i64 locals, loaded on entry and written
+// Region translation: the basic blocks reachable inside one guest page from the hot entry points
+// queued together for it become one WebAssembly page function (V8 compiles it to machine code at
+// once with Liftoff and tiers it up in the background), so code two entry points share is
+// translated once. Each entry point's region is a two-instruction function calling the page
+// function at its block (entryFunc). Branches and loops inside the page stay inside the page
+// function: a `loop` around a `br_table` dispatches between the blocks. Registers live in i64 locals, loaded on entry and written
 // back on every exit. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one
 // i64 for this); misses, MMIO, faults and page-crossing accesses call the JavaScript slow paths
 // (mmu/access.ts), which record a trap in the hart exactly as the interpreter's would.
@@ -20,7 +22,7 @@
 // exits to the interpreter for one instruction, so a region never has to re-check what the
 // interpreter's service point checks.
 //
-// This file is long and flat: it is the translator's inner loop, run for every hot entry point.
+// This file is long and flat: it is the translator's inner loop, run for every page translated.
 
 import type { Hart } from '../hart.js';
 import { expanded } from '../compressed.js';
@@ -59,6 +61,8 @@ export const CALL_OK = 1;
 export const CALL_SERVICE = 2; // done, but leave for the interpreter's service point
 export const CALL_INTERPRET = 3; // (ex only) nothing done: the interpreter must run it
 export const REGION_TYPE: FuncType = { params: [I32, I32], results: [F64] };
+/** A page function: REGION_TYPE's parameters and the index of the block to start at. */
+const PAGE_TYPE: FuncType = { params: [I32, I32, I32], results: [F64] };
 
 // Instruction kinds the discovery pass cares about.
 const K_NONE = 0; // not translated: the interpreter runs it
@@ -67,6 +71,14 @@ const K_CALL = 5; // falls through, run by the interpreter's handler called from
 const K_BRANCH = 2;
 const K_JAL = 3;
 const K_JALR = 4;
+
+/**
+ * CSRs a region may read and write through the interpreter's handler (translate.ts interpretOne):
+ * the supervisor trap-handling CSRs the kernel touches on every interrupt-flag save and restore,
+ * the floating-point CSRs and `time`. Not satp (translation), not cycle/instret (a region counts
+ * its instructions into the hart only when it leaves), not the machine-level CSRs.
+ */
+const CALLED_CSRS = new Set([0x001, 0x002, 0x003, 0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144, 0xc01]);
 
 /** How the translator treats the 32-bit (expanded) instruction `insn`. */
 function kindOf(insn: number): number {
@@ -111,6 +123,10 @@ function kindOf(insn: number): number {
     case 0x07: // FLW, FLD
     case 0x27: // FSW, FSD
       return f3 === 2 || f3 === 3 ? K_CALL : K_NONE;
+    case 0x73: // SYSTEM: CSR instructions on CSRs whose writes change neither privilege nor
+      // translation (the call-out reports an interrupt they enable, or a changed data context from
+      // sstatus.SUM/MXR, as CALL_SERVICE); ECALL, xRET, WFI, SFENCE.VMA and the rest stay interpreted
+      return f3 !== 0 && f3 !== 4 && CALLED_CSRS.has(insn >>> 20) ? K_CALL : K_NONE;
     case 0x43: // F/D arithmetic; none of it changes control flow or privilege
     case 0x47:
     case 0x4b:
@@ -148,7 +164,8 @@ interface Block {
 /** What a region is made of, before code generation. */
 export interface RegionPlan {
   blocks: Block[];
-  entry: number;
+  /** Page offsets of the entry points it was planned from that it translates (block starts all). */
+  entries: number[];
   /** Page offsets [lo, hi) of the bytes the region was made from. */
   lo: number;
   hi: number;
@@ -169,40 +186,50 @@ function decodeAt(view: DataView, pageRo: number, off: number): Insn | null {
   return { off, insn, len: 4, kind: kindOf(insn) };
 }
 
-/** Find the blocks reachable from page offset `entry` without leaving the page. Null when the
- *  entry instruction itself is not translated. */
-export function planRegion(view: DataView, pageRo: number, entry: number): RegionPlan | null {
+/**
+ * Find the blocks reachable without leaving the page from the page offsets `entries` (each walk
+ * decodes at most MAX_REGION_INSNS new instructions). Null when no entry instruction is translated.
+ */
+export function planRegion(view: DataView, pageRo: number, entries: number[]): RegionPlan | null {
   const decoded = new Map<number, Insn>();
-  const leaders = new Set<number>([entry]);
-  const work = [entry];
+  const leaders = new Set<number>();
+  const work: number[] = [];
   let count = 0;
   const target = (t: number): void => {
     if (t < 0 || t >= 4096 || leaders.has(t)) return;
     leaders.add(t);
     work.push(t);
   };
-  while (work.length > 0 && count < MAX_REGION_INSNS) {
-    let off = work.pop()!;
-    while (!decoded.has(off) && count < MAX_REGION_INSNS) {
-      const d = decodeAt(view, pageRo, off);
-      if (d === null || d.kind === K_NONE) break;
-      decoded.set(off, d);
-      count++;
-      if (d.kind === K_BRANCH) {
-        target(off + branchImm(d.insn));
-        target(off + d.len);
-        break;
+  for (const entry of entries) {
+    leaders.add(entry);
+    if (decoded.has(entry)) continue;
+    work.push(entry);
+    const limit = count + MAX_REGION_INSNS;
+    while (work.length > 0 && count < limit) {
+      let off = work.pop()!;
+      while (!decoded.has(off) && count < limit) {
+        const d = decodeAt(view, pageRo, off);
+        if (d === null || d.kind === K_NONE) break;
+        decoded.set(off, d);
+        count++;
+        if (d.kind === K_BRANCH) {
+          target(off + branchImm(d.insn));
+          target(off + d.len);
+          break;
+        }
+        if (d.kind === K_JAL) {
+          target(off + jalImm(d.insn));
+          break;
+        }
+        if (d.kind === K_JALR) break;
+        off += d.len;
+        if (decoded.has(off)) leaders.add(off); // joins code already walked: a block starts there
       }
-      if (d.kind === K_JAL) {
-        target(off + jalImm(d.insn));
-        break;
-      }
-      if (d.kind === K_JALR) break;
-      off += d.len;
-      if (decoded.has(off)) leaders.add(off); // joins code already walked: a block starts there
     }
+    work.length = 0; // what this entry's walk left undecoded stays so
   }
-  if (!decoded.has(entry)) return null;
+  const translated = entries.filter((e) => decoded.has(e));
+  if (translated.length === 0) return null;
   const starts = [...leaders].filter((l) => decoded.has(l)).sort((a, b) => a - b);
   const isStart = new Set(starts);
   const blocks: Block[] = [];
@@ -222,14 +249,14 @@ export function planRegion(view: DataView, pageRo: number, entry: number): Regio
     hi = Math.max(hi, off);
     blocks.push({ start, insns, end: off });
   }
-  return { blocks, entry, lo, hi, insns: count };
+  return { blocks, entries: translated, lo, hi, insns: count };
 }
 
 // Locals of a region function: parameters, then i32 scratch, one f64, i64 scratch and x1..x31.
 const L_BUDGET = 0;
 const L_DCTX = 1;
-const L_N = 2; // instructions completed so far (blocks add their length on entry)
-const L_NEXT = 3; // block to dispatch to
+const L_NEXT = 2; // block to dispatch to; a parameter: the entry's block (see entryFunc)
+const L_N = 3; // instructions completed so far (blocks add their length on entry)
 const L_PO = 4; // page offset of the access
 const L_TI = 5; // TLB index * 8
 const L_ST = 6; // slow-path status
@@ -240,7 +267,7 @@ const L_A = 10; // the address
 const L_T = 11; // scratch
 const L_X0 = 11; // x_r lives in local L_X0 + r (r >= 1)
 const REGION_LOCALS: [number, number][] = [
-  [6, I32],
+  [5, I32],
   [1, F64],
   [3 + 31, I64],
 ];
@@ -909,7 +936,6 @@ class RegionEmitter {
     this.mem(OP.i32Store, this.stateAt + HS_EXIT_DONE);
     this.get(L_EPC);
     // Prologue (written last, once the registers read are known): x_r into locals, the context as i64.
-    const entryIndex = blocks.findIndex((bl) => bl.start === this.plan.entry);
     const pro = new Bytes();
     for (const r of [...new Set([...this.read, ...this.written])].sort((a, b) => a - b)) {
       pro.byte(OP.i32Const);
@@ -925,10 +951,6 @@ class RegionEmitter {
     pro.byte(OP.i64ExtendI32u);
     pro.byte(OP.localSet);
     pro.u32(L_DCTX64);
-    pro.byte(OP.i32Const);
-    pro.sleb(entryIndex);
-    pro.byte(OP.localSet);
-    pro.u32(L_NEXT);
     // Reset the exit code to EXIT_JUMP; exits that differ write theirs.
     pro.byte(OP.i32Const);
     pro.sleb(0);
@@ -947,9 +969,26 @@ function decodeNext(end: number, blocks: Block[]): boolean {
   return blocks.some((bl) => bl.start === end);
 }
 
-/** The region function for `plan` (see the file comment), for the hart whose state is at `stateAt`. */
+/** The page function for `plan` (see the file comment), for the hart whose state is at `stateAt`. */
 export function regionFunc(plan: RegionPlan, pageVa: number, stateAt: number): DefinedFunc {
-  return { type: REGION_TYPE, locals: REGION_LOCALS, body: new RegionEmitter(plan, pageVa, stateAt).emit() };
+  return { type: PAGE_TYPE, locals: REGION_LOCALS, body: new RegionEmitter(plan, pageVa, stateAt).emit() };
+}
+
+/**
+ * The region of one entry point: a REGION_TYPE function that calls the page function (module
+ * function index `pageFunc`) at the entry's block. Every entry point of a plan shares its code.
+ */
+export function entryFunc(plan: RegionPlan, entry: number, pageFunc: number): DefinedFunc {
+  const b = new Bytes(16);
+  b.byte(OP.localGet);
+  b.u32(L_BUDGET);
+  b.byte(OP.localGet);
+  b.u32(L_DCTX);
+  b.byte(OP.i32Const);
+  b.sleb(plan.blocks.findIndex((bl) => bl.start === entry));
+  b.byte(OP.call);
+  b.u32(pageFunc);
+  return { type: REGION_TYPE, locals: [], body: b.view().slice() };
 }
 
 /** 64x64 -> high 64 bits, unsigned, from 32-bit halves (wasm has no wide multiply); mulh and

@@ -8,8 +8,9 @@ import { pendingInterrupt } from '../trap.js';
 import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP } from '../hart-state.js';
 import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_MASK } from '../../mmu/tlb.js';
 import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
-import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE } from './region.js';
+import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE } from './region.js';
 import { amoInstruction } from '../amo.js';
+import { csrInstruction } from '../csr.js';
 import { executeFp } from '../fpu/index.js';
 import { MSTATUS_FS } from '../csr-numbers.js';
 import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, TAG_EMPTY } from './cache.js';
@@ -120,7 +121,7 @@ function serviceDue(h: Hart): boolean {
 
 /**
  * The interpreter's own handler for an instruction a region calls out for (region.ts kindOf: AMOs,
- * LR/SC, F/D loads, stores and arithmetic), with the integer registers it names already in the
+ * LR/SC, F/D loads, stores and arithmetic, some CSR instructions), with the integer registers it names already in the
  * hart's memory. Returns a region call status: CALL_TRAP with the trap recorded in the hart, or
  * CALL_INTERPRET when the instruction must trap as illegal (the interpreter, re-running it, raises
  * it with the original encoding as tval); neither has changed any state.
@@ -128,6 +129,14 @@ function serviceDue(h: Hart): boolean {
 function interpretOne(h: Hart, insn: number): number {
   const opcode = insn & 0x7f;
   if (opcode === 0x2f) return amoInstruction(h, insn) ? CALL_OK : CALL_TRAP;
+  if (opcode === 0x73) {
+    // A CSR instruction (region.ts CALLED_CSRS). A refused one changed nothing: the interpreter
+    // runs it again and raises the trap. A write to sstatus may change the data context (SUM, MXR)
+    // the region checks its TLB hits against: leave the region after it.
+    const dataCtx = h.dataCtx;
+    if (!csrInstruction(h, insn)) return CALL_INTERPRET;
+    return h.dataCtx !== dataCtx ? CALL_SERVICE : CALL_OK;
+  }
   if ((h.mstatus & MSTATUS_FS) === 0) return CALL_INTERPRET;
   if (opcode !== 0x07 && opcode !== 0x27) {
     if (executeFp(h.fpu, insn, h.x) !== 0) return CALL_INTERPRET;
@@ -238,22 +247,38 @@ export function translatePending(h: Hart): void {
   const elements: { slot: number; func: number }[] = [];
   const done: Translated[] = [];
   let insns = 0;
+  // The queued entry points still wanted, by page (its RAM offset and virtual address).
+  const pages = new Map<string, { pageRo: number; pageVa: number; entries: { i: number; ro: number; pc: number }[] }>();
   for (let k = 0; k < jit.pending; k++) {
     const ro = jit.pendingRo[k]!;
     const pc = jit.pendingPc[k]!;
     const i = jit.find(ro, pc, jit.pendingHome[k]!);
     if (i < 0 || jit.entry[i] !== ENTRY_PENDING) continue; // dropped meanwhile (code changed)
     const po = ro & 0xfff;
-    const pageRo = ro - po;
-    const plan = planRegion(view, pageRo, po);
+    const key = `${ro - po}:${pc - po}`;
+    let page = pages.get(key);
+    if (page === undefined) pages.set(key, (page = { pageRo: ro - po, pageVa: pc - po, entries: [] }));
+    page.entries.push({ i, ro, pc });
+  }
+  for (const { pageRo, pageVa, entries } of pages.values()) {
+    const plan = planRegion(view, pageRo, entries.map((e) => e.ro - pageRo));
     if (plan === null) {
-      jit.entry[i] = ENTRY_NONE;
+      for (const e of entries) jit.entry[e.i] = ENTRY_NONE;
       continue;
     }
-    const slot = jit.allocSlot();
-    elements.push({ slot, func: funcs.length });
-    funcs.push(regionFunc(plan, pc - po, h.stateAt));
-    done.push({ i, ro, pc, slot, pageRo, bytes: h.ram.bytes.slice(pageRo + plan.lo, pageRo + plan.hi), at: pageRo + plan.lo });
+    const pageFunc = REGION_IMPORTS.length + funcs.length;
+    funcs.push(regionFunc(plan, pageVa, h.stateAt));
+    const bytes = h.ram.bytes.slice(pageRo + plan.lo, pageRo + plan.hi);
+    for (const e of entries) {
+      if (!plan.entries.includes(e.ro - pageRo)) {
+        jit.entry[e.i] = ENTRY_NONE;
+        continue;
+      }
+      const slot = jit.allocSlot();
+      elements.push({ slot, func: funcs.length });
+      funcs.push(entryFunc(plan, e.ro - pageRo, pageFunc));
+      done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: pageRo + plan.lo });
+    }
     insns += plan.insns;
   }
   jit.pending = 0;
