@@ -9,7 +9,8 @@ import { inspectMachine, type MachineState, type MachineView } from '../machines
 import { changeNote, configChange } from '../machines/config-change.js';
 import type { StoreLocation } from '../paths.js';
 import { consoleTail } from './console-file.js';
-import { asUserError, engineFor, startFailure } from './engine-for.js';
+import { engineFor } from './engine-for.js';
+import { engineUserError, startFailure } from '../engine-errors.js';
 import { engineIdentity } from './engine-process.js';
 import { resolveForwards } from './forward-check.js';
 import { isProvisioned, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
@@ -176,7 +177,7 @@ class MachineUp {
     if (!this.running) {
       const engine = await engineFor(c);
       await engine.prepare(c).catch((err: unknown) => {
-        throw asUserError(err);
+        throw engineUserError(err);
       });
       killPoint('after-prepare');
     }

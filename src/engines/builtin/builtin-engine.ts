@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
+import { EngineStartError } from '../errors.js';
 import type { MachineConfig } from '../machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
 import { destroyDisks, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
@@ -25,17 +26,6 @@ export const QMP_SNAPSHOT = 'x-vm-snapshot';
 
 /** How long the engine process gets to put up its sockets. */
 const START_TIMEOUT_MS = 15_000;
-
-/** An engine process that could not start; `logTail` is the end of its engine.log. */
-export class EngineStartError extends Error {
-  constructor(
-    message: string,
-    readonly logTail: string,
-  ) {
-    super(message);
-    this.name = 'EngineStartError';
-  }
-}
 
 /** The compiled engine-main.js: beside this file when built, under dist/ when this runs from src/ (tests). */
 export function engineMainPath(): string {

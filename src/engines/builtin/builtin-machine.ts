@@ -20,9 +20,9 @@ import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../.
 import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
 import type { ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
-import { BootFileError, readBootImage } from './boot-files.js';
+import { readBootImage } from './boot-files.js';
+import { BootFileError, DiskError } from '../errors.js';
 import { HartProfiler, type HartProfile } from './hart-profile.js';
-import { DiskError } from './disk/disk-error.js';
 import { openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
 import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';

@@ -2,7 +2,7 @@
 // passes console output on, boots again in place on a guest reboot or a QMP system_reset, and
 // reports how it finally ended. It is the QMP backend of the builtin engine.
 import type { MachineExitEvent } from '../../emulator/machine/virt.js';
-import { BootFileError } from './boot-files.js';
+import { BootFileError } from '../errors.js';
 import { formatProfile } from './hart-profile.js';
 import { bootSpecFromConfig, portStream, startBuiltinMachine, type BuiltinMachine } from './builtin-machine.js';
 import type { ConsoleLog } from '../shared/console-log.js';

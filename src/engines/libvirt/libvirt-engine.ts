@@ -21,6 +21,7 @@ import { domainXml } from './domain-xml.js';
 import { domainOwner } from './domain-info.js';
 import type { KeeperLaunch } from './domain-keeper.js';
 import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
+import { EngineUnsupportedError } from '../errors.js';
 import { domainName } from './names.js';
 import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
 import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
@@ -147,12 +148,12 @@ export class LibvirtEngine implements Engine {
 
   // Suspend (managedsave) and snapshots (volume snapshots) are not wired to libvirt yet: say so
   // before anything is touched, as for any engine limit.
-  suspendRefusal(): string | undefined {
+  suspendRefusal(): string {
     return 'the libvirt engine does not suspend machines yet (managedsave is not wired)';
   }
 
   async suspend(): Promise<void> {
-    throw new Error(this.suspendRefusal());
+    throw new EngineUnsupportedError(this.suspendRefusal());
   }
 
   /** The disks are volumes in a libvirt storage pool, not files vm can copy. */
@@ -160,12 +161,12 @@ export class LibvirtEngine implements Engine {
     return [];
   }
 
-  runningSnapshotRefusal(): string | undefined {
+  runningSnapshotRefusal(): string {
     return 'the libvirt engine keeps disks as storage-pool volumes, which vm snapshots do not cover yet';
   }
 
   async snapshotRunning(): Promise<void> {
-    throw new Error(this.runningSnapshotRefusal());
+    throw new EngineUnsupportedError(this.runningSnapshotRefusal());
   }
 
   async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {

@@ -16,7 +16,7 @@ import type { MachineConfig } from '../machine-config.js';
 import { gdbSocketPath, qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
 import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';
-import { QemuDiskError, QemuStartError } from './errors.js';
+import { DiskError, EngineStartError, EngineUnsupportedError } from '../errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
 import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks } from './qemu-img.js';
 import { QmpClient } from '../qmp-client.js';
@@ -111,7 +111,7 @@ export class QemuEngine implements Engine {
     const probe = await this.probe(config);
     if (probe.usable) return { accel: 'kvm', note: `KVM probe passed in ${probe.elapsedMs} ms` };
     if (config.accel === 'kvm') {
-      throw new QemuStartError(`the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}`, '', 'set accel: auto or tcg');
+      throw new EngineStartError(`the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}`, '', 'set accel: auto or tcg');
     }
     return { accel: 'tcg', note: `KVM not used: ${probe.reason}` };
   }
@@ -120,7 +120,7 @@ export class QemuEngine implements Engine {
     const plan = diskPlan(config);
     if (!plan.root && plan.extra.length === 0) return;
     const qemuImg = await this.program(QEMU_IMG);
-    if (typeof qemuImg !== 'string') throw new QemuDiskError(`cannot create the machine's disks: ${qemuImg.reason}`, installHint([QEMU_IMG], config.arch));
+    if (typeof qemuImg !== 'string') throw new DiskError(`cannot create the machine's disks: ${qemuImg.reason}`, installHint([QEMU_IMG], config.arch));
     await prepareQemuDisks(config, qemuImg);
   }
 
@@ -148,12 +148,12 @@ export class QemuEngine implements Engine {
     return [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)];
   }
 
-  runningSnapshotRefusal(): string | undefined {
+  runningSnapshotRefusal(): string {
     return 'the qemu engine cannot snapshot a running machine in this version of vm; halt it first for a disk-only snapshot';
   }
 
   async snapshotRunning(): Promise<void> {
-    throw new Error(this.runningSnapshotRefusal());
+    throw new EngineUnsupportedError(this.runningSnapshotRefusal());
   }
 
   /**
@@ -163,9 +163,9 @@ export class QemuEngine implements Engine {
   async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
     const system = SYSTEM_PROGRAMS[config.arch];
     const program = await this.program(system);
-    if (typeof program !== 'string') throw new QemuStartError(program.reason, '', installHint([system], config.arch));
+    if (typeof program !== 'string') throw new EngineStartError(program.reason, '', installHint([system], config.arch));
     const relayMain = consoleRelayMainPath();
-    if (!existsSync(relayMain)) throw new QemuStartError(`the qemu engine's console relay ${relayMain} is missing (build vm first: npm run build)`);
+    if (!existsSync(relayMain)) throw new EngineStartError(`the qemu engine's console relay ${relayMain} is missing (build vm first: npm run build)`);
     const plan = diskPlan(config);
     await checkDisksPresent(plan);
     const choice = await this.chooseAccel(config);
@@ -184,7 +184,7 @@ export class QemuEngine implements Engine {
       } catch {
         // already gone
       }
-      throw new QemuStartError(message, await readTail(paths.engineLog, logStart));
+      throw new EngineStartError(message, await readTail(paths.engineLog, logStart));
     };
 
     const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
@@ -225,7 +225,7 @@ export class QemuEngine implements Engine {
       const status = await qmp.queryStatus(left());
       if (!status.running) return fail(`qemu does not run the machine after cont (status ${status.status})`);
     } catch (err) {
-      if (err instanceof QemuStartError) throw err;
+      if (err instanceof EngineStartError) throw err;
       return fail(`qemu did not start the machine: ${(err as Error).message}`);
     } finally {
       qmp?.close();

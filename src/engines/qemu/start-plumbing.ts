@@ -6,7 +6,7 @@ import { constants as C } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { QemuStartError } from './errors.js';
+import { EngineStartError } from '../errors.js';
 import { QmpClient } from '../qmp-client.js';
 
 
@@ -51,7 +51,7 @@ export async function spawnDetached(program: string, args: string[], logPath: st
   const pid = child.pid;
   if (pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new QemuStartError(`cannot start ${program}: ${err.message}`);
+    throw new EngineStartError(`cannot start ${program}: ${err.message}`);
   }
   let ended = '';
   child.once('exit', (code, signal) => (ended = signal ? `signal ${signal}` : `exit code ${code}`));
@@ -107,6 +107,6 @@ export async function checkSocketPath(path: string): Promise<void> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  if (!socket) throw new QemuStartError(`${path} exists and is not a socket; refusing to replace it`, '', 'move the file away, or point VM_RUNTIME_DIR elsewhere');
-  if (await socketAccepts(path, 1000)) throw new QemuStartError(`something already serves ${path}: is this machine's engine still running?`, '');
+  if (!socket) throw new EngineStartError(`${path} exists and is not a socket; refusing to replace it`, '', 'move the file away, or point VM_RUNTIME_DIR elsewhere');
+  if (await socketAccepts(path, 1000)) throw new EngineStartError(`something already serves ${path}: is this machine's engine still running?`, '');
 }

@@ -3,7 +3,8 @@
 import type { FileHandle } from 'node:fs/promises';
 import { link, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DiskError, diskFsError } from './disk-error.js';
+import { DiskError } from '../../errors.js';
+import { diskFsError } from './disk-error.js';
 import { syncDir } from './sync-dir.js';
 
 /** `what` names the file in errors ("overlay", "disk"); `fill` writes its initial contents. */
