@@ -84,7 +84,7 @@ export class MachineRunner implements QmpBackend {
         return { kind: 'halted', status: 1, message };
       }
       this.o.log(wantReset ? 'system_reset: booting again' : 'the guest rebooted: booting again');
-      this.o.consoleLog.note('reboot');
+      this.o.consoleLog.noteReboot();
       this.events.reset?.();
     }
   }
