@@ -1,8 +1,7 @@
 // The builtin engine behind the Engine interface: the machine runs in a detached Node process
 // (engine-main.js) in its own process group and session, its stdout/stderr in engine.log.
-import { spawn } from 'node:child_process';
 import { constants as C, existsSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,8 +12,9 @@ import { MAX_HARTS } from '../../emulator/machine/virt.js';
 import { destroyDisks, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
-import { socketAnswers } from '../shared/unix-socket.js';
-import { LOG_TAIL_BYTES, readTail } from '../shared/log-tail.js';
+import { socketAccepts } from '../shared/unix-socket.js';
+import { detachedNodeEnv, startDetached } from '../shared/detached.js';
+import { fileSize, readTail } from '../shared/log-tail.js';
 import { QmpClient } from '../qmp-client.js';
 
 /** How long the engine gets to save a suspended machine's state (its RAM is compressed as it goes). */
@@ -111,39 +111,14 @@ export class BuiltinEngine implements Engine {
     const launch: LaunchFile = { format: LAUNCH_FORMAT, config, paths, cmdlineExtra: guestParams(config), ...(hooks.resumeFrom ? { resumeFrom: hooks.resumeFrom } : {}) };
     const file = launchFilePath(config);
     await writePrivateAtomic(file, `${JSON.stringify(launch, null, 2)}\n`);
-    const logFh = await open(paths.engineLog, C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600);
-    const logStart = (await logFh.stat()).size;
-    let child;
-    try {
-      child = spawn(process.execPath, [engineMainPath(), file], {
-        detached: true,
-        stdio: ['ignore', logFh.fd, logFh.fd],
-        cwd: config.project.stateDir,
-        // The CLI's NODE_OPTIONS (a debugger, a test runner's loader) must not ride along into a
-        // process that outlives it.
-        env: { ...process.env, NODE_OPTIONS: '' },
-      });
-    } finally {
-      await logFh.close();
-    }
-    const pid = child.pid;
-    if (pid === undefined) {
-      const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-      throw new EngineStartError(`cannot start the builtin engine process: ${err.message}`, '');
-    }
-    let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-    child.once('exit', (code, signal) => (exited = { code, signal }));
-    child.unref();
+    const logStart = await fileSize(paths.engineLog);
+    const { pid, exited } = await startDetached(process.execPath, [engineMainPath(), file], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv() });
     hooks.spawned?.(pid);
 
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (exited) {
-        const tail = (await readFile(paths.engineLog, 'utf8').catch(() => '')).slice(logStart).slice(-LOG_TAIL_BYTES);
-        const { code, signal } = exited as { code: number | null; signal: NodeJS.Signals | null };
-        throw new EngineStartError(`the builtin engine process ended while starting (${signal ? `signal ${signal}` : `exit code ${code}`})`, tail);
-      }
-      if ((await socketAnswers(paths.qmpSocket, 500)) && (await socketAnswers(paths.consoleSocket, 500))) break;
+      if (exited()) throw new EngineStartError(`the builtin engine process ended while starting (${exited()})`, await readTail(paths.engineLog, logStart));
+      if ((await socketAccepts(paths.qmpSocket, 500)) && (await socketAccepts(paths.consoleSocket, 500))) break;
       if (Date.now() > deadline) {
         try {
           process.kill(-pid, 'SIGKILL');

@@ -14,9 +14,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import type { LibvirtSettings, MachineConfig } from '../machine-config.js';
-import { appendLog, checkSocketPath, fileSize, qmpStatus, spawnDetached } from '../qemu/start-plumbing.js';
+import { appendLog, qmpStatus } from '../qemu/start-plumbing.js';
+import { checkSocketPath } from '../shared/unix-socket.js';
+import { detachedNodeEnv, startDetached } from '../shared/detached.js';
 import { QmpClient } from '../qmp-client.js';
-import { readTail } from '../shared/log-tail.js';
+import { fileSize, readTail } from '../shared/log-tail.js';
 import { domainXml } from './domain-xml.js';
 import { domainOwner } from './domain-info.js';
 import type { KeeperLaunch } from './domain-keeper.js';
@@ -208,7 +210,7 @@ export class LibvirtEngine implements Engine {
       attachTimeoutMs: 30_000,
       ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
     };
-    const keeper = await spawnDetached(process.execPath, [keeperMain, JSON.stringify(launch)], paths.engineLog, config.project.stateDir, { ...this.env, NODE_OPTIONS: '' });
+    const keeper = await startDetached(process.execPath, [keeperMain, JSON.stringify(launch)], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv(this.env) });
     hooks.spawned?.(keeper.pid);
     const fail = async (message: string): Promise<never> => {
       try {

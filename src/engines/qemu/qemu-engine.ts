@@ -20,8 +20,10 @@ import { DiskError, EngineStartError, EngineUnsupportedError } from '../errors.j
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
 import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks } from './qemu-img.js';
 import { QmpClient } from '../qmp-client.js';
-import { appendLog, checkSocketPath, consoleRelayMainPath, fileSize, isSocket, qmpStatus, socketAccepts, spawnDetached } from './start-plumbing.js';
-import { readTail } from '../shared/log-tail.js';
+import { appendLog, consoleRelayMainPath, isSocket, qmpStatus } from './start-plumbing.js';
+import { checkSocketPath, socketAccepts } from '../shared/unix-socket.js';
+import { detachedNodeEnv, startDetached } from '../shared/detached.js';
+import { fileSize, readTail } from '../shared/log-tail.js';
 
 /** qemu's pid file, in the machine's state folder (qemu holds a lock on it while it runs). */
 export const PID_FILE = 'qemu.pid';
@@ -176,7 +178,7 @@ export class QemuEngine implements Engine {
 
     const logStart = await fileSize(paths.engineLog);
     await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} starting qemu (${choice.note})\nvm: ${[cmd.program, ...cmd.args].join(' ')}\n`);
-    const qemu = await spawnDetached(cmd.program, cmd.args, paths.engineLog, config.project.stateDir, this.env);
+    const qemu = await startDetached(cmd.program, cmd.args, { log: paths.engineLog, cwd: config.project.stateDir, env: this.env });
     hooks.spawned?.(qemu.pid);
     const fail = async (message: string): Promise<never> => {
       try {
@@ -199,7 +201,7 @@ export class QemuEngine implements Engine {
     }
     // 2. the console relay attaches to the serial port and serves console.sock
     const launch: ConsoleRelayLaunch = { serialSocket, consoleSocket: paths.consoleSocket, consoleLog: paths.consoleLog, connectTimeoutMs: Math.max(1000, deadline - Date.now()) };
-    const relay = await spawnDetached(process.execPath, [relayMain, JSON.stringify(launch)], paths.engineLog, config.project.stateDir, { ...this.env, NODE_OPTIONS: '' });
+    const relay = await startDetached(process.execPath, [relayMain, JSON.stringify(launch)], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv(this.env) });
     for (;;) {
       if (relay.exited()) return fail(`the console relay ended while starting (${relay.exited()})`);
       if (qemu.exited()) return fail(`qemu ended while starting (${qemu.exited()})`);
