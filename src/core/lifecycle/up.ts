@@ -4,7 +4,7 @@
 import type { Engine, RuntimePaths } from '../../engines/engine.js';
 import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
-import { lockMachine } from './machine-lock-handle.js';
+import { lockMachine } from '../machines/machine-lock.js';
 import { inspectMachine, type MachineState, type MachineView } from '../machines/state.js';
 import { changeNote, configChange } from '../machines/config-change.js';
 import type { StoreLocation } from '../paths.js';
