@@ -1,8 +1,6 @@
 // The builtin engine behind the Engine interface: the machine runs in a detached Node process
 // (engine-main.js) in its own process group and session, its stdout/stderr in engine.log.
-import { constants as C, existsSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
@@ -15,6 +13,7 @@ import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js
 import { socketAccepts } from '../shared/unix-socket.js';
 import { detachedNodeEnv, startDetached } from '../shared/detached.js';
 import { fileSize, readTail } from '../shared/log-tail.js';
+import { writeFileAtomic } from '../shared/atomic-file.js';
 import { QmpClient } from '../qmp-client.js';
 
 /** How long the engine gets to save a suspended machine's state (its RAM is compressed as it goes). */
@@ -34,23 +33,6 @@ export function engineMainPath(): string {
   return fileURLToPath(new URL('../../../dist/engines/builtin/engine-main.js', import.meta.url));
 }
 
-
-async function writePrivateAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
 
 export class BuiltinEngine implements Engine {
   readonly name = 'builtin' as const;
@@ -110,7 +92,7 @@ export class BuiltinEngine implements Engine {
   async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
     const launch: LaunchFile = { format: LAUNCH_FORMAT, config, paths, cmdlineExtra: guestParams(config), ...(hooks.resumeFrom ? { resumeFrom: hooks.resumeFrom } : {}) };
     const file = launchFilePath(config);
-    await writePrivateAtomic(file, `${JSON.stringify(launch, null, 2)}\n`);
+    await writeFileAtomic(file, `${JSON.stringify(launch, null, 2)}\n`);
     const logStart = await fileSize(paths.engineLog);
     const { pid, exited } = await startDetached(process.execPath, [engineMainPath(), file], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv() });
     hooks.spawned?.(pid);
