@@ -1,6 +1,7 @@
 // How an error becomes a message and an exit code, shared by the oclif commands and the fast
 // `vm status` path (which runs without oclif). Loads nothing heavy.
 import { ExternalError, UserError, EXIT } from '../core/errors.js';
+import { engineUserError } from '../core/engine-errors.js';
 import { paint } from './ui/color.js';
 
 export function reportError(err: Error & { oclif?: { exit?: number } }): void {
@@ -11,6 +12,9 @@ export function reportError(err: Error & { oclif?: { exit?: number } }): void {
     process.exitCode = EXIT.userError; // oclif says 2 for a bad flag; ours keeps 2 for "wrong machine state"
     return;
   }
+  // An engine's error that no command turned into a message of its own still reads as one.
+  const mapped = engineUserError(err);
+  if (mapped !== err) return reportError(mapped as UserError);
   if (err instanceof UserError) {
     process.stderr.write(`${paint.red('Error:')} ${err.message}\n`);
     if (err.options.hint) process.stderr.write(`${paint.dim('Hint:')} ${err.options.hint}\n`);

@@ -6,7 +6,8 @@
 //   agent.sock    a raw byte stream to the guest agent's port (virtio-console port `vm.agent`)
 //   qmp.sock      QMP (QEMU Machine Protocol) — qemu's own; the builtin engine serves the subset
 //                 qmp_capabilities, query-status, system_powerdown, system_reset, quit
-// and writes the console to console.log in the machine's state folder.
+// and writes the console to console.log in the machine's state folder (what the box and the engine
+// say there for the host: guest-console.ts). Its methods fail with the errors of errors.ts.
 
 import type { EngineName, MachineConfig } from './machine-config.js';
 
@@ -56,8 +57,8 @@ export interface Engine {
   prepare(config: MachineConfig): Promise<void>;
   /**
    * Start the machine as a detached process in its own process group that outlives the CLI.
-   * Resolves once the process runs and its sockets accept connections; rejects with the engine's
-   * log tail when it dies first.
+   * Resolves once the process runs and its sockets accept connections; rejects with an
+   * EngineStartError carrying the engine log's tail when it dies first (errors.ts).
    */
   start(config: MachineConfig, paths: RuntimePaths, hooks?: StartHooks): Promise<EngineProcess>;
   /** Delete everything `prepare` created (overlays, extra disks). The box is never touched. */

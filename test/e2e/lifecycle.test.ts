@@ -106,6 +106,8 @@ provision:
     expect(r.code, show(r)).toBe(0);
     for (const step of ['Box tiny', 'Disks', 'Boot', 'Network', 'Provision']) expect(r.stdout).toContain(step);
     expect(r.stdout).toMatch(/Booted in [\d.]+ s \(pid \d+\)/);
+    // the address the box reported on the console (engines/guest-console.ts), then the forward
+    expect(r.stdout).toMatch(new RegExp(`Network: eth0 10\\.0\\.2\\.15/24, 127\\.0\\.0\\.1:${port} -> 8000/tcp`));
     expect(r.stdout).toContain('Provision: once-count, always-count, argv-check, copy');
     expect(r.stdout).toContain('default: booted');
     const [m] = await p.status();

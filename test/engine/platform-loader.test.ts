@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BootImageError, fwDynamicInfo, parseImageHeader, placeDtb, planLayout } from '../../src/emulator/machine/loader.js';
 import { GuestLog } from '../../src/emulator/machine/guest-log.js';
-import { BootFileError, readBootImage } from '../../src/engines/builtin/boot-files.js';
+import { readBootImage } from '../../src/engines/builtin/boot-files.js';
+import { BootFileError } from '../../src/engines/errors.js';
 
 const MiB = 1024 * 1024;
 const DRAM = 0x8000_0000;

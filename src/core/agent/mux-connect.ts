@@ -1,13 +1,12 @@
 // How commands reach a machine's agent: through the agent multiplexer (mux.ts) on the `agent.mux`
 // socket beside agent.sock, started on first use, so any number of commands share the guest at once.
-import { spawn } from 'node:child_process';
-import { constants as C, openSync, closeSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectSocket } from './client.js';
 import { AgentError } from './errors.js';
+import { detachedNodeEnv, spawnDetached } from '../../engines/shared/detached.js';
 
 export const MUX_SOCKET = 'agent.mux';
 /** sun_path holds 107 bytes and a NUL. */
@@ -71,21 +70,5 @@ export function viaMux(agentSocket: string, logPath: string): (timeoutMs: number
 
 /** Spawns the mux detached (it outlives this command); returns how it ended, '' while it runs. */
 function startMux(agentSocket: string, mux: string, logPath: string): () => string {
-  const fd = openSync(logPath, C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600);
-  let ended = '';
-  try {
-    const child = spawn(process.execPath, [muxMainPath(), agentSocket, mux], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      cwd: dirname(agentSocket),
-      // the CLI's NODE_OPTIONS (a debugger, a test runner's loader) must not ride along
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    child.once('error', (err) => (ended = err.message));
-    child.once('exit', (code, signal) => (ended = signal ? `signal ${signal}` : `exit code ${code}`));
-    child.unref();
-  } finally {
-    closeSync(fd);
-  }
-  return () => ended;
+  return spawnDetached(process.execPath, [muxMainPath(), agentSocket, mux], { log: logPath, cwd: dirname(agentSocket), env: detachedNodeEnv() }).exited;
 }

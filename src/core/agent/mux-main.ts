@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { connectSocket } from './client.js';
 import { AgentMux } from './mux.js';
-import { socketAnswers } from '../../engines/shared/unix-socket.js';
+import { socketInUse } from '../../engines/shared/unix-socket.js';
 
 /** A mux no command has used for this long lets the agent connection go. */
 const IDLE_MS = 15_000;
@@ -33,7 +33,7 @@ async function listenExclusive(server: Server, path: string): Promise<number | n
         return lstatSync(path).ino;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        if (await socketAnswers(path, 1000)) return null; // another mux serves it
+        if (await socketInUse(path, 1000)) return null; // another mux serves it
         unlinkSync(path); // left by a mux that died
       }
     }

@@ -18,7 +18,8 @@ import {
   storeTmpDir,
   type StoreLocation,
 } from '../paths.js';
-import { fsUserError, isErrno, readJsonFile, syncDir, writeFileAtomic } from '../machines/safe-fs.js';
+import { fsUserError, isErrno, readJsonFile, writeFileAtomic } from '../machines/safe-fs.js';
+import { syncDir } from '../../engines/shared/atomic-file.js';
 import { currentBootId, isAlive } from '../machines/process-identity.js';
 import { withLock } from '../machines/lock.js';
 import { readIndex } from '../machines/global-index.js';

@@ -5,12 +5,12 @@
 // the guest, so it works the same on every engine and needs no network card. One watcher process
 // per running machine (auto-forward-main.ts) does it; AUTO_FORWARDS_FILE in the machine's runtime
 // dir says what it forwards, for `vm port`.
-import { spawn } from 'node:child_process';
-import { closeSync, constants as C, openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuntimePaths } from '../../engines/engine.js';
+import { detachedNodeEnv, spawnDetached } from '../../engines/shared/detached.js';
 import type { AgentClient } from '../agent/index.js';
 import { writeFileAtomic } from '../machines/safe-fs.js';
 
@@ -153,17 +153,6 @@ function watcherMainPath(): string {
 /** Starts the machine's watcher unless one runs; it ends with the machine. */
 export function ensureAutoForwarder(paths: RuntimePaths, exclude: number[]): boolean {
   if (readAutoForwards(paths.runDir)) return false;
-  const fd = openSync(paths.engineLog, C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600);
-  try {
-    const child = spawn(process.execPath, [watcherMainPath(), paths.runDir, paths.agentSocket, paths.engineLog, exclude.join(',')], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      cwd: paths.runDir,
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    child.unref();
-  } finally {
-    closeSync(fd);
-  }
+  spawnDetached(process.execPath, [watcherMainPath(), paths.runDir, paths.agentSocket, paths.engineLog, exclude.join(',')], { log: paths.engineLog, cwd: paths.runDir, env: detachedNodeEnv() });
   return true;
 }

@@ -2,15 +2,7 @@
 // `vm logs --follow` and the ready wait). Works the same for both engines: each writes console.log.
 import { constants as C } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-
-/** Printable form of console text for a message: escape sequences and carriage returns removed. */
-export function cleanConsoleText(text: string): string {
-  return text
-    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
-    .replace(/\x1b[@-_]/g, '')
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
-}
+import { cleanConsoleText, GuestConsoleParser } from '../../engines/guest-console.js';
 
 /** The last `lines` lines of the console log (cleaned), '' when there is none. */
 export async function consoleTail(path: string, lines = 20, maxBytes = 16 * 1024): Promise<string> {
@@ -29,6 +21,11 @@ export async function consoleTail(path: string, lines = 20, maxBytes = 16 * 1024
   } catch {
     return '';
   }
+}
+
+/** What the console log's tail says of the current boot (readiness, the addresses the box reported). */
+export async function consoleState(path: string): Promise<GuestConsoleParser> {
+  return GuestConsoleParser.of(await consoleTail(path, Number.MAX_SAFE_INTEGER, 256 * 1024));
 }
 
 /** Follows a file that may be truncated, replaced or rotated: read() returns the bytes added since last time. */

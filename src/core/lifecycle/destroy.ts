@@ -7,7 +7,8 @@ import { forgetMachine } from '../machines/global-index.js';
 import { withMachineLock } from '../machines/machine-lock.js';
 import { inspectMachine } from '../machines/state.js';
 import { machineDir, type StoreLocation } from '../paths.js';
-import { asUserError, engineFor } from './engine-for.js';
+import { engineFor } from './engine-for.js';
+import { engineUserError } from '../engine-errors.js';
 import { stopRunning } from './halt.js';
 import { recordedPaths } from './machine-record.js';
 import { removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
@@ -40,7 +41,7 @@ export async function destroyMachine(projectDir: string, config: MachineConfig, 
     // The engine deletes what it made outside the state folder; the folder itself goes next.
     const engine = await engineFor({ ...config, engine: view.state?.engine ?? config.engine }).catch(() => undefined);
     await engine?.destroyDisks(config).catch((err: unknown) => {
-      throw asUserError(err);
+      throw engineUserError(err);
     });
     if (st) {
       if (st.isSymbolicLink()) throw new UserError(`refusing to delete ${dir}: it is a symlink`, { hint: 'remove the link yourself' });

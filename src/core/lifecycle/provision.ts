@@ -2,7 +2,7 @@
 import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
 import type { ProvisionOutput } from '../provision/index.js';
-import { lockMachine } from './machine-lock-handle.js';
+import { lockMachine } from '../machines/machine-lock.js';
 import { markProvisioned } from './machine-record.js';
 import { runProvisioners } from './provision-step.js';
 import { requireRunning } from './running-machine.js';

@@ -5,11 +5,11 @@ import type { RuntimePaths } from '../../engines/engine.js';
 import { UserError } from '../errors.js';
 import { QmpClient } from '../../engines/qmp-client.js';
 import { removeIfSocket } from './runtime-dir.js';
-import { socketAnswers } from '../../engines/shared/unix-socket.js';
+import { socketInUse } from '../../engines/shared/unix-socket.js';
 
 /** Stops an unrecorded engine still serving `paths`; returns whether there was one. */
 export async function sweepStaleEngine(name: string, paths: RuntimePaths, timeoutMs = 10_000): Promise<boolean> {
-  if (!(await socketAnswers(paths.qmpSocket))) {
+  if (!(await socketInUse(paths.qmpSocket))) {
     for (const s of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) await removeIfSocket(s);
     return false;
   }
@@ -21,7 +21,7 @@ export async function sweepStaleEngine(name: string, paths: RuntimePaths, timeou
     // it answers but does not speak QMP: the check below reports it
   }
   const deadline = Date.now() + timeoutMs;
-  while (await socketAnswers(paths.qmpSocket)) {
+  while (await socketInUse(paths.qmpSocket)) {
     if (Date.now() > deadline) {
       throw new UserError(`an engine process of machine '${name}' that vm has no record of still serves ${paths.qmpSocket} and did not stop`, {
         hint: `find it with \`fuser ${paths.qmpSocket}\` and stop it, then try again`,

@@ -4,12 +4,13 @@
 import type { Engine, RuntimePaths } from '../../engines/engine.js';
 import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
-import { lockMachine } from './machine-lock-handle.js';
+import { lockMachine } from '../machines/machine-lock.js';
 import { inspectMachine, type MachineState, type MachineView } from '../machines/state.js';
 import { changeNote, configChange } from '../machines/config-change.js';
 import type { StoreLocation } from '../paths.js';
-import { consoleTail } from './console-file.js';
-import { asUserError, engineFor, startFailure } from './engine-for.js';
+import { consoleState } from './console-file.js';
+import { engineFor } from './engine-for.js';
+import { engineUserError, startFailure } from '../engine-errors.js';
 import { engineIdentity } from './engine-process.js';
 import { resolveForwards } from './forward-check.js';
 import { isProvisioned, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
@@ -176,7 +177,7 @@ class MachineUp {
     if (!this.running) {
       const engine = await engineFor(c);
       await engine.prepare(c).catch((err: unknown) => {
-        throw asUserError(err);
+        throw engineUserError(err);
       });
       killPoint('after-prepare');
     }
@@ -243,10 +244,10 @@ class MachineUp {
 
   private async network(io: StepIO): Promise<void> {
     const c = this.config;
-    const text = await consoleTail(this.paths.consoleLog, 400, 256 * 1024);
-    const addrs = new Map<string, string>();
-    for (const m of text.matchAll(/^vm: (eth\d+) (\d+\.\d+\.\d+\.\d+\/\d+)/gm)) addrs.set(m[1]!, m[2]!);
-    const parts = [...addrs].map(([dev, a]) => `${dev} ${a}`);
+    // The addresses the box reported on the console (engines/guest-console.ts); the engines learn
+    // none of them (DHCP runs in the guest, static ones come from vm.net on its command line).
+    const { addresses } = await consoleState(this.paths.consoleLog);
+    const parts = [...addresses].map(([dev, a]) => `${dev} ${a}`);
     for (const f of this.state?.forwards ?? c.forwards) parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}`);
     if (c.autoForwards) {
       ensureAutoForwarder(this.paths, c.forwards.filter((f) => f.protocol === 'tcp').map((f) => f.guest));

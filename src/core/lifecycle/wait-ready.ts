@@ -5,22 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimePaths } from '../../engines/engine.js';
 import { UserError } from '../errors.js';
 import { isAlive, type ProcessIdentity } from '../machines/process-identity.js';
-import { cleanConsoleText, consoleTail, FileFollower } from './console-file.js';
+import { GuestConsoleParser } from '../../engines/guest-console.js';
+import { consoleTail, FileFollower } from './console-file.js';
 
-/** The line the bundled boxes print once their init is done (boxes/tiny/README.md). */
-export const READY_MARKER = 'vm: ready';
-/** The builtin engine's note on a reboot; readiness seen before it belonged to the previous boot. */
-const REBOOT_NOTE = '[vm: reboot]';
 const POLL_MS = 100;
-/** Console text kept for the marker search (the log itself is bounded too). */
-const KEEP_CHARS = 256 * 1024;
-
-/** Whether console text (cleaned: see cleanConsoleText) of the current boot says the guest is ready. */
-export function consoleSaysReady(text: string): boolean {
-  const lastBoot = text.lastIndexOf(REBOOT_NOTE);
-  const since = lastBoot >= 0 ? text.slice(lastBoot) : text;
-  return since.split('\n').some((line) => line.trim() === READY_MARKER);
-}
 
 export interface WaitReadyOptions {
   name: string;
@@ -56,13 +44,14 @@ export async function waitReady(o: WaitReadyOptions): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
   const follower = new FileFollower(o.paths.consoleLog);
   const probe = backgroundProbe(o.probe);
-  let seen = '';
+  const guest = new GuestConsoleParser();
+  const decoder = new TextDecoder();
   try {
     for (;;) {
       const chunk = await follower.read();
       if (chunk.length > 0) {
-        seen = (seen + chunk.toString('utf8')).slice(-KEEP_CHARS);
-        if (consoleSaysReady(cleanConsoleText(seen))) return;
+        guest.feed(decoder.decode(chunk, { stream: true }));
+        if (guest.ready) return;
       }
       if (probe.ok()) return;
       if (!isAlive(o.engine)) {

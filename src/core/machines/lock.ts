@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT, UserError } from '../errors.js';
 import { identify, isAlive, type ProcessIdentity } from './process-identity.js';
-import { PRIVATE_FILE_MODE, fsUserError, isErrno, tempNameFor } from './safe-fs.js';
+import { PRIVATE_FILE_MODE, fsUserError, isErrno } from './safe-fs.js';
+import { tempNameFor } from '../../engines/shared/atomic-file.js';
 
 /** How long a second command waits for a busy lock before giving up. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;

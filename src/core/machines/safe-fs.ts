@@ -1,10 +1,10 @@
 // Crash-safe, link-refusing file primitives for vm's own state: private dirs (0700), atomic writes
 // (temp + fsync + rename, 0600), and JSON reads whose errors name the file instead of throwing traces.
 import { constants as C } from 'node:fs';
-import { lstat, mkdir, chmod, open, rename, unlink, readFile } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, chmod, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { writeFileAtomic as writeFileReplacing } from '../../engines/shared/atomic-file.js';
 
 export const PRIVATE_DIR_MODE = 0o700;
 export const PRIVATE_FILE_MODE = 0o600;
@@ -75,45 +75,13 @@ export async function refuseNonRegular(path: string): Promise<boolean> {
   }
 }
 
-export const tempNameFor = (path: string): string =>
-  join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-
-/** fsync a directory so a rename inside it survives a crash. Some filesystems refuse; that is fine. */
-export async function syncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, C.O_RDONLY | C.O_DIRECTORY);
-    await fh.sync();
-  } catch {
-    // best effort: tmpfs/overlay may reject fsync on a directory
-  } finally {
-    await fh?.close();
-  }
-}
-
-/**
- * Writes `data` to `path` atomically: a temp file beside it (created exclusively, never through a
- * link), fsync, mode set explicitly, rename over the target, fsync of the folder. A crash leaves either
- * the old file or the new one, never a truncated mix; a failure removes the temp file.
- */
+/** writeFileAtomic (engines/shared/atomic-file.ts) with the fs errors a user can act on as UserErrors. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = PRIVATE_FILE_MODE): Promise<void> {
-  const tmp = tempNameFor(path);
-  let fh;
   try {
-    fh = await open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, mode);
-    await fh.writeFile(data);
-    await fh.chmod(mode);
-    await fh.sync();
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, path);
+    await writeFileReplacing(path, data, mode);
   } catch (err) {
-    await fh?.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    if (err instanceof UserError) throw err;
     fsUserError(err, path, 'writing');
   }
-  await syncDir(dirname(path));
 }
 
 /**

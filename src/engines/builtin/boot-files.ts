@@ -4,20 +4,11 @@
 import { open } from 'node:fs/promises';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { BootFileError } from '../errors.js';
 
 const gunzipAsync = promisify(gunzip);
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-/** A boot file that cannot be used; the message says which file and what to do. */
-export class BootFileError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'BootFileError';
-  }
-}
 
 /**
  * Read `path` as the `label` image ("kernel", "initrd", "firmware"), decompressing gzip.

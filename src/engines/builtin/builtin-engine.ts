@@ -1,19 +1,19 @@
 // The builtin engine behind the Engine interface: the machine runs in a detached Node process
 // (engine-main.js) in its own process group and session, its stdout/stderr in engine.log.
-import { spawn } from 'node:child_process';
-import { constants as C, existsSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
+import { EngineStartError } from '../errors.js';
 import type { MachineConfig } from '../machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
 import { destroyDisks, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
-import { socketAnswers } from '../shared/unix-socket.js';
-import { LOG_TAIL_BYTES, readTail } from '../shared/log-tail.js';
+import { socketAccepts } from '../shared/unix-socket.js';
+import { detachedNodeEnv, startDetached } from '../shared/detached.js';
+import { fileSize, readTail } from '../shared/log-tail.js';
+import { writeFileAtomic } from '../shared/atomic-file.js';
 import { QmpClient } from '../qmp-client.js';
 
 /** How long the engine gets to save a suspended machine's state (its RAM is compressed as it goes). */
@@ -26,17 +26,6 @@ export const QMP_SNAPSHOT = 'x-vm-snapshot';
 /** How long the engine process gets to put up its sockets. */
 const START_TIMEOUT_MS = 15_000;
 
-/** An engine process that could not start; `logTail` is the end of its engine.log. */
-export class EngineStartError extends Error {
-  constructor(
-    message: string,
-    readonly logTail: string,
-  ) {
-    super(message);
-    this.name = 'EngineStartError';
-  }
-}
-
 /** The compiled engine-main.js: beside this file when built, under dist/ when this runs from src/ (tests). */
 export function engineMainPath(): string {
   const here = fileURLToPath(import.meta.url);
@@ -44,23 +33,6 @@ export function engineMainPath(): string {
   return fileURLToPath(new URL('../../../dist/engines/builtin/engine-main.js', import.meta.url));
 }
 
-
-async function writePrivateAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW, 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
 
 export class BuiltinEngine implements Engine {
   readonly name = 'builtin' as const;
@@ -120,40 +92,15 @@ export class BuiltinEngine implements Engine {
   async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
     const launch: LaunchFile = { format: LAUNCH_FORMAT, config, paths, cmdlineExtra: guestParams(config), ...(hooks.resumeFrom ? { resumeFrom: hooks.resumeFrom } : {}) };
     const file = launchFilePath(config);
-    await writePrivateAtomic(file, `${JSON.stringify(launch, null, 2)}\n`);
-    const logFh = await open(paths.engineLog, C.O_WRONLY | C.O_CREAT | C.O_APPEND | C.O_NOFOLLOW, 0o600);
-    const logStart = (await logFh.stat()).size;
-    let child;
-    try {
-      child = spawn(process.execPath, [engineMainPath(), file], {
-        detached: true,
-        stdio: ['ignore', logFh.fd, logFh.fd],
-        cwd: config.project.stateDir,
-        // The CLI's NODE_OPTIONS (a debugger, a test runner's loader) must not ride along into a
-        // process that outlives it.
-        env: { ...process.env, NODE_OPTIONS: '' },
-      });
-    } finally {
-      await logFh.close();
-    }
-    const pid = child.pid;
-    if (pid === undefined) {
-      const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-      throw new EngineStartError(`cannot start the builtin engine process: ${err.message}`, '');
-    }
-    let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-    child.once('exit', (code, signal) => (exited = { code, signal }));
-    child.unref();
+    await writeFileAtomic(file, `${JSON.stringify(launch, null, 2)}\n`);
+    const logStart = await fileSize(paths.engineLog);
+    const { pid, exited } = await startDetached(process.execPath, [engineMainPath(), file], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv() });
     hooks.spawned?.(pid);
 
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
-      if (exited) {
-        const tail = (await readFile(paths.engineLog, 'utf8').catch(() => '')).slice(logStart).slice(-LOG_TAIL_BYTES);
-        const { code, signal } = exited as { code: number | null; signal: NodeJS.Signals | null };
-        throw new EngineStartError(`the builtin engine process ended while starting (${signal ? `signal ${signal}` : `exit code ${code}`})`, tail);
-      }
-      if ((await socketAnswers(paths.qmpSocket, 500)) && (await socketAnswers(paths.consoleSocket, 500))) break;
+      if (exited()) throw new EngineStartError(`the builtin engine process ended while starting (${exited()})`, await readTail(paths.engineLog, logStart));
+      if ((await socketAccepts(paths.qmpSocket, 500)) && (await socketAccepts(paths.consoleSocket, 500))) break;
       if (Date.now() > deadline) {
         try {
           process.kill(-pid, 'SIGKILL');

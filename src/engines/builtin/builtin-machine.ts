@@ -21,9 +21,10 @@ import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../.
 import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
 import type { ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
-import { BootFileError, readBootImage } from './boot-files.js';
+import { GuestConsoleParser } from '../guest-console.js';
+import { readBootImage } from './boot-files.js';
+import { BootFileError, DiskError } from '../errors.js';
 import { HartProfiler, type HartProfile } from './hart-profile.js';
-import { DiskError } from './disk/disk-error.js';
 import { openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
 import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';
@@ -41,8 +42,6 @@ import { captureState, StateFileError, writeStateFile, type LoadedState } from '
 // before the first module compiles; it concerns WebAssembly only.
 setFlagsFromString('--liftoff-only');
 
-/** The line the bundled boxes print when the shell is about to start. */
-export const READY_MARKER = 'vm: ready';
 /** Console bytes held for a reader that does not keep up; past this, output is dropped and counted. */
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;
 const TAIL_CHARS = 4096;
@@ -60,8 +59,6 @@ export interface BuiltinBootSpec {
   cmdline: string;
   /** Default 'until-ready': warp over idle time while booting, real time once the marker is seen. */
   idleWarp?: WarpPolicy;
-  /** Console text that means the guest is up (default READY_MARKER). */
-  readyMarker?: string;
   /**
    * Executions of a guest entry point before it is translated to WebAssembly (emulator/cpu/jit/);
    * 0 keeps the interpreter only. Default: the emulator's DEFAULT_THRESHOLD; VM_JIT_THRESHOLD overrides.
@@ -220,7 +217,7 @@ const NO_DEVICES: AttachedDevices = { console: null, blks: [], nets: [], nats: [
 export class BuiltinMachine {
   /** Console output. Bounded: bytes past OUTPUT_BUFFER_LIMIT unread are dropped (see stats). */
   readonly output: Readable;
-  /** Resolves when the ready marker appears on the console. */
+  /** Resolves when the box prints its ready line on the console (guest-console.ts). */
   readonly ready: Promise<void>;
   /** Resolves when the machine ends, however it ends. Never rejects. */
   readonly exit: Promise<MachineExitEvent>;
@@ -229,6 +226,7 @@ export class BuiltinMachine {
   private tail = '';
   private dropped = 0;
   private readonly decoder = new TextDecoder();
+  private readonly console = new GuestConsoleParser();
 
   /** The agent channel: console port 1, named `vm.agent`; null without the console device. */
   readonly agentPort: ConsolePort | null;
@@ -239,7 +237,6 @@ export class BuiltinMachine {
 
   constructor(
     readonly machine: VirtMachine,
-    private readonly marker: string,
     private readonly devices: AttachedDevices = NO_DEVICES,
     private readonly profiler: HartProfiler | null = null,
     private readonly harts: readonly Hart[] = [],
@@ -265,8 +262,10 @@ export class BuiltinMachine {
 
   /** Called by the machine with each console chunk. */
   handleOutput(chunk: Uint8Array): void {
-    this.tail = (this.tail + this.decoder.decode(chunk, { stream: true })).slice(-TAIL_CHARS);
-    if (!this.isReady && this.tail.includes(this.marker)) {
+    const text = this.decoder.decode(chunk, { stream: true });
+    this.tail = (this.tail + text).slice(-TAIL_CHARS);
+    this.console.feed(text);
+    if (!this.isReady && this.console.ready) {
       this.isReady = true;
       this.machine.markReady();
       this.resolveReady();
@@ -620,7 +619,7 @@ export async function startBuiltinMachine(
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
-  handle = new BuiltinMachine(machine, spec.readyMarker ?? READY_MARKER, devices, profiler, harts);
+  handle = new BuiltinMachine(machine, devices, profiler, harts);
   if (!opts.restore) {
     machine.start();
     return handle;

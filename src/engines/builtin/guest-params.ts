@@ -1,7 +1,7 @@
 // The machine's kernel parameters (src/engines/guest-params.ts), bad values reported as BootFileErrors.
 import type { MachineConfig, SyncedFolderConfig } from '../machine-config.js';
 import * as shared from '../guest-params.js';
-import { BootFileError } from './boot-files.js';
+import { BootFileError } from '../errors.js';
 
 const fail: shared.ParamError = (message, hint) => new BootFileError(message, hint);
 

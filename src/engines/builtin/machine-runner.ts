@@ -2,7 +2,7 @@
 // passes console output on, boots again in place on a guest reboot or a QMP system_reset, and
 // reports how it finally ended. It is the QMP backend of the builtin engine.
 import type { MachineExitEvent } from '../../emulator/machine/virt.js';
-import { BootFileError } from './boot-files.js';
+import { BootFileError } from '../errors.js';
 import { formatProfile } from './hart-profile.js';
 import { bootSpecFromConfig, portStream, startBuiltinMachine, type BuiltinMachine } from './builtin-machine.js';
 import type { ConsoleLog } from '../shared/console-log.js';
@@ -84,7 +84,7 @@ export class MachineRunner implements QmpBackend {
         return { kind: 'halted', status: 1, message };
       }
       this.o.log(wantReset ? 'system_reset: booting again' : 'the guest rebooted: booting again');
-      this.o.consoleLog.note('reboot');
+      this.o.consoleLog.noteReboot();
       this.events.reset?.();
     }
   }

@@ -14,13 +14,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import type { LibvirtSettings, MachineConfig } from '../machine-config.js';
-import { appendLog, checkSocketPath, fileSize, qmpStatus, spawnDetached } from '../qemu/start-plumbing.js';
+import { appendLog, qmpStatus } from '../qemu/start-plumbing.js';
+import { checkSocketPath } from '../shared/unix-socket.js';
+import { detachedNodeEnv, startDetached } from '../shared/detached.js';
 import { QmpClient } from '../qmp-client.js';
-import { readTail } from '../shared/log-tail.js';
+import { fileSize, readTail } from '../shared/log-tail.js';
 import { domainXml } from './domain-xml.js';
 import { domainOwner } from './domain-info.js';
 import type { KeeperLaunch } from './domain-keeper.js';
 import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
+import { EngineUnsupportedError } from '../errors.js';
 import { domainName } from './names.js';
 import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
 import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
@@ -147,12 +150,12 @@ export class LibvirtEngine implements Engine {
 
   // Suspend (managedsave) and snapshots (volume snapshots) are not wired to libvirt yet: say so
   // before anything is touched, as for any engine limit.
-  suspendRefusal(): string | undefined {
+  suspendRefusal(): string {
     return 'the libvirt engine does not suspend machines yet (managedsave is not wired)';
   }
 
   async suspend(): Promise<void> {
-    throw new Error(this.suspendRefusal());
+    throw new EngineUnsupportedError(this.suspendRefusal());
   }
 
   /** The disks are volumes in a libvirt storage pool, not files vm can copy. */
@@ -160,12 +163,12 @@ export class LibvirtEngine implements Engine {
     return [];
   }
 
-  runningSnapshotRefusal(): string | undefined {
+  runningSnapshotRefusal(): string {
     return 'the libvirt engine keeps disks as storage-pool volumes, which vm snapshots do not cover yet';
   }
 
   async snapshotRunning(): Promise<void> {
-    throw new Error(this.runningSnapshotRefusal());
+    throw new EngineUnsupportedError(this.runningSnapshotRefusal());
   }
 
   async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
@@ -207,7 +210,7 @@ export class LibvirtEngine implements Engine {
       attachTimeoutMs: 30_000,
       ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
     };
-    const keeper = await spawnDetached(process.execPath, [keeperMain, JSON.stringify(launch)], paths.engineLog, config.project.stateDir, { ...this.env, NODE_OPTIONS: '' });
+    const keeper = await startDetached(process.execPath, [keeperMain, JSON.stringify(launch)], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv(this.env) });
     hooks.spawned?.(keeper.pid);
     const fail = async (message: string): Promise<never> => {
       try {

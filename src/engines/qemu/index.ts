@@ -8,5 +8,5 @@ export { qemuArgv, AGENT_PORT_NAME, type QemuAccel, type QemuArgvInput, type Qem
 export { QmpClient, QmpCommandError, QmpConnectionError, type QmpEvent, type QmpGreeting } from '../qmp-client.js';
 export { probeKvm, DEFAULT_KVM_PROBE_TIMEOUT_MS, type KvmProbeResult } from './kvm-probe.js';
 export { diskPlan, ROOT_OVERLAY_FILE } from './qemu-img.js';
-export { QemuConfigError, QemuDiskError, QemuStartError } from './errors.js';
+export { QemuConfigError } from './errors.js';
 export { SYSTEM_PROGRAMS, QEMU_IMG, VM_QEMU_DIR_ENV } from './binaries.js';

@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { QmpClient } from '../qmp-client.js';
 import { GdbRemote, registerNumber } from './gdb-remote.js';
 import { optValue } from './argv.js';
-import { syncDir } from '../builtin/disk/sync-dir.js';
+import { syncDir } from '../shared/atomic-file.js';
 
 /** How long a migration to or from the file may take. */
 export const MIGRATION_TIMEOUT_MS = 300_000;

@@ -16,12 +16,14 @@ import type { MachineConfig } from '../machine-config.js';
 import { gdbSocketPath, qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
 import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';
-import { QemuDiskError, QemuStartError } from './errors.js';
+import { DiskError, EngineStartError, EngineUnsupportedError } from '../errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
 import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks } from './qemu-img.js';
 import { QmpClient } from '../qmp-client.js';
-import { appendLog, checkSocketPath, consoleRelayMainPath, fileSize, isSocket, qmpStatus, socketAccepts, spawnDetached } from './start-plumbing.js';
-import { readTail } from '../shared/log-tail.js';
+import { appendLog, consoleRelayMainPath, isSocket, qmpStatus } from './start-plumbing.js';
+import { checkSocketPath, socketAccepts } from '../shared/unix-socket.js';
+import { detachedNodeEnv, startDetached } from '../shared/detached.js';
+import { fileSize, readTail } from '../shared/log-tail.js';
 
 /** qemu's pid file, in the machine's state folder (qemu holds a lock on it while it runs). */
 export const PID_FILE = 'qemu.pid';
@@ -111,7 +113,7 @@ export class QemuEngine implements Engine {
     const probe = await this.probe(config);
     if (probe.usable) return { accel: 'kvm', note: `KVM probe passed in ${probe.elapsedMs} ms` };
     if (config.accel === 'kvm') {
-      throw new QemuStartError(`the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}`, '', 'set accel: auto or tcg');
+      throw new EngineStartError(`the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}`, '', 'set accel: auto or tcg');
     }
     return { accel: 'tcg', note: `KVM not used: ${probe.reason}` };
   }
@@ -120,7 +122,7 @@ export class QemuEngine implements Engine {
     const plan = diskPlan(config);
     if (!plan.root && plan.extra.length === 0) return;
     const qemuImg = await this.program(QEMU_IMG);
-    if (typeof qemuImg !== 'string') throw new QemuDiskError(`cannot create the machine's disks: ${qemuImg.reason}`, installHint([QEMU_IMG], config.arch));
+    if (typeof qemuImg !== 'string') throw new DiskError(`cannot create the machine's disks: ${qemuImg.reason}`, installHint([QEMU_IMG], config.arch));
     await prepareQemuDisks(config, qemuImg);
   }
 
@@ -148,12 +150,12 @@ export class QemuEngine implements Engine {
     return [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)];
   }
 
-  runningSnapshotRefusal(): string | undefined {
+  runningSnapshotRefusal(): string {
     return 'the qemu engine cannot snapshot a running machine in this version of vm; halt it first for a disk-only snapshot';
   }
 
   async snapshotRunning(): Promise<void> {
-    throw new Error(this.runningSnapshotRefusal());
+    throw new EngineUnsupportedError(this.runningSnapshotRefusal());
   }
 
   /**
@@ -163,9 +165,9 @@ export class QemuEngine implements Engine {
   async start(config: MachineConfig, paths: RuntimePaths, hooks: StartHooks = {}): Promise<EngineProcess> {
     const system = SYSTEM_PROGRAMS[config.arch];
     const program = await this.program(system);
-    if (typeof program !== 'string') throw new QemuStartError(program.reason, '', installHint([system], config.arch));
+    if (typeof program !== 'string') throw new EngineStartError(program.reason, '', installHint([system], config.arch));
     const relayMain = consoleRelayMainPath();
-    if (!existsSync(relayMain)) throw new QemuStartError(`the qemu engine's console relay ${relayMain} is missing (build vm first: npm run build)`);
+    if (!existsSync(relayMain)) throw new EngineStartError(`the qemu engine's console relay ${relayMain} is missing (build vm first: npm run build)`);
     const plan = diskPlan(config);
     await checkDisksPresent(plan);
     const choice = await this.chooseAccel(config);
@@ -176,7 +178,7 @@ export class QemuEngine implements Engine {
 
     const logStart = await fileSize(paths.engineLog);
     await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} starting qemu (${choice.note})\nvm: ${[cmd.program, ...cmd.args].join(' ')}\n`);
-    const qemu = await spawnDetached(cmd.program, cmd.args, paths.engineLog, config.project.stateDir, this.env);
+    const qemu = await startDetached(cmd.program, cmd.args, { log: paths.engineLog, cwd: config.project.stateDir, env: this.env });
     hooks.spawned?.(qemu.pid);
     const fail = async (message: string): Promise<never> => {
       try {
@@ -184,7 +186,7 @@ export class QemuEngine implements Engine {
       } catch {
         // already gone
       }
-      throw new QemuStartError(message, await readTail(paths.engineLog, logStart));
+      throw new EngineStartError(message, await readTail(paths.engineLog, logStart));
     };
 
     const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
@@ -199,7 +201,7 @@ export class QemuEngine implements Engine {
     }
     // 2. the console relay attaches to the serial port and serves console.sock
     const launch: ConsoleRelayLaunch = { serialSocket, consoleSocket: paths.consoleSocket, consoleLog: paths.consoleLog, connectTimeoutMs: Math.max(1000, deadline - Date.now()) };
-    const relay = await spawnDetached(process.execPath, [relayMain, JSON.stringify(launch)], paths.engineLog, config.project.stateDir, { ...this.env, NODE_OPTIONS: '' });
+    const relay = await startDetached(process.execPath, [relayMain, JSON.stringify(launch)], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv(this.env) });
     for (;;) {
       if (relay.exited()) return fail(`the console relay ended while starting (${relay.exited()})`);
       if (qemu.exited()) return fail(`qemu ended while starting (${qemu.exited()})`);
@@ -225,7 +227,7 @@ export class QemuEngine implements Engine {
       const status = await qmp.queryStatus(left());
       if (!status.running) return fail(`qemu does not run the machine after cont (status ${status.status})`);
     } catch (err) {
-      if (err instanceof QemuStartError) throw err;
+      if (err instanceof EngineStartError) throw err;
       return fail(`qemu did not start the machine: ${(err as Error).message}`);
     } finally {
       qmp?.close();

@@ -11,7 +11,7 @@ import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { MachineConfig } from '../machine-config.js';
 import type { QemuDiskPlan } from './argv.js';
-import { QemuDiskError } from './errors.js';
+import { DiskError } from '../errors.js';
 
 /** The root disk's overlay, in the machine's state folder. */
 export const ROOT_OVERLAY_FILE = 'qemu-root.qcow2';
@@ -47,7 +47,7 @@ async function qemuImgOk(qemuImg: string, args: string[], what: string): Promise
   const r = await runQemuImg(qemuImg, args);
   if (r.code !== 0) {
     const why = r.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit code ${r.code}`;
-    throw new QemuDiskError(`${what}: qemu-img failed: ${why}`, `command: ${qemuImg} ${args.join(' ')}`);
+    throw new DiskError(`${what}: qemu-img failed: ${why}`, `command: ${qemuImg} ${args.join(' ')}`);
   }
   return r.stdout;
 }
@@ -56,13 +56,13 @@ async function qemuImgOk(qemuImg: string, args: string[], what: string): Promise
 async function fileExists(path: string, what: string): Promise<boolean> {
   try {
     const st = await lstat(path);
-    if (st.isSymbolicLink()) throw new QemuDiskError(`${what} is a symbolic link, which vm refuses to follow: ${path}`, 'replace the link with the file itself');
-    if (!st.isFile()) throw new QemuDiskError(`${what} is not a regular file: ${path}`);
+    if (st.isSymbolicLink()) throw new DiskError(`${what} is a symbolic link, which vm refuses to follow: ${path}`, 'replace the link with the file itself');
+    if (!st.isFile()) throw new DiskError(`${what} is not a regular file: ${path}`);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    if (err instanceof QemuDiskError) throw err;
-    throw new QemuDiskError(`cannot use ${what} ${path}: ${(err as Error).message}`);
+    if (err instanceof DiskError) throw err;
+    throw new DiskError(`cannot use ${what} ${path}: ${(err as Error).message}`);
   }
 }
 
@@ -102,9 +102,9 @@ async function checkQcow2Base(path: string, box: string): Promise<void> {
     await fh.close();
   }
   const facts = parseQcow2Header(head);
-  if (!facts) throw new QemuDiskError(`box ${box} says its root disk is qcow2, but ${path} is not a qcow2 image`, 'the box is broken: rebuild it or ask its author');
+  if (!facts) throw new DiskError(`box ${box} says its root disk is qcow2, but ${path} is not a qcow2 image`, 'the box is broken: rebuild it or ask its author');
   if (facts.hasBackingFile || facts.hasExternalDataFile) {
-    throw new QemuDiskError(
+    throw new DiskError(
       `box ${box}'s root disk ${path} refers to another file (${facts.hasBackingFile ? 'a backing file' : 'an external data file'}); vm refuses images that could make qemu read other host files`,
       'use a box whose qcow2 root disk is self-contained (qemu-img convert -O qcow2 flattens one)',
     );
@@ -127,7 +127,7 @@ async function ensureDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   } catch (err) {
-    throw new QemuDiskError(`cannot create the folder ${dir}: ${(err as Error).message}`);
+    throw new DiskError(`cannot create the folder ${dir}: ${(err as Error).message}`);
   }
 }
 
@@ -143,10 +143,10 @@ async function qcow2VirtualSize(qemuImg: string, path: string): Promise<number> 
   try {
     info = JSON.parse(out) as QemuImgInfo;
   } catch {
-    throw new QemuDiskError(`disk ${path}: qemu-img info printed no JSON`);
+    throw new DiskError(`disk ${path}: qemu-img info printed no JSON`);
   }
   const size = info['virtual-size'];
-  if (typeof size !== 'number') throw new QemuDiskError(`disk ${path}: qemu-img info gave no virtual size`);
+  if (typeof size !== 'number') throw new DiskError(`disk ${path}: qemu-img info gave no virtual size`);
   return size;
 }
 
@@ -160,7 +160,7 @@ export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): 
     if (!(await fileExists(overlay, 'the root disk overlay'))) {
       const box = `${config.box.name} ${config.box.version}`;
       if (!(await fileExists(base.path, `box ${box}'s root disk`))) {
-        throw new QemuDiskError(`box ${box}'s root disk is missing: ${base.path}`, `reinstall the box (vm box add --force)`);
+        throw new DiskError(`box ${box}'s root disk is missing: ${base.path}`, `reinstall the box (vm box add --force)`);
       }
       if (base.format === 'qcow2') await checkQcow2Base(base.path, box);
       await createAtomically(overlay, async (tmp) => {
@@ -174,7 +174,7 @@ export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): 
     if (await fileExists(d.path, `disk ${d.name}`)) {
       const have = await qcow2VirtualSize(qemuImg, d.path);
       if (have > want) {
-        throw new QemuDiskError(
+        throw new DiskError(
           `disk ${d.name} (${d.path}) is ${have} bytes, larger than the ${want} the Vmfile now declares; disks cannot shrink`,
           'declare the disk at least as large as it is, or destroy the machine to recreate its disks',
         );
@@ -193,7 +193,7 @@ export async function checkDisksPresent(plan: QemuDiskPlan): Promise<void> {
   const files = [...(plan.root ? [{ what: 'the root disk overlay', path: plan.root.path }] : []), ...plan.extra.map((d) => ({ what: `disk ${d.name}`, path: d.path }))];
   for (const f of files) {
     if (!(await fileExists(f.path, f.what))) {
-      throw new QemuDiskError(`${f.what} is missing: ${f.path}`, 'the machine was never prepared, or its files were deleted; run `vm destroy` and `vm up` to start it afresh');
+      throw new DiskError(`${f.what} is missing: ${f.path}`, 'the machine was never prepared, or its files were deleted; run `vm destroy` and `vm up` to start it afresh');
     }
   }
 }
@@ -204,12 +204,12 @@ export async function destroyQemuDisks(config: MachineConfig): Promise<void> {
   for (const p of [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)]) {
     try {
       const st = await lstat(p);
-      if (st.isDirectory()) throw new QemuDiskError(`expected a disk file but found a directory: ${p}`);
+      if (st.isDirectory()) throw new DiskError(`expected a disk file but found a directory: ${p}`);
       await unlink(p);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      if (err instanceof QemuDiskError) throw err;
-      throw new QemuDiskError(`cannot delete disk ${p}: ${(err as Error).message}`);
+      if (err instanceof DiskError) throw err;
+      throw new DiskError(`cannot delete disk ${p}: ${(err as Error).message}`);
     }
   }
 }

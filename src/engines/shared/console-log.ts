@@ -3,6 +3,7 @@
 // loses output, counted in the file, instead of the engine growing).
 import { constants as C, createWriteStream, openSync, renameSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { engineNote, REBOOT_NOTE } from '../guest-console.js';
 
 /** Past this many bytes the log moves to `<log>.1` (replacing the previous one) and starts again. */
 export const CONSOLE_LOG_ROTATE_BYTES = 8 * 1024 * 1024;
@@ -42,9 +43,18 @@ export class ConsoleLog {
     this.written += chunk.length;
   }
 
-  /** A line from the engine itself, marked as such. */
+  /** A line from the engine itself, marked as such (guest-console.ts engineNote). */
   note(text: string): void {
-    this.write(new TextEncoder().encode(`\r\n[vm: ${text}]\r\n`));
+    this.writeLine(engineNote(text));
+  }
+
+  /** The engine boots the guest again: what the log said before belongs to the previous boot. */
+  noteReboot(): void {
+    this.writeLine(REBOOT_NOTE);
+  }
+
+  private writeLine(line: string): void {
+    this.write(new TextEncoder().encode(`\r\n${line}\r\n`));
   }
 
   close(): Promise<void> {

@@ -1,8 +1,16 @@
 // The last bytes of an engine's log, for error messages when a machine fails to start.
 import { constants as C } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { lstat, open } from 'node:fs/promises';
 
 export const LOG_TAIL_BYTES = 4096;
+
+/** The log's size now (0 when there is none): where what a start is about to write begins. */
+export async function fileSize(path: string): Promise<number> {
+  return lstat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
 
 /** Up to `bytes` from the end of `path`, none before offset `from` (what this start wrote); '' if unreadable. */
 export async function readTail(path: string, from = 0, bytes = LOG_TAIL_BYTES): Promise<string> {

@@ -4,7 +4,7 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { syncDir } from '../builtin/disk/sync-dir.js';
+import { syncDir } from './atomic-file.js';
 
 const CHUNK = 1024 * 1024;
 

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { acquireLock, withLock } from '../../../src/core/machines/lock.js';
-import { withMachineLock } from '../../../src/core/machines/machine-lock.js';
+import { lockMachine, withMachineLock } from '../../../src/core/machines/machine-lock.js';
 import { currentBootId, identify } from '../../../src/core/machines/process-identity.js';
 import { EXIT, UserError } from '../../../src/core/errors.js';
 import { distModule, ensureDist } from '../../support/dist.js';
@@ -181,6 +181,17 @@ describe('stale and odd lock files (in-process)', () => {
     writeFileSync(path, 'someone else took it over');
     await lock.release();
     expect(readFileSync(path, 'utf8')).toBe('someone else took it over');
+  });
+
+  it('the handle `vm up` holds and the lock other commands take are one lock (one module)', async () => {
+    const held = await lockMachine(project, 'default', 'vm up');
+    expect(held.path).toBe(lockFile());
+    await expect(withMachineLock(project, 'default', 'vm halt', async () => undefined, { timeoutMs: 0 })).rejects.toThrow(/already locked by this process/);
+    await held.release();
+    await withMachineLock(project, 'default', 'vm halt', async () => {
+      await expect(lockMachine(project, 'default', 'vm up', { timeoutMs: 0 })).rejects.toThrow(/already locked by this process/);
+    });
+    await expect(lockMachine(project, '../x', 'vm up')).rejects.toThrow(UserError);
   });
 
   it('taking the same lock twice in one process is a bug, not a wait', async () => {

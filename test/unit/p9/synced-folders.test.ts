@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BootFileError } from '../../../src/engines/builtin/boot-files.js';
+import { BootFileError } from '../../../src/engines/errors.js';
 import { createSyncedFolderDevices } from '../../../src/engines/builtin/p9/synced-folders.js';
 import { syncedFolderParams } from '../../../src/engines/builtin/guest-params.js';
 import type { SyncedFolderConfig } from '../../../src/engines/machine-config.js';

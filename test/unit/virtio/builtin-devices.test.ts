@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BootFileError } from '../../../src/engines/builtin/boot-files.js';
+import { BootFileError } from '../../../src/engines/errors.js';
 import { bootSpecFromConfig, startBuiltinMachine, virtioSlotsNeeded, type BuiltinBootSpec } from '../../../src/engines/builtin/builtin-machine.js';
 import { destroyDisks, prepareDisks, rootOverlayPath } from '../../../src/engines/builtin/disk/machine-disks.js';
 import type { EthernetLink } from '../../../src/emulator/devices/virtio/net.js';

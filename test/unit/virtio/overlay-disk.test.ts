@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskError } from '../../../src/engines/builtin/disk/disk-error.js';
+import { DiskError } from '../../../src/engines/errors.js';
 import { OverlayDisk, type BaseImage } from '../../../src/engines/builtin/disk/overlay-disk.js';
 import { decodeHeader, encodeHeader, OVERLAY_HEADER_SIZE, overlayBound, planOverlay } from '../../../src/engines/builtin/disk/overlay-format.js';
 

@@ -7,7 +7,7 @@ import { BaseCommand } from '../../base-command.js';
 import { UserError } from '../../../core/errors.js';
 import { resolveBox } from '../../../core/boxes/catalog.js';
 import { parseSize } from '../../../core/vmfile/units.js';
-import { BootFileError } from '../../../engines/builtin/boot-files.js';
+import { engineUserError } from '../../../core/engine-errors.js';
 import { startBuiltinMachine, type BuiltinBootSpec } from '../../../engines/builtin/builtin-machine.js';
 import { formatProfile } from '../../../engines/builtin/hart-profile.js';
 import type { MachineExitEvent } from '../../../emulator/machine/virt.js';
@@ -77,8 +77,7 @@ export default class DebugBoot extends BaseCommand {
     try {
       vm = await startBuiltinMachine(spec, { onLog: (m) => note(`guest: ${m}`) });
     } catch (err) {
-      if (err instanceof BootFileError) throw new UserError(err.message, { hint: err.hint });
-      throw err;
+      throw engineUserError(err);
     }
     if (tty) note('console attached; Ctrl-A X quits');
     vm.output.pipe(process.stdout, { end: false });

@@ -3,8 +3,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { link, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DiskError, diskFsError } from './disk-error.js';
-import { syncDir } from './sync-dir.js';
+import { DiskError } from '../../errors.js';
+import { diskFsError } from './disk-error.js';
+import { syncDir } from '../../shared/atomic-file.js';
 
 /** `what` names the file in errors ("overlay", "disk"); `fill` writes its initial contents. */
 export async function createNewFile(path: string, what: string, fill: (fh: FileHandle) => Promise<void>): Promise<void> {

@@ -1,15 +1,6 @@
-// A disk file that cannot be used as asked: the message names the file and says what is wrong,
-// the hint what to do. `core` shows it as a user error (no stack trace).
-
-export class DiskError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'DiskError';
-  }
-}
+// A disk file that cannot be used as asked, from the fs error that said so: the message names the
+// file and says what is wrong, the hint what to do (DiskError: engines/errors.ts).
+import { DiskError } from '../../errors.js';
 
 /** An fs error turned into a DiskError about `what` at `path`. */
 export function diskFsError(err: unknown, what: string, path: string): DiskError {

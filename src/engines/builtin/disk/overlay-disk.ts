@@ -4,7 +4,8 @@
 import { open } from 'node:fs/promises';
 import type { promises as fsp } from 'node:fs';
 import type { BlockBackend } from '../../../emulator/devices/virtio/blk.js';
-import { DiskError, diskFsError } from './disk-error.js';
+import { DiskError } from '../../errors.js';
+import { diskFsError } from './disk-error.js';
 import { O_READ, O_READ_WRITE, readFull, readFullSync, writeFull, writeFullSync } from './file-io.js';
 import { SyncGate } from './sync-gate.js';
 import { decodeHeader, encodeHeader, OVERLAY_HEADER_SIZE, overlayBound, planOverlay, type OverlayHeader } from './overlay-format.js';

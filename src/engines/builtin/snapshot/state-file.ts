@@ -18,7 +18,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Ram } from '../../../emulator/machine/ram.js';
 import { nonZeroPages, PAGE_SIZE, pageBytes, writePage, zeroPagesNotWritten } from '../../../emulator/snapshot/ram-pages.js';
 import { decodeState, encodeState, SnapshotError, type StateObject, type StateValue } from '../../../emulator/snapshot/state-value.js';
-import { syncDir } from '../disk/sync-dir.js';
+import { syncDir } from '../../shared/atomic-file.js';
 import { residentPages } from './resident-pages.js';
 
 const MAGIC = Buffer.from('VM-STATE', 'latin1');
