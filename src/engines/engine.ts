@@ -9,6 +9,7 @@
 // and writes the console to console.log in the machine's state folder.
 
 import type { EngineName, MachineConfig } from './machine-config.js';
+import type { DiskChain } from './shared/disk-chain.js';
 
 /** In a snapshot folder: the memory and device state of a machine snapshotted while it ran. */
 export const SNAPSHOT_MEMORY_FILE = 'memory.state';
@@ -77,9 +78,14 @@ export interface Engine {
   /** Why a snapshot of this machine while it runs cannot be taken, or undefined when it can. */
   runningSnapshotRefusal(config: MachineConfig): string | undefined;
   /**
-   * Snapshot the running machine: with the guest paused, copy each of `diskFiles` to `into/<its
-   * path below the state folder>` and its memory and device state to `into/memory.state`; the guest
-   * then runs on.
+   * The copy-on-write layers under the machine's root disk (the top is the first of `diskFiles`),
+   * which snapshots freeze and restore instead of copying it; undefined when the engine keeps none.
    */
-  snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string): Promise<void>;
+  rootDiskChain(config: MachineConfig): DiskChain | undefined;
+  /**
+   * Snapshot the running machine: with the guest paused, freeze its root disk's top as chain layer
+   * `layer`, copy each other of `diskFiles` to `into/<its path below the state folder>` and its
+   * memory and device state to `into/memory.state`; the guest then runs on.
+   */
+  snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void>;
 }

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import type { MachineConfig } from '../machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
-import { destroyDisks, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
+import { destroyDisks, prepareDisks, rootChain, rootOverlayPath } from './disk/machine-disks.js';
+import type { DiskChain } from '../shared/disk-chain.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
 import { socketAnswers } from '../shared/unix-socket.js';
@@ -107,10 +108,14 @@ export class BuiltinEngine implements Engine {
     return undefined;
   }
 
-  async snapshotRunning(_config: MachineConfig, paths: RuntimePaths, into: string): Promise<void> {
+  rootDiskChain(config: MachineConfig): DiskChain | undefined {
+    return rootChain(config);
+  }
+
+  async snapshotRunning(_config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void> {
     const qmp = await QmpClient.connect(paths.qmpSocket);
     try {
-      await qmp.execute(QMP_SNAPSHOT, { dir: into }, SUSPEND_TIMEOUT_MS);
+      await qmp.execute(QMP_SNAPSHOT, { dir: into, layer }, SUSPEND_TIMEOUT_MS);
     } finally {
       qmp.close();
     }

@@ -24,6 +24,7 @@ import { BootFileError, readBootImage } from './boot-files.js';
 import { HartProfiler, type HartProfile } from './hart-profile.js';
 import { DiskError } from './disk/disk-error.js';
 import { openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
+import type { LayeredRootDisk } from './disk/root-chain.js';
 import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';
 import { ForwardBindError } from './net/forward-ports.js';
@@ -203,6 +204,8 @@ interface AttachedDevices {
   nets: VirtioNet[];
   nats: NodeUserNet[];
   transports: VirtioMmio[];
+  /** The root disk's layers (a snapshot freezes its top). */
+  root?: LayeredRootDisk;
   close(): Promise<void>;
 }
 
@@ -286,6 +289,11 @@ export class BuiltinMachine {
 
   stop(): void {
     this.machine.stop();
+  }
+
+  /** The root disk's layered overlay, when the machine has one. */
+  get rootDisk(): LayeredRootDisk | undefined {
+    return this.devices.root;
   }
 
   /** Where host time went so far (instructions, translation, exits); null unless the spec asked to profile. */
@@ -443,7 +451,7 @@ function checkSpec(s: BuiltinBootSpec): void {
 
 /** Host resources opened for the devices before the machine exists. */
 interface OpenedDevices {
-  root: BlockBackend | undefined;
+  root: LayeredRootDisk | undefined;
   disks: { backend: BlockBackend; serial?: string }[];
   nics: { mac: Uint8Array; link: EthernetLink }[];
   nats: NodeUserNet[];
@@ -538,6 +546,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
     plug(b);
   };
   if (o.root) blk(o.root, 'vm-root');
+  out.root = o.root;
   for (const disk of o.disks) blk(disk.backend, disk.serial);
   for (const nic of o.nics) {
     const net = new VirtioNet({ mac: nic.mac, link: nic.link });

@@ -164,6 +164,10 @@ export class LibvirtEngine implements Engine {
     return 'the libvirt engine keeps disks as storage-pool volumes, which vm snapshots do not cover yet';
   }
 
+  rootDiskChain(): undefined {
+    return undefined;
+  }
+
   async snapshotRunning(): Promise<void> {
     throw new Error(this.runningSnapshotRefusal());
   }

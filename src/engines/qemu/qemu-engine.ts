@@ -18,7 +18,8 @@ import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';
 import { QemuDiskError, QemuStartError } from './errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
-import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks } from './qemu-img.js';
+import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks, qemuRootChain } from './qemu-img.js';
+import type { DiskChain } from '../shared/disk-chain.js';
 import { QmpClient } from '../qmp-client.js';
 import { appendLog, checkSocketPath, consoleRelayMainPath, fileSize, isSocket, qmpStatus, socketAccepts, spawnDetached } from './start-plumbing.js';
 import { readTail } from '../shared/log-tail.js';
@@ -150,6 +151,14 @@ export class QemuEngine implements Engine {
 
   runningSnapshotRefusal(): string | undefined {
     return 'the qemu engine cannot snapshot a running machine in this version of vm; halt it first for a disk-only snapshot';
+  }
+
+  rootDiskChain(config: MachineConfig): DiskChain | undefined {
+    return qemuRootChain(config, async () => {
+      const p = await this.program(QEMU_IMG);
+      if (typeof p !== 'string') throw new QemuDiskError(`cannot change the machine's disk layers: ${p.reason}`, installHint([QEMU_IMG], config.arch));
+      return p;
+    });
   }
 
   async snapshotRunning(): Promise<void> {
