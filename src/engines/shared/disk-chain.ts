@@ -90,7 +90,11 @@ export class DiskChain {
   constructor(
     readonly topPath: string,
     private readonly ops: LayerOps,
-    private readonly o: { maxDepth?: number } = {},
+    private readonly o: {
+      maxDepth?: number;
+      /** Called between the steps of an operation (tests stop there to stand for a crash). */
+      step?: (name: string) => void;
+    } = {},
   ) {
     this.dir = dirname(topPath);
     const name = basename(topPath);
@@ -195,10 +199,13 @@ export class DiskChain {
 
   /** Commit `m` with the top swapped to the synced file `tmpName`, do the rename, clear the intent. */
   private async swapTop(m: ChainManifest, tmpName: string, after?: () => void): Promise<ChainManifest> {
+    this.o.step?.('top-made');
     await this.commit({ ...m, intent: { kind: 'swap-top', tmp: tmpName } });
+    this.o.step?.('swap-committed');
     await rename(join(this.dir, tmpName), this.topPath);
     await syncDir(this.dir);
     after?.();
+    this.o.step?.('top-swapped');
     const done = { ...m, intent: undefined };
     await this.commit(done);
     return done;
@@ -220,6 +227,7 @@ export class DiskChain {
     const layerFile = this.layerPath(id);
     // The top's file becomes the layer under a second name; the new top replaces the first name.
     await link(this.topPath, layerFile);
+    this.o.step?.('linked');
     let tmpName: string | undefined;
     let opened = false;
     try {
@@ -272,6 +280,7 @@ export class DiskChain {
         const { [drop]: _, ...layers } = m.layers;
         m = { ...m, layers };
         await this.commit(m);
+        this.o.step?.('drop-committed');
         await unlink(this.layerPath(drop)).catch(() => {});
         continue;
       }
@@ -281,6 +290,7 @@ export class DiskChain {
       const into = kids.get(merge)![0]!;
       m = { ...m, intent: { kind: 'merge', layer: merge, into } };
       await this.commit(m);
+      this.o.step?.('merge-committed');
       m = await this.finishMerge(m, merge, into);
     }
     await this.sweep(m);
@@ -291,11 +301,13 @@ export class DiskChain {
     const layer = m.layers[id];
     if (!layer) throw new DiskChainError(`the disk chain ${this.manifestPath} names a merge of a layer it does not have`);
     await this.ops.absorb(into === TOP ? this.topPath : this.layerPath(into), this.layerPath(id), this.pathOf(layer.parent));
+    this.o.step?.('absorbed');
     const { [id]: _, ...layers } = m.layers;
     const next: ChainManifest = { ...m, layers, intent: undefined };
     if (into === TOP) next.top = { parent: layer.parent };
     else next.layers[into] = { ...layers[into]!, parent: layer.parent };
     await this.commit(next);
+    this.o.step?.('merged');
     await unlink(this.layerPath(id)).catch(() => {});
     return next;
   }

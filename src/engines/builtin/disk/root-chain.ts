@@ -20,8 +20,8 @@ export function builtinLayerOps(base: BaseImage): LayerOps {
 }
 
 /** The chain under the root overlay at `topPath`. */
-export function rootChainAt(topPath: string, base: BaseImage): DiskChain {
-  return new DiskChain(topPath, builtinLayerOps(base));
+export function rootChainAt(topPath: string, base: BaseImage, o: ConstructorParameters<typeof DiskChain>[2] = {}): DiskChain {
+  return new DiskChain(topPath, builtinLayerOps(base), o);
 }
 
 export class LayeredRootDisk implements BlockBackend {
