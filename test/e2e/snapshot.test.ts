@@ -3,6 +3,8 @@
 // before it is there), restoring an older snapshot discards later disk writes, deleting one in the
 // middle keeps the others, push/pop restore the newest pushed one; a halted machine's snapshot is
 // disk-only. qemu: a running snapshot is refused with exit 5, a halted one is disk-only.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
 
@@ -93,4 +95,59 @@ describe.skipIf(!E2E_READY)('snapshots through the CLI', () => {
     expect(r.code, show(r)).toBe(0);
     expect(await guest('test -e /root/c && echo c-exists || echo no-c')).toBe('no-c\n');
   }, 4 * BOOT);
+
+  // The root disk is not copied: a snapshot freezes the top layer, so it costs what was written
+  // since the one before (asserted on the files' allocated blocks), and a restore brings back the
+  // old contents of a file changed since.
+  it('snapshots cost what changed since the last one; restore brings back a changed file', async () => {
+    const layerOf = (snap: string): { file: string; allocated: number } => {
+      const info = JSON.parse(readFileSync(join(p.machineDir('default'), 'snapshots', snap, 'snapshot.json'), 'utf8')) as { rootLayer?: { file: string } };
+      expect(info.rootLayer, `snapshot ${snap} has a root disk layer`).toBeDefined();
+      const file = join(p.machineDir('default'), info.rootLayer!.file);
+      return { file, allocated: statSync(file).blocks * 512 };
+    };
+    const MiB = 1024 * 1024;
+    const sum = await guest('head -c 8388608 /dev/urandom > /root/big && echo old > /root/f && sync && sha256sum /root/big');
+    let r = await p.run(['halt']);
+    expect(r.code, show(r)).toBe(0);
+    r = await p.run(['snapshot', 'save', 'big']);
+    expect(r.code, show(r)).toBe(0);
+    r = await p.run(['up'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    await guest('echo new > /root/f && sync');
+    r = await p.run(['halt']);
+    expect(r.code, show(r)).toBe(0);
+    r = await p.run(['snapshot', 'save', 'small']);
+    expect(r.code, show(r)).toBe(0);
+    const big = layerOf('big');
+    const small = layerOf('small');
+    // 8 MiB of random data went into the layer frozen by 'big'; 'small' froze a few blocks.
+    expect(big.allocated).toBeGreaterThanOrEqual(8 * MiB);
+    expect(small.allocated).toBeLessThan(2 * MiB);
+    const listed = JSON.parse((await p.run(['snapshot', 'list', '--json'])).stdout) as { machines: { snapshots: { name: string; bytes: number }[] }[] };
+    expect(listed.machines[0]!.snapshots.find((s) => s.name === 'small')!.bytes).toBeLessThan(2 * MiB);
+
+    r = await p.run(['snapshot', 'restore', 'big', '--no-start']);
+    expect(r.code, show(r)).toBe(0);
+    r = await p.run(['up'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect(await guest('cat /root/f && sha256sum /root/big')).toBe(`old\n${sum}`);
+    // Deleting 'big' (the layer 'small' lies on, and the top) keeps 'small' whole.
+    r = await p.run(['snapshot', 'delete', 'big']);
+    expect(r.code, show(r)).toBe(0);
+    expect(existsSync(big.file)).toBe(true); // two things lie on it: 'small' and the running top
+    r = await p.run(['snapshot', 'restore', 'small'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect(await guest('cat /root/f && sha256sum /root/big')).toBe(`new\n${sum}`);
+    // The top now lies on 'small': nothing but 'small' lies on 'big', which was merged into it.
+    expect(existsSync(big.file)).toBe(false);
+    r = await p.run(['halt']);
+    expect(r.code, show(r)).toBe(0);
+    r = await p.run(['snapshot', 'delete', 'small']);
+    expect(r.code, show(r)).toBe(0);
+    expect(existsSync(small.file)).toBe(false); // merged into the top
+    r = await p.run(['up'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect(await guest('cat /root/f && sha256sum /root/big')).toBe(`new\n${sum}`);
+  }, 6 * BOOT);
 });
