@@ -2,7 +2,8 @@
 // a snapshot of the running machine holds memory (restore continues that guest: a /tmp file made
 // before it is there), restoring an older snapshot discards later disk writes, deleting one in the
 // middle keeps the others, push/pop restore the newest pushed one; a halted machine's snapshot is
-// disk-only. qemu: a running snapshot is refused with exit 5, a halted one is disk-only.
+// disk-only. qemu: a running snapshot holds memory too (migration), and the guest's sleep loop
+// keeps counting after its restore; a halted one is disk-only.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,12 +36,35 @@ describe.skipIf(!E2E_READY)('snapshots through the CLI', () => {
     return (JSON.parse(r.stdout) as { machines: { snapshots: { name: string; memory: boolean }[] }[] }).machines[0]!.snapshots;
   };
 
-  it.skipIf(ENGINE !== 'qemu')('qemu: a running snapshot is refused (exit 5)', async () => {
-    const r = await p.run(['snapshot', 'save', 's1']);
-    expect(r.code, show(r)).toBe(5);
-    expect(r.stderr).toContain('cannot snapshot a running machine');
+  // qemu 7.2 loses a riscv64 guest's armed timer across a state load (migration-file.ts): the
+  // restore re-arms it as resume does, so a guest sleep loop keeps counting after it.
+  it.skipIf(ENGINE !== 'qemu')('qemu: a running snapshot holds memory; after restore the guest sleep loop keeps counting', async () => {
+    const count = async (): Promise<number> => Number((await guest('cat /tmp/count')).trim());
+    const passes = async (n: number): Promise<boolean> => {
+      for (let i = 0; i < 40; i++) {
+        if ((await count()) > n) return true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      return false;
+    };
+    await guest("setsid sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.1; done' </dev/null >/dev/null 2>&1 & echo one > /root/a && sync");
+    expect(await passes(2)).toBe(true);
+    let r = await p.run(['snapshot', 'save', 'live']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/^default: snapshot 'live' saved \(disks and memory, /);
+    const atSave = await count();
+    await guest('echo two > /root/a && sync && echo later > /tmp/later');
+    r = await p.run(['snapshot', 'restore', 'live'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect((await p.status())[0]!.status).toBe('running');
+    expect(await guest('cat /root/a; test -e /tmp/later && echo later || echo no-later')).toBe('one\nno-later\n');
+    const after = await count();
+    expect(after).toBeGreaterThanOrEqual(atSave);
+    expect(await passes(after + 5)).toBe(true);
+    r = await p.run(['snapshot', 'delete', 'live']);
+    expect(r.code, show(r)).toBe(0);
     expect(await list()).toEqual([]);
-  });
+  }, 4 * BOOT);
 
   it.skipIf(ENGINE !== 'builtin')('saves running snapshots with memory; restore, delete in the middle, push and pop', async () => {
     await guest('echo one > /root/a && sync && echo mem > /tmp/in-memory');

@@ -7,10 +7,11 @@
 // has none: qemu emits POWERDOWN and the guest never sees it).
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
-import { unlink } from 'node:fs/promises';
+import { SNAPSHOT_MEMORY_FILE, type Availability, type Engine, type EngineProcess, type RuntimePaths, type StartHooks } from '../engine.js';
+import { mkdir, unlink } from 'node:fs/promises';
+import { copySparse } from '../shared/sparse-copy.js';
 import { freeLoopbackPort, migrateFromFile, migrateToFile, migrationBlocker, rearmGuestTimer } from './migration-file.js';
 import type { MachineConfig } from '../machine-config.js';
 import { gdbSocketPath, qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
@@ -149,8 +150,9 @@ export class QemuEngine implements Engine {
     return [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)];
   }
 
-  runningSnapshotRefusal(): string | undefined {
-    return 'the qemu engine cannot snapshot a running machine in this version of vm; halt it first for a disk-only snapshot';
+  /** A running machine's snapshot holds its memory, which goes out through migration (as for suspend). */
+  runningSnapshotRefusal(config: MachineConfig): string | undefined {
+    return migrationBlocker(config.syncedFolders.length);
   }
 
   rootDiskChain(config: MachineConfig): DiskChain | undefined {
@@ -161,8 +163,42 @@ export class QemuEngine implements Engine {
     });
   }
 
-  async snapshotRunning(): Promise<void> {
-    throw new Error(this.runningSnapshotRefusal());
+  /**
+   * With the guest stopped (qemu flushes its disks on stop): the root disk's top is frozen as chain
+   * layer `layer`, qemu switching to the new top the chain made for it (QMP blockdev-snapshot-sync,
+   * mode existing: the new image already names the layer as its backing file); the extra disks are
+   * copied; the memory and device state go out through migration into `into/memory.state`
+   * (migration-file.ts; a restore loads it as a resume does, the guest's timer re-armed); then the
+   * guest runs on.
+   */
+  async snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void> {
+    const qmp = await QmpClient.connect(paths.qmpSocket);
+    try {
+      await qmp.execute('stop');
+      try {
+        const plan = diskPlan(config);
+        const chain = this.rootDiskChain(config);
+        if (chain && plan.root) {
+          await chain.freeze(layer, {
+            open: async (file) => {
+              await qmp.execute('blockdev-snapshot-sync', { device: 'root', 'snapshot-file': file, format: 'qcow2', mode: 'existing' });
+            },
+            switched: () => {},
+            abandon: async () => {},
+          });
+        }
+        for (const d of plan.extra) {
+          const rel = relative(config.project.stateDir, d.path);
+          await mkdir(dirname(join(into, rel)), { recursive: true, mode: 0o700 });
+          await copySparse(d.path, join(into, rel));
+        }
+        await migrateToFile(qmp, join(into, SNAPSHOT_MEMORY_FILE));
+      } finally {
+        await qmp.execute('cont').catch(() => undefined);
+      }
+    } finally {
+      qmp.close();
+    }
   }
 
   /**
