@@ -4,7 +4,7 @@
 // middle keeps the others, push/pop restore the newest pushed one; a halted machine's snapshot is
 // disk-only. qemu: a running snapshot holds memory too (migration), and the guest's sleep loop
 // keeps counting after its restore; a halted one is disk-only.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
@@ -134,6 +134,19 @@ describe.skipIf(!E2E_READY)('snapshots through the CLI', () => {
     const sum = await guest('head -c 8388608 /dev/urandom > /root/big && echo old > /root/f && sync && sha256sum /root/big');
     let r = await p.run(['halt']);
     expect(r.code, show(r)).toBe(0);
+    // Deleting every snapshot of the halted machine merges every layer into the top.
+    for (const s of await list()) {
+      r = await p.run(['snapshot', 'delete', s.name]);
+      expect(r.code, show(r)).toBe(0);
+    }
+    const topName = ENGINE === 'qemu' ? 'qemu-root.qcow2' : 'root.overlay';
+    const stem = topName.replace(/\.[^.]*$/, '');
+    expect(readdirSync(p.machineDir('default')).filter((f) => f.startsWith(`${stem}.l`))).toEqual([]);
+    // A snapshot as vm wrote them before the chain: a full copy of the root overlay under disks/.
+    const legacy = join(p.machineDir('default'), 'snapshots', 'legacy');
+    mkdirSync(join(legacy, 'disks'), { recursive: true });
+    copyFileSync(join(p.machineDir('default'), topName), join(legacy, 'disks', topName));
+    writeFileSync(join(legacy, 'snapshot.json'), JSON.stringify({ name: 'legacy', createdAt: new Date().toISOString(), machineState: 'halted', memory: false, disks: [topName] }));
     r = await p.run(['snapshot', 'save', 'big']);
     expect(r.code, show(r)).toBe(0);
     r = await p.run(['up'], { timeoutMs: BOOT });
@@ -173,5 +186,11 @@ describe.skipIf(!E2E_READY)('snapshots through the CLI', () => {
     r = await p.run(['up'], { timeoutMs: BOOT });
     expect(r.code, show(r)).toBe(0);
     expect(await guest('cat /root/f && sha256sum /root/big')).toBe(`new\n${sum}`);
-  }, 6 * BOOT);
+    // The old-format snapshot still restores: its copy becomes the top, on the box's image.
+    r = await p.run(['snapshot', 'restore', 'legacy'], { timeoutMs: BOOT });
+    expect(r.code, show(r)).toBe(0);
+    expect(await guest('cat /root/f && sha256sum /root/big')).toBe(`old\n${sum}`);
+    r = await p.run(['snapshot', 'delete', 'legacy']);
+    expect(r.code, show(r)).toBe(0);
+  }, 8 * BOOT);
 });
