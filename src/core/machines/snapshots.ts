@@ -162,7 +162,12 @@ export async function saveSnapshot(projectDir: string, config: MachineConfig, sn
     const layer = chain ? newLayerId() : undefined;
     try {
       // Layers left by deleted snapshots (or a crash) first: fewer layers, room under the depth bound.
-      if (chain) await onChain(config.name, async () => chain.collapse(await keptLayers(projectDir, config.name), { busy: view.status === 'running' }));
+      if (chain) {
+        await onChain(config.name, async () => {
+          // The depth bound, here too: a running machine's engine freezes the layer itself.
+          chain.checkRoom(await chain.collapse(await keptLayers(projectDir, config.name), { busy: view.status === 'running' }));
+        });
+      }
       if (view.status === 'running') {
         const paths = recordedPaths(view.state!, runtimePathsFor(config.project.stateDir));
         try {

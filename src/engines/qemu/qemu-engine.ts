@@ -212,6 +212,8 @@ export class QemuEngine implements Engine {
     const relayMain = consoleRelayMainPath();
     if (!existsSync(relayMain)) throw new QemuStartError(`the qemu engine's console relay ${relayMain} is missing (build vm first: npm run build)`);
     const plan = diskPlan(config);
+    // A snapshot step a crash interrupted is finished first: qemu must not open a frozen layer as its top.
+    await this.rootDiskChain(config)?.recover();
     await checkDisksPresent(plan);
     const choice = await this.chooseAccel(config);
     const incomingPort = hooks.resumeFrom ? await freeLoopbackPort() : undefined;

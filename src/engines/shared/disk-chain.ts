@@ -219,11 +219,7 @@ export class DiskChain {
   async freeze(id: string, live?: { open(newTopFile: string): Promise<void>; switched(): void; abandon(): Promise<void> }): Promise<ChainManifest> {
     const m = await this.recover();
     if (id in m.layers) throw new DiskChainError(`the disk already has a layer '${id}'`);
-    const depth = lineage(m, TOP).length;
-    const max = this.o.maxDepth ?? MAX_CHAIN_DEPTH;
-    if (depth + 1 > max) {
-      throw new DiskChainError(`the root disk already lies on ${depth} snapshot layers, the most vm stacks`, 'delete snapshots you no longer need (`vm snapshot delete`), then save again');
-    }
+    this.checkRoom(m);
     const layerFile = this.layerPath(id);
     // The top's file becomes the layer under a second name; the new top replaces the first name.
     await link(this.topPath, layerFile);
@@ -245,6 +241,15 @@ export class DiskChain {
     }
     const next: ChainManifest = { ...m, layers: { ...m.layers, [id]: { parent: m.top.parent, createdAt: new Date().toISOString() } }, top: { parent: id } };
     return this.swapTop(next, tmpName, live ? () => live.switched() : undefined);
+  }
+
+  /** Refuses when one more layer under the top would pass the depth bound. */
+  checkRoom(m: ChainManifest): void {
+    const depth = lineage(m, TOP).length;
+    const max = this.o.maxDepth ?? MAX_CHAIN_DEPTH;
+    if (depth + 1 > max) {
+      throw new DiskChainError(`the root disk already lies on ${depth} snapshot layers, the most vm stacks`, 'delete snapshots you no longer need (`vm snapshot delete`), then save again');
+    }
   }
 
   /** Drop the top (its writes are discarded) and start an empty one on layer `id`. */
