@@ -75,6 +75,11 @@ export interface Engine {
   suspend(config: MachineConfig, paths: RuntimePaths, stateFile: string): Promise<void>;
   /** The files that hold the machine's disks (root overlay, extra disks), all inside its state folder. */
   diskFiles(config: MachineConfig): string[];
+  /**
+   * How a running machine's snapshot is taken: 'live' by `snapshotRunning` (the guest paused only
+   * meanwhile), 'suspend' by suspending it, snapshotting it suspended and resuming it.
+   */
+  readonly runningSnapshot: 'live' | 'suspend';
   /** Why a snapshot of this machine while it runs cannot be taken, or undefined when it can. */
   runningSnapshotRefusal(config: MachineConfig): string | undefined;
   /**

@@ -26,7 +26,7 @@ import { stopRunning } from '../lifecycle/halt.js';
 import { machineDir } from '../paths.js';
 import { withMachineLock } from './machine-lock.js';
 import { assertMachineName, inspectMachine } from './state.js';
-import { discardSuspendState, suspendedState } from './suspend.js';
+import { discardSuspendState, suspendedState, suspendMachine } from './suspend.js';
 import { suspendStatePath } from './suspend-file.js';
 import { syncDir } from '../../engines/builtin/disk/sync-dir.js';
 
@@ -133,8 +133,39 @@ function diskRels(config: MachineConfig, files: string[]): string[] {
   });
 }
 
-export async function saveSnapshot(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SnapshotInfo> {
+/** A snapshot just saved; `resume`: the machine was suspended to take it, and the caller resumes it (as `vm up` does). */
+export type SavedSnapshot = SnapshotInfo & { resume?: boolean };
+
+/**
+ * Save snapshot `snap` of the machine. An engine whose running machines are not snapshotted live
+ * (qemu: runningSnapshot 'suspend') has the machine suspended first; the snapshot then holds the
+ * suspend state as its memory, and the caller resumes the machine (its timer re-armed as on every
+ * resume, migration-file.ts).
+ */
+export async function saveSnapshot(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SavedSnapshot> {
   checkSnapshotName(snap);
+  const view = await inspectMachine(projectDir, config.name, config.engine);
+  if (view.status === 'running' && view.state) {
+    const engine = await engineFor({ ...config, engine: view.state.engine });
+    if (engine.runningSnapshot === 'suspend') {
+      const refusal = engine.runningSnapshotRefusal(config);
+      if (refusal) throw new UserError(`cannot snapshot machine '${config.name}' while it runs: ${refusal}`, { exitCode: EXIT.unsupported, hint: '`vm halt` it, then `vm snapshot save` takes its disks' });
+      if (await lstat(join(snapshotsDir(projectDir, config.name), snap)).catch(() => undefined)) {
+        throw new UserError(`machine '${config.name}' already has a snapshot '${snap}'`, { hint: `\`vm snapshot delete ${config.name} ${snap}\` removes it` });
+      }
+      await suspendMachine(projectDir, config, { command: o.command ?? 'vm snapshot save' });
+      try {
+        return { ...(await saveSnapshotOf(projectDir, config, snap, o)), resume: true };
+      } catch (err) {
+        if (err instanceof UserError) throw new UserError(err.message, { exitCode: err.exitCode, hint: `${err.options.hint ? `${err.options.hint}; ` : ''}the machine was suspended for the snapshot: \`vm up ${config.name}\` resumes it` });
+        throw err;
+      }
+    }
+  }
+  return saveSnapshotOf(projectDir, config, snap, o);
+}
+
+async function saveSnapshotOf(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SnapshotInfo> {
   return withMachineLock(projectDir, config.name, o.command ?? 'vm snapshot save', async () => {
     const view = await inspectMachine(projectDir, config.name, config.engine);
     if (view.status === 'not created' || view.status === 'broken' || view.status === 'aborted') {

@@ -65,6 +65,7 @@ async function writePrivateAtomic(path: string, text: string): Promise<void> {
 
 export class BuiltinEngine implements Engine {
   readonly name = 'builtin' as const;
+  readonly runningSnapshot = 'live' as const;
 
   async availability(config: MachineConfig): Promise<Availability> {
     if (config.arch !== 'riscv64') {

@@ -49,6 +49,7 @@ function settings(config: MachineConfig): LibvirtSettings {
 
 export class LibvirtEngine implements Engine {
   readonly name = 'libvirt' as const;
+  readonly runningSnapshot = 'live' as const;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly options: LibvirtEngineOptions = {}) {

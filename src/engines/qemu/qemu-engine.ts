@@ -9,8 +9,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SNAPSHOT_MEMORY_FILE, type Availability, type Engine, type EngineProcess, type RuntimePaths, type StartHooks } from '../engine.js';
-import { mkdir, unlink } from 'node:fs/promises';
+import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
+import { unlink } from 'node:fs/promises';
 import { copySparse } from '../shared/sparse-copy.js';
 import { freeLoopbackPort, migrateFromFile, migrateToFile, migrationBlocker, rearmGuestTimer } from './migration-file.js';
 import type { MachineConfig } from '../machine-config.js';
@@ -45,6 +45,7 @@ export interface AccelChoice {
 
 export class QemuEngine implements Engine {
   readonly name = 'qemu' as const;
+  readonly runningSnapshot = 'suspend' as const;
   private readonly env: NodeJS.ProcessEnv;
   private readonly probes = new Map<string, Promise<KvmProbeResult>>();
 
@@ -164,41 +165,14 @@ export class QemuEngine implements Engine {
   }
 
   /**
-   * With the guest stopped (qemu flushes its disks on stop): the root disk's top is frozen as chain
-   * layer `layer`, qemu switching to the new top the chain made for it (QMP blockdev-snapshot-sync,
-   * mode existing: the new image already names the layer as its backing file); the extra disks are
-   * copied; the memory and device state go out through migration into `into/memory.state`
-   * (migration-file.ts; a restore loads it as a resume does, the guest's timer re-armed); then the
-   * guest runs on.
+   * Not live: a running qemu machine is snapshotted suspended (runningSnapshot = 'suspend'). qemu
+   * reopens an image by its file name when it changes its permissions (file-posix, e.g. when a
+   * migration inactivates the disks), so a top switched under it by blockdev-snapshot-sync could not
+   * then be renamed to the fixed top name the chain keeps: migration fails with
+   * "bdrv_inactivate_all() failed", and the old top's name would point at the new file.
    */
-  async snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void> {
-    const qmp = await QmpClient.connect(paths.qmpSocket);
-    try {
-      await qmp.execute('stop');
-      try {
-        const plan = diskPlan(config);
-        const chain = this.rootDiskChain(config);
-        if (chain && plan.root) {
-          await chain.freeze(layer, {
-            open: async (file) => {
-              await qmp.execute('blockdev-snapshot-sync', { device: 'root', 'snapshot-file': file, format: 'qcow2', mode: 'existing' });
-            },
-            switched: () => {},
-            abandon: async () => {},
-          });
-        }
-        for (const d of plan.extra) {
-          const rel = relative(config.project.stateDir, d.path);
-          await mkdir(dirname(join(into, rel)), { recursive: true, mode: 0o700 });
-          await copySparse(d.path, join(into, rel));
-        }
-        await migrateToFile(qmp, join(into, SNAPSHOT_MEMORY_FILE));
-      } finally {
-        await qmp.execute('cont').catch(() => undefined);
-      }
-    } finally {
-      qmp.close();
-    }
+  async snapshotRunning(): Promise<void> {
+    throw new Error('the qemu engine snapshots a running machine by suspending it');
   }
 
   /**
