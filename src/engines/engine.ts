@@ -10,6 +10,7 @@
 // say there for the host: guest-console.ts). Its methods fail with the errors of errors.ts.
 
 import type { EngineName, MachineConfig } from './machine-config.js';
+import type { DiskChain } from './shared/disk-chain.js';
 
 /** In a snapshot folder: the memory and device state of a machine snapshotted while it ran. */
 export const SNAPSHOT_MEMORY_FILE = 'memory.state';
@@ -75,12 +76,22 @@ export interface Engine {
   suspend(config: MachineConfig, paths: RuntimePaths, stateFile: string): Promise<void>;
   /** The files that hold the machine's disks (root overlay, extra disks), all inside its state folder. */
   diskFiles(config: MachineConfig): string[];
+  /**
+   * How a running machine's snapshot is taken: 'live' by `snapshotRunning` (the guest paused only
+   * meanwhile), 'suspend' by suspending it, snapshotting it suspended and resuming it.
+   */
+  readonly runningSnapshot: 'live' | 'suspend';
   /** Why a snapshot of this machine while it runs cannot be taken, or undefined when it can. */
   runningSnapshotRefusal(config: MachineConfig): string | undefined;
   /**
-   * Snapshot the running machine: with the guest paused, copy each of `diskFiles` to `into/<its
-   * path below the state folder>` and its memory and device state to `into/memory.state`; the guest
-   * then runs on.
+   * The copy-on-write layers under the machine's root disk (the top is the first of `diskFiles`),
+   * which snapshots freeze and restore instead of copying it; undefined when the engine keeps none.
    */
-  snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string): Promise<void>;
+  rootDiskChain(config: MachineConfig): DiskChain | undefined;
+  /**
+   * Snapshot the running machine: with the guest paused, freeze its root disk's top as chain layer
+   * `layer`, copy each other of `diskFiles` to `into/<its path below the state folder>` and its
+   * memory and device state to `into/memory.state`; the guest then runs on.
+   */
+  snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void>;
 }

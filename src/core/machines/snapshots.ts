@@ -1,13 +1,22 @@
 // `vm snapshot save/restore/list/delete/push/pop`: named snapshots of a machine in
-// .vm/machines/NAME/snapshots/SNAP: its disk files (copied sparsely, paths as below the machine's
-// folder), and when it was running or suspended its memory and device state (memory.state), so a
-// restore continues that guest. A snapshot is built in a temp folder and renamed into place; a
-// restore writes every disk to a temp file before renaming any over the machine's.
-import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+// .vm/machines/NAME/snapshots/SNAP. The root disk is not copied: the engine's chain of copy-on-write
+// layers (engines/shared/disk-chain.ts) freezes its top as the snapshot's layer and goes on in a new
+// one, so a snapshot costs what the guest wrote since the one before; restore starts a new top on
+// the snapshot's layer; delete lets the chain drop or merge layers no snapshot keeps. Extra disks
+// (raw files) are copied sparsely, paths as below the machine's folder; when the machine was running
+// or suspended its memory and device state goes to memory.state, so a restore continues that guest.
+// A snapshot is built in a temp folder and renamed into place once its layer is frozen (a crash in
+// between leaves a layer no snapshot names, which the next snapshot command collapses); a restore
+// writes every copied file to a temp file before committing the chain and renaming them.
+// Snapshots written before the chain (`disks` naming the root overlay, no `rootLayer`) still restore:
+// their full copy of the root overlay becomes the new top.
+import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { SNAPSHOT_MEMORY_FILE } from '../../engines/engine.js';
 import type { MachineConfig } from '../../engines/machine-config.js';
 import { copySparse } from '../../engines/shared/sparse-copy.js';
+import { DiskChainError, newLayerId } from '../../engines/shared/disk-chain.js';
+import { DiskError } from '../../engines/errors.js';
 import { EXIT, UserError } from '../errors.js';
 import { engineFor } from '../lifecycle/engine-for.js';
 import { recordedPaths, saveState, stoppedState } from '../lifecycle/machine-record.js';
@@ -16,8 +25,18 @@ import { stopRunning } from '../lifecycle/halt.js';
 import { machineDir } from '../paths.js';
 import { withMachineLock } from './machine-lock.js';
 import { assertMachineName, inspectMachine } from './state.js';
-import { discardSuspendState, suspendedState } from './suspend.js';
+import { discardSuspendState, suspendedState, suspendMachine } from './suspend.js';
 import { suspendStatePath } from './suspend-file.js';
+import { syncDir } from '../../engines/shared/atomic-file.js';
+
+async function syncFile(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
 
 export const SNAPSHOTS_DIR = 'snapshots';
 const META_FILE = 'snapshot.json';
@@ -31,8 +50,10 @@ export interface SnapshotInfo {
   /** What the machine was when taken; 'running' and 'suspended' snapshots hold memory. */
   machineState: 'running' | 'suspended' | 'halted' | 'created';
   memory: boolean;
-  /** Disk files, relative to the machine's folder. */
+  /** Disk files copied into the snapshot, relative to the machine's folder. */
   disks: string[];
+  /** The root disk's chain layer this snapshot keeps (`file` relative to the machine's folder). */
+  rootLayer?: { id: string; file: string };
   /** Bytes the snapshot takes on disk. */
   bytes?: number;
 }
@@ -67,6 +88,29 @@ async function duOf(dir: string): Promise<number> {
   return total;
 }
 
+/** Bytes the snapshot's root disk layer takes (what the guest wrote between it and the snapshot before). */
+async function layerBytes(projectDir: string, machine: string, info: SnapshotInfo): Promise<number> {
+  if (!info.rootLayer || info.rootLayer.file.includes('..')) return 0;
+  const st = await lstat(join(machineDir(projectDir, machine), info.rootLayer.file)).catch(() => undefined);
+  return st?.isFile() ? st.blocks * 512 : 0;
+}
+
+/** Layers the machine's snapshots keep. */
+async function keptLayers(projectDir: string, machine: string): Promise<Set<string>> {
+  return new Set((await listSnapshots(projectDir, machine)).flatMap((s) => (s.rootLayer ? [s.rootLayer.id] : [])));
+}
+
+/** Chain errors as user errors. */
+async function onChain<T>(machine: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof DiskChainError) throw new UserError(`machine '${machine}': ${err.message}`, { hint: err.hint });
+    if (err instanceof DiskError) throw new UserError(`machine '${machine}': ${err.message}`, { hint: err.hint });
+    throw err;
+  }
+}
+
 /** The machine's snapshots, oldest first. */
 export async function listSnapshots(projectDir: string, machine: string): Promise<SnapshotInfo[]> {
   const dir = snapshotsDir(projectDir, machine);
@@ -75,7 +119,7 @@ export async function listSnapshots(projectDir: string, machine: string): Promis
   for (const n of names) {
     if (n.startsWith('.')) continue;
     const info = await readInfo(join(dir, n));
-    if (info) out.push({ ...info, bytes: await duOf(join(dir, n)) });
+    if (info) out.push({ ...info, bytes: (await duOf(join(dir, n))) + (await layerBytes(projectDir, machine, info)) });
   }
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
 }
@@ -88,8 +132,39 @@ function diskRels(config: MachineConfig, files: string[]): string[] {
   });
 }
 
-export async function saveSnapshot(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SnapshotInfo> {
+/** A snapshot just saved; `resume`: the machine was suspended to take it, and the caller resumes it (as `vm up` does). */
+export type SavedSnapshot = SnapshotInfo & { resume?: boolean };
+
+/**
+ * Save snapshot `snap` of the machine. An engine whose running machines are not snapshotted live
+ * (qemu: runningSnapshot 'suspend') has the machine suspended first; the snapshot then holds the
+ * suspend state as its memory, and the caller resumes the machine (its timer re-armed as on every
+ * resume, migration-file.ts).
+ */
+export async function saveSnapshot(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SavedSnapshot> {
   checkSnapshotName(snap);
+  const view = await inspectMachine(projectDir, config.name, config.engine);
+  if (view.status === 'running' && view.state) {
+    const engine = await engineFor({ ...config, engine: view.state.engine });
+    if (engine.runningSnapshot === 'suspend') {
+      const refusal = engine.runningSnapshotRefusal(config);
+      if (refusal) throw new UserError(`cannot snapshot machine '${config.name}' while it runs: ${refusal}`, { exitCode: EXIT.unsupported, hint: '`vm halt` it, then `vm snapshot save` takes its disks' });
+      if (await lstat(join(snapshotsDir(projectDir, config.name), snap)).catch(() => undefined)) {
+        throw new UserError(`machine '${config.name}' already has a snapshot '${snap}'`, { hint: `\`vm snapshot delete ${config.name} ${snap}\` removes it` });
+      }
+      await suspendMachine(projectDir, config, { command: o.command ?? 'vm snapshot save' });
+      try {
+        return { ...(await saveSnapshotOf(projectDir, config, snap, o)), resume: true };
+      } catch (err) {
+        if (err instanceof UserError) throw new UserError(err.message, { exitCode: err.exitCode, hint: `${err.options.hint ? `${err.options.hint}; ` : ''}the machine was suspended for the snapshot: \`vm up ${config.name}\` resumes it` });
+        throw err;
+      }
+    }
+  }
+  return saveSnapshotOf(projectDir, config, snap, o);
+}
+
+async function saveSnapshotOf(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SnapshotInfo> {
   return withMachineLock(projectDir, config.name, o.command ?? 'vm snapshot save', async () => {
     const view = await inspectMachine(projectDir, config.name, config.engine);
     if (view.status === 'not created' || view.status === 'broken' || view.status === 'aborted') {
@@ -100,8 +175,10 @@ export async function saveSnapshot(projectDir: string, config: MachineConfig, sn
       throw new UserError(`machine '${config.name}' already has a snapshot '${snap}'`, { hint: `\`vm snapshot delete ${config.name} ${snap}\` removes it` });
     }
     const engine = await engineFor({ ...config, engine: view.state!.engine });
+    const chain = engine.rootDiskChain(config);
     const files = engine.diskFiles(config);
-    const rels = diskRels(config, files);
+    const copied = files.filter((f) => f !== chain?.topPath);
+    const rels = diskRels(config, copied);
     if (files.length === 0) {
       throw new UserError(`cannot snapshot machine '${config.name}': ${engine.runningSnapshotRefusal(config) ?? `the ${config.engine} engine has no disk files to copy`}`, { exitCode: EXIT.unsupported });
     }
@@ -112,22 +189,32 @@ export async function saveSnapshot(projectDir: string, config: MachineConfig, sn
     const tmp = join(snapshotsDir(projectDir, config.name), `.tmp-${snap}-${process.pid}`);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(join(tmp, DISKS_DIR), { recursive: true, mode: 0o700 });
+    const layer = chain ? newLayerId() : undefined;
     try {
+      // Layers left by deleted snapshots (or a crash) first: fewer layers, room under the depth bound.
+      if (chain) {
+        await onChain(config.name, async () => {
+          // The depth bound, here too: a running machine's engine freezes the layer itself.
+          chain.checkRoom(await chain.collapse(await keptLayers(projectDir, config.name), { busy: view.status === 'running' }));
+        });
+      }
       if (view.status === 'running') {
         const paths = recordedPaths(view.state!, runtimePathsFor(config.project.stateDir));
         try {
-          await engine.snapshotRunning(config, paths, join(tmp, DISKS_DIR));
+          await engine.snapshotRunning(config, paths, join(tmp, DISKS_DIR), layer ?? newLayerId());
         } catch (err) {
           throw new UserError(`machine '${config.name}' could not be snapshotted: ${(err as Error).message}`, { hint: 'it keeps running; see the engine log' });
         }
         await rename(join(tmp, DISKS_DIR, SNAPSHOT_MEMORY_FILE), join(tmp, SNAPSHOT_MEMORY_FILE));
       } else {
-        for (const [i, f] of files.entries()) {
+        for (const [i, f] of copied.entries()) {
           if (!(await lstat(f).catch(() => undefined))) continue;
           await mkdir(dirname(join(tmp, DISKS_DIR, rels[i]!)), { recursive: true, mode: 0o700 });
           await copySparse(f, join(tmp, DISKS_DIR, rels[i]!));
         }
         if (view.status === 'suspended') await copySparse(suspendStatePath(projectDir, config.name), join(tmp, SNAPSHOT_MEMORY_FILE));
+        // Last before the snapshot is named: the frozen layer is the snapshot's disk.
+        if (chain && layer) await onChain(config.name, () => chain.freeze(layer));
       }
       const info: SnapshotInfo = {
         name: snap,
@@ -135,10 +222,13 @@ export async function saveSnapshot(projectDir: string, config: MachineConfig, sn
         machineState: view.status as SnapshotInfo['machineState'],
         memory: view.status === 'running' || view.status === 'suspended',
         disks: rels,
+        ...(chain && layer ? { rootLayer: { id: layer, file: diskRels(config, [chain.layerPath(layer)])[0]! } } : {}),
       };
       await writeFile(join(tmp, META_FILE), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+      await syncFile(join(tmp, META_FILE));
       await rename(tmp, final);
-      return { ...info, bytes: await duOf(final) };
+      await syncDir(snapshotsDir(projectDir, config.name));
+      return { ...info, bytes: (await duOf(final)) + (await layerBytes(projectDir, config.name, info)) };
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
       throw err;
@@ -160,7 +250,14 @@ export async function deleteSnapshot(projectDir: string, config: MachineConfig, 
     // Renamed away first: a crash mid-delete leaves a hidden leftover, never half a snapshot under its name.
     const gone = join(snapshotsDir(projectDir, config.name), `.deleting-${snap}-${process.pid}`);
     await rename(dir, gone);
+    await syncDir(snapshotsDir(projectDir, config.name));
     await rm(gone, { recursive: true, force: true });
+    // Its layer, now kept by no snapshot, is dropped or merged into the one layer on it; a layer
+    // that others lie on stays until they go.
+    const view = await inspectMachine(projectDir, config.name, config.engine);
+    if (!view.state) return;
+    const chain = (await engineFor({ ...config, engine: view.state.engine })).rootDiskChain(config);
+    if (chain) await onChain(config.name, async () => chain.collapse(await keptLayers(projectDir, config.name), { busy: view.status === 'running' }));
   });
 }
 
@@ -178,6 +275,9 @@ export async function restoreSnapshot(projectDir: string, config: MachineConfig,
     }
     const engine = await engineFor({ ...config, engine: view.state!.engine });
     const rels = diskRels(config, engine.diskFiles(config));
+    const chain = engine.rootDiskChain(config);
+    const topRel = chain ? diskRels(config, [chain.topPath])[0] : undefined;
+    if (info.rootLayer && !chain) throw new UserError(`snapshot '${snap}' holds a root disk layer, but machine '${config.name}' has no layered root disk`, { hint: 'the Vmfile changed since; restore the Vmfile it was taken with' });
     for (const r of info.disks) {
       if (!rels.includes(r)) throw new UserError(`snapshot '${snap}' holds disk ${r}, which machine '${config.name}' no longer has`, { hint: 'the Vmfile changed since; restore the Vmfile it was taken with' });
     }
@@ -189,12 +289,15 @@ export async function restoreSnapshot(projectDir: string, config: MachineConfig,
     }
     // Every file staged beside its target first, then renamed in one quick pass.
     const staged: [string, string][] = [];
+    // A snapshot from before the chain holds a full copy of the root overlay: it becomes the top.
+    let legacyTop: string | undefined;
     try {
       for (const r of info.disks) {
         const target = join(config.project.stateDir, r);
         const stage = `${target}.restore-${process.pid}`;
         await copySparse(join(dir, DISKS_DIR, r), stage);
-        staged.push([stage, target]);
+        if (r === topRel) legacyTop = stage;
+        else staged.push([stage, target]);
       }
       if (info.memory) {
         const stage = `${suspendStatePath(projectDir, config.name)}.restore-${process.pid}`;
@@ -203,13 +306,18 @@ export async function restoreSnapshot(projectDir: string, config: MachineConfig,
       } else {
         await discardSuspendState(projectDir, config.name);
       }
+      // The root disk: the chain's manifest commit is the point the disk becomes the snapshot's.
+      if (chain && info.rootLayer) await onChain(config.name, () => chain.restore(info.rootLayer!.id));
+      else if (chain && legacyTop) await onChain(config.name, () => chain.adoptTop(legacyTop!));
     } catch (err) {
-      await Promise.all(staged.map(([s]) => rm(s, { force: true })));
+      await Promise.all([...staged.map(([s]) => rm(s, { force: true })), ...(legacyTop ? [rm(legacyTop, { force: true })] : [])]);
       throw err;
     }
     for (const [s, t] of staged) await rename(s, t);
     const base = view.state!;
     await saveState(projectDir, info.memory ? suspendedState(base) : stoppedState(base), { vmfile: config.project.vmfile });
+    // The dropped top's layers that no snapshot keeps go.
+    if (chain) await onChain(config.name, async () => chain.collapse(await keptLayers(projectDir, config.name)));
     return info;
   });
 }

@@ -7,7 +7,8 @@ import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } fr
 import { EngineStartError } from '../errors.js';
 import type { MachineConfig } from '../machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
-import { destroyDisks, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
+import { destroyDisks, prepareDisks, rootChain, rootOverlayPath } from './disk/machine-disks.js';
+import type { DiskChain } from '../shared/disk-chain.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
 import { socketAccepts } from '../shared/unix-socket.js';
@@ -36,6 +37,7 @@ export function engineMainPath(): string {
 
 export class BuiltinEngine implements Engine {
   readonly name = 'builtin' as const;
+  readonly runningSnapshot = 'live' as const;
 
   async availability(config: MachineConfig): Promise<Availability> {
     if (config.arch !== 'riscv64') {
@@ -79,10 +81,14 @@ export class BuiltinEngine implements Engine {
     return undefined;
   }
 
-  async snapshotRunning(_config: MachineConfig, paths: RuntimePaths, into: string): Promise<void> {
+  rootDiskChain(config: MachineConfig): DiskChain | undefined {
+    return rootChain(config);
+  }
+
+  async snapshotRunning(_config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void> {
     const qmp = await QmpClient.connect(paths.qmpSocket);
     try {
-      await qmp.execute(QMP_SNAPSHOT, { dir: into }, SUSPEND_TIMEOUT_MS);
+      await qmp.execute(QMP_SNAPSHOT, { dir: into, layer }, SUSPEND_TIMEOUT_MS);
     } finally {
       qmp.close();
     }

@@ -26,6 +26,7 @@ import { readBootImage } from './boot-files.js';
 import { BootFileError, DiskError } from '../errors.js';
 import { HartProfiler, type HartProfile } from './hart-profile.js';
 import { openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
+import type { LayeredRootDisk } from './disk/root-chain.js';
 import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';
 import { ForwardBindError } from './net/forward-ports.js';
@@ -209,6 +210,8 @@ interface AttachedDevices {
   nets: VirtioNet[];
   nats: NodeUserNet[];
   transports: VirtioMmio[];
+  /** The root disk's layers (a snapshot freezes its top). */
+  root?: LayeredRootDisk;
   close(): Promise<void>;
 }
 
@@ -294,6 +297,11 @@ export class BuiltinMachine {
 
   stop(): void {
     this.machine.stop();
+  }
+
+  /** The root disk's layered overlay, when the machine has one. */
+  get rootDisk(): LayeredRootDisk | undefined {
+    return this.devices.root;
   }
 
   /** Where host time went so far (instructions, translation, exits); null unless the spec asked to profile. */
@@ -451,7 +459,7 @@ function checkSpec(s: BuiltinBootSpec): void {
 
 /** Host resources opened for the devices before the machine exists. */
 interface OpenedDevices {
-  root: BlockBackend | undefined;
+  root: LayeredRootDisk | undefined;
   disks: { backend: BlockBackend; serial?: string }[];
   nics: { mac: Uint8Array; link: EthernetLink }[];
   nats: NodeUserNet[];
@@ -546,6 +554,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
     plug(b);
   };
   if (o.root) blk(o.root, 'vm-root');
+  out.root = o.root;
   for (const disk of o.disks) blk(disk.backend, disk.serial);
   for (const nic of o.nics) {
     const net = new VirtioNet({ mac: nic.mac, link: nic.link });

@@ -117,15 +117,19 @@ export class MachineRunner implements QmpBackend {
   }
 
   /**
-   * Snapshot the running machine into `dir`: its disk files (flushed) copied while the guest is paused,
-   * then its state as memory.state; the guest runs on. Resolves to an error text when it cannot.
+   * Snapshot the running machine into `dir`: while the guest is paused (its disks flushed), the root
+   * disk's top is frozen as chain layer `layer` (the guest goes on writing into a new top) and the
+   * extra disks are copied; then its state goes to memory.state; the guest runs on. Without `layer`
+   * (an older CLI) the root overlay is copied too. Resolves to an error text when it cannot.
    */
-  async snapshot(dir: string): Promise<string | undefined> {
+  async snapshot(dir: string, layer?: string): Promise<string | undefined> {
     const vm = this.vm;
     if (!vm || this.quitting) return 'the machine is not running';
     const config = this.launch.config;
     const stateDir = config.project.stateDir;
-    const files = [...(config.box.rootDisk ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
+    const root = layer ? vm.rootDisk : undefined;
+    if (layer && config.box.rootDisk && !root) return 'the machine has no layered root disk';
+    const files = [...(config.box.rootDisk && !root ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
     const shares = this.shares;
     try {
       const info = await vm.saveState(join(dir, SNAPSHOT_MEMORY_FILE), {
@@ -138,9 +142,11 @@ export class MachineRunner implements QmpBackend {
             await mkdir(dirname(join(dir, rel)), { recursive: true, mode: 0o700 });
             await copySparse(f, join(dir, rel));
           }
+          // Last: once frozen the layer is the snapshot's; nothing after it may fail.
+          if (root && layer) await root.freezeAs(layer);
         },
       });
-      this.o.log(`snapshot into ${dir}: memory ${info.fileBytes} bytes, guest paused ${info.pausedMs.toFixed(0)} ms`);
+      this.o.log(`snapshot into ${dir}${layer ? ` (root disk layer ${layer})` : ''}: memory ${info.fileBytes} bytes, guest paused ${info.pausedMs.toFixed(0)} ms`);
       return undefined;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

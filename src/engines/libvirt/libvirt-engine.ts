@@ -52,6 +52,7 @@ function settings(config: MachineConfig): LibvirtSettings {
 
 export class LibvirtEngine implements Engine {
   readonly name = 'libvirt' as const;
+  readonly runningSnapshot = 'live' as const;
   private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly options: LibvirtEngineOptions = {}) {
@@ -165,6 +166,10 @@ export class LibvirtEngine implements Engine {
 
   runningSnapshotRefusal(): string {
     return 'the libvirt engine keeps disks as storage-pool volumes, which vm snapshots do not cover yet';
+  }
+
+  rootDiskChain(): undefined {
+    return undefined;
   }
 
   async snapshotRunning(): Promise<void> {

@@ -7,10 +7,11 @@
 // has none: qemu emits POWERDOWN and the guest never sees it).
 
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import { unlink } from 'node:fs/promises';
+import { copySparse } from '../shared/sparse-copy.js';
 import { freeLoopbackPort, migrateFromFile, migrateToFile, migrationBlocker, rearmGuestTimer } from './migration-file.js';
 import type { MachineConfig } from '../machine-config.js';
 import { gdbSocketPath, qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
@@ -18,7 +19,8 @@ import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';
 import { DiskError, EngineStartError, EngineUnsupportedError } from '../errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
-import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks } from './qemu-img.js';
+import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks, qemuRootChain } from './qemu-img.js';
+import type { DiskChain } from '../shared/disk-chain.js';
 import { QmpClient } from '../qmp-client.js';
 import { appendLog, consoleRelayMainPath, isSocket, qmpStatus } from './start-plumbing.js';
 import { checkSocketPath, socketAccepts } from '../shared/unix-socket.js';
@@ -45,6 +47,7 @@ export interface AccelChoice {
 
 export class QemuEngine implements Engine {
   readonly name = 'qemu' as const;
+  readonly runningSnapshot = 'suspend' as const;
   private readonly env: NodeJS.ProcessEnv;
   private readonly probes = new Map<string, Promise<KvmProbeResult>>();
 
@@ -150,12 +153,28 @@ export class QemuEngine implements Engine {
     return [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)];
   }
 
-  runningSnapshotRefusal(): string {
-    return 'the qemu engine cannot snapshot a running machine in this version of vm; halt it first for a disk-only snapshot';
+  /** A running machine's snapshot holds its memory, which goes out through migration (as for suspend). */
+  runningSnapshotRefusal(config: MachineConfig): string | undefined {
+    return migrationBlocker(config.syncedFolders.length);
   }
 
+  rootDiskChain(config: MachineConfig): DiskChain | undefined {
+    return qemuRootChain(config, async () => {
+      const p = await this.program(QEMU_IMG);
+      if (typeof p !== 'string') throw new DiskError(`cannot change the machine's disk layers: ${p.reason}`, installHint([QEMU_IMG], config.arch));
+      return p;
+    });
+  }
+
+  /**
+   * Not live: a running qemu machine is snapshotted suspended (runningSnapshot = 'suspend'). qemu
+   * reopens an image by its file name when it changes its permissions (file-posix, e.g. when a
+   * migration inactivates the disks), so a top switched under it by blockdev-snapshot-sync could not
+   * then be renamed to the fixed top name the chain keeps: migration fails with
+   * "bdrv_inactivate_all() failed", and the old top's name would point at the new file.
+   */
   async snapshotRunning(): Promise<void> {
-    throw new EngineUnsupportedError(this.runningSnapshotRefusal());
+    throw new EngineUnsupportedError('the qemu engine snapshots a running machine by suspending it');
   }
 
   /**
@@ -169,6 +188,8 @@ export class QemuEngine implements Engine {
     const relayMain = consoleRelayMainPath();
     if (!existsSync(relayMain)) throw new EngineStartError(`the qemu engine's console relay ${relayMain} is missing (build vm first: npm run build)`);
     const plan = diskPlan(config);
+    // A snapshot step a crash interrupted is finished first: qemu must not open a frozen layer as its top.
+    await this.rootDiskChain(config)?.recover();
     await checkDisksPresent(plan);
     const choice = await this.chooseAccel(config);
     const incomingPort = hooks.resumeFrom ? await freeLoopbackPort() : undefined;

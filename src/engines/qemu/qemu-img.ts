@@ -12,6 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import type { MachineConfig } from '../machine-config.js';
 import type { QemuDiskPlan } from './argv.js';
 import { DiskError } from '../errors.js';
+import { DiskChain, type LayerOps } from '../shared/disk-chain.js';
 
 /** The root disk's overlay, in the machine's state folder. */
 export const ROOT_OVERLAY_FILE = 'qemu-root.qcow2';
@@ -150,6 +151,49 @@ async function qcow2VirtualSize(qemuImg: string, path: string): Promise<number> 
   return size;
 }
 
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await open(path, C.O_RDONLY | C.O_NOFOLLOW);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The qcow2 side of a root disk chain (engines/shared/disk-chain.ts): a layer is a qcow2 image whose
+ * backing file is the layer below it, named by its bare file name (all layers share the top's folder,
+ * and qemu resolves a relative backing name against the folder of the image naming it), the lowest
+ * on the box's image. Backing formats are always given (-F), never probed.
+ */
+export function qemuLayerOps(config: MachineConfig, qemuImg: () => Promise<string>): LayerOps {
+  const base = config.box.rootDisk;
+  const backing = (parentPath: string | null): string[] => {
+    if (parentPath !== null) return ['-b', basename(parentPath), '-F', 'qcow2'];
+    if (!base) throw new DiskError(`box ${config.box.name} has no root disk to lay a layer on`);
+    return ['-b', base.path, '-F', base.format];
+  };
+  return {
+    createEmpty: async (path, parentPath) => {
+      await qemuImgOk(await qemuImg(), ['create', '-q', '-f', 'qcow2', ...backing(parentPath), path], 'root disk layer');
+      await fsyncFile(path);
+    },
+    // Safe-mode rebase (qemu-img(1)): every cluster the child does not hold and whose contents differ
+    // between the old backing chain and the new one is written into the child, then the child's
+    // header names the new backing file. The child reads the same throughout; run again it copies nothing.
+    absorb: async (child, _layer, parentPath) => {
+      await qemuImgOk(await qemuImg(), ['rebase', '-q', '-f', 'qcow2', ...backing(parentPath), child], 'root disk layer merge');
+      await fsyncFile(child);
+    },
+  };
+}
+
+/** The chain of snapshot layers under the qemu root overlay, or undefined for a box without a root disk. */
+export function qemuRootChain(config: MachineConfig, qemuImg: () => Promise<string>): DiskChain | undefined {
+  const plan = diskPlan(config);
+  return plan.root ? new DiskChain(plan.root.path, qemuLayerOps(config, qemuImg)) : undefined;
+}
+
 /** Creates the overlay and extra disks that do not exist yet; grows extra disks declared larger. */
 export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): Promise<void> {
   const plan = diskPlan(config);
@@ -157,6 +201,8 @@ export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): 
   if (base && plan.root) {
     const overlay = plan.root.path;
     await ensureDir(dirname(overlay));
+    // A snapshot step that a crash interrupted is finished before the top is looked for.
+    await qemuRootChain(config, async () => qemuImg)?.recover();
     if (!(await fileExists(overlay, 'the root disk overlay'))) {
       const box = `${config.box.name} ${config.box.version}`;
       if (!(await fileExists(base.path, `box ${box}'s root disk`))) {
@@ -198,10 +244,12 @@ export async function checkDisksPresent(plan: QemuDiskPlan): Promise<void> {
   }
 }
 
-/** Deletes the overlay and extra disks (missing files are fine). The box is never touched. */
+/** Deletes the overlay, its snapshot layers and the extra disks (missing files are fine). The box is never touched. */
 export async function destroyQemuDisks(config: MachineConfig): Promise<void> {
   const plan = diskPlan(config);
-  for (const p of [...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)]) {
+  const chain = qemuRootChain(config, async () => 'qemu-img');
+  const layers = chain ? await chain.files() : [];
+  for (const p of [...layers, ...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)]) {
     try {
       const st = await lstat(p);
       if (st.isDirectory()) throw new DiskError(`expected a disk file but found a directory: ${p}`);

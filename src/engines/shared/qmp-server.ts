@@ -22,7 +22,7 @@ export interface QmpBackend {
   /** Save the machine's state to `path` and end the engine; resolves to an error text when it cannot. */
   suspend?(path: string): Promise<string | undefined>;
   /** Snapshot disks and memory into folder `dir`, the machine running on; an error text when it cannot. */
-  snapshot?(dir: string): Promise<string | undefined>;
+  snapshot?(dir: string, layer?: string): Promise<string | undefined>;
 }
 
 const VERSION = { qemu: { major: 0, minor: 0, micro: 0 }, package: 'vm builtin engine' };
@@ -191,10 +191,11 @@ export class QmpServer {
         return;
       }
       case 'x-vm-snapshot': {
-        const args = (cmd.arguments ?? {}) as { dir?: unknown };
+        const args = (cmd.arguments ?? {}) as { dir?: unknown; layer?: unknown };
         if (!this.backend.snapshot) return reply(commandNotFound(name));
         if (typeof args.dir !== 'string' || args.dir === '') return reply(genericError("x-vm-snapshot needs the argument 'dir'"));
-        void this.backend.snapshot(args.dir).then((err) => reply(err ? genericError(err) : { return: {} }));
+        if (args.layer !== undefined && typeof args.layer !== 'string') return reply(genericError("x-vm-snapshot's 'layer' is a string"));
+        void this.backend.snapshot(args.dir, args.layer).then((err) => reply(err ? genericError(err) : { return: {} }));
         return;
       }
       default:

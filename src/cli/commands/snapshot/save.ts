@@ -6,7 +6,7 @@ import { humanBytes, snapshotArgs, snapshotTarget } from '../../snapshot-target.
 export default class SnapshotSave extends BaseCommand {
   static override summary = "Take a named snapshot of a machine's disks (and memory when it runs)";
   static override description =
-    "Copies the machine's disk files (sparsely) into .vm/machines/NAME/snapshots/SNAP. Taken of a running machine (builtin engine), the guest is paused meanwhile and its memory and device state is saved too, so `vm snapshot restore` continues that running guest; of a halted machine it is disk-only.";
+    "Freezes the root disk's copy-on-write top as the snapshot's layer (the machine goes on in a new one, so the snapshot costs what was written since the last one) and copies extra disks sparsely into .vm/machines/NAME/snapshots/SNAP. Taken of a running machine, its memory and device state is saved too, so `vm snapshot restore` continues that running guest (builtin: the guest is paused meanwhile; qemu: the machine is suspended and resumed); of a halted machine it is disk-only.";
   static override examples = [{ description: 'Before an upgrade', command: '<%= config.bin %> snapshot save default before-upgrade' }];
   static override args = snapshotArgs;
   static override flags = { file: fileFlag };
@@ -17,5 +17,9 @@ export default class SnapshotSave extends BaseCommand {
     const { saveSnapshot } = await import('../../../core/machines/snapshots.js');
     const info = await saveSnapshot(sel.dir, config, snap, { command: `vm snapshot save ${config.name} ${snap}` });
     this.log(`${config.name}: snapshot '${snap}' saved (${info.memory ? 'disks and memory' : 'disks'}, ${humanBytes(info.bytes)})`);
+    if (!info.resume) return;
+    // Taken suspended (qemu): the machine goes on from where it was.
+    const { runUpTaskList } = await import('../up.js');
+    await runUpTaskList({ ...sel, machines: [config] }, { provision: false, command: `vm snapshot save ${config.name} ${snap}` });
   }
 }

@@ -10,6 +10,8 @@ import { DiskError } from '../../errors.js';
 import { diskFsError } from './disk-error.js';
 import { OverlayDisk, type BaseImage } from './overlay-disk.js';
 import { RawDisk } from './raw-disk.js';
+import { LayeredRootDisk, rootChainAt } from './root-chain.js';
+import type { DiskChain } from '../../shared/disk-chain.js';
 
 /** The root disk's overlay, in the machine's state folder. */
 export const ROOT_OVERLAY_FILE = 'root.overlay';
@@ -55,6 +57,8 @@ export async function prepareDisks(config: MachineConfig): Promise<void> {
   if (base) {
     const overlay = rootOverlayPath(config);
     await ensureDir(dirname(overlay));
+    // A step of a snapshot that a crash interrupted is finished before the top is looked for.
+    await rootChainAt(overlay, base).recover();
     if (!(await exists(overlay, 'overlay'))) await OverlayDisk.create(overlay, base);
   }
   for (const d of config.disks) {
@@ -64,9 +68,16 @@ export async function prepareDisks(config: MachineConfig): Promise<void> {
   }
 }
 
-/** Delete the overlay and the extra disks (missing files are fine). */
+/** The chain of snapshot layers under the root overlay, or undefined for a box without a root disk. */
+export function rootChain(config: MachineConfig): DiskChain | undefined {
+  const base = rootBase(config);
+  return base ? rootChainAt(rootOverlayPath(config), base) : undefined;
+}
+
+/** Delete the overlay, its snapshot layers and the extra disks (missing files are fine). */
 export async function destroyDisks(config: MachineConfig): Promise<void> {
-  const paths = [...(config.box.rootDisk ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
+  const chain = rootChain(config);
+  const paths = [...(chain ? [...(await chain.files()), rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
   for (const p of paths) {
     try {
       const st = await lstat(p);
@@ -79,13 +90,13 @@ export async function destroyDisks(config: MachineConfig): Promise<void> {
   }
 }
 
-/** Open the root overlay for a run; a missing one is refused, never silently recreated. */
-export async function openRootDisk(overlayPath: string, base: BaseImage): Promise<OverlayDisk> {
+/** Open the root overlay and the layers under it for a run; a missing one is refused, never silently recreated. */
+export async function openRootDisk(overlayPath: string, base: BaseImage): Promise<LayeredRootDisk> {
   if (!(await exists(overlayPath, 'overlay'))) {
     throw new DiskError(
       `the root disk overlay is missing: ${overlayPath}`,
       'The machine was never prepared, or its files were deleted; run `vm destroy` and `vm up` to start it afresh.',
     );
   }
-  return OverlayDisk.open(overlayPath, base);
+  return LayeredRootDisk.open(overlayPath, base);
 }

@@ -1,5 +1,7 @@
 // A copy-on-write disk: the base image opened read-only (never written), the machine's writes in an
-// overlay file in the format overlay-format.ts describes, with its crash-safety protocol.
+// overlay file in the format overlay-format.ts describes, with its crash-safety protocol. Overlays
+// stack: what an overlay does not hold it reads from its lower image, which is the box's raw image
+// or another overlay (a frozen snapshot layer, disk-chain.ts), every layer made for the same image.
 
 import { open } from 'node:fs/promises';
 import type { promises as fsp } from 'node:fs';
@@ -22,7 +24,37 @@ export interface BaseImage {
   sha256: string;
 }
 
-export class OverlayDisk implements BlockBackend {
+/** What an overlay reads the blocks it does not hold from. */
+export interface LowerImage {
+  /** Fill dest[at, at + length) with the image's bytes from `position` (zeros past its data). */
+  readInto(dest: Uint8Array, at: number, length: number, position: number): Promise<void>;
+  readIntoSync(dest: Uint8Array, at: number, length: number, position: number): void;
+  close(): Promise<void>;
+}
+
+/** The box's raw image as the lowest layer: zeros past its end. */
+class RawBase implements LowerImage {
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number,
+  ) {}
+
+  async readInto(dest: Uint8Array, at: number, length: number, position: number): Promise<void> {
+    const n = position < this.size ? await readFull(this.fh, dest, at, Math.min(length, this.size - position), position) : 0;
+    dest.fill(0, at + n, at + length);
+  }
+
+  readIntoSync(dest: Uint8Array, at: number, length: number, position: number): void {
+    const n = position < this.size ? readFullSync(this.fh.fd, dest, at, Math.min(length, this.size - position), position) : 0;
+    dest.fill(0, at + n, at + length);
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => {});
+  }
+}
+
+export class OverlayDisk implements BlockBackend, LowerImage {
   readonly sizeBytes: number;
   /** A partial write of a block not yet here copies the whole block: requests on one block must not overlap in time. */
   readonly conflictUnit: number;
@@ -36,9 +68,9 @@ export class OverlayDisk implements BlockBackend {
     readonly path: string,
     readonly header: OverlayHeader,
     private readonly fh: FileHandle,
-    private readonly base: FileHandle,
+    private readonly lower: LowerImage,
     private readonly map: Uint8Array,
-    readonly readOnly: boolean,
+    private writable: boolean,
   ) {
     this.sizeBytes = header.virtualSize;
     this.conflictUnit = header.blockSize;
@@ -61,8 +93,16 @@ export class OverlayDisk implements BlockBackend {
     return header;
   }
 
-  /** Open an existing overlay over `base`, checking it belongs to that image. */
-  static async open(path: string, base: BaseImage, o: { readOnly?: boolean } = {}): Promise<OverlayDisk> {
+  get readOnly(): boolean {
+    return !this.writable;
+  }
+
+  /**
+   * Open an existing overlay over `base`, checking it belongs to that image. With `lower` (an
+   * overlay made for the same image, opened already) the overlay reads through it instead of the
+   * base, and closing this one closes it.
+   */
+  static async open(path: string, base: BaseImage, o: { readOnly?: boolean; lower?: OverlayDisk } = {}): Promise<OverlayDisk> {
     let fh: FileHandle | undefined;
     let bh: FileHandle | undefined;
     try {
@@ -86,6 +126,15 @@ export class OverlayDisk implements BlockBackend {
           'The box changed under this machine. Run `vm destroy` and `vm up` to start from the new box.',
         );
       }
+      const map = new Uint8Array(header.mapLength);
+      await readFull(fh, map, 0, header.mapLength, header.mapOffset);
+      if (o.lower) {
+        const l = o.lower.header;
+        if (l.virtualSize !== header.virtualSize || l.baseSize !== header.baseSize || l.blockSize !== header.blockSize) {
+          throw new DiskError(`overlay ${path} does not match the layer below it (${o.lower.path}): their sizes differ`, 'Run `vm destroy` and `vm up` to start the machine afresh.');
+        }
+        return new OverlayDisk(path, header, fh, o.lower, map, !o.readOnly);
+      }
       bh = await open(base.path, O_READ).catch((err: unknown) => {
         throw diskFsError(err, 'base image', base.path);
       });
@@ -95,9 +144,7 @@ export class OverlayDisk implements BlockBackend {
       if (bst.size !== header.baseSize) {
         throw new DiskError(`base image ${base.path} is ${bst.size} bytes; overlay ${path} expects ${header.baseSize}`, 'The box files changed; run `vm box add` again or destroy the machine.');
       }
-      const map = new Uint8Array(header.mapLength);
-      await readFull(fh, map, 0, header.mapLength, header.mapOffset);
-      return new OverlayDisk(path, header, fh, bh, map, o.readOnly ?? false);
+      return new OverlayDisk(path, header, fh, new RawBase(bh, header.baseSize), map, !o.readOnly);
     } catch (err) {
       await fh?.close().catch(() => {});
       await bh?.close().catch(() => {});
@@ -138,35 +185,43 @@ export class OverlayDisk implements BlockBackend {
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    await this.readInto(out, 0, length, offset);
+    return out;
+  }
+
+  async readInto(dest: Uint8Array, at: number, length: number, offset: number): Promise<void> {
     this.checkRange(offset, length);
-    const { dataOffset, baseSize } = this.header;
-    const out = new Uint8Array(length); // zeros wherever nothing is read (past the base's end)
+    const { dataOffset } = this.header;
     const runs = this.readRuns(offset, offset + length);
     for (let i = 0; i < runs.length; i += 3) {
       const pos = runs[i]!;
       const runEnd = runs[i + 1]!;
-      if (runs[i + 2]) await readFull(this.fh, out, pos - offset, runEnd - pos, dataOffset + pos);
-      else if (pos < baseSize) await readFull(this.base, out, pos - offset, Math.min(runEnd, baseSize) - pos, pos);
+      if (runs[i + 2]) {
+        const got = await readFull(this.fh, dest, at + pos - offset, runEnd - pos, dataOffset + pos);
+        dest.fill(0, at + pos - offset + got, at + runEnd - offset); // a sparse tail
+      } else await this.lower.readInto(dest, at + pos - offset, runEnd - pos, pos);
     }
-    return out;
+  }
+
+  readIntoSync(dest: Uint8Array, at: number, length: number, offset: number): void {
+    this.checkRange(offset, length);
+    const { dataOffset } = this.header;
+    const runs = this.readRuns(offset, offset + length);
+    for (let i = 0; i < runs.length; i += 3) {
+      const pos = runs[i]!;
+      const runEnd = runs[i + 1]!;
+      if (runs[i + 2]) {
+        const got = readFullSync(this.fh.fd, dest, at + pos - offset, runEnd - pos, dataOffset + pos);
+        dest.fill(0, at + pos - offset + got, at + runEnd - offset);
+      } else this.lower.readIntoSync(dest, at + pos - offset, runEnd - pos, pos);
+    }
   }
 
   readNow(offset: number, dest: Uint8Array): boolean {
-    const length = dest.length;
-    if (!this.gate.allows(length)) return false;
-    this.checkRange(offset, length);
-    const { dataOffset, baseSize } = this.header;
-    const runs = this.readRuns(offset, offset + length);
-    this.gate.timed(() => {
-      for (let i = 0; i < runs.length; i += 3) {
-        const pos = runs[i]!;
-        const runEnd = runs[i + 1]!;
-        let got = 0;
-        if (runs[i + 2]) got = readFullSync(this.fh.fd, dest, pos - offset, runEnd - pos, dataOffset + pos);
-        else if (pos < baseSize) got = readFullSync(this.base.fd, dest, pos - offset, Math.min(runEnd, baseSize) - pos, pos);
-        dest.fill(0, pos - offset + got, runEnd - offset); // past the base's end, or a sparse tail
-      }
-    });
+    if (!this.gate.allows(dest.length)) return false;
+    this.checkRange(offset, dest.length);
+    this.gate.timed(() => this.readIntoSync(dest, 0, dest.length, offset));
     return true;
   }
 
@@ -202,7 +257,7 @@ export class OverlayDisk implements BlockBackend {
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
-    if (this.readOnly) throw new Error(`overlay ${this.path} is open read-only`);
+    if (!this.writable) throw new Error(`overlay ${this.path} is open read-only`);
     this.checkRange(offset, data.length);
     const { blockSize, dataOffset } = this.header;
     const runs = this.writeRuns(offset, offset + data.length);
@@ -212,7 +267,7 @@ export class OverlayDisk implements BlockBackend {
       if (runs[i + 2]) {
         const blockStart = Math.floor(pos / blockSize) * blockSize;
         const whole = new Uint8Array(blockSize);
-        if (blockStart < this.header.baseSize) await readFull(this.base, whole, 0, Math.min(blockSize, this.header.baseSize - blockStart), blockStart);
+        await this.lower.readInto(whole, 0, Math.min(blockSize, this.sizeBytes - blockStart), blockStart);
         whole.set(data.subarray(pos - offset, end - offset), pos - blockStart);
         await writeFull(this.fh, whole, 0, blockSize, dataOffset + blockStart);
       } else {
@@ -223,11 +278,10 @@ export class OverlayDisk implements BlockBackend {
   }
 
   writeNow(offset: number, data: Uint8Array): boolean {
-    if (this.readOnly || !this.gate.allows(data.length)) return false;
+    if (!this.writable || !this.gate.allows(data.length)) return false;
     this.checkRange(offset, data.length);
     const { blockSize, dataOffset } = this.header;
     const runs = this.writeRuns(offset, offset + data.length);
-    const base = this.base.fd;
     const fd = this.fh.fd;
     this.gate.timed(() => {
       for (let i = 0; i < runs.length; i += 3) {
@@ -236,7 +290,7 @@ export class OverlayDisk implements BlockBackend {
         if (runs[i + 2]) {
           const blockStart = Math.floor(pos / blockSize) * blockSize;
           const whole = new Uint8Array(blockSize);
-          if (blockStart < this.header.baseSize) readFullSync(base, whole, 0, Math.min(blockSize, this.header.baseSize - blockStart), blockStart);
+          this.lower.readIntoSync(whole, 0, Math.min(blockSize, this.sizeBytes - blockStart), blockStart);
           whole.set(data.subarray(pos - offset, end - offset), pos - blockStart);
           writeFullSync(fd, whole, 0, blockSize, dataOffset + blockStart);
         } else {
@@ -249,7 +303,7 @@ export class OverlayDisk implements BlockBackend {
   }
 
   async flush(): Promise<void> {
-    if (this.readOnly || this.closed) return;
+    if (!this.writable || this.closed) return;
     await this.fh.datasync();
     if (this.dirtyPages.size === 0) return;
     const pages = [...this.dirtyPages].sort((a, b) => a - b);
@@ -270,7 +324,28 @@ export class OverlayDisk implements BlockBackend {
     }
   }
 
-  /** Flush and close both files. */
+  /**
+   * Flush, then take no more writes: the layer is frozen (a snapshot's), an overlay opened on top
+   * of it carries the disk's writes from now on.
+   */
+  async freeze(): Promise<void> {
+    await this.flush();
+    this.writable = false;
+  }
+
+  /** The overlay this one lies on, when it lies on one rather than on the base image. */
+  get lowerOverlay(): OverlayDisk | undefined {
+    return this.lower instanceof OverlayDisk ? this.lower : undefined;
+  }
+
+  /** Close this file alone, leaving the layers below open (an overlay opened on a live one and given up). */
+  async closeOwnFile(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => {});
+  }
+
+  /** Flush and close this file and every layer below it. */
   async close(): Promise<void> {
     if (this.closed) return;
     try {
@@ -278,7 +353,7 @@ export class OverlayDisk implements BlockBackend {
     } finally {
       this.closed = true;
       await this.fh.close().catch(() => {});
-      await this.base.close().catch(() => {});
+      await this.lower.close().catch(() => {});
     }
   }
 
@@ -301,5 +376,88 @@ async function fileSize(path: string, what: string): Promise<number> {
     throw err instanceof DiskError ? err : diskFsError(err, what, path);
   } finally {
     await fh?.close().catch(() => {});
+  }
+}
+
+async function readOverlayFile(fh: FileHandle, path: string): Promise<{ header: OverlayHeader; map: Uint8Array }> {
+  const raw = new Uint8Array(OVERLAY_HEADER_SIZE);
+  await readFull(fh, raw, 0, OVERLAY_HEADER_SIZE, 0);
+  let header: OverlayHeader;
+  try {
+    header = decodeHeader(raw);
+  } catch (err) {
+    throw new DiskError(`overlay ${path} cannot be used: ${(err as Error).message}`);
+  }
+  const map = new Uint8Array(header.mapLength);
+  await readFull(fh, map, 0, header.mapLength, header.mapOffset);
+  return { header, map };
+}
+
+/** Bytes copied per read-write round when a layer is absorbed. */
+const ABSORB_CHUNK = 1024 * 1024;
+
+/**
+ * Copy into the overlay at `childPath` every block the overlay at `layerPath` (the layer right below
+ * it) holds and the child does not, so the layer can be taken out from under the child. The child
+ * reads the same before, during and after: the blocks copied are the ones it read through to the
+ * layer. Data first, synced, then the map, synced (bits are only ever set): a crash part-way leaves
+ * the child as it was, and running it again finishes the job. Returns the number of blocks copied.
+ */
+export async function absorbLayer(childPath: string, layerPath: string): Promise<number> {
+  let child: FileHandle | undefined;
+  let layer: FileHandle | undefined;
+  try {
+    child = await open(childPath, O_READ_WRITE);
+    layer = await open(layerPath, O_READ);
+    const c = await readOverlayFile(child, childPath);
+    const l = await readOverlayFile(layer, layerPath);
+    if (c.header.blockSize !== l.header.blockSize || c.header.virtualSize !== l.header.virtualSize || c.header.baseSha256 !== l.header.baseSha256) {
+      throw new DiskError(`overlay ${childPath} cannot absorb ${layerPath}: they were made with different geometry or for different images`);
+    }
+    const bs = c.header.blockSize;
+    const blocks = Math.ceil(c.header.virtualSize / bs);
+    const has = (m: Uint8Array, b: number): boolean => (m[b >> 3]! & (1 << (b & 7))) !== 0;
+    const buf = new Uint8Array(Math.max(bs, ABSORB_CHUNK));
+    const perRound = buf.length / bs;
+    let copied = 0;
+    for (let b = 0; b < blocks; ) {
+      if (!has(l.map, b) || has(c.map, b)) {
+        b++;
+        continue;
+      }
+      let e = b + 1;
+      while (e < blocks && e - b < perRound && has(l.map, e) && !has(c.map, e)) e++;
+      const len = (e - b) * bs;
+      const got = await readFull(layer, buf, 0, len, l.header.dataOffset + b * bs);
+      buf.fill(0, got, len); // a sparse tail reads as zeros
+      await writeFull(child, buf, 0, len, c.header.dataOffset + b * bs);
+      for (let i = b; i < e; i++) c.map[i >> 3]! |= 1 << (i & 7);
+      copied += e - b;
+      b = e;
+    }
+    if (copied > 0) {
+      await child.datasync();
+      await writeFull(child, c.map, 0, c.map.length, c.header.mapOffset);
+      await child.datasync();
+    }
+    return copied;
+  } catch (err) {
+    throw err instanceof DiskError ? err : diskFsError(err, 'overlay', childPath);
+  } finally {
+    await child?.close().catch(() => {});
+    await layer?.close().catch(() => {});
+  }
+}
+
+/** Blocks the overlay file at `path` holds, as its map on disk says. */
+export async function overlayAllocatedBlocks(path: string): Promise<number> {
+  const fh = await open(path, O_READ);
+  try {
+    const { map } = await readOverlayFile(fh, path);
+    let n = 0;
+    for (const byte of map) for (let b = byte; b; b &= b - 1) n++;
+    return n;
+  } finally {
+    await fh.close();
   }
 }
