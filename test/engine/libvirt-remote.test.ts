@@ -1,7 +1,8 @@
 // The libvirt engine against a "remote" hypervisor host for real: qemu+ssh://root@127.0.0.1 through a
 // throwaway sshd on a free port with a key made for the test (no_verify: the host key is new each
 // run). Everything goes through ssh as it would to another host: the box upload (vol-upload), the
-// domain, `virsh console`, and the agent relayed by `ssh HOST socat`. Skipped, with the reason, when
+// domain, `virsh console`, the agent relayed by `ssh HOST socat`, and a port forward served here
+// on 127.0.0.1 by the keeper's `ssh -N -L` tunnel to qemu's listener on that host's loopback. Skipped, with the reason, when
 // sshd, ssh, socat or a libvirt daemon with qemu-system-riscv64 is missing.
 import { spawnSync, type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForAgent } from '../../src/core/agent/client.js';
 import { LibvirtEngine, keeperMainPath } from '../../src/engines/libvirt/libvirt-engine.js';
 import { domainName } from '../../src/engines/libvirt/names.js';
+import { readTunnel, TUNNEL_PID_FILE } from '../../src/engines/shared/forward-tunnel-record.js';
+import { ensureTunnel } from '../../src/core/machines/forward-tunnel.js';
 import { BOOT_TIMEOUT_MS, ConsoleClient, Started, cleanup, machineFor, tempProject, unpackBox, waitGone, type TestMachine } from './qemu-harness.js';
 
 const SSHD = '/usr/sbin/sshd';
@@ -40,6 +43,22 @@ function freePort(): Promise<number> {
   });
 }
 
+/** GET / on 127.0.0.1:port, retried while the path is coming up. */
+async function httpGet(port: number, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
+      return await res.text();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  throw new Error(`no HTTP answer on 127.0.0.1:${port}: ${String(last)}`);
+}
+
 describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (skipped: ${reason})` : 'libvirt engine over qemu+ssh://root@127.0.0.1 (throwaway sshd)', () => {
   const engine = new LibvirtEngine();
   const started = new Started();
@@ -47,8 +66,10 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
   let dir = '';
   let sshd: ChildProcess | undefined;
   let uri = '';
+  let sshPort = 0;
   let project = '';
   let m: TestMachine;
+  let hostPort = 0;
   const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
@@ -58,6 +79,7 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
     chmodSync(join(dir, 'authorized_keys'), 0o600);
     spawnSync('mkdir', ['-p', '/run/sshd']);
     const port = await freePort();
+    sshPort = port;
     // -D: stays in the foreground as our child, so the test ends exactly the sshd it started
     sshd = spawn(SSHD, ['-D', '-f', '/dev/null', '-h', join(dir, 'host'), '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-o', `AuthorizedKeysFile=${join(dir, 'authorized_keys')}`,
       '-o', 'PermitRootLogin=prohibit-password', '-o', 'PasswordAuthentication=no', '-o', 'StrictModes=no', '-o', 'UsePAM=no', '-o', `PidFile=${join(dir, 'sshd.pid')}`], { stdio: 'ignore' });
@@ -68,7 +90,8 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
     }
     project = tempProject('vm-libvirt-ssh-');
     const box = unpackBox('tiny', project);
-    m = machineFor(box, project, 'far', { engine: 'libvirt', engineRequested: 'libvirt', libvirt: { uri, pool } });
+    hostPort = await freePort();
+    m = machineFor(box, project, 'far', { engine: 'libvirt', engineRequested: 'libvirt', libvirt: { uri, pool }, forwards: [{ guest: 80, host: hostPort, hostIp: '127.0.0.1', protocol: 'tcp' }] });
   });
 
   afterAll(async () => {
@@ -105,11 +128,39 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
     try {
       const r = await agent.run({ argv: ['sh', '-c', 'hostname; uname -m'] });
       expect(r.stdout.toString()).toBe('far\nriscv64\n');
+      const www = await agent.run({ argv: ['sh', '-c', 'mkdir -p /www && echo served-by-$((6*7)) > /www/index.html && httpd -p 80 -h /www'] });
+      expect(www.status).toEqual({ code: 0 });
     } finally {
       agent.close();
     }
+
+    // the forward: this host's 127.0.0.1:hostPort, through the keeper's ssh tunnel, to qemu's
+    // listener on the hypervisor host's loopback, to the guest's httpd
+    const stateDir = m.config.project.stateDir;
+    const first = readTunnel(stateDir)!;
+    expect(first).toMatchObject({ keeperPid: who.pid, via: `ssh root@127.0.0.1:${sshPort}`, forwards: [{ hostIp: '127.0.0.1', host: hostPort, guest: 80, protocol: 'tcp' }] });
+    expect(first.forwards[0]!.remote).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(first.pid).toBeGreaterThan(0);
+    expect(readFileSync(`/proc/${first.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['ssh', '-N', '-L', `127.0.0.1:${hostPort}:${first.forwards[0]!.remote}`]));
+    expect(await httpGet(hostPort)).toBe('served-by-42\n');
+    // qemu listens on the hypervisor host's loopback, on the port the record names (that host is this one here)
+    const remotePort = Number(first.forwards[0]!.remote.split(':')[1]);
+    expect(await httpGet(remotePort)).toBe('served-by-42\n');
+
+    // a tunnel that dies is started again; asked by a command (vm status does), at once
+    process.kill(first.pid!, 'SIGKILL');
+    for (let i = 0; i < 50 && readTunnel(stateDir)?.pid === first.pid; i++) await new Promise((r) => setTimeout(r, 20));
+    const again = await ensureTunnel(stateDir, who.pid);
+    expect(again?.pid).toBeGreaterThan(0);
+    expect(again?.pid).not.toBe(first.pid);
+    expect(await httpGet(hostPort)).toBe('served-by-42\n');
+
     process.kill(-who.pid, 'SIGTERM');
     expect(await waitGone(who, 20_000)).toBe(true);
+    // the tunnel went with the keeper, and its record with it
+    expect(existsSync(`/proc/${again!.pid}`)).toBe(false);
+    expect(readTunnel(stateDir)).toBeUndefined();
+    expect(existsSync(join(stateDir, TUNNEL_PID_FILE))).toBe(false);
     expect(virsh('domstate', domainName(m.config)).stdout.trim()).toBe('shut off');
     await engine.destroyDisks(m.config);
     expect(virsh('domstate', domainName(m.config)).status).not.toBe(0);

@@ -7,6 +7,7 @@ import { otherErrors } from '../vmfile/project.js';
 import { peekBox } from '../boxes/catalog.js';
 import { changeNote, configChange } from './config-change.js';
 import { inspectMachine, type MachineView } from './state.js';
+import { ensureTunnel } from './forward-tunnel.js';
 
 export interface ProjectMachineView extends Omit<MachineView, 'engine'> {
   /** `auto` only for a machine whose box is not downloaded yet (the box decides). */
@@ -79,6 +80,11 @@ export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<Pr
         const config = byName.get(n)!;
         const view = await inspectMachine(project.dir, n, config.engine);
         if (!view.state) return { ...view, vmfileChanged: false };
+        if (view.status === 'running') {
+          // a forward tunnel that died is asked back now; say when it could not be
+          const tunnel = await ensureTunnel(config.project.stateDir, view.pid);
+          if (tunnel && tunnel.pid === undefined) view.detail = [view.detail, `the ssh tunnel serving its forwards through ${tunnel.via} is down (see .vm/machines/${n}/engine.log)`].filter(Boolean).join('; ');
+        }
         const change = configChange(view.state, config);
         const live = view.status === 'running';
         const needs = change.kind === 'recreate' || (change.kind === 'reload' && live) ? change.kind : undefined;

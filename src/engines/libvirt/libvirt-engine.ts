@@ -23,6 +23,7 @@ import type { KeeperLaunch } from './domain-keeper.js';
 import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
 import { domainName } from './names.js';
 import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
+import { forwardsTunnelled } from './forward-tunnel.js';
 import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
 import { INSTALL_HINT, Virsh, VirshCommandError, type VirshRunner } from './virsh.js';
 
@@ -173,6 +174,7 @@ export class LibvirtEngine implements Engine {
     const cli = this.virsh(config);
     const domain = domainName(config);
     const local = isLocalUri(s.uri);
+    const tunnelled = forwardsTunnelled(s.uri, local);
     const keeperMain = keeperMainPath();
     if (!existsSync(keeperMain)) throw new LibvirtError(`the libvirt engine's domain keeper ${keeperMain} is missing`, 'build vm first: npm run build');
     for (const p of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) await checkSocketPath(p);
@@ -185,7 +187,7 @@ export class LibvirtEngine implements Engine {
       if (existing && /<domain [^>]*id=/.test(existing)) await virsh.tryRun(['destroy', domain]);
       const volumes = await existingVolumes(virsh, config, s.pool);
       const uuid = existing ? /<uuid>([^<]+)<\/uuid>/.exec(existing)?.[1] : undefined;
-      const xml = domainXml({ config, domain, volumes, local, ...(uuid ? { uuid } : {}) });
+      const xml = domainXml({ config, domain, volumes, local, tunnelForwards: tunnelled, ...(uuid ? { uuid } : {}) });
       await writeFile(xmlFile, xml, { mode: 0o600 });
       await virsh.run(['define', xmlFile]);
     } finally {
@@ -205,6 +207,7 @@ export class LibvirtEngine implements Engine {
       agentReachable: local || ssh !== undefined,
       ...(ssh ? { agentSsh: ssh } : {}),
       attachTimeoutMs: 30_000,
+      ...(tunnelled && config.forwards.length > 0 ? { tunnel: { forwards: config.forwards, stateDir: config.project.stateDir } } : {}),
       ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
     };
     const keeper = await spawnDetached(process.execPath, [keeperMain, JSON.stringify(launch)], paths.engineLog, config.project.stateDir, { ...this.env, NODE_OPTIONS: '' });
