@@ -7,7 +7,6 @@ import { otherErrors } from '../vmfile/project.js';
 import { peekBox } from '../boxes/catalog.js';
 import { changeNote, configChange } from './config-change.js';
 import { inspectMachine, type MachineView } from './state.js';
-import { ensureTunnel } from './forward-tunnel.js';
 
 export interface ProjectMachineView extends Omit<MachineView, 'engine'> {
   /** `auto` only for a machine whose box is not downloaded yet (the box decides). */
@@ -80,8 +79,10 @@ export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<Pr
         const config = byName.get(n)!;
         const view = await inspectMachine(project.dir, n, config.engine);
         if (!view.state) return { ...view, vmfileChanged: false };
-        if (view.status === 'running') {
-          // a forward tunnel that died is asked back now; say when it could not be
+        if (view.status === 'running' && view.engine === 'libvirt') {
+          // a forward tunnel that died is asked back now; say when it could not be. Loaded only
+          // here: the tunnel record lives with the engines, which status otherwise never loads
+          const { ensureTunnel } = await import('./forward-tunnel.js');
           const tunnel = await ensureTunnel(config.project.stateDir, view.pid);
           if (tunnel && tunnel.pid === undefined) view.detail = [view.detail, `the ssh tunnel serving its forwards through ${tunnel.via} is down (see .vm/machines/${n}/engine.log)`].filter(Boolean).join('; ');
         }
