@@ -128,6 +128,17 @@ provision:
     expect(table.stdout).not.toContain('keyfile');
   });
 
+  it('suspend is refused up front, saying why; the machine and its tunnel keep running', async () => {
+    const tunnel = tunnelPid()!;
+    const r = await p.run(['suspend']);
+    expect(r.code, show(r)).toBe(5);
+    expect(r.stderr).toContain("cannot suspend machine 'default': the libvirt engine does not suspend machines: libvirt cannot save a domain started with --autodestroy");
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    const [m] = await p.status();
+    expect(m).toMatchObject({ name: 'default', status: 'running' });
+    expect(alive(tunnel)).toBe(true);
+  });
+
   it('halt ends the tunnel with the machine', async () => {
     const tunnel = tunnelPid()!;
     const r = await p.run(['halt'], { timeoutMs: 120_000 });

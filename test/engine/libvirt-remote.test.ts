@@ -6,11 +6,13 @@
 // with the reason, when sshd, ssh, socat or a libvirt daemon with qemu-system-riscv64 is missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForAgent } from '../../src/core/agent/client.js';
 import { LibvirtEngine, keeperMainPath } from '../../src/engines/libvirt/libvirt-engine.js';
 import { domainName } from '../../src/engines/libvirt/names.js';
+import { LibvirtError } from '../../src/engines/libvirt/errors.js';
 import { readTunnel, TUNNEL_PID_FILE } from '../../src/engines/shared/forward-tunnel-record.js';
 import { ensureTunnel } from '../../src/core/machines/forward-tunnel.js';
 import { freePort, remoteLibvirtSkipReason, removePool, startThrowawaySshd, type ThrowawaySshd } from '../support/throwaway-sshd.js';
@@ -122,4 +124,24 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
     await engine.destroyDisks(m.config);
     expect(virsh('domstate', domainName(m.config)).status).not.toBe(0);
   }, BOOT_TIMEOUT_MS * 2);
+
+  it('a forward whose host port is taken here fails the start with ssh\'s words, leaving no domain running and no tunnel', async () => {
+    await engine.prepare(m.config);
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(hostPort, '127.0.0.1', r));
+    try {
+      const err = await engine.start(m.config, m.paths).then(
+        () => undefined,
+        (e: unknown) => e as LibvirtError,
+      );
+      expect(err).toBeInstanceOf(LibvirtError);
+      expect(err!.exitCode).toBe(4);
+      expect(err!.logTail).toMatch(new RegExp(`the ssh tunnel for the port forwards ended \\(exit 255\\): .*127\\.0\\.0\\.1\\]?:${hostPort}: Address already in use`));
+    } finally {
+      squatter.close();
+    }
+    expect(virsh('domstate', domainName(m.config)).stdout.trim()).toBe('shut off');
+    expect(readTunnel(m.config.project.stateDir)).toBeUndefined();
+    await engine.destroyDisks(m.config);
+  }, BOOT_TIMEOUT_MS);
 });

@@ -146,10 +146,14 @@ export class LibvirtEngine implements Engine {
     });
   }
 
-  // Suspend (managedsave) and snapshots (volume snapshots) are not wired to libvirt yet: say so
-  // before anything is touched, as for any engine limit.
+  // Suspend would be `virsh managedsave` and resume `virsh start`, but not yet, for two reasons:
+  // libvirt refuses to save a domain started with --autodestroy ("domain is marked for auto
+  // destroy", qemuMigrationSrcIsAllowed), which is what ties the domain's life to the keeper's; and
+  // qemu 7.2 loses a riscv64 guest's armed timer across a save and restore (the qemu engine re-arms
+  // it through a gdbstub, qemu/migration-file.ts), which the libvirt engine would have to repeat
+  // through `virsh qemu-monitor-command`. Refused before anything is touched, as any engine limit.
   suspendRefusal(): string | undefined {
-    return 'the libvirt engine does not suspend machines yet (managedsave is not wired)';
+    return 'the libvirt engine does not suspend machines: libvirt cannot save a domain started with --autodestroy (how vm ties the domain to its engine process), and qemu 7.2 would lose the riscv64 guest\'s timer across the restore';
   }
 
   async suspend(): Promise<void> {
