@@ -8,7 +8,7 @@
 // `vm port`, `vm status` and `vm halt` read. ssh carries TCP only: a UDP forward to a remote host is
 // a `vm validate` error (core/vmfile/engine-limits.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ForwardConfig } from '../machine-config.js';
 import { TUNNEL_PID_FILE, TUNNEL_RECORD_FILE, type TunnelRecord, type TunnelledForward } from '../shared/forward-tunnel-record.js';
@@ -86,9 +86,33 @@ export function tunnelVia(uri: string): string {
   return `ssh ${u?.user ? `${u.user}@` : ''}${u?.host ?? '?'}${u?.port ? `:${u.port}` : ''}`;
 }
 
-/** Whether something listens on TCP `port` of this host (Linux /proc/net/tcp{,6}, state 0A = LISTEN). */
-function listening(port: number): boolean {
+/** The socket inodes process `pid` holds (its /proc/PID/fd links read `socket:[INODE]`). */
+function socketInodes(pid: number): Set<string> {
+  const out = new Set<string>();
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) out.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether process `pid` itself listens on TCP `port` (Linux /proc/net/tcp{,6}: state 0A is LISTEN,
+ * column 10 the socket's inode): another program on that port is not the tunnel's listener.
+ */
+function listensOn(pid: number, port: number): boolean {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const mine = socketInodes(pid);
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -98,7 +122,7 @@ function listening(port: number): boolean {
     }
     for (const line of text.split('\n').slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A') return true;
+      if (cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A' && mine.has(cols[9] ?? '')) return true;
     }
   }
   return false;
@@ -169,7 +193,7 @@ export class ForwardTunnel {
         else resolve();
       };
       const poll = setInterval(() => {
-        if (/^Authenticated to/m.test(stderr) && this.record.forwards.every((f) => listening(f.host))) {
+        if (/^Authenticated to/m.test(stderr) && child.pid !== undefined && this.record.forwards.every((f) => listensOn(child.pid!, f.host))) {
           this.log(`forward tunnel (pid ${child.pid}) up through ${this.record.via}: ${this.record.forwards.map((f) => `${f.hostIp}:${f.host} -> ${f.remote}`).join(', ')}`);
           settle();
         } else if (Date.now() > deadline) {
