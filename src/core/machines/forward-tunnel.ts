@@ -1,8 +1,8 @@
 // A running machine's forward tunnel (engines/shared/forward-tunnel-record.ts), seen from commands:
 // whether it runs, and, when it died, asking the engine process that keeps it to start it again now
-// rather than after its back-off. `vm status` and `vm up` do this for every running machine, so a
-// dead tunnel is back by the time they answer; `vm port` and `vm up` say which address serves each
-// forward.
+// rather than after its back-off. `vm status` (for running libvirt machines), `vm up` and `vm port`
+// do this, so a dead tunnel is back by the time they answer; `vm port` and `vm up` say which address
+// serves each forward.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ForwardConfig } from '../../engines/machine-config.js';
 import { describeTunnelled, readTunnel, TUNNEL_RETRY_SIGNAL, type TunnelView } from '../../engines/shared/forward-tunnel-record.js';

@@ -1,7 +1,8 @@
 // `vm global-status`: every indexed machine with its state re-read from its project, the domains vm
 // made on the libvirt hosts the index names (a remote host's machines, and ones whose project or
-// .vm/ folder is gone), and pruning of entries whose project or machine is gone. A machine whose engine still runs is never pruned; when
-// its project folder was moved, the engine's open files (its state folder) say where to.
+// .vm/ folder is gone), and pruning of entries whose project or machine is gone. A machine whose
+// engine still runs, or whose libvirt domain still exists, is never pruned; when its project folder
+// was moved, the engine's open files (its state folder) say where to.
 import { lstat } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { PROJECT_MACHINES_DIR, PROJECT_STATE_DIR, type StoreLocation } from '../paths.js';

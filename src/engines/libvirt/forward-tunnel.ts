@@ -128,6 +128,10 @@ function listensOn(pid: number, port: number): boolean {
   return false;
 }
 
+/** What ssh says at LogLevel=VERBOSE that is no news: the rest of its stderr goes to the engine log. */
+const SSH_CHATTER = /^Authenticated to|^Warning: Permanently added|^Transferred:|^Bytes per second/;
+const sshLines = (text: string): string[] => text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !SSH_CHATTER.test(l));
+
 const MIN_BACKOFF_MS = 1000;
 const MAX_BACKOFF_MS = 15_000;
 /** A tunnel that lived this long is healthy: the next failure starts the back-off over. */
@@ -179,7 +183,7 @@ export class ForwardTunnel {
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (t: string) => {
       stderr += t;
-      for (const line of t.split('\n').filter((l) => l.trim() !== '' && !/^Authenticated to|^Warning: Permanently added/.test(l))) this.log(`forward tunnel: ${line.trim()}`);
+      for (const line of sshLines(t)) this.log(`forward tunnel: ${line}`);
     });
     if (child.pid !== undefined) this.write(TUNNEL_PID_FILE, `${child.pid}\n`);
     return new Promise<void>((resolve, reject) => {
@@ -205,7 +209,7 @@ export class ForwardTunnel {
       child.once('exit', (code, signal) => {
         if (this.child === child) this.child = undefined;
         this.remove(TUNNEL_PID_FILE);
-        const why = stderr.split('\n').filter((l) => l.trim() !== '' && !/^Authenticated to|^Warning: Permanently added|^Transferred:|^Bytes per second/.test(l)).slice(-3).join('; ');
+        const why = sshLines(stderr).slice(-3).join('; ');
         if (!settled) {
           settle(new LibvirtError(`the ssh tunnel for the port forwards ended (${signal ?? `exit ${code}`}): ${why || 'no message'}`, 'a host port taken on this host, or ssh to the hypervisor host failing'));
           return;
