@@ -1,74 +1,61 @@
 // The libvirt engine against a "remote" hypervisor host for real: qemu+ssh://root@127.0.0.1 through a
 // throwaway sshd on a free port with a key made for the test (no_verify: the host key is new each
 // run). Everything goes through ssh as it would to another host: the box upload (vol-upload), the
-// domain, `virsh console`, and the agent relayed by `ssh HOST socat`. Skipped, with the reason, when
-// sshd, ssh, socat or a libvirt daemon with qemu-system-riscv64 is missing.
-import { spawnSync, type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+// domain, `virsh console`, the agent relayed by `ssh HOST socat`, and a port forward served here on
+// 127.0.0.1 by the keeper's `ssh -N -L` tunnel to qemu's listener on that host's loopback. Skipped,
+// with the reason, when sshd, ssh, socat or a libvirt daemon with qemu-system-riscv64 is missing.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForAgent } from '../../src/core/agent/client.js';
 import { LibvirtEngine, keeperMainPath } from '../../src/engines/libvirt/libvirt-engine.js';
 import { domainName } from '../../src/engines/libvirt/names.js';
+import { LibvirtError } from '../../src/engines/libvirt/errors.js';
+import { readTunnel, TUNNEL_PID_FILE } from '../../src/engines/shared/forward-tunnel-record.js';
+import { ensureTunnel } from '../../src/core/machines/forward-tunnel.js';
+import { freePort, remoteLibvirtSkipReason, removePool, startThrowawaySshd, type ThrowawaySshd } from '../support/throwaway-sshd.js';
 import { BOOT_TIMEOUT_MS, ConsoleClient, Started, cleanup, machineFor, tempProject, unpackBox, waitGone, type TestMachine } from './qemu-harness.js';
 
-const SSHD = '/usr/sbin/sshd';
-const have = (p: string, args: string[]) => spawnSync(p, args).error === undefined;
+const reason = remoteLibvirtSkipReason() ?? (existsSync(keeperMainPath()) ? undefined : 'dist/ is not built (npm run build)');
 
-function skipReason(): string | undefined {
-  if (!existsSync(SSHD)) return 'sshd is not installed (apt-get install openssh-server)';
-  if (!have('ssh', ['-V'])) return 'ssh is not installed';
-  if (!have('socat', ['-V'])) return 'socat is not installed (the agent relay on the hypervisor host)';
-  const v = spawnSync('virsh', ['-c', 'qemu:///system', 'domcapabilities', '--arch', 'riscv64', '--virttype', 'qemu'], { encoding: 'utf8' });
-  if (v.error || v.status !== 0) return 'no libvirt daemon with qemu-system-riscv64 on this host';
-  if (spawnSync('id', ['-u'], { encoding: 'utf8' }).stdout.trim() !== '0') return 'needs root (sshd for root@127.0.0.1)';
-  if (!existsSync(keeperMainPath())) return 'dist/ is not built (npm run build)';
-  return undefined;
-}
-const reason = skipReason();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** GET / on 127.0.0.1:port, retried while the path is coming up. */
+async function httpGet(port: number, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
+      return await res.text();
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  throw new Error(`no HTTP answer on 127.0.0.1:${port}: ${String(last)}`);
 }
 
 describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (skipped: ${reason})` : 'libvirt engine over qemu+ssh://root@127.0.0.1 (throwaway sshd)', () => {
   const engine = new LibvirtEngine();
   const started = new Started();
   const pool = `vm-test-ssh-${process.pid}`;
-  let dir = '';
-  let sshd: ChildProcess | undefined;
+  let sshd: ThrowawaySshd | undefined;
   let uri = '';
+  let sshPort = 0;
   let project = '';
   let m: TestMachine;
+  let hostPort = 0;
   const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vm-sshd-'));
-    for (const k of ['host', 'user']) expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, k)]).status).toBe(0);
-    copyFileSync(join(dir, 'user.pub'), join(dir, 'authorized_keys'));
-    chmodSync(join(dir, 'authorized_keys'), 0o600);
-    spawnSync('mkdir', ['-p', '/run/sshd']);
-    const port = await freePort();
-    // -D: stays in the foreground as our child, so the test ends exactly the sshd it started
-    sshd = spawn(SSHD, ['-D', '-f', '/dev/null', '-h', join(dir, 'host'), '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-o', `AuthorizedKeysFile=${join(dir, 'authorized_keys')}`,
-      '-o', 'PermitRootLogin=prohibit-password', '-o', 'PasswordAuthentication=no', '-o', 'StrictModes=no', '-o', 'UsePAM=no', '-o', `PidFile=${join(dir, 'sshd.pid')}`], { stdio: 'ignore' });
-    uri = `qemu+ssh://root@127.0.0.1:${port}/system?keyfile=${join(dir, 'user')}&no_verify=1`;
-    for (let i = 0; i < 50; i++) {
-      if (spawnSync('virsh', ['-c', uri, 'version']).status === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    sshd = await startThrowawaySshd();
+    uri = sshd.uri;
+    sshPort = sshd.port;
     project = tempProject('vm-libvirt-ssh-');
     const box = unpackBox('tiny', project);
-    m = machineFor(box, project, 'far', { engine: 'libvirt', engineRequested: 'libvirt', libvirt: { uri, pool } });
+    hostPort = await freePort();
+    m = machineFor(box, project, 'far', { engine: 'libvirt', engineRequested: 'libvirt', libvirt: { uri, pool }, forwards: [{ guest: 80, host: hostPort, hostIp: '127.0.0.1', protocol: 'tcp' }] });
   });
 
   afterAll(async () => {
@@ -77,18 +64,13 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
       virsh('destroy', domainName(m.config));
       virsh('undefine', domainName(m.config));
     }
-    const vols = virsh('vol-list', pool).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
-    for (const v of vols) virsh('vol-delete', '--pool', pool, v);
-    virsh('pool-destroy', pool);
-    virsh('pool-undefine', pool);
-    spawnSync('rmdir', [`/var/lib/libvirt/${pool}`]);
-    sshd?.kill('SIGTERM');
+    removePool(pool);
+    sshd?.stop();
     if (m) cleanup(m.paths.runDir);
     if (project) cleanup(project);
-    if (dir) cleanup(dir);
   });
 
-  it('uploads the box, boots, and reaches console and agent through ssh', async () => {
+  it('uploads the box, boots, reaches console and agent through ssh, and serves a forward through its tunnel', async () => {
     expect(await engine.availability(m.config)).toMatchObject({ ok: true });
     const t0 = performance.now();
     await engine.prepare(m.config);
@@ -105,13 +87,61 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
     try {
       const r = await agent.run({ argv: ['sh', '-c', 'hostname; uname -m'] });
       expect(r.stdout.toString()).toBe('far\nriscv64\n');
+      const www = await agent.run({ argv: ['sh', '-c', 'mkdir -p /www && echo served-by-$((6*7)) > /www/index.html && httpd -p 80 -h /www'] });
+      expect(www.status).toEqual({ code: 0 });
     } finally {
       agent.close();
     }
+
+    // the forward: this host's 127.0.0.1:hostPort, through the keeper's ssh tunnel, to qemu's
+    // listener on the hypervisor host's loopback, to the guest's httpd
+    const stateDir = m.config.project.stateDir;
+    const first = readTunnel(stateDir)!;
+    expect(first).toMatchObject({ keeperPid: who.pid, via: `ssh root@127.0.0.1:${sshPort}`, forwards: [{ hostIp: '127.0.0.1', host: hostPort, guest: 80, protocol: 'tcp' }] });
+    expect(first.forwards[0]!.remote).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(first.pid).toBeGreaterThan(0);
+    expect(readFileSync(`/proc/${first.pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['ssh', '-N', '-L', `127.0.0.1:${hostPort}:${first.forwards[0]!.remote}`]));
+    expect(await httpGet(hostPort)).toBe('served-by-42\n');
+    // qemu listens on the hypervisor host's loopback, on the port the record names (that host is this one here)
+    const remotePort = Number(first.forwards[0]!.remote.split(':')[1]);
+    expect(await httpGet(remotePort)).toBe('served-by-42\n');
+
+    // a tunnel that dies is started again; asked by a command (vm status does), at once
+    process.kill(first.pid!, 'SIGKILL');
+    for (let i = 0; i < 50 && readTunnel(stateDir)?.pid === first.pid; i++) await new Promise((r) => setTimeout(r, 20));
+    const again = await ensureTunnel(stateDir, who.pid);
+    expect(again?.pid).toBeGreaterThan(0);
+    expect(again?.pid).not.toBe(first.pid);
+    expect(await httpGet(hostPort)).toBe('served-by-42\n');
+
     process.kill(-who.pid, 'SIGTERM');
     expect(await waitGone(who, 20_000)).toBe(true);
+    // the tunnel went with the keeper, and its record with it
+    expect(existsSync(`/proc/${again!.pid}`)).toBe(false);
+    expect(readTunnel(stateDir)).toBeUndefined();
+    expect(existsSync(join(stateDir, TUNNEL_PID_FILE))).toBe(false);
     expect(virsh('domstate', domainName(m.config)).stdout.trim()).toBe('shut off');
     await engine.destroyDisks(m.config);
     expect(virsh('domstate', domainName(m.config)).status).not.toBe(0);
   }, BOOT_TIMEOUT_MS * 2);
+
+  it('a forward whose host port is taken here fails the start with ssh\'s words, leaving no domain running and no tunnel', async () => {
+    await engine.prepare(m.config);
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(hostPort, '127.0.0.1', r));
+    try {
+      const err = await engine.start(m.config, m.paths).then(
+        () => undefined,
+        (e: unknown) => e as LibvirtError,
+      );
+      expect(err).toBeInstanceOf(LibvirtError);
+      expect(err!.exitCode).toBe(4);
+      expect(err!.logTail).toMatch(new RegExp(`the ssh tunnel for the port forwards ended \\(exit 255\\): .*127\\.0\\.0\\.1\\]?:${hostPort}: Address already in use`));
+    } finally {
+      squatter.close();
+    }
+    expect(virsh('domstate', domainName(m.config)).stdout.trim()).toBe('shut off');
+    expect(readTunnel(m.config.project.stateDir)).toBeUndefined();
+    await engine.destroyDisks(m.config);
+  }, BOOT_TIMEOUT_MS);
 });

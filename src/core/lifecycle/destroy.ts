@@ -13,6 +13,7 @@ import { stopRunning } from './halt.js';
 import { recordedPaths } from './machine-record.js';
 import { removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
 import { sweepStaleEngine } from './stale-engine.js';
+import { stopTunnel } from '../machines/forward-tunnel.js';
 
 export interface DestroyResult {
   name: string;
@@ -30,6 +31,7 @@ export async function destroyMachine(projectDir: string, config: MachineConfig, 
       await stopRunning(config, view.state!, recordedPaths(view.state!, computed), { force: true });
     }
     if (await sweepStaleEngine(config.name, computed)) notes.push(`stopped an engine of '${config.name}' left by an interrupted command`);
+    stopTunnel(config.project.stateDir);
     if (view.state) await removeRuntimeDir(recordedPaths(view.state, computed));
     await removeRuntimeDir(computed);
     const dir = machineDir(projectDir, config.name);

@@ -17,6 +17,7 @@ import { killPoint } from './test-hooks.js';
 import { muxSocketPath } from '../agent/mux-connect.js';
 import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
 import { discardSuspendState } from '../machines/suspend.js';
+import { stopTunnel } from '../machines/forward-tunnel.js';
 
 /** How long the guest gets to power off by itself, by default. */
 export const DEFAULT_HALT_TIMEOUT_MS = 30_000;
@@ -47,6 +48,8 @@ export async function stopRunning(config: MachineConfig, state: MachineState, pa
     if (asked.ok) {
       if (await waitForExit(who, o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS)) {
         await dropAgentMux(paths);
+        // the engine ends its forward tunnel; one it could not (killed) goes here
+        stopTunnel(config.project.stateDir);
         return { forced: false, detail: `the guest powered off when asked through ${asked.via}` };
       }
       detail = `asked through ${asked.via}, the guest did not power off within ${Math.round((o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS) / 1000)} s; stopped it`;
@@ -59,6 +62,7 @@ export async function stopRunning(config: MachineConfig, state: MachineState, pa
     throw new UserError(`could not stop the engine of machine '${config.name}' (pid ${who.pid})`, { hint: `kill it by hand: kill -9 ${who.pid}` });
   }
   await dropAgentMux(paths);
+  stopTunnel(config.project.stateDir);
   return { forced: true, detail };
 }
 
@@ -89,6 +93,7 @@ export async function haltMachine(projectDir: string, config: MachineConfig, o: 
       }
       case 'aborted': {
         await sweepStaleEngine(config.name, computed);
+        stopTunnel(config.project.stateDir);
         await saveState(projectDir, stoppedState(view.state!), { vmfile: config.project.vmfile });
         await removeRuntimeDir(recordedPaths(view.state!, computed));
         return { name: config.name, outcome: 'was aborted', detail: view.detail };

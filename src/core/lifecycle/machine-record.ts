@@ -42,6 +42,7 @@ export function newState(config: MachineConfig, state: RecordedState, previous?:
     updatedAt: now,
     box: previous?.box ?? { name: config.box.name, version: config.box.version, checksum: config.box.checksum },
     configHash: previous?.configHash ?? machineConfigHash(config),
+    ...(config.libvirt ? { libvirtUri: config.libvirt.uri } : previous?.libvirtUri ? { libvirtUri: previous.libvirtUri } : {}),
     ...(previous ? (previous.configFields ? { configFields: previous.configFields } : {}) : { configFields: machineConfigFields(config) }),
   };
 }
@@ -53,9 +54,10 @@ export function newState(config: MachineConfig, state: RecordedState, previous?:
  */
 export function runningState(config: MachineConfig, previous: MachineState, pid: number, paths: RuntimePaths, forwards?: MachineConfig['forwards']): MachineState {
   const who = identify(pid);
-  const { forwards: _old, ...base } = previous;
+  const { forwards: _old, libvirtUri: _uri, ...base } = previous;
   return {
     ...base,
+    ...(config.libvirt ? { libvirtUri: config.libvirt.uri } : {}),
     ...(forwards ? { forwards } : {}),
     engine: config.engine,
     state: 'running',

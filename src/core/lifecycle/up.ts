@@ -23,6 +23,7 @@ import { killPoint } from './test-hooks.js';
 import { waitReady } from './wait-ready.js';
 import { stepGuestClock } from '../machines/suspend.js';
 import { suspendStatePath } from '../machines/suspend-file.js';
+import { ensureTunnel, stopTunnel, tunnelServing } from '../machines/forward-tunnel.js';
 
 export interface UpOptions {
   /** true: --provision (run once+always again); false: --no-provision; undefined: the default rules. */
@@ -195,6 +196,8 @@ class MachineUp {
       if (this.view.status === 'aborted') this.result.notes.push(`machine '${c.name}' had stopped unexpectedly (${this.view.detail}); booted it again with its disks`);
       const computed = runtimePathsFor(c.project.stateDir);
       if (await sweepStaleEngine(c.name, computed)) this.result.notes.push(`stopped an engine of '${c.name}' left by an interrupted command`);
+      // a forward tunnel its killed engine left behind would hold the host ports
+      if (stopTunnel(c.project.stateDir)) this.result.notes.push(`stopped a port forward tunnel of '${c.name}' left by its engine`);
       const ports = await resolveForwards(c.name, c.forwards);
       this.result.notes.push(...ports.notes);
       const moved = ports.notes.length > 0 ? ports.forwards : undefined;
@@ -248,7 +251,11 @@ class MachineUp {
     // none of them (DHCP runs in the guest, static ones come from vm.net on its command line).
     const { addresses } = await consoleState(this.paths.consoleLog);
     const parts = [...addresses].map(([dev, a]) => `${dev} ${a}`);
-    for (const f of this.state?.forwards ?? c.forwards) parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}`);
+    const tunnel = await ensureTunnel(c.project.stateDir, this.state?.pid);
+    for (const f of this.state?.forwards ?? c.forwards) {
+      const via = tunnelServing(tunnel, f);
+      parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}${via ? ` (${via})` : ''}`);
+    }
     if (c.autoForwards) {
       ensureAutoForwarder(this.paths, c.forwards.filter((f) => f.protocol === 'tcp').map((f) => f.guest));
       parts.push('guest ports forwarded as they listen');

@@ -19,6 +19,8 @@ export interface IndexEntry {
   /** Last state a command recorded (global-status re-checks it). */
   state: string;
   box?: { name: string; version: string };
+  /** `engine: libvirt`: the host's URI (global-status lists vm's domains there). */
+  libvirtUri?: string;
   /** The engine process of a running machine: global-status never prunes a machine whose engine still
    *  runs, and finds its project by the engine's open files when the folder was moved. */
   engineProcess?: ProcessIdentity;

@@ -79,6 +79,13 @@ export async function projectStatus(opts: ProjectStatusOptions = {}): Promise<Pr
         const config = byName.get(n)!;
         const view = await inspectMachine(project.dir, n, config.engine);
         if (!view.state) return { ...view, vmfileChanged: false };
+        if (view.status === 'running' && view.engine === 'libvirt') {
+          // a forward tunnel that died is asked back now; say when it could not be. Loaded only
+          // here: the tunnel record lives with the engines, which status otherwise never loads
+          const { ensureTunnel } = await import('./forward-tunnel.js');
+          const tunnel = await ensureTunnel(config.project.stateDir, view.pid);
+          if (tunnel && tunnel.pid === undefined) view.detail = [view.detail, `the ssh tunnel serving its forwards through ${tunnel.via} is down (see .vm/machines/${n}/engine.log)`].filter(Boolean).join('; ');
+        }
         const change = configChange(view.state, config);
         const live = view.status === 'running';
         const needs = change.kind === 'recreate' || (change.kind === 'reload' && live) ? change.kind : undefined;

@@ -46,6 +46,8 @@ export interface MachineState {
   accel?: string;
   /** While running: the forwards the engine listens on, when `auto_correct` moved a host port. */
   forwards?: ForwardConfig[];
+  /** `engine: libvirt`: the host's URI, so `vm global-status` knows which hosts to ask about their domains. */
+  libvirtUri?: string;
 }
 
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -127,6 +129,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     bad('configFields', 'an object of hashes');
   }
   if (o.forwards !== undefined && (!Array.isArray(o.forwards) || !o.forwards.every(forwardOk))) bad('forwards', 'a list of {guest, host, hostIp, protocol}');
+  if (o.libvirtUri !== undefined && typeof o.libvirtUri !== 'string') bad('libvirtUri', 'a string');
   return {
     format: STATE_FORMAT,
     name: str('name'),
@@ -143,6 +146,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     ...(typeof o.accel === 'string' ? { accel: o.accel } : {}),
     ...(o.forwards !== undefined ? { forwards: o.forwards as ForwardConfig[] } : {}),
     ...(o.configFields !== undefined ? { configFields: o.configFields as Record<string, string> } : {}),
+    ...(typeof o.libvirtUri === 'string' ? { libvirtUri: o.libvirtUri } : {}),
   };
 }
 
@@ -181,6 +185,7 @@ export async function saveMachineState(projectDir: string, state: MachineState, 
         engine: state.engine,
         state: state.state,
         box: { name: state.box.name, version: state.box.version },
+        ...(state.libvirtUri ? { libvirtUri: state.libvirtUri } : {}),
         ...(state.state === 'running' && state.pid !== undefined
           ? { engineProcess: { pid: state.pid, bootId: state.bootId ?? '', ...(state.pidStartTime !== undefined ? { startTime: state.pidStartTime } : {}) } }
           : {}),

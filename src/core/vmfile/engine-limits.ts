@@ -40,10 +40,14 @@ export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: En
   }
 }
 
-/** A remote libvirt host cannot share this host's folders, nor forward its ports to this host's loopback. */
+/**
+ * A remote libvirt host cannot share this host's folders. Its forwards reach this host through an
+ * ssh tunnel when the URI goes over ssh (TCP only); over another transport qemu listens on the
+ * hypervisor host itself, so a loopback address there would be out of this host's reach.
+ */
 async function checkLibvirtLimits(d: MachineDraft, report: Reporter): Promise<void> {
   const { libvirtSettings } = await import('./compile.js');
-  const { isLocalUri } = await import('../../engines/libvirt/uri.js');
+  const { isLocalUri, sshCommand } = await import('../../engines/libvirt/uri.js');
   const { uri } = libvirtSettings(d);
   if (isLocalUri(uri)) return;
   for (const f of d.syncedFolders) {
@@ -51,10 +55,18 @@ async function checkLibvirtLimits(d: MachineDraft, report: Reporter): Promise<vo
       hint: 'remove it and copy files with a `file` provisioner, or use a local URI (qemu:///system)',
     });
   }
+  const overSsh = sshCommand(uri) !== undefined;
   for (const f of d.forwards) {
+    if (overSsh) {
+      if (f.config.protocol === 'tcp') continue;
+      report.error(f.path, `forward of ${f.config.protocol} port ${f.config.host}: machine "${d.name}" runs on the remote libvirt host ${uri}, and the ssh tunnel that brings its forwards here carries TCP only`, {
+        hint: 'forward a TCP port, or use a local URI (qemu:///system)',
+      });
+      continue;
+    }
     if (f.config.hostIp !== '127.0.0.1' && f.config.hostIp !== 'localhost') continue;
     report.error(f.path, `forward to ${f.config.hostIp}:${f.config.host} on a remote libvirt host (${uri}) would listen on that host's loopback, not this one's`, {
-      hint: `set host_ip to an address of the hypervisor host to listen there (reach it as <host>:${f.config.host}), or use a local URI`,
+      hint: `set host_ip to an address of the hypervisor host to listen there (reach it as <host>:${f.config.host}), use a qemu+ssh:// URI (forwards then come through an ssh tunnel), or use a local URI`,
     });
   }
 }

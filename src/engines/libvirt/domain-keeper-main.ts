@@ -1,6 +1,7 @@
 // The domain keeper's process (see domain-keeper.ts): started detached by the libvirt engine after
 // `virsh start --paused`; argv[2] is its options as JSON. Exits 0 when the domain ends, 1 when it
 // cannot do its job (the engine then destroys the domain).
+import { TUNNEL_RETRY_SIGNAL } from '../shared/forward-tunnel-record.js';
 import { DomainKeeper, type KeeperLaunch } from './domain-keeper.js';
 
 const log = (message: string): void => {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on(TUNNEL_RETRY_SIGNAL, () => keeper.retryTunnel());
   try {
     await keeper.run();
   } catch (err) {

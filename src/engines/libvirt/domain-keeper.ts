@@ -17,13 +17,17 @@
 //   shutdown` where the machine has a power button (x86_64; riscv64 virt has none, as with qemu).
 // - the domain's end: `virsh event --loop` reports it; the keeper then removes its sockets and exits.
 //   SIGTERM destroys the domain first (as SIGTERM ends a qemu process).
+// - forwards on a remote host reached over ssh: an `ssh -N -L` tunnel this process starts before the
+//   domain runs, restarts while it runs, and ends with it (forward-tunnel.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Server, type Socket } from 'node:net';
 import { ConsoleHub } from '../shared/console-hub.js';
 import { ConsoleLog } from '../shared/console-log.js';
 import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
 import { QmpServer } from '../shared/qmp-server.js';
+import type { ForwardConfig } from '../machine-config.js';
 import { agentChannelPath } from './domain-info.js';
+import { ForwardTunnel, matchForwards, parseUsernetForwards } from './forward-tunnel.js';
 import { Virsh, type VirshSession } from './virsh.js';
 
 export interface KeeperLaunch {
@@ -41,6 +45,8 @@ export interface KeeperLaunch {
   agentSsh?: string[];
   /** How long the console may take to attach. */
   attachTimeoutMs: number;
+  /** Forwards served through an ssh tunnel to the remote hypervisor host (forward-tunnel.ts), and where its record goes. */
+  tunnel?: { forwards: ForwardConfig[]; stateDir: string };
   virsh?: string;
 }
 
@@ -59,6 +65,7 @@ export class DomainKeeper {
   private console?: ChildProcess;
   private events?: ChildProcess;
   private readonly servers: Server[] = [];
+  private tunnel?: ForwardTunnel;
   private runState = 'prelaunch';
   /** libvirt's socket for the agent port, from the live XML once the domain runs. */
   private agentChannel?: string;
@@ -93,6 +100,7 @@ export class DomainKeeper {
     await this.startDomain();
     if (this.o.agentReachable) this.agentChannel = agentChannelPath((await this.session.run(['dumpxml', this.o.domain])).stdout);
     this.watchEvents();
+    if (this.o.tunnel && this.o.tunnel.forwards.length > 0) await this.startTunnel(this.o.tunnel.forwards, this.o.tunnel.stateDir);
     await this.attachConsole(this.o.attachTimeoutMs);
     this.servers.push(await listenUnix(this.o.consoleSocket, (s) => this.hub.attach(s)));
     this.servers.push(await listenUnix(this.o.agentSocket, (s) => this.relayAgent(s)));
@@ -126,6 +134,18 @@ export class DomainKeeper {
     } catch (err) {
       throw new Error(`libvirt could not start domain ${this.o.domain}: ${(err as Error).message}`);
     }
+  }
+
+  /** Learns the ports qemu listens on over there (it listens from the start, paused or not) and tunnels them here. */
+  private async startTunnel(forwards: ForwardConfig[], stateDir: string): Promise<void> {
+    const usernet = (await this.session.run(['qemu-monitor-command', this.o.domain, '--hmp', 'info usernet'])).stdout;
+    this.tunnel = new ForwardTunnel(this.o.uri, matchForwards(forwards, parseUsernetForwards(usernet)), stateDir, process.pid, this.log);
+    await this.tunnel.start();
+  }
+
+  /** TUNNEL_RETRY_SIGNAL: a dead tunnel is re-established now. */
+  retryTunnel(): void {
+    this.tunnel?.retryNow();
   }
 
   /** Runs virsh console under script until the banner shows; reattaches when it drops while the domain runs. */
@@ -268,6 +288,7 @@ export class DomainKeeper {
     this.ending = true;
     this.runState = 'shutdown';
     this.log(`ending: ${why}`);
+    this.tunnel?.stop();
     this.events?.kill('SIGTERM');
     this.console?.kill('SIGTERM');
     this.session.close();

@@ -12,8 +12,10 @@
 //   libvirt 9.0 (Debian bookworm) forwards host ports into a user-mode NIC only with the passt
 //   backend (another package, first released in that libvirt), while qemu's own user network takes
 //   `hostfwd=` and gives the guest the same network as the qemu and builtin engines (10.0.2.15,
-//   gateway 10.0.2.2). Private networks use the qemu engine's multicast socket, so machines on every
-//   engine of this host share them. Being after libvirt's devices, NICs keep their relative order.
+//   gateway 10.0.2.2). On a remote host reached over ssh, qemu listens on that host's loopback on
+//   ports the kernel picks and an ssh tunnel brings each forward here (forward-tunnel.ts). Private
+//   networks use the qemu engine's multicast socket, so machines on every engine of this host share
+//   them. Being after libvirt's devices, NICs keep their relative order.
 // - The same -global the qemu engine passes makes virtio-mmio speak version 2.
 // - The serial port is a pty (`virsh console` reaches it on any host); the agent's virtio-serial
 //   port is a unix socket libvirt names (live XML has the path); synced folders are <filesystem>
@@ -24,6 +26,7 @@ import type { Arch, MachineConfig } from '../machine-config.js';
 import { guestParams } from '../guest-params.js';
 import { privateNetworkEndpoint } from '../private-network.js';
 import { LibvirtConfigError } from './errors.js';
+import { REMOTE_LISTEN } from './forward-tunnel.js';
 import { METADATA_NS, METADATA_PREFIX } from './names.js';
 
 /** Name of the guest agent's virtio-serial port (the same as the qemu engine's AGENT_PORT_NAME). */
@@ -50,6 +53,8 @@ export interface DomainXmlInput {
   volumes: DomainVolumes;
   /** Whether the hypervisor is this host (9p shares need the host's folders). */
   local: boolean;
+  /** Whether forwards reach this host through an ssh tunnel (forward-tunnel.ts): qemu then listens on the hypervisor host's loopback. */
+  tunnelForwards?: boolean;
   /** The defined domain's UUID, when it exists: libvirt redefines a name only with its UUID. */
   uuid?: string;
 }
@@ -75,8 +80,13 @@ export function xmlEscape(text: string): string {
 /** A value inside a qemu option list (`key=value,...`): commas are doubled, qemu's only escape. */
 const optValue = (v: string): string => v.replace(/,/g, ',,');
 
-function hostfwds(c: MachineConfig): string[] {
+function hostfwds(c: MachineConfig, tunnelled: boolean): string[] {
   return c.forwards.map((f) => {
+    // qemu listens on the hypervisor host's loopback on a port the kernel picks; ssh brings it here
+    if (tunnelled) {
+      if (f.protocol !== 'tcp') throw new LibvirtConfigError(`forward of guest port ${f.guest}: the ssh tunnel to a remote libvirt host carries TCP only, not ${f.protocol}`);
+      return `hostfwd=tcp:${REMOTE_LISTEN}:0-:${f.guest}`;
+    }
     if (f.hostIp.includes(':')) {
       throw new LibvirtConfigError(`forward of guest port ${f.guest}: qemu 7.2's user network cannot listen on the IPv6 address ${f.hostIp}`, 'use an IPv4 host_ip such as 127.0.0.1');
     }
@@ -85,8 +95,8 @@ function hostfwds(c: MachineConfig): string[] {
 }
 
 /** The qemu arguments of the machine's NICs, in config order. */
-function nicArgs(c: MachineConfig, profile: ArchProfile): string[] {
-  const forwards = hostfwds(c);
+function nicArgs(c: MachineConfig, profile: ArchProfile, tunnelled: boolean): string[] {
+  const forwards = hostfwds(c, tunnelled);
   const firstNat = c.nics.findIndex((n) => n.type === 'nat');
   if (forwards.length > 0 && firstNat < 0) throw new LibvirtConfigError(`machine '${c.name}' forwards ports but has no nat network card to forward them to`, 'add a card with type: nat');
   const args: string[] = [];
@@ -197,7 +207,7 @@ export function domainXml(input: DomainXmlInput): string {
   }
   L.push(`    <memballoon model='none'/>`);
   L.push(`  </devices>`);
-  const qemuArgs = [...(profile.mmio ? ['-global', 'virtio-mmio.force-legacy=false'] : []), ...nicArgs(c, profile)];
+  const qemuArgs = [...(profile.mmio ? ['-global', 'virtio-mmio.force-legacy=false'] : []), ...nicArgs(c, profile, input.tunnelForwards === true)];
   if (qemuArgs.length > 0) {
     L.push(`  <qemu:commandline>`);
     for (const a of qemuArgs) L.push(`    <qemu:arg value='${x(a)}'/>`);

@@ -26,6 +26,7 @@ import { EXIT_EXTERNAL, LibvirtError } from './errors.js';
 import { EngineUnsupportedError } from '../errors.js';
 import { domainName } from './names.js';
 import { checkPool, deleteVolumes, existingVolumes, prepareVolumes } from './storage.js';
+import { forwardsTunnelled } from './forward-tunnel.js';
 import { isLocalUri, parseLibvirtUri, sshCommand } from './uri.js';
 import { INSTALL_HINT, Virsh, VirshCommandError, type VirshRunner } from './virsh.js';
 
@@ -149,10 +150,14 @@ export class LibvirtEngine implements Engine {
     });
   }
 
-  // Suspend (managedsave) and snapshots (volume snapshots) are not wired to libvirt yet: say so
-  // before anything is touched, as for any engine limit.
+  // Suspend would be `virsh managedsave` and resume `virsh start`, but not yet, for two reasons:
+  // libvirt refuses to save a domain started with --autodestroy ("domain is marked for auto
+  // destroy", qemuMigrationSrcIsAllowed), which is what ties the domain's life to the keeper's; and
+  // qemu 7.2 loses a riscv64 guest's armed timer across a save and restore (the qemu engine re-arms
+  // it through a gdbstub, qemu/migration-file.ts), which the libvirt engine would have to repeat
+  // through `virsh qemu-monitor-command`. Refused before anything is touched, as any engine limit.
   suspendRefusal(): string {
-    return 'the libvirt engine does not suspend machines yet (managedsave is not wired)';
+    return 'the libvirt engine does not suspend machines: libvirt cannot save a domain started with --autodestroy (how vm ties the domain to its engine process), and qemu 7.2 would lose the riscv64 guest\'s timer across the restore';
   }
 
   async suspend(): Promise<void> {
@@ -181,6 +186,7 @@ export class LibvirtEngine implements Engine {
     const cli = this.virsh(config);
     const domain = domainName(config);
     const local = isLocalUri(s.uri);
+    const tunnelled = forwardsTunnelled(s.uri, local);
     const keeperMain = keeperMainPath();
     if (!existsSync(keeperMain)) throw new LibvirtError(`the libvirt engine's domain keeper ${keeperMain} is missing`, 'build vm first: npm run build');
     for (const p of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) await checkSocketPath(p);
@@ -193,7 +199,7 @@ export class LibvirtEngine implements Engine {
       if (existing && /<domain [^>]*id=/.test(existing)) await virsh.tryRun(['destroy', domain]);
       const volumes = await existingVolumes(virsh, config, s.pool);
       const uuid = existing ? /<uuid>([^<]+)<\/uuid>/.exec(existing)?.[1] : undefined;
-      const xml = domainXml({ config, domain, volumes, local, ...(uuid ? { uuid } : {}) });
+      const xml = domainXml({ config, domain, volumes, local, tunnelForwards: tunnelled, ...(uuid ? { uuid } : {}) });
       await writeFile(xmlFile, xml, { mode: 0o600 });
       await virsh.run(['define', xmlFile]);
     } finally {
@@ -213,6 +219,7 @@ export class LibvirtEngine implements Engine {
       agentReachable: local || ssh !== undefined,
       ...(ssh ? { agentSsh: ssh } : {}),
       attachTimeoutMs: 30_000,
+      ...(tunnelled && config.forwards.length > 0 ? { tunnel: { forwards: config.forwards, stateDir: config.project.stateDir } } : {}),
       ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
     };
     const keeper = await startDetached(process.execPath, [keeperMain, JSON.stringify(launch)], { log: paths.engineLog, cwd: config.project.stateDir, env: detachedNodeEnv(this.env) });

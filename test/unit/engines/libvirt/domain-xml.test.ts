@@ -16,7 +16,8 @@ const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));
 const UPDATE = process.env.VM_UPDATE_GOLDEN === '1';
 const GiB = 1024 ** 3;
 const POOL_DIR = '/var/lib/libvirt/vm';
-const hasValidator = spawnSync('virt-xml-validate', ['--help'], { encoding: 'utf8' }).error === undefined;
+// virt-xml-validate is a shell script around xmllint (libxml2-utils), which libvirt-clients does not pull in
+const hasValidator = ['virt-xml-validate', 'xmllint'].every((p) => spawnSync(p, ['--version'], { encoding: 'utf8' }).error === undefined);
 
 function lv(over: Partial<MachineConfig> = {}, make = riscvConfig): MachineConfig {
   return make({ engine: 'libvirt', engineRequested: 'libvirt', libvirt: { uri: 'qemu:///system', pool: 'vm' }, ...over });
@@ -34,10 +35,10 @@ function volumesFor(c: MachineConfig): DomainVolumes {
   };
 }
 
-const xmlFor = (c: MachineConfig, local = true): string => domainXml({ config: c, domain: domainName(c), volumes: volumesFor(c), local });
+const xmlFor = (c: MachineConfig, local = true, tunnelForwards = false): string => domainXml({ config: c, domain: domainName(c), volumes: volumesFor(c), local, tunnelForwards });
 
-function golden(name: string, config: MachineConfig): void {
-  const text = xmlFor(config);
+function golden(name: string, config: MachineConfig, local = true, tunnelForwards = false): void {
+  const text = xmlFor(config, local, tunnelForwards);
   const file = `${GOLDEN_DIR}${name}.xml`;
   if (UPDATE || !existsSync(file)) {
     mkdirSync(GOLDEN_DIR, { recursive: true });
@@ -82,6 +83,21 @@ describe('domainXml golden files', () => {
     golden('riscv64-initrd-only-firmware', lv({ box, firmware: '/home/dev/.local/share/vm/boxes/tiny/0.1.0/fw_jump.bin' }));
   });
 
+  it('riscv64 on a remote host over ssh: qemu listens on that host\'s loopback, ports the kernel picks (the ssh tunnel brings them here)', () => {
+    golden(
+      'riscv64-remote-ssh',
+      lv({
+        libvirt: { uri: 'qemu+ssh://root@hv1/system', pool: 'vm' },
+        forwards: [
+          { guest: 80, host: 8080, hostIp: '127.0.0.1', protocol: 'tcp' },
+          { guest: 22, host: 2222, hostIp: '0.0.0.0', protocol: 'tcp' },
+        ],
+      }),
+      false,
+      true,
+    );
+  });
+
   it('x86_64 q35: PCI devices, ACPI for the power button', () => {
     golden('x86_64', lv({ forwards: [{ guest: 22, host: 2222, hostIp: '127.0.0.1', protocol: 'tcp' }] }, x86Config));
   });
@@ -111,6 +127,18 @@ describe('domainXml refuses what libvirt cannot express', () => {
     expect(refusal(lv({ disks })).message).toBe(
       "machine 'web' needs 9 virtio devices (1 root disk, 6 extra disks, 1 network cards, the agent channel, 0 synced folders), but the riscv64 virt machine has 8 slots",
     );
+  });
+
+  it('a UDP forward through the ssh tunnel', () => {
+    const c = lv({ libvirt: { uri: 'qemu+ssh://root@hv1/system', pool: 'vm' }, forwards: [{ guest: 53, host: 5353, hostIp: '127.0.0.1', protocol: 'udp' }] });
+    let err: unknown;
+    try {
+      xmlFor(c, false, true);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LibvirtConfigError);
+    expect((err as Error).message).toBe('forward of guest port 53: the ssh tunnel to a remote libvirt host carries TCP only, not udp');
   });
 
   it('an IPv6 forward (qemu 7.2 user networking)', () => {

@@ -71,11 +71,19 @@ describe('limits of a remote libvirt host are validate-time errors', () => {
     ]);
   });
 
-  it('a forward on loopback; one on the hypervisor host\'s own address is allowed', async () => {
-    expect(await problems(`${remote}forwards:\n  - {guest: 80, host: 8080}\n`)).toEqual([
-      [5, 5, "forward to 127.0.0.1:8080 on a remote libvirt host (qemu+ssh://root@hv1/system) would listen on that host's loopback, not this one's", "set host_ip to an address of the hypervisor host to listen there (reach it as <host>:8080), or use a local URI"],
+  it('over ssh, TCP forwards on any address come through the tunnel; UDP cannot', async () => {
+    expect(await problems(`${remote}forwards:\n  - {guest: 80, host: 8080}\n  - {guest: 80, host: 8081, host_ip: 0.0.0.0}\n`)).toEqual([]);
+    expect(await problems(`${remote}forwards:\n  - {guest: 53, host: 5353, protocol: udp}\n`)).toEqual([
+      [5, 5, 'forward of udp port 5353: machine "default" runs on the remote libvirt host qemu+ssh://root@hv1/system, and the ssh tunnel that brings its forwards here carries TCP only', 'forward a TCP port, or use a local URI (qemu:///system)'],
     ]);
-    expect(await problems(`${remote}forwards:\n  - {guest: 80, host: 8080, host_ip: 0.0.0.0}\n`)).toEqual([]);
+  });
+
+  it('over another transport, a forward on loopback; one on the hypervisor host\'s own address is allowed', async () => {
+    const tls = 'box: tiny\nengine: libvirt\nlibvirt: {uri: "qemu+tls://hv1/system"}\n';
+    expect(await problems(`${tls}forwards:\n  - {guest: 80, host: 8080}\n`)).toEqual([
+      [5, 5, "forward to 127.0.0.1:8080 on a remote libvirt host (qemu+tls://hv1/system) would listen on that host's loopback, not this one's", 'set host_ip to an address of the hypervisor host to listen there (reach it as <host>:8080), use a qemu+ssh:// URI (forwards then come through an ssh tunnel), or use a local URI'],
+    ]);
+    expect(await problems(`${tls}forwards:\n  - {guest: 80, host: 8080, host_ip: 0.0.0.0}\n`)).toEqual([]);
   });
 
   it('a local URI has neither limit', async () => {
