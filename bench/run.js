@@ -11,7 +11,7 @@
 //   npm run bench -- --list       the keys
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['./status.js', './boot.js', './qemu.js', './cpu-loop.js', './debian-kernel.js', './p9.js', './io.js', './disk.js', './snapshot.js'];
+const BENCHES = ['./status.js', './boot.js', './qemu.js', './cpu-loop.js', './debian-kernel.js', './debian-box.js', './p9.js', './io.js', './disk.js', './snapshot.js'];
 
 /** Times in seconds: say which side is faster, and by how much, without ratios below 1. */
 const ratio = (ours, reference) =>

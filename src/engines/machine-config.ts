@@ -115,6 +115,10 @@ export interface MachineConfig {
   cmdline: string;
   /** `sbi` = the host implements SBI (builtin only); otherwise an absolute firmware image path. */
   firmware: 'sbi' | string;
+  /** The root disk's size as the guest sees it, when the Vmfile sets `disk_size` (never less than the
+   *  box's image: validated). Absent: the image's own size. The engines give the overlay this virtual
+   *  size; growing the file system into it is the box's business (debian-13: x-systemd.growfs). */
+  rootDiskBytes?: number;
   disks: DiskConfig[];
   nics: NicConfig[];
   forwards: ForwardConfig[];

@@ -1,5 +1,6 @@
 // The debian-13 box built by `vm box build boxes/debian-13`, booted with `vm up` to agent-ready:
-// a provisioner runs, the hostname and a synced folder arrive, sshd is up, `vm halt` powers off.
+// a provisioner runs, the hostname and a synced folder arrive, sshd is up, the root file system has
+// grown to the Vmfile's disk_size (larger than the box's 2G image), `vm halt` powers off.
 // Opt-in: VM_TEST_DEBIAN_BOX=PATH (the built box: a .box archive or a store folder). The engine is
 // qemu unless VM_TEST_DEBIAN_ENGINE=builtin (slow: Debian's userland under the builtin CPU takes
 // minutes). It runs in the main project only (it picks its engine itself).
@@ -7,6 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT, Project, show } from './helpers/vm-cli.js';
+
+const GiB = 1024 ** 3;
 
 const BOX = process.env.VM_TEST_DEBIAN_BOX;
 const ENGINE = process.env.VM_TEST_DEBIAN_ENGINE === 'builtin' ? 'builtin' : 'qemu';
@@ -18,7 +21,7 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`debian-
     writeFileSync(join(p.dir, 'shared.txt'), 'from the host\n');
     writeFileSync(
       join(p.dir, 'Vmfile'),
-      `box: debian-13\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\n` +
+      `box: debian-13\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\ndisk_size: 4G\n` +
         'synced_folders: [{host: ., guest: /vagrant}]\n' +
         'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned"}\n',
     );
@@ -47,6 +50,13 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`debian-
     expect(await run('systemctl is-system-running --wait || systemctl --failed --no-legend')).toBe('running');
     expect(await run('systemctl is-active ssh.service vm-agent.service')).toBe('active\nactive');
     expect(await run('ls /etc/ssh/ssh_host_ed25519_key')).toBe('/etc/ssh/ssh_host_ed25519_key');
+    // The disk is disk_size; the root file system (the whole disk) was grown to it before ready.
+    expect(Number(await run('cat /sys/block/vda/size')) * 512).toBe(4 * GiB);
+    expect(await run('systemctl is-active systemd-growfs-root.service')).toBe('active');
+    const fsBytes = Number(await run("df -B1 --output=size / | tail -n 1"));
+    // ext4's own metadata (journal, inode tables) takes a few percent; the 2G image would be below 2 GiB.
+    expect(fsBytes).toBeGreaterThan(3.8 * GiB);
+    expect(fsBytes).toBeLessThanOrEqual(4 * GiB);
     const halt = await p.run(['halt'], { timeoutMs: 300_000 });
     expect(halt.code, show(halt)).toBe(0);
   }, 1_900_000);

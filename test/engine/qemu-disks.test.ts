@@ -61,6 +61,24 @@ describe.skipIf(!version)(`qemu disks (${version ?? 'skipped: qemu-img is not in
     });
   });
 
+  it('gives the root overlay the Vmfile\'s disk_size, grows it when disk_size grows, refuses to shrink it, and never writes the box', async () => {
+    const c = config({ disks: [], rootDiskBytes: GiB }, 'sized');
+    await prepareQemuDisks(c, 'qemu-img');
+    const overlay = diskPlan(c).root!.path;
+    expect(info(overlay)).toMatchObject({ 'virtual-size': GiB, 'backing-filename': base, 'backing-filename-format': 'raw' });
+    await prepareQemuDisks({ ...c, rootDiskBytes: 2 * GiB }, 'qemu-img');
+    expect(info(overlay)['virtual-size']).toBe(2 * GiB);
+    await expect(prepareQemuDisks(c, 'qemu-img')).rejects.toMatchObject({
+      name: 'DiskError',
+      message: `the root disk (${overlay}) is ${2 * GiB} bytes, larger than the ${GiB} the Vmfile now declares; disks cannot shrink`,
+      hint: 'declare disk_size at least as large as it is, or destroy the machine to recreate its disks',
+    });
+    // without disk_size an existing overlay is left as it is
+    await prepareQemuDisks({ ...c, rootDiskBytes: undefined }, 'qemu-img');
+    expect(info(overlay)['virtual-size']).toBe(2 * GiB);
+    expect(info(base)['virtual-size']).toBe(4 * 1024 * 1024);
+  });
+
   it('refuses a qcow2 box image that has a backing file, leaving nothing behind', async () => {
     const evil = join(boxDir, 'evil.qcow2');
     const r = spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', '/etc/hostname', '-F', 'raw', evil], { encoding: 'utf8' });

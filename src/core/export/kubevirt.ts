@@ -61,11 +61,13 @@ export function kubevirtManifests(machines: MachineConfig[], o: KubevirtOptions)
     const dataVolumeTemplates: Record<string, unknown>[] = [];
     if (c.box.rootDisk) {
       disks.push({ name: 'root', disk: { bus: 'virtio' } });
-      if (o.image) volumes.push({ name: 'root', containerDisk: { image: o.image } });
-      else if (o.diskUrl) {
+      if (o.image) {
+        volumes.push({ name: 'root', containerDisk: { image: o.image } });
+        if (c.rootDiskBytes !== undefined) note(`disk_size is not applied: a containerDisk is the image's size (--disk-url imports it into a DataVolume of disk_size)`);
+      } else if (o.diskUrl) {
         dataVolumeTemplates.push({
           metadata: { name: `${name}-root`, annotations: { 'vm/box-root-sha256': c.box.rootDisk.sha256 } },
-          spec: { source: { http: { url: o.diskUrl } }, storage: { resources: { requests: { storage: quantity(statSync(c.box.rootDisk.path).size) } } } },
+          spec: { source: { http: { url: o.diskUrl } }, storage: { resources: { requests: { storage: quantity(Math.max(statSync(c.box.rootDisk.path).size, c.rootDiskBytes ?? 0)) } } } },
         });
         volumes.push({ name: 'root', dataVolume: { name: `${name}-root` } });
         note(`CDI imports ${o.diskUrl} without checking it: compare the imported disk with sha256 ${c.box.rootDisk.sha256} (annotation vm/box-root-sha256)`);

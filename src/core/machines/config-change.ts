@@ -28,12 +28,22 @@ export function configChange(state: MachineState, config: MachineConfig): Config
       hint: `set engine: ${state.engine}, or \`vm destroy ${name}\` and \`vm up\` again to recreate it on ${config.engine}`,
     };
   }
+  // qemu grows its overlay at the next start; the builtin engine's overlay header and libvirt's volume
+  // keep the size they were created with.
+  if (config.engine !== 'qemu' && state.configFields && state.configFields.rootDiskBytes !== machineConfigFields(config).rootDiskBytes) {
+    return {
+      kind: 'recreate',
+      why: `machine '${name}' has the root disk it was created with; the ${config.engine} engine cannot resize it to the Vmfile's disk_size`,
+      hint: `set disk_size back to what it was, or \`vm destroy ${name}\` and \`vm up\` again to recreate it (its changes to the disk are lost)`,
+    };
+  }
   return state.configHash === machineConfigHash(config) ? { kind: 'none' } : { kind: 'reload' };
 }
 
 /** MachineConfig keys as the Vmfile spells them. */
 const VMFILE_KEY: Record<string, string> = {
   memoryBytes: 'memory',
+  rootDiskBytes: 'disk_size',
   syncedFolders: 'synced_folders',
   bootTimeoutMs: 'boot_timeout',
   engineRequested: 'engine',

@@ -38,6 +38,7 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     // Without a firmware image of its own the box relies on SBI from the host side: the builtin
     // engine implements it, qemu loads its default OpenSBI.
     firmware: box.firmware ?? 'sbi',
+    ...(d.rootDisk ? { rootDiskBytes: d.rootDisk.bytes } : {}),
     disks: d.disks,
     nics: d.nics.map((n) => n.config),
     forwards: d.forwards.map((f) => f.config),

@@ -1,7 +1,7 @@
 // What an engine cannot run, said by `vm validate` at the Vmfile line rather than by the engine at
 // `vm up` after the machine was created. The limits come from where they are enforced, loaded only
-// for a machine that sets memory, cpus or synced folders: `vm status` of a plain project loads no engine
-// or emulator code.
+// for a machine that sets memory, cpus, disk_size or synced folders: `vm status` of a plain project
+// loads no engine or emulator code.
 import type { BoxRef, EngineName } from '../../engines/machine-config.js';
 import type { MachineDraft } from './normalize-machine.js';
 import type { Reporter } from './reporter.js';
@@ -27,6 +27,7 @@ export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: En
       });
     }
   }
+  if (d.rootDisk) await checkRootDiskSize(d.rootDisk, box, engine, report);
   if (engine === 'libvirt') await checkLibvirtLimits(d, report);
   if (d.syncedFolders.length > 0) {
     // Both engines pass mounts to the box's init as vm.mount=TAG:PATH on the kernel command line.
@@ -35,6 +36,32 @@ export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: En
       if (!UNMOUNTABLE.test(f.config.guestPath)) continue;
       report.error(f.guestPathAt, `synced folder guest path ${quote(f.config.guestPath)} cannot be mounted: the box's init reads mounts from the kernel command line, which cannot carry spaces, \`:\` or control characters`, {
         hint: 'choose a guest path without spaces or colons',
+      });
+    }
+  }
+}
+
+/** `disk_size` sizes the box's root disk: there must be one, and the disk must hold the whole image. */
+async function checkRootDiskSize(want: NonNullable<MachineDraft['rootDisk']>, box: BoxRef, engine: EngineName, report: Reporter): Promise<void> {
+  const label = `box "${box.name}" ${box.version}`;
+  if (!box.rootDisk) {
+    report.error(want.path, `disk_size sizes the box's root disk, and ${label} has none (it runs from its initramfs)`, {
+      hint: 'remove disk_size; for space of its own give the machine a disk under `disks:`',
+    });
+    return;
+  }
+  const { rootImageBytes } = await import('../boxes/root-image.js');
+  const image = rootImageBytes(box);
+  if (image !== undefined && want.bytes < image) {
+    report.error(want.path, `disk_size: ${formatSize(want.bytes)} is smaller than the root image of ${label} (${formatSize(image)}); the disk must hold the whole image`, {
+      hint: `use at least ${formatSize(image)}, or remove disk_size to get the image's size`,
+    });
+  }
+  if (engine === 'builtin') {
+    const { MAX_VIRTUAL_SIZE } = await import('../../engines/builtin/disk/overlay-format.js');
+    if (want.bytes > MAX_VIRTUAL_SIZE) {
+      report.error(want.path, `disk_size: ${formatSize(want.bytes)} is more than the builtin engine's root disk overlay holds (at most ${formatSize(MAX_VIRTUAL_SIZE)})`, {
+        hint: box.engines.includes('qemu') ? `use at most ${formatSize(MAX_VIRTUAL_SIZE)}, or \`engine: qemu\`` : `use at most ${formatSize(MAX_VIRTUAL_SIZE)}`,
       });
     }
   }

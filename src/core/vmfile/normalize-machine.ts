@@ -61,6 +61,8 @@ export interface MachineDraft {
   hostname: string;
   /** The machine's kernel command line additions, in order. */
   cmdline: string[];
+  /** `disk_size`: the root disk's size, checked against the box's image once it is resolved. */
+  rootDisk?: { bytes: number; path: YamlPath };
   disks: DiskConfig[];
   nics: DraftNic[];
   forwards: DraftForward[];
@@ -101,6 +103,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     memoryBytes: memoryBytes(memory, report),
     hostname: hostname ?? hostnameFor(m.name),
     cmdline: cmdline(m),
+    ...rootDiskSize(setting(m, 'disk_size'), report),
     disks: disks(m, stateDir, report),
     nics: [],
     forwards: [],
@@ -207,6 +210,17 @@ function cmdline(m: MachineSource): string[] {
   return listSetting(m, 'cmdline')
     .map((p) => (typeof p.value === 'string' ? p.value.trim() : undefined))
     .filter((s): s is string => s !== undefined && s !== '');
+}
+
+function rootDiskSize(v: Located | undefined, report: Reporter): Pick<MachineDraft, 'rootDisk'> {
+  if (!v) return {};
+  const bytes = sizeInRange(v, 'disk_size', MIN_DISK_BYTES, MAX_DISK_BYTES, report);
+  if (bytes === undefined) return {};
+  if (bytes % DISK_SECTOR_BYTES !== 0) {
+    report.error(v.path, `disk_size must be a multiple of ${DISK_SECTOR_BYTES} bytes; got ${bytes}`);
+    return {};
+  }
+  return { rootDisk: { bytes, path: v.path } };
 }
 
 function disks(m: MachineSource, stateDir: string, report: Reporter): DiskConfig[] {

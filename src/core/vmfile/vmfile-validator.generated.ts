@@ -4,7 +4,7 @@
 "use strict";
 export const validate = validate21;
 export default validate21;
-const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"auto_forwards":{"$ref":"#/definitions/machine/properties/auto_forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"ready":{"$ref":"#/definitions/machine/properties/ready"},"libvirt":{"$ref":"#/definitions/machine/properties/libvirt"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), `libvirt` (a libvirt domain on this host or a remote hypervisor host, see `libvirt:`; the box must boot on qemu), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu","libvirt"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"libvirt":{"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
+const schema6 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Vmfile","description":"Machines for `vm up`. Either one machine declared at the top level (it is named `default`), or several under `machines:` with shared settings under `defaults:`.","type":"object","additionalProperties":false,"properties":{"box":{"$ref":"#/definitions/machine/properties/box"},"engine":{"$ref":"#/definitions/machine/properties/engine"},"accel":{"$ref":"#/definitions/machine/properties/accel"},"cpus":{"$ref":"#/definitions/machine/properties/cpus"},"memory":{"$ref":"#/definitions/machine/properties/memory"},"disk_size":{"$ref":"#/definitions/machine/properties/disk_size"},"disks":{"$ref":"#/definitions/machine/properties/disks"},"nics":{"$ref":"#/definitions/machine/properties/nics"},"forwards":{"$ref":"#/definitions/machine/properties/forwards"},"auto_forwards":{"$ref":"#/definitions/machine/properties/auto_forwards"},"synced_folders":{"$ref":"#/definitions/machine/properties/synced_folders"},"provision":{"$ref":"#/definitions/machine/properties/provision"},"hostname":{"$ref":"#/definitions/machine/properties/hostname"},"env":{"$ref":"#/definitions/machine/properties/env"},"cmdline":{"$ref":"#/definitions/machine/properties/cmdline"},"boot_timeout":{"$ref":"#/definitions/machine/properties/boot_timeout"},"ready":{"$ref":"#/definitions/machine/properties/ready"},"libvirt":{"$ref":"#/definitions/machine/properties/libvirt"},"machines":{"description":"Several machines, by name. Each takes the same keys as a single machine; keys it leaves out come from `defaults:`. The name is used for `vm up NAME`, the state folder `.vm/machines/NAME` and the default hostname.","type":"object","x-expected":"a mapping of machine names to machine settings","propertyNames":{"description":"A machine name: letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name made of letters, digits, `-` and `_` (starting with a letter or digit, at most 63 characters)"},"additionalProperties":{"$ref":"#/definitions/machine"}},"defaults":{"description":"Settings shared by every machine under `machines:`. A machine's own scalar keys win; its lists (disks, nics, forwards, synced_folders, provision, cmdline) come after the defaults' lists, and `env` maps are merged.","$ref":"#/definitions/machine"}},"definitions":{"machine":{"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), `libvirt` (a libvirt domain on this host or a remote hypervisor host, see `libvirt:`; the box must boot on qemu), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu","libvirt"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disk_size":{"description":"Size of the root disk the guest sees, such as `20G` (powers of 1024) or a number of bytes (a multiple of 512): the box's root image on a larger disk, like a cloud image's. At least the size of the box's image (`vm validate` says both). Boxes that grow their root file system at boot fill it (debian-13 does; the tiny box leaves the extra space unused, see boxes/tiny/README.md). A larger size on an existing machine grows its disk at the next `vm up` or `vm reload` on qemu; the builtin and libvirt engines size it when the machine is created (`vm destroy`, then `vm up`). Disks never shrink. Default: the image's size.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"libvirt":{"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}},"size":{"type":["string","integer"],"pattern":"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$","x-expected":"a size such as 512M, 2G or a number of bytes","minimum":0},"port":{"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"},"mac":{"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"},"guestPath":{"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"},"envMap":{"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}},"provisionerName":{"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"},"provisionRun":{"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]}}};
 const func2 = Object.prototype.hasOwnProperty;
 const schema7 = {"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}};
 const pattern0 = new RegExp("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", "u");
@@ -288,10 +288,8 @@ validate30.errors = vErrors;
 return errors === 0;
 }
 
-const schema12 = {"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}};
-const pattern6 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", "u");
 
-function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((typeof data !== "string") && (!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data))))){
@@ -328,12 +326,56 @@ vErrors.push(err2);
 errors++;
 }
 }
-validate33.errors = vErrors;
+validate32.errors = vErrors;
+return errors === 0;
+}
+
+const schema13 = {"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}};
+const pattern7 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$", "u");
+
+function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
+if((typeof data !== "string") && (!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data))))){
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema11.type},message:"must be string,integer",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+if((typeof data == "number") && (isFinite(data))){
+if(data < 0 || isNaN(data)){
+const err1 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(typeof data === "string"){
+if(!pattern5.test(data)){
+const err2 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$"},message:"must match pattern \""+"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$"+"\"",schema:"^[0-9]+(?:\\.[0-9]+)?\\s*(?:[KkMmGgTt](?:[Ii]?[Bb])?|[Bb])?$",parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+validate35.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate32(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate34(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -342,7 +384,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.name === undefined){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema12.items.required,parentSchema:schema12.items,data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema13.items.required,parentSchema:schema13.items,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -352,7 +394,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data0.size === undefined){
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema12.items.required,parentSchema:schema12.items,data:data0};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema13.items.required,parentSchema:schema13.items,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -363,7 +405,7 @@ errors++;
 }
 for(const key0 in data0){
 if(!((key0 === "name") || (key0 === "size"))){
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema12.items,data:data0};
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema13.items,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -376,8 +418,8 @@ errors++;
 if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 === "string"){
-if(!pattern6.test(data1)){
-const err3 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema12.items.properties.name,data:data1};
+if(!pattern7.test(data1)){
+const err3 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema13.items.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -388,7 +430,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.items.properties.name.type,parentSchema:schema12.items.properties.name,data:data1};
+const err4 = {instancePath:instancePath+"/" + i0+"/name",schemaPath:"#/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.items.properties.name.type,parentSchema:schema13.items.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -399,14 +441,14 @@ errors++;
 }
 }
 if(data0.size !== undefined){
-if(!(validate33(data0.size, {instancePath:instancePath+"/" + i0+"/size",parentData:data0,parentDataProperty:"size",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate35(data0.size, {instancePath:instancePath+"/" + i0+"/size",parentData:data0,parentDataProperty:"size",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema12.items.type,parentSchema:schema12.items,data:data0};
+const err5 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.items.type,parentSchema:schema13.items,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -418,7 +460,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema12.type,parentSchema:schema12,data};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema13.type,parentSchema:schema13,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -427,20 +469,20 @@ vErrors.push(err6);
 }
 errors++;
 }
-validate32.errors = vErrors;
+validate34.errors = vErrors;
 return errors === 0;
 }
 
-const schema14 = {"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}};
-const schema15 = {"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"};
-const pattern8 = new RegExp("^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$", "u");
+const schema15 = {"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}};
+const schema16 = {"description":"MAC address of the card, such as `52:54:00:12:34:56`. Default: a stable address derived from the project folder, machine name and card index.","type":"string","pattern":"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$","x-expected":"a MAC address such as 52:54:00:12:34:56"};
+const pattern9 = new RegExp("^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$", "u");
 
-function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate39(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern8.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"+"\"",schema:"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$",parentSchema:schema15,data};
+if(!pattern9.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"},message:"must match pattern \""+"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$"+"\"",schema:"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$",parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -451,7 +493,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.type,parentSchema:schema16,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -460,13 +502,13 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate37.errors = vErrors;
+validate39.errors = vErrors;
 return errors === 0;
 }
 
-const pattern10 = new RegExp("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", "u");
+const pattern11 = new RegExp("^[0-9]{1,3}(\\.[0-9]{1,3}){3}$", "u");
 
-function validate36(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate38(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -475,7 +517,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.type === undefined){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema14.items.required,parentSchema:schema14.items,data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema15.items.required,parentSchema:schema15.items,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -490,7 +532,7 @@ if(tag0 === "nat"){
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key0 in data0){
 if(!((key0 === "type") || (key0 === "mac"))){
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema14.items.oneOf[0],data:data0};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema15.items.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -503,7 +545,7 @@ errors++;
 if(data0.type !== undefined){
 let data1 = data0.type;
 if("nat" !== data1){
-const err2 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema14.items.oneOf[0].properties.type,data:data1};
+const err2 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema15.items.oneOf[0].properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -514,8 +556,8 @@ errors++;
 }
 }
 if(data0.mac !== undefined){
-if(!(validate37(data0.mac, {instancePath:instancePath+"/" + i0+"/mac",parentData:data0,parentDataProperty:"mac",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate39(data0.mac, {instancePath:instancePath+"/" + i0+"/mac",parentData:data0,parentDataProperty:"mac",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
@@ -524,7 +566,7 @@ errors = vErrors.length;
 else if(tag0 === "private"){
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.network === undefined){
-const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema14.items.oneOf[1].required,parentSchema:schema14.items.oneOf[1],data:data0};
+const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema15.items.oneOf[1].required,parentSchema:schema15.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -535,7 +577,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!((((key1 === "type") || (key1 === "network")) || (key1 === "ip")) || (key1 === "mac"))){
-const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema14.items.oneOf[1],data:data0};
+const err4 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema15.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -548,7 +590,7 @@ errors++;
 if(data0.type !== undefined){
 let data3 = data0.type;
 if("private" !== data3){
-const err5 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema14.items.oneOf[1].properties.type,data:data3};
+const err5 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema15.items.oneOf[1].properties.type,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -561,8 +603,8 @@ errors++;
 if(data0.network !== undefined){
 let data4 = data0.network;
 if(typeof data4 === "string"){
-if(!pattern6.test(data4)){
-const err6 = {instancePath:instancePath+"/" + i0+"/network",schemaPath:"#/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema14.items.oneOf[1].properties.network,data:data4};
+if(!pattern7.test(data4)){
+const err6 = {instancePath:instancePath+"/" + i0+"/network",schemaPath:"#/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema15.items.oneOf[1].properties.network,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -573,7 +615,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/" + i0+"/network",schemaPath:"#/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.items.oneOf[1].properties.network.type,parentSchema:schema14.items.oneOf[1].properties.network,data:data4};
+const err7 = {instancePath:instancePath+"/" + i0+"/network",schemaPath:"#/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.items.oneOf[1].properties.network.type,parentSchema:schema15.items.oneOf[1].properties.network,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -586,8 +628,8 @@ errors++;
 if(data0.ip !== undefined){
 let data5 = data0.ip;
 if(typeof data5 === "string"){
-if(!pattern10.test(data5)){
-const err8 = {instancePath:instancePath+"/" + i0+"/ip",schemaPath:"#/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema14.items.oneOf[1].properties.ip,data:data5};
+if(!pattern11.test(data5)){
+const err8 = {instancePath:instancePath+"/" + i0+"/ip",schemaPath:"#/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema15.items.oneOf[1].properties.ip,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -598,7 +640,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/" + i0+"/ip",schemaPath:"#/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.items.oneOf[1].properties.ip.type,parentSchema:schema14.items.oneOf[1].properties.ip,data:data5};
+const err9 = {instancePath:instancePath+"/" + i0+"/ip",schemaPath:"#/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.items.oneOf[1].properties.ip.type,parentSchema:schema15.items.oneOf[1].properties.ip,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -609,15 +651,15 @@ errors++;
 }
 }
 if(data0.mac !== undefined){
-if(!(validate37(data0.mac, {instancePath:instancePath+"/" + i0+"/mac",parentData:data0,parentDataProperty:"mac",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(!(validate39(data0.mac, {instancePath:instancePath+"/" + i0+"/mac",parentData:data0,parentDataProperty:"mac",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema14.items.discriminator,parentSchema:schema14.items,data:data0};
+const err10 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema15.items.discriminator,parentSchema:schema15.items,data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -628,7 +670,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema14.items.discriminator,parentSchema:schema14.items,data:data0};
+const err11 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema15.items.discriminator,parentSchema:schema15.items,data:data0};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -639,7 +681,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.items.type,parentSchema:schema14.items,data:data0};
+const err12 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema15.items.type,parentSchema:schema15.items,data:data0};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -651,7 +693,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.type,parentSchema:schema14,data};
+const err13 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema15.type,parentSchema:schema15,data};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -660,18 +702,18 @@ vErrors.push(err13);
 }
 errors++;
 }
-validate36.errors = vErrors;
+validate38.errors = vErrors;
 return errors === 0;
 }
 
-const schema16 = {"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}};
-const schema17 = {"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"};
+const schema17 = {"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}};
+const schema18 = {"type":"integer","minimum":1,"maximum":65535,"x-expected":"a port number from 1 to 65535"};
 
-function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate44(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema17.type,parentSchema:schema17,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.type,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -682,7 +724,7 @@ errors++;
 }
 if((typeof data == "number") && (isFinite(data))){
 if(data > 65535 || isNaN(data)){
-const err1 = {instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema17,data};
+const err1 = {instancePath,schemaPath:"#/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -692,7 +734,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data < 1 || isNaN(data)){
-const err2 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema17,data};
+const err2 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema18,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -702,12 +744,12 @@ vErrors.push(err2);
 errors++;
 }
 }
-validate42.errors = vErrors;
+validate44.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate43(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -716,7 +758,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.guest === undefined){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema16.items.required,parentSchema:schema16.items,data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema17.items.required,parentSchema:schema17.items,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -726,7 +768,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data0.host === undefined){
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema16.items.required,parentSchema:schema16.items,data:data0};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema17.items.required,parentSchema:schema17.items,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -737,7 +779,7 @@ errors++;
 }
 for(const key0 in data0){
 if(!(((((key0 === "guest") || (key0 === "host")) || (key0 === "host_ip")) || (key0 === "protocol")) || (key0 === "auto_correct"))){
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema16.items,data:data0};
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema17.items,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -748,21 +790,21 @@ errors++;
 }
 }
 if(data0.guest !== undefined){
-if(!(validate42(data0.guest, {instancePath:instancePath+"/" + i0+"/guest",parentData:data0,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate44(data0.guest, {instancePath:instancePath+"/" + i0+"/guest",parentData:data0,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
 if(data0.host !== undefined){
-if(!(validate42(data0.host, {instancePath:instancePath+"/" + i0+"/host",parentData:data0,parentDataProperty:"host",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate44(data0.host, {instancePath:instancePath+"/" + i0+"/host",parentData:data0,parentDataProperty:"host",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
 if(data0.host_ip !== undefined){
 let data3 = data0.host_ip;
 if(typeof data3 !== "string"){
-const err3 = {instancePath:instancePath+"/" + i0+"/host_ip",schemaPath:"#/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema16.items.properties.host_ip.type,parentSchema:schema16.items.properties.host_ip,data:data3};
+const err3 = {instancePath:instancePath+"/" + i0+"/host_ip",schemaPath:"#/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.items.properties.host_ip.type,parentSchema:schema17.items.properties.host_ip,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -775,7 +817,7 @@ errors++;
 if(data0.protocol !== undefined){
 let data4 = data0.protocol;
 if(!((data4 === "tcp") || (data4 === "udp"))){
-const err4 = {instancePath:instancePath+"/" + i0+"/protocol",schemaPath:"#/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema16.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema16.items.properties.protocol.enum,parentSchema:schema16.items.properties.protocol,data:data4};
+const err4 = {instancePath:instancePath+"/" + i0+"/protocol",schemaPath:"#/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema17.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema17.items.properties.protocol.enum,parentSchema:schema17.items.properties.protocol,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -788,7 +830,7 @@ errors++;
 if(data0.auto_correct !== undefined){
 let data5 = data0.auto_correct;
 if(typeof data5 !== "boolean"){
-const err5 = {instancePath:instancePath+"/" + i0+"/auto_correct",schemaPath:"#/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema16.items.properties.auto_correct.type,parentSchema:schema16.items.properties.auto_correct,data:data5};
+const err5 = {instancePath:instancePath+"/" + i0+"/auto_correct",schemaPath:"#/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema17.items.properties.auto_correct.type,parentSchema:schema17.items.properties.auto_correct,data:data5};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -800,7 +842,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema16.items.type,parentSchema:schema16.items,data:data0};
+const err6 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.items.type,parentSchema:schema17.items,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -812,7 +854,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema16.type,parentSchema:schema16,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema17.type,parentSchema:schema17,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -821,17 +863,17 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate41.errors = vErrors;
+validate43.errors = vErrors;
 return errors === 0;
 }
 
-const schema18 = {"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"};
+const schema19 = {"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"};
 
-function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "boolean"){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema18.type,parentSchema:schema18,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.type,parentSchema:schema19,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -840,22 +882,22 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate46.errors = vErrors;
+validate48.errors = vErrors;
 return errors === 0;
 }
 
-const schema19 = {"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}};
-const pattern11 = new RegExp("\\S", "u");
-const pattern13 = new RegExp("^[A-Za-z0-9_.-]{1,31}$", "u");
-const schema20 = {"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"};
-const pattern12 = new RegExp("^/[^\\u0000]*$", "u");
+const schema20 = {"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}};
+const pattern12 = new RegExp("\\S", "u");
+const pattern14 = new RegExp("^[A-Za-z0-9_.-]{1,31}$", "u");
+const schema21 = {"type":"string","pattern":"^/[^\\u0000]*$","x-expected":"an absolute guest path starting with /"};
+const pattern13 = new RegExp("^/[^\\u0000]*$", "u");
 
-function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern12.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000]*$"},message:"must match pattern \""+"^/[^\\u0000]*$"+"\"",schema:"^/[^\\u0000]*$",parentSchema:schema20,data};
+if(!pattern13.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^/[^\\u0000]*$"},message:"must match pattern \""+"^/[^\\u0000]*$"+"\"",schema:"^/[^\\u0000]*$",parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -866,7 +908,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.type,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -875,12 +917,12 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate49.errors = vErrors;
+validate51.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -889,7 +931,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.host === undefined){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema19.items.required,parentSchema:schema19.items,data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema20.items.required,parentSchema:schema20.items,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -899,7 +941,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data0.guest === undefined){
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema19.items.required,parentSchema:schema19.items,data:data0};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema20.items.required,parentSchema:schema20.items,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -910,7 +952,7 @@ errors++;
 }
 for(const key0 in data0){
 if(!((((key0 === "host") || (key0 === "guest")) || (key0 === "read_only")) || (key0 === "tag"))){
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19.items,data:data0};
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20.items,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -923,8 +965,8 @@ errors++;
 if(data0.host !== undefined){
 let data1 = data0.host;
 if(typeof data1 === "string"){
-if(!pattern11.test(data1)){
-const err3 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema19.items.properties.host,data:data1};
+if(!pattern12.test(data1)){
+const err3 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema20.items.properties.host,data:data1};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -935,7 +977,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.items.properties.host.type,parentSchema:schema19.items.properties.host,data:data1};
+const err4 = {instancePath:instancePath+"/" + i0+"/host",schemaPath:"#/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.items.properties.host.type,parentSchema:schema20.items.properties.host,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -946,15 +988,15 @@ errors++;
 }
 }
 if(data0.guest !== undefined){
-if(!(validate49(data0.guest, {instancePath:instancePath+"/" + i0+"/guest",parentData:data0,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(!(validate51(data0.guest, {instancePath:instancePath+"/" + i0+"/guest",parentData:data0,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
 if(data0.read_only !== undefined){
 let data3 = data0.read_only;
 if(typeof data3 !== "boolean"){
-const err5 = {instancePath:instancePath+"/" + i0+"/read_only",schemaPath:"#/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema19.items.properties.read_only.type,parentSchema:schema19.items.properties.read_only,data:data3};
+const err5 = {instancePath:instancePath+"/" + i0+"/read_only",schemaPath:"#/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema20.items.properties.read_only.type,parentSchema:schema20.items.properties.read_only,data:data3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -967,8 +1009,8 @@ errors++;
 if(data0.tag !== undefined){
 let data4 = data0.tag;
 if(typeof data4 === "string"){
-if(!pattern13.test(data4)){
-const err6 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema19.items.properties.tag,data:data4};
+if(!pattern14.test(data4)){
+const err6 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema20.items.properties.tag,data:data4};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -979,7 +1021,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.items.properties.tag.type,parentSchema:schema19.items.properties.tag,data:data4};
+const err7 = {instancePath:instancePath+"/" + i0+"/tag",schemaPath:"#/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.items.properties.tag.type,parentSchema:schema20.items.properties.tag,data:data4};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -991,7 +1033,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.items.type,parentSchema:schema19.items,data:data0};
+const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.items.type,parentSchema:schema20.items,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1003,7 +1045,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema19.type,parentSchema:schema19,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema20.type,parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1012,20 +1054,20 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate48.errors = vErrors;
+validate50.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}};
-const schema22 = {"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"};
-const pattern14 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$", "u");
+const schema22 = {"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}};
+const schema23 = {"description":"Name shown in the output and used by `vm provision --name`; unique within the machine. Default: `shell-N` or `file-N` from its position.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$","x-expected":"a name made of letters, digits, spaces, `.`, `-` and `_`"};
+const pattern15 = new RegExp("^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$", "u");
 
-function validate53(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern14.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$",parentSchema:schema22,data};
+if(!pattern15.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}$",parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1036,7 +1078,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.type,parentSchema:schema22,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.type,parentSchema:schema23,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1045,22 +1087,22 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate53.errors = vErrors;
+validate55.errors = vErrors;
 return errors === 0;
 }
 
-const schema23 = {"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}};
-const pattern16 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const schema24 = {"type":"object","x-expected":"a mapping of variable names to values","propertyNames":{"description":"A variable name: letters, digits and `_`, not starting with a digit.","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","x-expected":"an environment variable name (letters, digits and `_`, not starting with a digit)"},"additionalProperties":{"description":"The variable's value, passed as is (numbers and booleans are turned into text).","type":["string","number","boolean"],"x-expected":"a string, number or boolean"}};
+const pattern17 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 
-function validate55(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
 if(typeof key0 === "string"){
-if(!pattern16.test(key0)){
-const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema23.propertyNames,data:key0,propertyName:key0};
+if(!pattern17.test(key0)){
+const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema24.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1072,7 +1114,7 @@ errors++;
 }
 var valid0 = _errs2 === errors;
 if(!valid0){
-const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema23.propertyNames,parentSchema:schema23,data};
+const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema24.propertyNames,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1085,7 +1127,7 @@ errors++;
 for(const key1 in data){
 let data0 = data[key1];
 if(((typeof data0 !== "string") && (!((typeof data0 == "number") && (isFinite(data0))))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema23.additionalProperties.type},message:"must be string,number,boolean",schema:schema23.additionalProperties.type,parentSchema:schema23.additionalProperties,data:data0};
+const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema24.additionalProperties.type},message:"must be string,number,boolean",schema:schema24.additionalProperties.type,parentSchema:schema24.additionalProperties,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1097,7 +1139,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1106,17 +1148,17 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate55.errors = vErrors;
+validate57.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]};
+const schema25 = {"description":"When it runs: `once` (the default: on the first `vm up`, and on `vm provision`), `always` (on every `vm up`), `never` (only when asked for by name with `vm provision --name`).","enum":["once","always","never"]};
 
-function validate57(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(((data === "once") || (data === "always")) || (data === "never"))){
-const err0 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema24.enum},message:"must be equal to one of the allowed values",schema:schema24.enum,parentSchema:schema24,data};
+const err0 = {instancePath,schemaPath:"#/enum",keyword:"enum",params:{allowedValues: schema25.enum},message:"must be equal to one of the allowed values",schema:schema25.enum,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1125,12 +1167,12 @@ vErrors.push(err0);
 }
 errors++;
 }
-validate57.errors = vErrors;
+validate59.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate54(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(Array.isArray(data)){
@@ -1139,7 +1181,7 @@ for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.type === undefined){
-const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema21.items.required,parentSchema:schema21.items,data:data0};
+const err0 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema22.items.required,parentSchema:schema22.items,data:data0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1154,7 +1196,7 @@ if(tag0 === "shell"){
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key0 in data0){
 if(!(((((((key0 === "type") || (key0 === "name")) || (key0 === "inline")) || (key0 === "path")) || (key0 === "args")) || (key0 === "env")) || (key0 === "run"))){
-const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21.items.oneOf[0],data:data0};
+const err1 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema22.items.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1167,7 +1209,7 @@ errors++;
 if(data0.type !== undefined){
 let data1 = data0.type;
 if("shell" !== data1){
-const err2 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema21.items.oneOf[0].properties.type,data:data1};
+const err2 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema22.items.oneOf[0].properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1178,15 +1220,15 @@ errors++;
 }
 }
 if(data0.name !== undefined){
-if(!(validate53(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(!(validate55(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
 errors = vErrors.length;
 }
 }
 if(data0.inline !== undefined){
 let data3 = data0.inline;
 if(typeof data3 !== "string"){
-const err3 = {instancePath:instancePath+"/" + i0+"/inline",schemaPath:"#/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.items.oneOf[0].properties.inline.type,parentSchema:schema21.items.oneOf[0].properties.inline,data:data3};
+const err3 = {instancePath:instancePath+"/" + i0+"/inline",schemaPath:"#/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.items.oneOf[0].properties.inline.type,parentSchema:schema22.items.oneOf[0].properties.inline,data:data3};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1199,8 +1241,8 @@ errors++;
 if(data0.path !== undefined){
 let data4 = data0.path;
 if(typeof data4 === "string"){
-if(!pattern11.test(data4)){
-const err4 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema21.items.oneOf[0].properties.path,data:data4};
+if(!pattern12.test(data4)){
+const err4 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema22.items.oneOf[0].properties.path,data:data4};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1211,7 +1253,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.items.oneOf[0].properties.path.type,parentSchema:schema21.items.oneOf[0].properties.path,data:data4};
+const err5 = {instancePath:instancePath+"/" + i0+"/path",schemaPath:"#/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.items.oneOf[0].properties.path.type,parentSchema:schema22.items.oneOf[0].properties.path,data:data4};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1228,7 +1270,7 @@ const len1 = data5.length;
 for(let i1=0; i1<len1; i1++){
 let data6 = data5[i1];
 if(((typeof data6 !== "string") && (!((typeof data6 == "number") && (isFinite(data6))))) && (typeof data6 !== "boolean")){
-const err6 = {instancePath:instancePath+"/" + i0+"/args/" + i1,schemaPath:"#/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema21.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema21.items.oneOf[0].properties.args.items.type,parentSchema:schema21.items.oneOf[0].properties.args.items,data:data6};
+const err6 = {instancePath:instancePath+"/" + i0+"/args/" + i1,schemaPath:"#/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema22.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema22.items.oneOf[0].properties.args.items.type,parentSchema:schema22.items.oneOf[0].properties.args.items,data:data6};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1240,7 +1282,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/" + i0+"/args",schemaPath:"#/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.items.oneOf[0].properties.args.type,parentSchema:schema21.items.oneOf[0].properties.args,data:data5};
+const err7 = {instancePath:instancePath+"/" + i0+"/args",schemaPath:"#/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.items.oneOf[0].properties.args.type,parentSchema:schema22.items.oneOf[0].properties.args,data:data5};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1251,14 +1293,14 @@ errors++;
 }
 }
 if(data0.env !== undefined){
-if(!(validate55(data0.env, {instancePath:instancePath+"/" + i0+"/env",parentData:data0,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate57(data0.env, {instancePath:instancePath+"/" + i0+"/env",parentData:data0,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 }
 if(data0.run !== undefined){
-if(!(validate57(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(!(validate59(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 }
@@ -1267,7 +1309,7 @@ errors = vErrors.length;
 else if(tag0 === "file"){
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.source === undefined){
-const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema21.items.oneOf[1].required,parentSchema:schema21.items.oneOf[1],data:data0};
+const err8 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema22.items.oneOf[1].required,parentSchema:schema22.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1277,7 +1319,7 @@ vErrors.push(err8);
 errors++;
 }
 if(data0.destination === undefined){
-const err9 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema21.items.oneOf[1].required,parentSchema:schema21.items.oneOf[1],data:data0};
+const err9 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema22.items.oneOf[1].required,parentSchema:schema22.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1288,7 +1330,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!(((((key1 === "type") || (key1 === "name")) || (key1 === "source")) || (key1 === "destination")) || (key1 === "run"))){
-const err10 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema21.items.oneOf[1],data:data0};
+const err10 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema22.items.oneOf[1],data:data0};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1301,7 +1343,7 @@ errors++;
 if(data0.type !== undefined){
 let data9 = data0.type;
 if("file" !== data9){
-const err11 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema21.items.oneOf[1].properties.type,data:data9};
+const err11 = {instancePath:instancePath+"/" + i0+"/type",schemaPath:"#/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema22.items.oneOf[1].properties.type,data:data9};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1312,16 +1354,16 @@ errors++;
 }
 }
 if(data0.name !== undefined){
-if(!(validate53(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(!(validate55(data0.name, {instancePath:instancePath+"/" + i0+"/name",parentData:data0,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
 errors = vErrors.length;
 }
 }
 if(data0.source !== undefined){
 let data11 = data0.source;
 if(typeof data11 === "string"){
-if(!pattern11.test(data11)){
-const err12 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema21.items.oneOf[1].properties.source,data:data11};
+if(!pattern12.test(data11)){
+const err12 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema22.items.oneOf[1].properties.source,data:data11};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1332,7 +1374,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.items.oneOf[1].properties.source.type,parentSchema:schema21.items.oneOf[1].properties.source,data:data11};
+const err13 = {instancePath:instancePath+"/" + i0+"/source",schemaPath:"#/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema22.items.oneOf[1].properties.source.type,parentSchema:schema22.items.oneOf[1].properties.source,data:data11};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1343,21 +1385,21 @@ errors++;
 }
 }
 if(data0.destination !== undefined){
-if(!(validate49(data0.destination, {instancePath:instancePath+"/" + i0+"/destination",parentData:data0,parentDataProperty:"destination",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(!(validate51(data0.destination, {instancePath:instancePath+"/" + i0+"/destination",parentData:data0,parentDataProperty:"destination",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
 if(data0.run !== undefined){
-if(!(validate57(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(!(validate59(data0.run, {instancePath:instancePath+"/" + i0+"/run",parentData:data0,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-const err14 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema21.items.discriminator,parentSchema:schema21.items,data:data0};
+const err14 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema22.items.discriminator,parentSchema:schema22.items,data:data0};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1368,7 +1410,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema21.items.discriminator,parentSchema:schema21.items,data:data0};
+const err15 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema22.items.discriminator,parentSchema:schema22.items,data:data0};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1379,7 +1421,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.items.type,parentSchema:schema21.items,data:data0};
+const err16 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema22.items.type,parentSchema:schema22.items,data:data0};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1391,7 +1433,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema21.type,parentSchema:schema21,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema22.type,parentSchema:schema22,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1400,19 +1442,19 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate52.errors = vErrors;
+validate54.errors = vErrors;
 return errors === 0;
 }
 
-const schema25 = {"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"};
-const pattern18 = new RegExp("^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", "u");
+const schema26 = {"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"};
+const pattern19 = new RegExp("^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$", "u");
 
-function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
-if(!pattern18.test(data)){
-const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema25,data};
+if(!pattern19.test(data)){
+const err0 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1423,7 +1465,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.type,parentSchema:schema25,data};
+const err1 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.type,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1432,20 +1474,20 @@ vErrors.push(err1);
 }
 errors++;
 }
-validate63.errors = vErrors;
+validate65.errors = vErrors;
 return errors === 0;
 }
 
 
-function validate65(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs2 = errors;
 if(typeof key0 === "string"){
-if(!pattern16.test(key0)){
-const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema23.propertyNames,data:key0,propertyName:key0};
+if(!pattern17.test(key0)){
+const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema24.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1457,7 +1499,7 @@ errors++;
 }
 var valid0 = _errs2 === errors;
 if(!valid0){
-const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema23.propertyNames,parentSchema:schema23,data};
+const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema24.propertyNames,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1470,7 +1512,7 @@ errors++;
 for(const key1 in data){
 let data0 = data[key1];
 if(((typeof data0 !== "string") && (!((typeof data0 == "number") && (isFinite(data0))))) && (typeof data0 !== "boolean")){
-const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema23.additionalProperties.type},message:"must be string,number,boolean",schema:schema23.additionalProperties.type,parentSchema:schema23.additionalProperties,data:data0};
+const err2 = {instancePath:instancePath+"/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/additionalProperties/type",keyword:"type",params:{type: schema24.additionalProperties.type},message:"must be string,number,boolean",schema:schema24.additionalProperties.type,parentSchema:schema24.additionalProperties,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1482,7 +1524,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data};
+const err3 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1491,18 +1533,18 @@ vErrors.push(err3);
 }
 errors++;
 }
-validate65.errors = vErrors;
+validate67.errors = vErrors;
 return errors === 0;
 }
 
-const schema27 = {"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}};
-const pattern20 = new RegExp("^[^\\u0000-\\u001f]*$", "u");
+const schema28 = {"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}};
+const pattern21 = new RegExp("^[^\\u0000-\\u001f]*$", "u");
 
-function validate67(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((typeof data !== "string") && (!(Array.isArray(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema27.type},message:"must be string,array",schema:schema27.type,parentSchema:schema27,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema28.type},message:"must be string,array",schema:schema28.type,parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1512,8 +1554,8 @@ vErrors.push(err0);
 errors++;
 }
 if(typeof data === "string"){
-if(!pattern20.test(data)){
-const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema27,data};
+if(!pattern21.test(data)){
+const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema28,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1528,8 +1570,8 @@ const len0 = data.length;
 for(let i0=0; i0<len0; i0++){
 let data0 = data[i0];
 if(typeof data0 === "string"){
-if(!pattern20.test(data0)){
-const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema27.items,data:data0};
+if(!pattern21.test(data0)){
+const err2 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema28.items,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1540,7 +1582,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema27.items.type,parentSchema:schema27.items,data:data0};
+const err3 = {instancePath:instancePath+"/" + i0,schemaPath:"#/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema28.items.type,parentSchema:schema28.items,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1551,18 +1593,18 @@ errors++;
 }
 }
 }
-validate67.errors = vErrors;
+validate69.errors = vErrors;
 return errors === 0;
 }
 
-const schema28 = {"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"};
-const pattern22 = new RegExp("^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$", "u");
+const schema29 = {"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"};
+const pattern23 = new RegExp("^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$", "u");
 
-function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if((typeof data !== "string") && (!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data))))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema28.type},message:"must be string,integer",schema:schema28.type,parentSchema:schema28,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema29.type},message:"must be string,integer",schema:schema29.type,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1572,8 +1614,8 @@ vErrors.push(err0);
 errors++;
 }
 if(typeof data === "string"){
-if(!pattern22.test(data)){
-const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema28,data};
+if(!pattern23.test(data)){
+const err1 = {instancePath,schemaPath:"#/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1583,19 +1625,19 @@ vErrors.push(err1);
 errors++;
 }
 }
-validate69.errors = vErrors;
+validate71.errors = vErrors;
 return errors === 0;
 }
 
-const schema29 = {"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}};
+const schema30 = {"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}};
 
-function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!(((key0 === "tcp") || (key0 === "command")) || (key0 === "timeout"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema29,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1606,16 +1648,16 @@ errors++;
 }
 }
 if(data.tcp !== undefined){
-if(!(validate42(data.tcp, {instancePath:instancePath+"/tcp",parentData:data,parentDataProperty:"tcp",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(!(validate44(data.tcp, {instancePath:instancePath+"/tcp",parentData:data,parentDataProperty:"tcp",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
 if(data.command !== undefined){
 let data1 = data.command;
 if(typeof data1 === "string"){
-if(!pattern11.test(data1)){
-const err1 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema29.properties.command,data:data1};
+if(!pattern12.test(data1)){
+const err1 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema30.properties.command,data:data1};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1626,7 +1668,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.properties.command.type,parentSchema:schema29.properties.command,data:data1};
+const err2 = {instancePath:instancePath+"/command",schemaPath:"#/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.command.type,parentSchema:schema30.properties.command,data:data1};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1639,7 +1681,7 @@ errors++;
 if(data.timeout !== undefined){
 let data2 = data.timeout;
 if((typeof data2 !== "string") && (!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2))))){
-const err3 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema29.properties.timeout.type},message:"must be string,integer",schema:schema29.properties.timeout.type,parentSchema:schema29.properties.timeout,data:data2};
+const err3 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema30.properties.timeout.type},message:"must be string,integer",schema:schema30.properties.timeout.type,parentSchema:schema30.properties.timeout,data:data2};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1649,8 +1691,8 @@ vErrors.push(err3);
 errors++;
 }
 if(typeof data2 === "string"){
-if(!pattern22.test(data2)){
-const err4 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema29.properties.timeout,data:data2};
+if(!pattern23.test(data2)){
+const err4 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema30.properties.timeout,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1659,91 +1701,6 @@ vErrors.push(err4);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
-if(vErrors === null){
-vErrors = [err5];
-}
-else {
-vErrors.push(err5);
-}
-errors++;
-}
-validate71.errors = vErrors;
-return errors === 0;
-}
-
-const schema30 = {"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}};
-const pattern25 = new RegExp("^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$", "u");
-const pattern26 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "u");
-
-function validate74(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-let vErrors = null;
-let errors = 0;
-if(data && typeof data == "object" && !Array.isArray(data)){
-for(const key0 in data){
-if(!((key0 === "uri") || (key0 === "pool"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
-if(vErrors === null){
-vErrors = [err0];
-}
-else {
-vErrors.push(err0);
-}
-errors++;
-}
-}
-if(data.uri !== undefined){
-let data0 = data.uri;
-if(typeof data0 === "string"){
-if(!pattern25.test(data0)){
-const err1 = {instancePath:instancePath+"/uri",schemaPath:"#/properties/uri/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$",parentSchema:schema30.properties.uri,data:data0};
-if(vErrors === null){
-vErrors = [err1];
-}
-else {
-vErrors.push(err1);
-}
-errors++;
-}
-}
-else {
-const err2 = {instancePath:instancePath+"/uri",schemaPath:"#/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.uri.type,parentSchema:schema30.properties.uri,data:data0};
-if(vErrors === null){
-vErrors = [err2];
-}
-else {
-vErrors.push(err2);
-}
-errors++;
-}
-}
-if(data.pool !== undefined){
-let data1 = data.pool;
-if(typeof data1 === "string"){
-if(!pattern26.test(data1)){
-const err3 = {instancePath:instancePath+"/pool",schemaPath:"#/properties/pool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",parentSchema:schema30.properties.pool,data:data1};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-}
-else {
-const err4 = {instancePath:instancePath+"/pool",schemaPath:"#/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.pool.type,parentSchema:schema30.properties.pool,data:data1};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
 }
 }
 }
@@ -1757,17 +1714,102 @@ vErrors.push(err5);
 }
 errors++;
 }
-validate74.errors = vErrors;
+validate73.errors = vErrors;
 return errors === 0;
 }
 
-const schema31 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), `libvirt` (a libvirt domain on this host or a remote hypervisor host, see `libvirt:`; the box must boot on qemu), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu","libvirt"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"libvirt":{"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}};
+const schema31 = {"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}};
+const pattern26 = new RegExp("^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$", "u");
+const pattern27 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", "u");
 
 function validate76(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((key0 === "uri") || (key0 === "pool"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.uri !== undefined){
+let data0 = data.uri;
+if(typeof data0 === "string"){
+if(!pattern26.test(data0)){
+const err1 = {instancePath:instancePath+"/uri",schemaPath:"#/properties/uri/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$",parentSchema:schema31.properties.uri,data:data0};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/uri",schemaPath:"#/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.uri.type,parentSchema:schema31.properties.uri,data:data0};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+if(data.pool !== undefined){
+let data1 = data.pool;
+if(typeof data1 === "string"){
+if(!pattern27.test(data1)){
+const err3 = {instancePath:instancePath+"/pool",schemaPath:"#/properties/pool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",parentSchema:schema31.properties.pool,data:data1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+else {
+const err4 = {instancePath:instancePath+"/pool",schemaPath:"#/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.pool.type,parentSchema:schema31.properties.pool,data:data1};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+else {
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+validate76.errors = vErrors;
+return errors === 0;
+}
+
+const schema32 = {"description":"One machine's settings (an empty entry takes everything from `defaults:`).","type":["object","null"],"additionalProperties":false,"properties":{"box":{"description":"The box the machine boots: a name (`tiny`), or `{name, version}` where version is a constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or several parts (`>=1.0 <2`). See `vm box list`.","type":["string","object"],"pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"The box name, as shown by `vm box list`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$","x-expected":"a box name made of letters, digits, `.`, `-` and `_` (see `vm box list`)"},"version":{"description":"Which versions of the box are acceptable; the highest installed version that satisfies all of its parts is used. Examples: `0.1.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*`, `>=1.0 <2` (parts separated by spaces or commas).","type":"string","pattern":"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$","x-expected":"a version constraint such as `1.2.0`, `>=1.0`, `<2`, `~1.2`, `^1.2`, `1.2.*` or `>=1.0 <2`"},"url":{"description":"Where to get the box when it is not installed: the URL of a `.box` archive (http, https or file). `vm up` downloads it once into the box store under `name` (like Vagrant's `box_url`, Lima's image `location`); every file is still checked against its box.json.","type":"string","pattern":"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$","x-expected":"an http://, https:// or file:// URL of a .box archive"},"checksum":{"description":"The sha256 of the archive at `url` (`sha256:HEX` or HEX, like Lima's image `digest`): a download that does not match is refused and nothing is stored.","type":"string","pattern":"^(?:sha256:)?[0-9a-fA-F]{64}$","x-expected":"a sha256 checksum: 64 hex digits, optionally prefixed with `sha256:`"}}},"engine":{"description":"What runs the machine: `builtin` (vm's own RISC-V emulator, needs nothing installed), `qemu` (qemu-system-*, with KVM when the box matches the host), `libvirt` (a libvirt domain on this host or a remote hypervisor host, see `libvirt:`; the box must boot on qemu), or `auto` (the default: builtin when the box supports it, otherwise qemu).","enum":["auto","builtin","qemu","libvirt"]},"accel":{"description":"qemu acceleration: `kvm` (hardware, box architecture must match the host), `tcg` (pure emulation) or `auto` (the default: kvm when usable). The builtin engine ignores it.","enum":["auto","kvm","tcg"]},"cpus":{"description":"Number of virtual CPUs (harts). Default 1.","type":"integer","minimum":1,"maximum":64,"x-expected":"a whole number of CPUs from 1 to 64"},"memory":{"description":"Guest RAM: a size such as `512M`, `2G`, `1.5GiB` (K, M, G and T are powers of 1024; a trailing `B` or `iB` is allowed) or a number of bytes, a whole number of MiB. The builtin engine gives just under 4G (its RAM shares one wasm32 memory; `vm validate` says the exact limit); qemu has no such limit. Default 512M.","$ref":"#/definitions/size"},"disk_size":{"description":"Size of the root disk the guest sees, such as `20G` (powers of 1024) or a number of bytes (a multiple of 512): the box's root image on a larger disk, like a cloud image's. At least the size of the box's image (`vm validate` says both). Boxes that grow their root file system at boot fill it (debian-13 does; the tiny box leaves the extra space unused, see boxes/tiny/README.md). A larger size on an existing machine grows its disk at the next `vm up` or `vm reload` on qemu; the builtin and libvirt engines size it when the machine is created (`vm destroy`, then `vm up`). Disks never shrink. Default: the image's size.","$ref":"#/definitions/size"},"disks":{"description":"Extra disks, attached after the box's root disk, each a sparse raw image created in the machine's state folder on first `vm up`.","type":"array","items":{"description":"One extra disk.","type":"object","additionalProperties":false,"required":["name","size"],"properties":{"name":{"description":"Disk name, unique within the machine: letters, digits, `-` and `_`. Names the image file `.vm/machines/MACHINE/disks/NAME.raw`.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a disk name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"size":{"description":"Disk size, such as `10G` or `512M` (powers of 1024), or a number of bytes (a multiple of 512).","$ref":"#/definitions/size"}}}},"nics":{"description":"Network cards, in order. Default: one `nat` card (user-mode networking with outbound access; forwards go through it). Listing nics replaces the default, so keep a `nat` entry if the machine needs the internet or forwards.","type":"array","items":{"description":"One network card: `{type: nat}` or `{type: private, network: NAME}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"User-mode NAT: outbound access to the host's networks; the guest gets its address by DHCP.","additionalProperties":false,"properties":{"type":{"description":"`nat`: user-mode networking.","const":"nat"},"mac":{"$ref":"#/definitions/mac"}}},{"description":"A private network shared by the machines (of any project on this host) that name the same network.","additionalProperties":false,"required":["network"],"properties":{"type":{"description":"`private`: a network between machines, not routed to the outside.","const":"private"},"network":{"description":"Network name; machines naming the same network can reach each other.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a network name made of letters, digits, `-` and `_` (starting with a letter or digit)"},"ip":{"description":"Static IPv4 address of this card on the private network, such as `192.168.56.10`. Without it the guest configures the card itself.","type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$","x-expected":"an IPv4 address such as 192.168.56.10"},"mac":{"$ref":"#/definitions/mac"}}}]}},"forwards":{"description":"Ports on the host forwarded to ports in the guest (through the `nat` card).","type":"array","items":{"description":"One port forward.","type":"object","additionalProperties":false,"required":["guest","host"],"properties":{"guest":{"description":"Port in the guest.","$ref":"#/definitions/port"},"host":{"description":"Port on the host. Must be unique (per address and protocol) across all machines of the Vmfile.","$ref":"#/definitions/port"},"host_ip":{"description":"Host address to listen on. Default `127.0.0.1` (this host only); `0.0.0.0` exposes the port to every network the host is on.","type":"string","x-expected":"an IP address such as 127.0.0.1"},"protocol":{"description":"`tcp` (default) or `udp`.","enum":["tcp","udp"]},"auto_correct":{"description":"When the host port is taken at `vm up`, forward a free port the system picks instead of failing (as Vagrant's `auto_correct`). `vm up` and `vm port` say which port was used. Default false.","type":"boolean"}}}},"auto_forwards":{"description":"Forward each TCP port the guest listens on to the same port on the host's 127.0.0.1, while it listens and when that host port is free (as Lima does): a server started after `vm up` is reachable at once. Ports in `forwards:` keep their own forward. The connections go through the guest agent (`nc` in the guest). `vm port` lists them. Default false.","type":"boolean"},"synced_folders":{"description":"Host folders shared into the guest over 9p (virtio-9p).","type":"array","items":{"description":"One shared folder.","type":"object","additionalProperties":false,"required":["host","guest"],"properties":{"host":{"description":"Host folder, relative to the Vmfile's folder (`.` is the project itself) or absolute; `~/` means the home folder. It must exist.","type":"string","pattern":"\\S","x-expected":"a host folder path"},"guest":{"description":"Absolute path where the guest mounts the folder, without spaces or `:` (the box's init reads mounts from the kernel command line).","$ref":"#/definitions/guestPath"},"read_only":{"description":"Mount read-only in the guest. Default false.","type":"boolean"},"tag":{"description":"9p mount tag, unique within the machine. Default: the guest path made into a tag (`/vagrant` -> `vagrant`).","type":"string","pattern":"^[A-Za-z0-9_.-]{1,31}$","x-expected":"a tag of at most 31 letters, digits, `_`, `.` or `-`"}}}},"provision":{"description":"Provisioners, run in order on the first `vm up` (and by `vm provision`): `shell` runs a script in the guest, `file` copies a host file into it.","type":"array","items":{"description":"One provisioner: `{type: shell, inline|path, ...}` or `{type: file, source, destination}`.","type":"object","discriminator":{"propertyName":"type"},"required":["type"],"oneOf":[{"description":"Runs a shell script in the guest as root.","additionalProperties":false,"properties":{"type":{"description":"`shell`: run a script in the guest.","const":"shell"},"name":{"$ref":"#/definitions/provisionerName"},"inline":{"description":"The script itself (use a `|` block for several lines). Give either inline or path.","type":"string"},"path":{"description":"A script file on the host, relative to the Vmfile's folder or absolute; it is read when the Vmfile is loaded. Give either inline or path.","type":"string","pattern":"\\S","x-expected":"a host file path"},"args":{"description":"Arguments passed to the script ($1, $2 ...), each exactly as written: nothing is split or expanded by a shell on the host.","type":"array","items":{"description":"One argument.","type":["string","number","boolean"]}},"env":{"description":"Environment variables for this script, on top of the machine's `env`.","$ref":"#/definitions/envMap"},"run":{"$ref":"#/definitions/provisionRun"}}},{"description":"Copies a file from the host into the guest.","additionalProperties":false,"required":["source","destination"],"properties":{"type":{"description":"`file`: copy a host file into the guest.","const":"file"},"name":{"$ref":"#/definitions/provisionerName"},"source":{"description":"Host file, relative to the Vmfile's folder or absolute. It must exist.","type":"string","pattern":"\\S","x-expected":"a host file path"},"destination":{"description":"Absolute path of the file in the guest.","$ref":"#/definitions/guestPath"},"run":{"$ref":"#/definitions/provisionRun"}}}]}},"hostname":{"description":"The guest's hostname. Default: the machine name made into a valid hostname.","type":"string","pattern":"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$","x-expected":"a hostname: letters, digits and `-` in dot-separated labels of at most 63 characters"},"env":{"description":"Environment variables set for every provisioner and `vm ssh`/`vm exec` session in this machine.","$ref":"#/definitions/envMap"},"cmdline":{"description":"Additions to the kernel command line, appended after the box's own (a string, or a list of parameters).","type":["string","array"],"pattern":"^[^\\u0000-\\u001f]*$","x-expected":"kernel parameters on one line","items":{"description":"One kernel parameter, such as `loglevel=7`.","type":"string","pattern":"^[^\\u0000-\\u001f]*$","x-expected":"a kernel parameter without control characters"}},"boot_timeout":{"description":"How long `vm up` waits for the guest to be ready: `120s`, `2m`, `1m30s`, `1h` or a number of seconds. Default 120s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 120s, 2m, 1m30s or a number of seconds"},"ready":{"description":"How `vm up` knows the machine's service is ready, after provisioning: `{tcp: PORT}` waits until a program in the guest listens on that TCP port, `{command: \"...\"}` until the command (run with `sh -c` in the guest) exits 0. Machines that `depends_on` this one wait for it.","type":"object","x-expected":"`{tcp: PORT}` or `{command: \"...\"}`, with an optional `timeout`","additionalProperties":false,"properties":{"tcp":{"description":"A TCP port in the guest: ready once something listens on it.","$ref":"#/definitions/port"},"command":{"description":"A shell command run in the guest every second: ready once it exits 0.","type":"string","pattern":"\\S","x-expected":"a shell command"},"timeout":{"description":"How long to wait for readiness before `vm up` fails: `60s`, `2m` or a number of seconds. Default 60s.","type":["string","integer"],"pattern":"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$","x-expected":"a duration such as 60s, 2m or a number of seconds"}}},"libvirt":{"description":"Settings of `engine: libvirt`. The machine becomes a libvirt domain managed through `virsh`.","type":"object","additionalProperties":false,"properties":{"uri":{"description":"The libvirt connection URI: `qemu:///system` (the default; `$VM_LIBVIRT_URI` overrides the default), or a remote hypervisor host such as `qemu+ssh://user@host/system`.","type":"string","pattern":"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$","x-expected":"a libvirt URI such as qemu:///system or qemu+ssh://user@host/system"},"pool":{"description":"The storage pool holding box images (uploaded once) and each machine's overlay volumes. Default `vm` (a directory pool created on first use under /var/lib/libvirt/vm).","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$","x-expected":"a pool name made of letters, digits, `-`, `_` and `.`"}}},"primary":{"description":"This machine is the one commands that act on a single machine (`vm ssh`, `vm logs`, `vm cp`) use when no name is given, as Vagrant's `primary: true`. At most one machine may set it; not under `defaults:`.","type":"boolean"},"depends_on":{"description":"Machines that must be up, and pass their `ready` probe, before this one boots. `vm up` follows these: independent machines boot together, and `vm up NAME` brings NAME's dependencies up too. Names must be machines of this Vmfile; cycles are refused. Not under `defaults:`.","type":"array","x-expected":"a list of machine names","items":{"description":"The name of another machine of this Vmfile.","type":"string","pattern":"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$","x-expected":"a machine name"}}}};
+
+function validate78(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+let vErrors = null;
+let errors = 0;
 if((!(data && typeof data == "object" && !Array.isArray(data))) && (data !== null)){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema31.type},message:"must be object,null",schema:schema31.type,parentSchema:schema31,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: schema32.type},message:"must be object,null",schema:schema32.type,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1778,8 +1820,8 @@ errors++;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func2.call(schema31.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
+if(!(func2.call(schema32.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema32,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1792,7 +1834,7 @@ errors++;
 if(data.box !== undefined){
 let data0 = data.box;
 if((typeof data0 !== "string") && (!(data0 && typeof data0 == "object" && !Array.isArray(data0)))){
-const err2 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/type",keyword:"type",params:{type: schema31.properties.box.type},message:"must be string,object",schema:schema31.properties.box.type,parentSchema:schema31.properties.box,data:data0};
+const err2 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/type",keyword:"type",params:{type: schema32.properties.box.type},message:"must be string,object",schema:schema32.properties.box.type,parentSchema:schema32.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1803,7 +1845,7 @@ errors++;
 }
 if(typeof data0 === "string"){
 if(!pattern0.test(data0)){
-const err3 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema31.properties.box,data:data0};
+const err3 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema32.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1815,7 +1857,7 @@ errors++;
 }
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 if(data0.name === undefined){
-const err4 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.properties.box.required,parentSchema:schema31.properties.box,data:data0};
+const err4 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema32.properties.box.required,parentSchema:schema32.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1826,7 +1868,7 @@ errors++;
 }
 for(const key1 in data0){
 if(!((((key1 === "name") || (key1 === "version")) || (key1 === "url")) || (key1 === "checksum"))){
-const err5 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.box,data:data0};
+const err5 = {instancePath:instancePath+"/box",schemaPath:"#/properties/box/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.box,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1840,7 +1882,7 @@ if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 === "string"){
 if(!pattern0.test(data1)){
-const err6 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema31.properties.box.properties.name,data:data1};
+const err6 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",parentSchema:schema32.properties.box.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1851,7 +1893,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.name.type,parentSchema:schema31.properties.box.properties.name,data:data1};
+const err7 = {instancePath:instancePath+"/box/name",schemaPath:"#/properties/box/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.box.properties.name.type,parentSchema:schema32.properties.box.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1865,7 +1907,7 @@ if(data0.version !== undefined){
 let data2 = data0.version;
 if(typeof data2 === "string"){
 if(!pattern2.test(data2)){
-const err8 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/pattern",keyword:"pattern",params:{pattern: "^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"},message:"must match pattern \""+"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"+"\"",schema:"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$",parentSchema:schema31.properties.box.properties.version,data:data2};
+const err8 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/pattern",keyword:"pattern",params:{pattern: "^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"},message:"must match pattern \""+"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$"+"\"",schema:"^\\s*(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?(?:(?:\\s+(?:,\\s*)?|,\\s*)(?:(?:>=|<=|>|<|=|~|\\^)\\s*)?v?(?:[0-9]+|[xX*])(?:\\.(?:[0-9]+|[xX*])){0,2}(?:-[0-9A-Za-z.-]+)?){0,7}\\s*$",parentSchema:schema32.properties.box.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1876,7 +1918,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.version.type,parentSchema:schema31.properties.box.properties.version,data:data2};
+const err9 = {instancePath:instancePath+"/box/version",schemaPath:"#/properties/box/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.box.properties.version.type,parentSchema:schema32.properties.box.properties.version,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1890,7 +1932,7 @@ if(data0.url !== undefined){
 let data3 = data0.url;
 if(typeof data3 === "string"){
 if(!pattern3.test(data3)){
-const err10 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema31.properties.box.properties.url,data:data3};
+const err10 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/pattern",keyword:"pattern",params:{pattern: "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"},message:"must match pattern \""+"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$"+"\"",schema:"^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Ii][Ll][Ee])://\\S+$",parentSchema:schema32.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1901,7 +1943,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.url.type,parentSchema:schema31.properties.box.properties.url,data:data3};
+const err11 = {instancePath:instancePath+"/box/url",schemaPath:"#/properties/box/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.box.properties.url.type,parentSchema:schema32.properties.box.properties.url,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1915,7 +1957,7 @@ if(data0.checksum !== undefined){
 let data4 = data0.checksum;
 if(typeof data4 === "string"){
 if(!pattern4.test(data4)){
-const err12 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema31.properties.box.properties.checksum,data:data4};
+const err12 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/pattern",keyword:"pattern",params:{pattern: "^(?:sha256:)?[0-9a-fA-F]{64}$"},message:"must match pattern \""+"^(?:sha256:)?[0-9a-fA-F]{64}$"+"\"",schema:"^(?:sha256:)?[0-9a-fA-F]{64}$",parentSchema:schema32.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1926,7 +1968,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.box.properties.checksum.type,parentSchema:schema31.properties.box.properties.checksum,data:data4};
+const err13 = {instancePath:instancePath+"/box/checksum",schemaPath:"#/properties/box/properties/checksum/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.box.properties.checksum.type,parentSchema:schema32.properties.box.properties.checksum,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1941,7 +1983,7 @@ errors++;
 if(data.engine !== undefined){
 let data5 = data.engine;
 if(!((((data5 === "auto") || (data5 === "builtin")) || (data5 === "qemu")) || (data5 === "libvirt"))){
-const err14 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema31.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.engine.enum,parentSchema:schema31.properties.engine,data:data5};
+const err14 = {instancePath:instancePath+"/engine",schemaPath:"#/properties/engine/enum",keyword:"enum",params:{allowedValues: schema32.properties.engine.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.engine.enum,parentSchema:schema32.properties.engine,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1954,7 +1996,7 @@ errors++;
 if(data.accel !== undefined){
 let data6 = data.accel;
 if(!(((data6 === "auto") || (data6 === "kvm")) || (data6 === "tcg"))){
-const err15 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema31.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.accel.enum,parentSchema:schema31.properties.accel,data:data6};
+const err15 = {instancePath:instancePath+"/accel",schemaPath:"#/properties/accel/enum",keyword:"enum",params:{allowedValues: schema32.properties.accel.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.accel.enum,parentSchema:schema32.properties.accel,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1967,7 +2009,7 @@ errors++;
 if(data.cpus !== undefined){
 let data7 = data.cpus;
 if(!(((typeof data7 == "number") && (!(data7 % 1) && !isNaN(data7))) && (isFinite(data7)))){
-const err16 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema31.properties.cpus.type,parentSchema:schema31.properties.cpus,data:data7};
+const err16 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema32.properties.cpus.type,parentSchema:schema32.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1978,7 +2020,7 @@ errors++;
 }
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 64 || isNaN(data7)){
-const err17 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema31.properties.cpus,data:data7};
+const err17 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema32.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1988,7 +2030,7 @@ vErrors.push(err17);
 errors++;
 }
 if(data7 < 1 || isNaN(data7)){
-const err18 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema31.properties.cpus,data:data7};
+const err18 = {instancePath:instancePath+"/cpus",schemaPath:"#/properties/cpus/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema32.properties.cpus,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -2000,20 +2042,26 @@ errors++;
 }
 }
 if(data.memory !== undefined){
-if(!(validate33(data.memory, {instancePath:instancePath+"/memory",parentData:data,parentDataProperty:"memory",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(!(validate35(data.memory, {instancePath:instancePath+"/memory",parentData:data,parentDataProperty:"memory",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
+errors = vErrors.length;
+}
+}
+if(data.disk_size !== undefined){
+if(!(validate35(data.disk_size, {instancePath:instancePath+"/disk_size",parentData:data,parentDataProperty:"disk_size",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
 if(data.disks !== undefined){
-let data9 = data.disks;
-if(Array.isArray(data9)){
-const len0 = data9.length;
+let data10 = data.disks;
+if(Array.isArray(data10)){
+const len0 = data10.length;
 for(let i0=0; i0<len0; i0++){
-let data10 = data9[i0];
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.name === undefined){
-const err19 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema31.properties.disks.items.required,parentSchema:schema31.properties.disks.items,data:data10};
+let data11 = data10[i0];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.name === undefined){
+const err19 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema32.properties.disks.items.required,parentSchema:schema32.properties.disks.items,data:data11};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -2022,8 +2070,8 @@ vErrors.push(err19);
 }
 errors++;
 }
-if(data10.size === undefined){
-const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema31.properties.disks.items.required,parentSchema:schema31.properties.disks.items,data:data10};
+if(data11.size === undefined){
+const err20 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/required",keyword:"required",params:{missingProperty: "size"},message:"must have required property '"+"size"+"'",schema:schema32.properties.disks.items.required,parentSchema:schema32.properties.disks.items,data:data11};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -2032,9 +2080,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-for(const key2 in data10){
+for(const key2 in data11){
 if(!((key2 === "name") || (key2 === "size"))){
-const err21 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.disks.items,data:data10};
+const err21 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.disks.items,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -2044,11 +2092,11 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data10.name !== undefined){
-let data11 = data10.name;
-if(typeof data11 === "string"){
-if(!pattern6.test(data11)){
-const err22 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema31.properties.disks.items.properties.name,data:data11};
+if(data11.name !== undefined){
+let data12 = data11.name;
+if(typeof data12 === "string"){
+if(!pattern7.test(data12)){
+const err22 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema32.properties.disks.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -2059,7 +2107,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.disks.items.properties.name.type,parentSchema:schema31.properties.disks.items.properties.name,data:data11};
+const err23 = {instancePath:instancePath+"/disks/" + i0+"/name",schemaPath:"#/properties/disks/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.disks.items.properties.name.type,parentSchema:schema32.properties.disks.items.properties.name,data:data12};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -2069,15 +2117,15 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data10.size !== undefined){
-if(!(validate33(data10.size, {instancePath:instancePath+"/disks/" + i0+"/size",parentData:data10,parentDataProperty:"size",rootData}))){
-vErrors = vErrors === null ? validate33.errors : vErrors.concat(validate33.errors);
+if(data11.size !== undefined){
+if(!(validate35(data11.size, {instancePath:instancePath+"/disks/" + i0+"/size",parentData:data11,parentDataProperty:"size",rootData}))){
+vErrors = vErrors === null ? validate35.errors : vErrors.concat(validate35.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err24 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.disks.items.type,parentSchema:schema31.properties.disks.items,data:data10};
+const err24 = {instancePath:instancePath+"/disks/" + i0,schemaPath:"#/properties/disks/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.disks.items.type,parentSchema:schema32.properties.disks.items,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -2089,7 +2137,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.disks.type,parentSchema:schema31.properties.disks,data:data9};
+const err25 = {instancePath:instancePath+"/disks",schemaPath:"#/properties/disks/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.disks.type,parentSchema:schema32.properties.disks,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -2100,14 +2148,14 @@ errors++;
 }
 }
 if(data.nics !== undefined){
-let data13 = data.nics;
-if(Array.isArray(data13)){
-const len1 = data13.length;
+let data14 = data.nics;
+if(Array.isArray(data14)){
+const len1 = data14.length;
 for(let i1=0; i1<len1; i1++){
-let data14 = data13[i1];
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.type === undefined){
-const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema31.properties.nics.items.required,parentSchema:schema31.properties.nics.items,data:data14};
+let data15 = data14[i1];
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.type === undefined){
+const err26 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema32.properties.nics.items.required,parentSchema:schema32.properties.nics.items,data:data15};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -2116,13 +2164,13 @@ vErrors.push(err26);
 }
 errors++;
 }
-const tag0 = data14.type;
+const tag0 = data15.type;
 if(typeof tag0 == "string"){
 if(tag0 === "nat"){
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key3 in data15){
 if(!((key3 === "type") || (key3 === "mac"))){
-const err27 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.nics.items.oneOf[0],data:data14};
+const err27 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.nics.items.oneOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -2132,10 +2180,10 @@ vErrors.push(err27);
 errors++;
 }
 }
-if(data14.type !== undefined){
-let data15 = data14.type;
-if("nat" !== data15){
-const err28 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema31.properties.nics.items.oneOf[0].properties.type,data:data15};
+if(data15.type !== undefined){
+let data16 = data15.type;
+if("nat" !== data16){
+const err28 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "nat"},message:"must be equal to constant",schema:"nat",parentSchema:schema32.properties.nics.items.oneOf[0].properties.type,data:data16};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -2145,18 +2193,18 @@ vErrors.push(err28);
 errors++;
 }
 }
-if(data14.mac !== undefined){
-if(!(validate37(data14.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data14,parentDataProperty:"mac",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(data15.mac !== undefined){
+if(!(validate39(data15.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data15,parentDataProperty:"mac",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else if(tag0 === "private"){
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.network === undefined){
-const err29 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema31.properties.nics.items.oneOf[1].required,parentSchema:schema31.properties.nics.items.oneOf[1],data:data14};
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.network === undefined){
+const err29 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/required",keyword:"required",params:{missingProperty: "network"},message:"must have required property '"+"network"+"'",schema:schema32.properties.nics.items.oneOf[1].required,parentSchema:schema32.properties.nics.items.oneOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -2165,9 +2213,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-for(const key4 in data14){
+for(const key4 in data15){
 if(!((((key4 === "type") || (key4 === "network")) || (key4 === "ip")) || (key4 === "mac"))){
-const err30 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.nics.items.oneOf[1],data:data14};
+const err30 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.nics.items.oneOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -2177,10 +2225,10 @@ vErrors.push(err30);
 errors++;
 }
 }
-if(data14.type !== undefined){
-let data17 = data14.type;
-if("private" !== data17){
-const err31 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema31.properties.nics.items.oneOf[1].properties.type,data:data17};
+if(data15.type !== undefined){
+let data18 = data15.type;
+if("private" !== data18){
+const err31 = {instancePath:instancePath+"/nics/" + i1+"/type",schemaPath:"#/properties/nics/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "private"},message:"must be equal to constant",schema:"private",parentSchema:schema32.properties.nics.items.oneOf[1].properties.type,data:data18};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -2190,11 +2238,11 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data14.network !== undefined){
-let data18 = data14.network;
-if(typeof data18 === "string"){
-if(!pattern6.test(data18)){
-const err32 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema31.properties.nics.items.oneOf[1].properties.network,data:data18};
+if(data15.network !== undefined){
+let data19 = data15.network;
+if(typeof data19 === "string"){
+if(!pattern7.test(data19)){
+const err32 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema32.properties.nics.items.oneOf[1].properties.network,data:data19};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -2205,7 +2253,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema31.properties.nics.items.oneOf[1].properties.network,data:data18};
+const err33 = {instancePath:instancePath+"/nics/" + i1+"/network",schemaPath:"#/properties/nics/items/oneOf/1/properties/network/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.nics.items.oneOf[1].properties.network.type,parentSchema:schema32.properties.nics.items.oneOf[1].properties.network,data:data19};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -2215,11 +2263,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-if(data14.ip !== undefined){
-let data19 = data14.ip;
-if(typeof data19 === "string"){
-if(!pattern10.test(data19)){
-const err34 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema31.properties.nics.items.oneOf[1].properties.ip,data:data19};
+if(data15.ip !== undefined){
+let data20 = data15.ip;
+if(typeof data20 === "string"){
+if(!pattern11.test(data20)){
+const err34 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/pattern",keyword:"pattern",params:{pattern: "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"},message:"must match pattern \""+"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$"+"\"",schema:"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",parentSchema:schema32.properties.nics.items.oneOf[1].properties.ip,data:data20};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -2230,7 +2278,7 @@ errors++;
 }
 }
 else {
-const err35 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema31.properties.nics.items.oneOf[1].properties.ip,data:data19};
+const err35 = {instancePath:instancePath+"/nics/" + i1+"/ip",schemaPath:"#/properties/nics/items/oneOf/1/properties/ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.nics.items.oneOf[1].properties.ip.type,parentSchema:schema32.properties.nics.items.oneOf[1].properties.ip,data:data20};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -2240,16 +2288,16 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data14.mac !== undefined){
-if(!(validate37(data14.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data14,parentDataProperty:"mac",rootData}))){
-vErrors = vErrors === null ? validate37.errors : vErrors.concat(validate37.errors);
+if(data15.mac !== undefined){
+if(!(validate39(data15.mac, {instancePath:instancePath+"/nics/" + i1+"/mac",parentData:data15,parentDataProperty:"mac",rootData}))){
+vErrors = vErrors === null ? validate39.errors : vErrors.concat(validate39.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-const err36 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema31.properties.nics.items.discriminator,parentSchema:schema31.properties.nics.items,data:data14};
+const err36 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema32.properties.nics.items.discriminator,parentSchema:schema32.properties.nics.items,data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -2260,7 +2308,7 @@ errors++;
 }
 }
 else {
-const err37 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema31.properties.nics.items.discriminator,parentSchema:schema31.properties.nics.items,data:data14};
+const err37 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema32.properties.nics.items.discriminator,parentSchema:schema32.properties.nics.items,data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -2271,7 +2319,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.nics.items.type,parentSchema:schema31.properties.nics.items,data:data14};
+const err38 = {instancePath:instancePath+"/nics/" + i1,schemaPath:"#/properties/nics/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.nics.items.type,parentSchema:schema32.properties.nics.items,data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -2283,7 +2331,7 @@ errors++;
 }
 }
 else {
-const err39 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.nics.type,parentSchema:schema31.properties.nics,data:data13};
+const err39 = {instancePath:instancePath+"/nics",schemaPath:"#/properties/nics/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.nics.type,parentSchema:schema32.properties.nics,data:data14};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -2294,14 +2342,14 @@ errors++;
 }
 }
 if(data.forwards !== undefined){
-let data21 = data.forwards;
-if(Array.isArray(data21)){
-const len2 = data21.length;
+let data22 = data.forwards;
+if(Array.isArray(data22)){
+const len2 = data22.length;
 for(let i2=0; i2<len2; i2++){
-let data22 = data21[i2];
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-if(data22.guest === undefined){
-const err40 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema31.properties.forwards.items.required,parentSchema:schema31.properties.forwards.items,data:data22};
+let data23 = data22[i2];
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+if(data23.guest === undefined){
+const err40 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema32.properties.forwards.items.required,parentSchema:schema32.properties.forwards.items,data:data23};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -2310,8 +2358,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-if(data22.host === undefined){
-const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema31.properties.forwards.items.required,parentSchema:schema31.properties.forwards.items,data:data22};
+if(data23.host === undefined){
+const err41 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema32.properties.forwards.items.required,parentSchema:schema32.properties.forwards.items,data:data23};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -2320,9 +2368,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-for(const key5 in data22){
+for(const key5 in data23){
 if(!(((((key5 === "guest") || (key5 === "host")) || (key5 === "host_ip")) || (key5 === "protocol")) || (key5 === "auto_correct"))){
-const err42 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.forwards.items,data:data22};
+const err42 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.forwards.items,data:data23};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -2332,22 +2380,22 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data22.guest !== undefined){
-if(!(validate42(data22.guest, {instancePath:instancePath+"/forwards/" + i2+"/guest",parentData:data22,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(data23.guest !== undefined){
+if(!(validate44(data23.guest, {instancePath:instancePath+"/forwards/" + i2+"/guest",parentData:data23,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
-if(data22.host !== undefined){
-if(!(validate42(data22.host, {instancePath:instancePath+"/forwards/" + i2+"/host",parentData:data22,parentDataProperty:"host",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(data23.host !== undefined){
+if(!(validate44(data23.host, {instancePath:instancePath+"/forwards/" + i2+"/host",parentData:data23,parentDataProperty:"host",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
-if(data22.host_ip !== undefined){
-let data25 = data22.host_ip;
-if(typeof data25 !== "string"){
-const err43 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.forwards.items.properties.host_ip.type,parentSchema:schema31.properties.forwards.items.properties.host_ip,data:data25};
+if(data23.host_ip !== undefined){
+let data26 = data23.host_ip;
+if(typeof data26 !== "string"){
+const err43 = {instancePath:instancePath+"/forwards/" + i2+"/host_ip",schemaPath:"#/properties/forwards/items/properties/host_ip/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.forwards.items.properties.host_ip.type,parentSchema:schema32.properties.forwards.items.properties.host_ip,data:data26};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -2357,10 +2405,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-if(data22.protocol !== undefined){
-let data26 = data22.protocol;
-if(!((data26 === "tcp") || (data26 === "udp"))){
-const err44 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema31.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema31.properties.forwards.items.properties.protocol.enum,parentSchema:schema31.properties.forwards.items.properties.protocol,data:data26};
+if(data23.protocol !== undefined){
+let data27 = data23.protocol;
+if(!((data27 === "tcp") || (data27 === "udp"))){
+const err44 = {instancePath:instancePath+"/forwards/" + i2+"/protocol",schemaPath:"#/properties/forwards/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema32.properties.forwards.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema32.properties.forwards.items.properties.protocol.enum,parentSchema:schema32.properties.forwards.items.properties.protocol,data:data27};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -2370,10 +2418,10 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data22.auto_correct !== undefined){
-let data27 = data22.auto_correct;
-if(typeof data27 !== "boolean"){
-const err45 = {instancePath:instancePath+"/forwards/" + i2+"/auto_correct",schemaPath:"#/properties/forwards/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.forwards.items.properties.auto_correct.type,parentSchema:schema31.properties.forwards.items.properties.auto_correct,data:data27};
+if(data23.auto_correct !== undefined){
+let data28 = data23.auto_correct;
+if(typeof data28 !== "boolean"){
+const err45 = {instancePath:instancePath+"/forwards/" + i2+"/auto_correct",schemaPath:"#/properties/forwards/items/properties/auto_correct/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.forwards.items.properties.auto_correct.type,parentSchema:schema32.properties.forwards.items.properties.auto_correct,data:data28};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -2385,7 +2433,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.forwards.items.type,parentSchema:schema31.properties.forwards.items,data:data22};
+const err46 = {instancePath:instancePath+"/forwards/" + i2,schemaPath:"#/properties/forwards/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.forwards.items.type,parentSchema:schema32.properties.forwards.items,data:data23};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -2397,7 +2445,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.forwards.type,parentSchema:schema31.properties.forwards,data:data21};
+const err47 = {instancePath:instancePath+"/forwards",schemaPath:"#/properties/forwards/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.forwards.type,parentSchema:schema32.properties.forwards,data:data22};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -2408,9 +2456,9 @@ errors++;
 }
 }
 if(data.auto_forwards !== undefined){
-let data28 = data.auto_forwards;
-if(typeof data28 !== "boolean"){
-const err48 = {instancePath:instancePath+"/auto_forwards",schemaPath:"#/properties/auto_forwards/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.auto_forwards.type,parentSchema:schema31.properties.auto_forwards,data:data28};
+let data29 = data.auto_forwards;
+if(typeof data29 !== "boolean"){
+const err48 = {instancePath:instancePath+"/auto_forwards",schemaPath:"#/properties/auto_forwards/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.auto_forwards.type,parentSchema:schema32.properties.auto_forwards,data:data29};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -2421,14 +2469,14 @@ errors++;
 }
 }
 if(data.synced_folders !== undefined){
-let data29 = data.synced_folders;
-if(Array.isArray(data29)){
-const len3 = data29.length;
+let data30 = data.synced_folders;
+if(Array.isArray(data30)){
+const len3 = data30.length;
 for(let i3=0; i3<len3; i3++){
-let data30 = data29[i3];
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.host === undefined){
-const err49 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema31.properties.synced_folders.items.required,parentSchema:schema31.properties.synced_folders.items,data:data30};
+let data31 = data30[i3];
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.host === undefined){
+const err49 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema32.properties.synced_folders.items.required,parentSchema:schema32.properties.synced_folders.items,data:data31};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -2437,8 +2485,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(data30.guest === undefined){
-const err50 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema31.properties.synced_folders.items.required,parentSchema:schema31.properties.synced_folders.items,data:data30};
+if(data31.guest === undefined){
+const err50 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/required",keyword:"required",params:{missingProperty: "guest"},message:"must have required property '"+"guest"+"'",schema:schema32.properties.synced_folders.items.required,parentSchema:schema32.properties.synced_folders.items,data:data31};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -2447,9 +2495,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-for(const key6 in data30){
+for(const key6 in data31){
 if(!((((key6 === "host") || (key6 === "guest")) || (key6 === "read_only")) || (key6 === "tag"))){
-const err51 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.synced_folders.items,data:data30};
+const err51 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.synced_folders.items,data:data31};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -2459,11 +2507,11 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data30.host !== undefined){
-let data31 = data30.host;
-if(typeof data31 === "string"){
-if(!pattern11.test(data31)){
-const err52 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.synced_folders.items.properties.host,data:data31};
+if(data31.host !== undefined){
+let data32 = data31.host;
+if(typeof data32 === "string"){
+if(!pattern12.test(data32)){
+const err52 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema32.properties.synced_folders.items.properties.host,data:data32};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -2474,7 +2522,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.synced_folders.items.properties.host.type,parentSchema:schema31.properties.synced_folders.items.properties.host,data:data31};
+const err53 = {instancePath:instancePath+"/synced_folders/" + i3+"/host",schemaPath:"#/properties/synced_folders/items/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.synced_folders.items.properties.host.type,parentSchema:schema32.properties.synced_folders.items.properties.host,data:data32};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -2484,16 +2532,16 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data30.guest !== undefined){
-if(!(validate49(data30.guest, {instancePath:instancePath+"/synced_folders/" + i3+"/guest",parentData:data30,parentDataProperty:"guest",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(data31.guest !== undefined){
+if(!(validate51(data31.guest, {instancePath:instancePath+"/synced_folders/" + i3+"/guest",parentData:data31,parentDataProperty:"guest",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
-if(data30.read_only !== undefined){
-let data33 = data30.read_only;
-if(typeof data33 !== "boolean"){
-const err54 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.synced_folders.items.properties.read_only.type,parentSchema:schema31.properties.synced_folders.items.properties.read_only,data:data33};
+if(data31.read_only !== undefined){
+let data34 = data31.read_only;
+if(typeof data34 !== "boolean"){
+const err54 = {instancePath:instancePath+"/synced_folders/" + i3+"/read_only",schemaPath:"#/properties/synced_folders/items/properties/read_only/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.synced_folders.items.properties.read_only.type,parentSchema:schema32.properties.synced_folders.items.properties.read_only,data:data34};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -2503,11 +2551,11 @@ vErrors.push(err54);
 errors++;
 }
 }
-if(data30.tag !== undefined){
-let data34 = data30.tag;
-if(typeof data34 === "string"){
-if(!pattern13.test(data34)){
-const err55 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema31.properties.synced_folders.items.properties.tag,data:data34};
+if(data31.tag !== undefined){
+let data35 = data31.tag;
+if(typeof data35 === "string"){
+if(!pattern14.test(data35)){
+const err55 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9_.-]{1,31}$"},message:"must match pattern \""+"^[A-Za-z0-9_.-]{1,31}$"+"\"",schema:"^[A-Za-z0-9_.-]{1,31}$",parentSchema:schema32.properties.synced_folders.items.properties.tag,data:data35};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -2518,7 +2566,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.synced_folders.items.properties.tag.type,parentSchema:schema31.properties.synced_folders.items.properties.tag,data:data34};
+const err56 = {instancePath:instancePath+"/synced_folders/" + i3+"/tag",schemaPath:"#/properties/synced_folders/items/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.synced_folders.items.properties.tag.type,parentSchema:schema32.properties.synced_folders.items.properties.tag,data:data35};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -2530,7 +2578,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.synced_folders.items.type,parentSchema:schema31.properties.synced_folders.items,data:data30};
+const err57 = {instancePath:instancePath+"/synced_folders/" + i3,schemaPath:"#/properties/synced_folders/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.synced_folders.items.type,parentSchema:schema32.properties.synced_folders.items,data:data31};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -2542,7 +2590,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.synced_folders.type,parentSchema:schema31.properties.synced_folders,data:data29};
+const err58 = {instancePath:instancePath+"/synced_folders",schemaPath:"#/properties/synced_folders/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.synced_folders.type,parentSchema:schema32.properties.synced_folders,data:data30};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -2553,14 +2601,14 @@ errors++;
 }
 }
 if(data.provision !== undefined){
-let data35 = data.provision;
-if(Array.isArray(data35)){
-const len4 = data35.length;
+let data36 = data.provision;
+if(Array.isArray(data36)){
+const len4 = data36.length;
 for(let i4=0; i4<len4; i4++){
-let data36 = data35[i4];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.type === undefined){
-const err59 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema31.properties.provision.items.required,parentSchema:schema31.properties.provision.items,data:data36};
+let data37 = data36[i4];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.type === undefined){
+const err59 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema32.properties.provision.items.required,parentSchema:schema32.properties.provision.items,data:data37};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -2569,13 +2617,13 @@ vErrors.push(err59);
 }
 errors++;
 }
-const tag1 = data36.type;
+const tag1 = data37.type;
 if(typeof tag1 == "string"){
 if(tag1 === "shell"){
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-for(const key7 in data36){
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+for(const key7 in data37){
 if(!(((((((key7 === "type") || (key7 === "name")) || (key7 === "inline")) || (key7 === "path")) || (key7 === "args")) || (key7 === "env")) || (key7 === "run"))){
-const err60 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.provision.items.oneOf[0],data:data36};
+const err60 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.provision.items.oneOf[0],data:data37};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -2585,10 +2633,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data36.type !== undefined){
-let data37 = data36.type;
-if("shell" !== data37){
-const err61 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema31.properties.provision.items.oneOf[0].properties.type,data:data37};
+if(data37.type !== undefined){
+let data38 = data37.type;
+if("shell" !== data38){
+const err61 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "shell"},message:"must be equal to constant",schema:"shell",parentSchema:schema32.properties.provision.items.oneOf[0].properties.type,data:data38};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -2598,16 +2646,16 @@ vErrors.push(err61);
 errors++;
 }
 }
-if(data36.name !== undefined){
-if(!(validate53(data36.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data36,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(data37.name !== undefined){
+if(!(validate55(data37.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data37,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
 errors = vErrors.length;
 }
 }
-if(data36.inline !== undefined){
-let data39 = data36.inline;
-if(typeof data39 !== "string"){
-const err62 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.inline,data:data39};
+if(data37.inline !== undefined){
+let data40 = data37.inline;
+if(typeof data40 !== "string"){
+const err62 = {instancePath:instancePath+"/provision/" + i4+"/inline",schemaPath:"#/properties/provision/items/oneOf/0/properties/inline/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.provision.items.oneOf[0].properties.inline.type,parentSchema:schema32.properties.provision.items.oneOf[0].properties.inline,data:data40};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -2617,11 +2665,11 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data36.path !== undefined){
-let data40 = data36.path;
-if(typeof data40 === "string"){
-if(!pattern11.test(data40)){
-const err63 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.provision.items.oneOf[0].properties.path,data:data40};
+if(data37.path !== undefined){
+let data41 = data37.path;
+if(typeof data41 === "string"){
+if(!pattern12.test(data41)){
+const err63 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema32.properties.provision.items.oneOf[0].properties.path,data:data41};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -2632,7 +2680,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.path,data:data40};
+const err64 = {instancePath:instancePath+"/provision/" + i4+"/path",schemaPath:"#/properties/provision/items/oneOf/0/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.provision.items.oneOf[0].properties.path.type,parentSchema:schema32.properties.provision.items.oneOf[0].properties.path,data:data41};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -2642,14 +2690,14 @@ vErrors.push(err64);
 errors++;
 }
 }
-if(data36.args !== undefined){
-let data41 = data36.args;
-if(Array.isArray(data41)){
-const len5 = data41.length;
+if(data37.args !== undefined){
+let data42 = data37.args;
+if(Array.isArray(data42)){
+const len5 = data42.length;
 for(let i5=0; i5<len5; i5++){
-let data42 = data41[i5];
-if(((typeof data42 !== "string") && (!((typeof data42 == "number") && (isFinite(data42))))) && (typeof data42 !== "boolean")){
-const err65 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema31.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema31.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.args.items,data:data42};
+let data43 = data42[i5];
+if(((typeof data43 !== "string") && (!((typeof data43 == "number") && (isFinite(data43))))) && (typeof data43 !== "boolean")){
+const err65 = {instancePath:instancePath+"/provision/" + i4+"/args/" + i5,schemaPath:"#/properties/provision/items/oneOf/0/properties/args/items/type",keyword:"type",params:{type: schema32.properties.provision.items.oneOf[0].properties.args.items.type},message:"must be string,number,boolean",schema:schema32.properties.provision.items.oneOf[0].properties.args.items.type,parentSchema:schema32.properties.provision.items.oneOf[0].properties.args.items,data:data43};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -2661,7 +2709,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema31.properties.provision.items.oneOf[0].properties.args,data:data41};
+const err66 = {instancePath:instancePath+"/provision/" + i4+"/args",schemaPath:"#/properties/provision/items/oneOf/0/properties/args/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.provision.items.oneOf[0].properties.args.type,parentSchema:schema32.properties.provision.items.oneOf[0].properties.args,data:data42};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -2671,24 +2719,24 @@ vErrors.push(err66);
 errors++;
 }
 }
-if(data36.env !== undefined){
-if(!(validate55(data36.env, {instancePath:instancePath+"/provision/" + i4+"/env",parentData:data36,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(data37.env !== undefined){
+if(!(validate57(data37.env, {instancePath:instancePath+"/provision/" + i4+"/env",parentData:data37,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 }
-if(data36.run !== undefined){
-if(!(validate57(data36.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data36,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(data37.run !== undefined){
+if(!(validate59(data37.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data37,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else if(tag1 === "file"){
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.source === undefined){
-const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema31.properties.provision.items.oneOf[1].required,parentSchema:schema31.properties.provision.items.oneOf[1],data:data36};
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.source === undefined){
+const err67 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema32.properties.provision.items.oneOf[1].required,parentSchema:schema32.properties.provision.items.oneOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -2697,8 +2745,8 @@ vErrors.push(err67);
 }
 errors++;
 }
-if(data36.destination === undefined){
-const err68 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema31.properties.provision.items.oneOf[1].required,parentSchema:schema31.properties.provision.items.oneOf[1],data:data36};
+if(data37.destination === undefined){
+const err68 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/required",keyword:"required",params:{missingProperty: "destination"},message:"must have required property '"+"destination"+"'",schema:schema32.properties.provision.items.oneOf[1].required,parentSchema:schema32.properties.provision.items.oneOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -2707,9 +2755,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key8 in data36){
+for(const key8 in data37){
 if(!(((((key8 === "type") || (key8 === "name")) || (key8 === "source")) || (key8 === "destination")) || (key8 === "run"))){
-const err69 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.provision.items.oneOf[1],data:data36};
+const err69 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.provision.items.oneOf[1],data:data37};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -2719,10 +2767,10 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data36.type !== undefined){
-let data45 = data36.type;
-if("file" !== data45){
-const err70 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema31.properties.provision.items.oneOf[1].properties.type,data:data45};
+if(data37.type !== undefined){
+let data46 = data37.type;
+if("file" !== data46){
+const err70 = {instancePath:instancePath+"/provision/" + i4+"/type",schemaPath:"#/properties/provision/items/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema32.properties.provision.items.oneOf[1].properties.type,data:data46};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -2732,17 +2780,17 @@ vErrors.push(err70);
 errors++;
 }
 }
-if(data36.name !== undefined){
-if(!(validate53(data36.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data36,parentDataProperty:"name",rootData}))){
-vErrors = vErrors === null ? validate53.errors : vErrors.concat(validate53.errors);
+if(data37.name !== undefined){
+if(!(validate55(data37.name, {instancePath:instancePath+"/provision/" + i4+"/name",parentData:data37,parentDataProperty:"name",rootData}))){
+vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
 errors = vErrors.length;
 }
 }
-if(data36.source !== undefined){
-let data47 = data36.source;
-if(typeof data47 === "string"){
-if(!pattern11.test(data47)){
-const err71 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.provision.items.oneOf[1].properties.source,data:data47};
+if(data37.source !== undefined){
+let data48 = data37.source;
+if(typeof data48 === "string"){
+if(!pattern12.test(data48)){
+const err71 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema32.properties.provision.items.oneOf[1].properties.source,data:data48};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -2753,7 +2801,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema31.properties.provision.items.oneOf[1].properties.source,data:data47};
+const err72 = {instancePath:instancePath+"/provision/" + i4+"/source",schemaPath:"#/properties/provision/items/oneOf/1/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.provision.items.oneOf[1].properties.source.type,parentSchema:schema32.properties.provision.items.oneOf[1].properties.source,data:data48};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -2763,22 +2811,22 @@ vErrors.push(err72);
 errors++;
 }
 }
-if(data36.destination !== undefined){
-if(!(validate49(data36.destination, {instancePath:instancePath+"/provision/" + i4+"/destination",parentData:data36,parentDataProperty:"destination",rootData}))){
-vErrors = vErrors === null ? validate49.errors : vErrors.concat(validate49.errors);
+if(data37.destination !== undefined){
+if(!(validate51(data37.destination, {instancePath:instancePath+"/provision/" + i4+"/destination",parentData:data37,parentDataProperty:"destination",rootData}))){
+vErrors = vErrors === null ? validate51.errors : vErrors.concat(validate51.errors);
 errors = vErrors.length;
 }
 }
-if(data36.run !== undefined){
-if(!(validate57(data36.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data36,parentDataProperty:"run",rootData}))){
-vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
+if(data37.run !== undefined){
+if(!(validate59(data37.run, {instancePath:instancePath+"/provision/" + i4+"/run",parentData:data37,parentDataProperty:"run",rootData}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
 }
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema31.properties.provision.items.discriminator,parentSchema:schema31.properties.provision.items,data:data36};
+const err73 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag1},message:"value of tag \"type\" must be in oneOf",schema:schema32.properties.provision.items.discriminator,parentSchema:schema32.properties.provision.items,data:data37};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -2789,7 +2837,7 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema31.properties.provision.items.discriminator,parentSchema:schema31.properties.provision.items,data:data36};
+const err74 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag1},message:"tag \"type\" must be string",schema:schema32.properties.provision.items.discriminator,parentSchema:schema32.properties.provision.items,data:data37};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -2800,7 +2848,7 @@ errors++;
 }
 }
 else {
-const err75 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.provision.items.type,parentSchema:schema31.properties.provision.items,data:data36};
+const err75 = {instancePath:instancePath+"/provision/" + i4,schemaPath:"#/properties/provision/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.provision.items.type,parentSchema:schema32.properties.provision.items,data:data37};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -2812,7 +2860,7 @@ errors++;
 }
 }
 else {
-const err76 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.provision.type,parentSchema:schema31.properties.provision,data:data35};
+const err76 = {instancePath:instancePath+"/provision",schemaPath:"#/properties/provision/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.provision.type,parentSchema:schema32.properties.provision,data:data36};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -2823,10 +2871,10 @@ errors++;
 }
 }
 if(data.hostname !== undefined){
-let data50 = data.hostname;
-if(typeof data50 === "string"){
-if(!pattern18.test(data50)){
-const err77 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema31.properties.hostname,data:data50};
+let data51 = data.hostname;
+if(typeof data51 === "string"){
+if(!pattern19.test(data51)){
+const err77 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"},message:"must match pattern \""+"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"+"\"",schema:"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",parentSchema:schema32.properties.hostname,data:data51};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -2837,7 +2885,7 @@ errors++;
 }
 }
 else {
-const err78 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.hostname.type,parentSchema:schema31.properties.hostname,data:data50};
+const err78 = {instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.hostname.type,parentSchema:schema32.properties.hostname,data:data51};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -2848,15 +2896,15 @@ errors++;
 }
 }
 if(data.env !== undefined){
-if(!(validate55(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
-vErrors = vErrors === null ? validate55.errors : vErrors.concat(validate55.errors);
+if(!(validate57(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
+vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
 }
 if(data.cmdline !== undefined){
-let data52 = data.cmdline;
-if((typeof data52 !== "string") && (!(Array.isArray(data52)))){
-const err79 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema31.properties.cmdline.type},message:"must be string,array",schema:schema31.properties.cmdline.type,parentSchema:schema31.properties.cmdline,data:data52};
+let data53 = data.cmdline;
+if((typeof data53 !== "string") && (!(Array.isArray(data53)))){
+const err79 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/type",keyword:"type",params:{type: schema32.properties.cmdline.type},message:"must be string,array",schema:schema32.properties.cmdline.type,parentSchema:schema32.properties.cmdline,data:data53};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -2865,9 +2913,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(typeof data52 === "string"){
-if(!pattern20.test(data52)){
-const err80 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema31.properties.cmdline,data:data52};
+if(typeof data53 === "string"){
+if(!pattern21.test(data53)){
+const err80 = {instancePath:instancePath+"/cmdline",schemaPath:"#/properties/cmdline/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema32.properties.cmdline,data:data53};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -2877,13 +2925,13 @@ vErrors.push(err80);
 errors++;
 }
 }
-if(Array.isArray(data52)){
-const len6 = data52.length;
+if(Array.isArray(data53)){
+const len6 = data53.length;
 for(let i6=0; i6<len6; i6++){
-let data53 = data52[i6];
-if(typeof data53 === "string"){
-if(!pattern20.test(data53)){
-const err81 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema31.properties.cmdline.items,data:data53};
+let data54 = data53[i6];
+if(typeof data54 === "string"){
+if(!pattern21.test(data54)){
+const err81 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f]*$"+"\"",schema:"^[^\\u0000-\\u001f]*$",parentSchema:schema32.properties.cmdline.items,data:data54};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -2894,7 +2942,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.cmdline.items.type,parentSchema:schema31.properties.cmdline.items,data:data53};
+const err82 = {instancePath:instancePath+"/cmdline/" + i6,schemaPath:"#/properties/cmdline/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.cmdline.items.type,parentSchema:schema32.properties.cmdline.items,data:data54};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -2907,9 +2955,9 @@ errors++;
 }
 }
 if(data.boot_timeout !== undefined){
-let data54 = data.boot_timeout;
-if((typeof data54 !== "string") && (!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54))))){
-const err83 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema31.properties.boot_timeout.type},message:"must be string,integer",schema:schema31.properties.boot_timeout.type,parentSchema:schema31.properties.boot_timeout,data:data54};
+let data55 = data.boot_timeout;
+if((typeof data55 !== "string") && (!(((typeof data55 == "number") && (!(data55 % 1) && !isNaN(data55))) && (isFinite(data55))))){
+const err83 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/type",keyword:"type",params:{type: schema32.properties.boot_timeout.type},message:"must be string,integer",schema:schema32.properties.boot_timeout.type,parentSchema:schema32.properties.boot_timeout,data:data55};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -2918,9 +2966,9 @@ vErrors.push(err83);
 }
 errors++;
 }
-if(typeof data54 === "string"){
-if(!pattern22.test(data54)){
-const err84 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema31.properties.boot_timeout,data:data54};
+if(typeof data55 === "string"){
+if(!pattern23.test(data55)){
+const err84 = {instancePath:instancePath+"/boot_timeout",schemaPath:"#/properties/boot_timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema32.properties.boot_timeout,data:data55};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -2932,11 +2980,11 @@ errors++;
 }
 }
 if(data.ready !== undefined){
-let data55 = data.ready;
-if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
-for(const key9 in data55){
+let data56 = data.ready;
+if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
+for(const key9 in data56){
 if(!(((key9 === "tcp") || (key9 === "command")) || (key9 === "timeout"))){
-const err85 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.ready,data:data55};
+const err85 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.ready,data:data56};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -2946,17 +2994,17 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data55.tcp !== undefined){
-if(!(validate42(data55.tcp, {instancePath:instancePath+"/ready/tcp",parentData:data55,parentDataProperty:"tcp",rootData}))){
-vErrors = vErrors === null ? validate42.errors : vErrors.concat(validate42.errors);
+if(data56.tcp !== undefined){
+if(!(validate44(data56.tcp, {instancePath:instancePath+"/ready/tcp",parentData:data56,parentDataProperty:"tcp",rootData}))){
+vErrors = vErrors === null ? validate44.errors : vErrors.concat(validate44.errors);
 errors = vErrors.length;
 }
 }
-if(data55.command !== undefined){
-let data57 = data55.command;
-if(typeof data57 === "string"){
-if(!pattern11.test(data57)){
-const err86 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema31.properties.ready.properties.command,data:data57};
+if(data56.command !== undefined){
+let data58 = data56.command;
+if(typeof data58 === "string"){
+if(!pattern12.test(data58)){
+const err86 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/pattern",keyword:"pattern",params:{pattern: "\\S"},message:"must match pattern \""+"\\S"+"\"",schema:"\\S",parentSchema:schema32.properties.ready.properties.command,data:data58};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -2967,7 +3015,7 @@ errors++;
 }
 }
 else {
-const err87 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.ready.properties.command.type,parentSchema:schema31.properties.ready.properties.command,data:data57};
+const err87 = {instancePath:instancePath+"/ready/command",schemaPath:"#/properties/ready/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.ready.properties.command.type,parentSchema:schema32.properties.ready.properties.command,data:data58};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -2977,10 +3025,10 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data55.timeout !== undefined){
-let data58 = data55.timeout;
-if((typeof data58 !== "string") && (!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58))))){
-const err88 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema31.properties.ready.properties.timeout.type},message:"must be string,integer",schema:schema31.properties.ready.properties.timeout.type,parentSchema:schema31.properties.ready.properties.timeout,data:data58};
+if(data56.timeout !== undefined){
+let data59 = data56.timeout;
+if((typeof data59 !== "string") && (!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59))))){
+const err88 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/type",keyword:"type",params:{type: schema32.properties.ready.properties.timeout.type},message:"must be string,integer",schema:schema32.properties.ready.properties.timeout.type,parentSchema:schema32.properties.ready.properties.timeout,data:data59};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -2989,9 +3037,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-if(typeof data58 === "string"){
-if(!pattern22.test(data58)){
-const err89 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema31.properties.ready.properties.timeout,data:data58};
+if(typeof data59 === "string"){
+if(!pattern23.test(data59)){
+const err89 = {instancePath:instancePath+"/ready/timeout",schemaPath:"#/properties/ready/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"},message:"must match pattern \""+"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"+"\"",schema:"^(?:[0-9]+|(?=[0-9])(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$",parentSchema:schema32.properties.ready.properties.timeout,data:data59};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -3004,7 +3052,7 @@ errors++;
 }
 }
 else {
-const err90 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.ready.type,parentSchema:schema31.properties.ready,data:data55};
+const err90 = {instancePath:instancePath+"/ready",schemaPath:"#/properties/ready/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.ready.type,parentSchema:schema32.properties.ready,data:data56};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -3015,11 +3063,11 @@ errors++;
 }
 }
 if(data.libvirt !== undefined){
-let data59 = data.libvirt;
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-for(const key10 in data59){
+let data60 = data.libvirt;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+for(const key10 in data60){
 if(!((key10 === "uri") || (key10 === "pool"))){
-const err91 = {instancePath:instancePath+"/libvirt",schemaPath:"#/properties/libvirt/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema31.properties.libvirt,data:data59};
+const err91 = {instancePath:instancePath+"/libvirt",schemaPath:"#/properties/libvirt/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema32.properties.libvirt,data:data60};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -3029,11 +3077,11 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data59.uri !== undefined){
-let data60 = data59.uri;
-if(typeof data60 === "string"){
-if(!pattern25.test(data60)){
-const err92 = {instancePath:instancePath+"/libvirt/uri",schemaPath:"#/properties/libvirt/properties/uri/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$",parentSchema:schema31.properties.libvirt.properties.uri,data:data60};
+if(data60.uri !== undefined){
+let data61 = data60.uri;
+if(typeof data61 === "string"){
+if(!pattern26.test(data61)){
+const err92 = {instancePath:instancePath+"/libvirt/uri",schemaPath:"#/properties/libvirt/properties/uri/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"},message:"must match pattern \""+"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$"+"\"",schema:"^[A-Za-z][A-Za-z0-9+.-]*://[^\\s]*$",parentSchema:schema32.properties.libvirt.properties.uri,data:data61};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -3044,7 +3092,7 @@ errors++;
 }
 }
 else {
-const err93 = {instancePath:instancePath+"/libvirt/uri",schemaPath:"#/properties/libvirt/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.libvirt.properties.uri.type,parentSchema:schema31.properties.libvirt.properties.uri,data:data60};
+const err93 = {instancePath:instancePath+"/libvirt/uri",schemaPath:"#/properties/libvirt/properties/uri/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.libvirt.properties.uri.type,parentSchema:schema32.properties.libvirt.properties.uri,data:data61};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -3054,11 +3102,11 @@ vErrors.push(err93);
 errors++;
 }
 }
-if(data59.pool !== undefined){
-let data61 = data59.pool;
-if(typeof data61 === "string"){
-if(!pattern26.test(data61)){
-const err94 = {instancePath:instancePath+"/libvirt/pool",schemaPath:"#/properties/libvirt/properties/pool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",parentSchema:schema31.properties.libvirt.properties.pool,data:data61};
+if(data60.pool !== undefined){
+let data62 = data60.pool;
+if(typeof data62 === "string"){
+if(!pattern27.test(data62)){
+const err94 = {instancePath:instancePath+"/libvirt/pool",schemaPath:"#/properties/libvirt/properties/pool/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$",parentSchema:schema32.properties.libvirt.properties.pool,data:data62};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -3069,7 +3117,7 @@ errors++;
 }
 }
 else {
-const err95 = {instancePath:instancePath+"/libvirt/pool",schemaPath:"#/properties/libvirt/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.libvirt.properties.pool.type,parentSchema:schema31.properties.libvirt.properties.pool,data:data61};
+const err95 = {instancePath:instancePath+"/libvirt/pool",schemaPath:"#/properties/libvirt/properties/pool/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.libvirt.properties.pool.type,parentSchema:schema32.properties.libvirt.properties.pool,data:data62};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -3081,7 +3129,7 @@ errors++;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/libvirt",schemaPath:"#/properties/libvirt/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.properties.libvirt.type,parentSchema:schema31.properties.libvirt,data:data59};
+const err96 = {instancePath:instancePath+"/libvirt",schemaPath:"#/properties/libvirt/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.properties.libvirt.type,parentSchema:schema32.properties.libvirt,data:data60};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -3092,9 +3140,9 @@ errors++;
 }
 }
 if(data.primary !== undefined){
-let data62 = data.primary;
-if(typeof data62 !== "boolean"){
-const err97 = {instancePath:instancePath+"/primary",schemaPath:"#/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema31.properties.primary.type,parentSchema:schema31.properties.primary,data:data62};
+let data63 = data.primary;
+if(typeof data63 !== "boolean"){
+const err97 = {instancePath:instancePath+"/primary",schemaPath:"#/properties/primary/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema32.properties.primary.type,parentSchema:schema32.properties.primary,data:data63};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -3105,14 +3153,14 @@ errors++;
 }
 }
 if(data.depends_on !== undefined){
-let data63 = data.depends_on;
-if(Array.isArray(data63)){
-const len7 = data63.length;
+let data64 = data.depends_on;
+if(Array.isArray(data64)){
+const len7 = data64.length;
 for(let i7=0; i7<len7; i7++){
-let data64 = data63[i7];
-if(typeof data64 === "string"){
-if(!pattern6.test(data64)){
-const err98 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema31.properties.depends_on.items,data:data64};
+let data65 = data64[i7];
+if(typeof data65 === "string"){
+if(!pattern7.test(data65)){
+const err98 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema32.properties.depends_on.items,data:data65};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -3123,7 +3171,7 @@ errors++;
 }
 }
 else {
-const err99 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.depends_on.items.type,parentSchema:schema31.properties.depends_on.items,data:data64};
+const err99 = {instancePath:instancePath+"/depends_on/" + i7,schemaPath:"#/properties/depends_on/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema32.properties.depends_on.items.type,parentSchema:schema32.properties.depends_on.items,data:data65};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -3135,7 +3183,7 @@ errors++;
 }
 }
 else {
-const err100 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema31.properties.depends_on.type,parentSchema:schema31.properties.depends_on,data:data63};
+const err100 = {instancePath:instancePath+"/depends_on",schemaPath:"#/properties/depends_on/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema32.properties.depends_on.type,parentSchema:schema32.properties.depends_on,data:data64};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -3146,7 +3194,7 @@ errors++;
 }
 }
 }
-validate76.errors = vErrors;
+validate78.errors = vErrors;
 return errors === 0;
 }
 
@@ -3197,85 +3245,91 @@ vErrors = vErrors === null ? validate30.errors : vErrors.concat(validate30.error
 errors = vErrors.length;
 }
 }
-if(data.disks !== undefined){
-if(!(validate32(data.disks, {instancePath:instancePath+"/disks",parentData:data,parentDataProperty:"disks",rootData}))){
+if(data.disk_size !== undefined){
+if(!(validate32(data.disk_size, {instancePath:instancePath+"/disk_size",parentData:data,parentDataProperty:"disk_size",rootData}))){
 vErrors = vErrors === null ? validate32.errors : vErrors.concat(validate32.errors);
 errors = vErrors.length;
 }
 }
+if(data.disks !== undefined){
+if(!(validate34(data.disks, {instancePath:instancePath+"/disks",parentData:data,parentDataProperty:"disks",rootData}))){
+vErrors = vErrors === null ? validate34.errors : vErrors.concat(validate34.errors);
+errors = vErrors.length;
+}
+}
 if(data.nics !== undefined){
-if(!(validate36(data.nics, {instancePath:instancePath+"/nics",parentData:data,parentDataProperty:"nics",rootData}))){
-vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
+if(!(validate38(data.nics, {instancePath:instancePath+"/nics",parentData:data,parentDataProperty:"nics",rootData}))){
+vErrors = vErrors === null ? validate38.errors : vErrors.concat(validate38.errors);
 errors = vErrors.length;
 }
 }
 if(data.forwards !== undefined){
-if(!(validate41(data.forwards, {instancePath:instancePath+"/forwards",parentData:data,parentDataProperty:"forwards",rootData}))){
-vErrors = vErrors === null ? validate41.errors : vErrors.concat(validate41.errors);
+if(!(validate43(data.forwards, {instancePath:instancePath+"/forwards",parentData:data,parentDataProperty:"forwards",rootData}))){
+vErrors = vErrors === null ? validate43.errors : vErrors.concat(validate43.errors);
 errors = vErrors.length;
 }
 }
 if(data.auto_forwards !== undefined){
-if(!(validate46(data.auto_forwards, {instancePath:instancePath+"/auto_forwards",parentData:data,parentDataProperty:"auto_forwards",rootData}))){
-vErrors = vErrors === null ? validate46.errors : vErrors.concat(validate46.errors);
-errors = vErrors.length;
-}
-}
-if(data.synced_folders !== undefined){
-if(!(validate48(data.synced_folders, {instancePath:instancePath+"/synced_folders",parentData:data,parentDataProperty:"synced_folders",rootData}))){
+if(!(validate48(data.auto_forwards, {instancePath:instancePath+"/auto_forwards",parentData:data,parentDataProperty:"auto_forwards",rootData}))){
 vErrors = vErrors === null ? validate48.errors : vErrors.concat(validate48.errors);
 errors = vErrors.length;
 }
 }
+if(data.synced_folders !== undefined){
+if(!(validate50(data.synced_folders, {instancePath:instancePath+"/synced_folders",parentData:data,parentDataProperty:"synced_folders",rootData}))){
+vErrors = vErrors === null ? validate50.errors : vErrors.concat(validate50.errors);
+errors = vErrors.length;
+}
+}
 if(data.provision !== undefined){
-if(!(validate52(data.provision, {instancePath:instancePath+"/provision",parentData:data,parentDataProperty:"provision",rootData}))){
-vErrors = vErrors === null ? validate52.errors : vErrors.concat(validate52.errors);
+if(!(validate54(data.provision, {instancePath:instancePath+"/provision",parentData:data,parentDataProperty:"provision",rootData}))){
+vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
 }
 if(data.hostname !== undefined){
-if(!(validate63(data.hostname, {instancePath:instancePath+"/hostname",parentData:data,parentDataProperty:"hostname",rootData}))){
-vErrors = vErrors === null ? validate63.errors : vErrors.concat(validate63.errors);
-errors = vErrors.length;
-}
-}
-if(data.env !== undefined){
-if(!(validate65(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
+if(!(validate65(data.hostname, {instancePath:instancePath+"/hostname",parentData:data,parentDataProperty:"hostname",rootData}))){
 vErrors = vErrors === null ? validate65.errors : vErrors.concat(validate65.errors);
 errors = vErrors.length;
 }
 }
-if(data.cmdline !== undefined){
-if(!(validate67(data.cmdline, {instancePath:instancePath+"/cmdline",parentData:data,parentDataProperty:"cmdline",rootData}))){
+if(data.env !== undefined){
+if(!(validate67(data.env, {instancePath:instancePath+"/env",parentData:data,parentDataProperty:"env",rootData}))){
 vErrors = vErrors === null ? validate67.errors : vErrors.concat(validate67.errors);
 errors = vErrors.length;
 }
 }
-if(data.boot_timeout !== undefined){
-if(!(validate69(data.boot_timeout, {instancePath:instancePath+"/boot_timeout",parentData:data,parentDataProperty:"boot_timeout",rootData}))){
+if(data.cmdline !== undefined){
+if(!(validate69(data.cmdline, {instancePath:instancePath+"/cmdline",parentData:data,parentDataProperty:"cmdline",rootData}))){
 vErrors = vErrors === null ? validate69.errors : vErrors.concat(validate69.errors);
 errors = vErrors.length;
 }
 }
-if(data.ready !== undefined){
-if(!(validate71(data.ready, {instancePath:instancePath+"/ready",parentData:data,parentDataProperty:"ready",rootData}))){
+if(data.boot_timeout !== undefined){
+if(!(validate71(data.boot_timeout, {instancePath:instancePath+"/boot_timeout",parentData:data,parentDataProperty:"boot_timeout",rootData}))){
 vErrors = vErrors === null ? validate71.errors : vErrors.concat(validate71.errors);
 errors = vErrors.length;
 }
 }
+if(data.ready !== undefined){
+if(!(validate73(data.ready, {instancePath:instancePath+"/ready",parentData:data,parentDataProperty:"ready",rootData}))){
+vErrors = vErrors === null ? validate73.errors : vErrors.concat(validate73.errors);
+errors = vErrors.length;
+}
+}
 if(data.libvirt !== undefined){
-if(!(validate74(data.libvirt, {instancePath:instancePath+"/libvirt",parentData:data,parentDataProperty:"libvirt",rootData}))){
-vErrors = vErrors === null ? validate74.errors : vErrors.concat(validate74.errors);
+if(!(validate76(data.libvirt, {instancePath:instancePath+"/libvirt",parentData:data,parentDataProperty:"libvirt",rootData}))){
+vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
 errors = vErrors.length;
 }
 }
 if(data.machines !== undefined){
-let data17 = data.machines;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-for(const key1 in data17){
-const _errs22 = errors;
+let data18 = data.machines;
+if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
+for(const key1 in data18){
+const _errs23 = errors;
 if(typeof key1 === "string"){
-if(!pattern6.test(key1)){
+if(!pattern7.test(key1)){
 const err1 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$",parentSchema:schema6.properties.machines.propertyNames,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err1];
@@ -3286,9 +3340,9 @@ vErrors.push(err1);
 errors++;
 }
 }
-var valid1 = _errs22 === errors;
+var valid1 = _errs23 === errors;
 if(!valid1){
-const err2 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema6.properties.machines.propertyNames,parentSchema:schema6.properties.machines,data:data17};
+const err2 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema6.properties.machines.propertyNames,parentSchema:schema6.properties.machines,data:data18};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3298,15 +3352,15 @@ vErrors.push(err2);
 errors++;
 }
 }
-for(const key2 in data17){
-if(!(validate76(data17[key2], {instancePath:instancePath+"/machines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data17,parentDataProperty:key2,rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+for(const key2 in data18){
+if(!(validate78(data18[key2], {instancePath:instancePath+"/machines/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data18,parentDataProperty:key2,rootData}))){
+vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.properties.machines.type,parentSchema:schema6.properties.machines,data:data17};
+const err3 = {instancePath:instancePath+"/machines",schemaPath:"#/properties/machines/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema6.properties.machines.type,parentSchema:schema6.properties.machines,data:data18};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3317,8 +3371,8 @@ errors++;
 }
 }
 if(data.defaults !== undefined){
-if(!(validate76(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
-vErrors = vErrors === null ? validate76.errors : vErrors.concat(validate76.errors);
+if(!(validate78(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
+vErrors = vErrors === null ? validate78.errors : vErrors.concat(validate78.errors);
 errors = vErrors.length;
 }
 }

@@ -109,7 +109,8 @@ export async function prepareVolumes(virsh: Virsh, config: MachineConfig, pool: 
     if (box.rootDisk.format !== 'raw') throw new LibvirtError(`box ${box.name}: a ${box.rootDisk.format} root disk cannot be a base volume yet (raw only)`);
     await ensureBase(virsh, pool, view, base, box.rootDisk.path);
     if (!view.volumes.has(planned.root)) {
-      const size = (await stat(box.rootDisk.path)).size;
+      // disk_size (validated: at least the image's size) makes the overlay larger than its backing volume
+      const size = Math.max((await stat(box.rootDisk.path)).size, config.rootDiskBytes ?? 0);
       await virsh.run(['vol-create-as', pool, planned.root, String(size), '--format', 'qcow2', '--backing-vol', base, '--backing-vol-format', 'raw']);
     }
   }

@@ -194,7 +194,11 @@ export function qemuRootChain(config: MachineConfig, qemuImg: () => Promise<stri
   return plan.root ? new DiskChain(plan.root.path, qemuLayerOps(config, qemuImg)) : undefined;
 }
 
-/** Creates the overlay and extra disks that do not exist yet; grows extra disks declared larger. */
+/**
+ * Creates the overlay and extra disks that do not exist yet; grows disks declared larger. The root
+ * overlay gets the Vmfile's `disk_size` as its virtual size (without one, the backing image's), as
+ * a cloud image's disk is larger than the image; growing into it is the guest's business.
+ */
 export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): Promise<void> {
   const plan = diskPlan(config);
   const base = config.box.rootDisk;
@@ -203,14 +207,18 @@ export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): 
     await ensureDir(dirname(overlay));
     // A snapshot step that a crash interrupted is finished before the top is looked for.
     await qemuRootChain(config, async () => qemuImg)?.recover();
-    if (!(await fileExists(overlay, 'the root disk overlay'))) {
+    if (await fileExists(overlay, 'the root disk overlay')) {
+      if (config.rootDiskBytes !== undefined) await resizeTo(qemuImg, overlay, config.rootDiskBytes, 'the root disk', 'disk_size');
+    } else {
       const box = `${config.box.name} ${config.box.version}`;
       if (!(await fileExists(base.path, `box ${box}'s root disk`))) {
         throw new DiskError(`box ${box}'s root disk is missing: ${base.path}`, `reinstall the box (vm box add --force)`);
       }
       if (base.format === 'qcow2') await checkQcow2Base(base.path, box);
+      // validated: disk_size is at least the image's size (qemu-img would refuse less)
+      const size = config.rootDiskBytes !== undefined ? [String(config.rootDiskBytes)] : [];
       await createAtomically(overlay, async (tmp) => {
-        await qemuImgOk(qemuImg, ['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', base.format, tmp], 'root disk overlay');
+        await qemuImgOk(qemuImg, ['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', base.format, tmp, ...size], 'root disk overlay');
       });
     }
   }
@@ -218,20 +226,25 @@ export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): 
     const want = config.disks[i]!.sizeBytes;
     await ensureDir(dirname(d.path));
     if (await fileExists(d.path, `disk ${d.name}`)) {
-      const have = await qcow2VirtualSize(qemuImg, d.path);
-      if (have > want) {
-        throw new DiskError(
-          `disk ${d.name} (${d.path}) is ${have} bytes, larger than the ${want} the Vmfile now declares; disks cannot shrink`,
-          'declare the disk at least as large as it is, or destroy the machine to recreate its disks',
-        );
-      }
-      if (have < want) await qemuImgOk(qemuImg, ['resize', '-q', '-f', 'qcow2', d.path, String(want)], `disk ${d.name}`);
+      await resizeTo(qemuImg, d.path, want, `disk ${d.name}`, 'the disk');
     } else {
       await createAtomically(d.path, async (tmp) => {
         await qemuImgOk(qemuImg, ['create', '-q', '-f', 'qcow2', tmp, String(want)], `disk ${d.name}`);
       });
     }
   }
+}
+
+/** Grows a qcow2 disk to `want` bytes; one larger than that is refused (shrinking would cut the guest's data). */
+async function resizeTo(qemuImg: string, path: string, want: number, what: string, setting: string): Promise<void> {
+  const have = await qcow2VirtualSize(qemuImg, path);
+  if (have > want) {
+    throw new DiskError(
+      `${what} (${path}) is ${have} bytes, larger than the ${want} the Vmfile now declares; disks cannot shrink`,
+      `declare ${setting} at least as large as it is, or destroy the machine to recreate its disks`,
+    );
+  }
+  if (have < want) await qemuImgOk(qemuImg, ['resize', '-q', '-f', 'qcow2', path, String(want)], what);
 }
 
 /** Refuses to start with a missing overlay or disk: recreating one silently would lose the guest's data. */

@@ -55,6 +55,22 @@ const layerFiles = (): string[] => readdirSync(dir).filter((f) => /^root\.l.*\.o
 const strays = (): string[] => readdirSync(dir).filter((f) => f.includes('.new-') || f.includes('.tmp-'));
 
 describe('disk chain', () => {
+  it('a root disk larger than the image (disk_size) keeps its size through save and restore', async () => {
+    rmSync(top);
+    const size = BLOCKS * BS * 4;
+    await OverlayDisk.create(top, base, { virtualSize: size });
+    const sizeOf = async (): Promise<number> => {
+      const d = await LayeredRootDisk.open(top, base);
+      const n = d.sizeBytes;
+      await d.close();
+      return n;
+    };
+    await chain().freeze('la');
+    expect(await sizeOf()).toBe(size);
+    await chain().restore('la');
+    expect(await sizeOf()).toBe(size);
+  });
+
   it('save freezes the top, restore starts a new top on a layer, later writes are discarded', async () => {
     const fresh = await view();
     await write([[1, 0xaa]]);

@@ -87,6 +87,16 @@ describe('kubevirt manifests', () => {
     expect(exp.untranslated[0]).toBe('machine web: its box is riscv64; KubeVirt runs amd64, arm64 and s390x guests, so this VirtualMachine will not boot until the box has a build for one of them');
   });
 
+  it('disk_size sizes the DataVolume CDI imports the root image into; a containerDisk cannot take it and says so', () => {
+    const sized = { ...withRoot(riscvConfig(), img), rootDiskBytes: 20 * GiB };
+    const dv = kubevirtManifests([sized], { diskUrl: 'https://boxes.example/root.img' });
+    expectValid(dv.objects);
+    const spec = (dv.objects[0] as { spec: { dataVolumeTemplates: { spec: { storage: { resources: { requests: { storage: string } } } } }[] } }).spec;
+    expect(spec.dataVolumeTemplates[0]!.spec.storage.resources.requests.storage).toBe('20Gi');
+    const cd = kubevirtManifests([sized], { image: 'registry.example/tiny-root:0.1.0' });
+    expect(cd.untranslated).toContain('machine web: disk_size is not applied: a containerDisk is the image\'s size (--disk-url imports it into a DataVolume of disk_size)');
+  });
+
   it('the schema check is real: a wrong type or an unknown domain key fails it', () => {
     const exp = kubevirtManifests([withRoot(riscvConfig(), img)], { image: 'x' });
     const vm = structuredClone(exp.objects[0]) as { spec: { template: { spec: { domain: Record<string, unknown> } } } };

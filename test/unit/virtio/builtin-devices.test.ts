@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BootFileError } from '../../../src/engines/errors.js';
 import { bootSpecFromConfig, startBuiltinMachine, virtioSlotsNeeded, type BuiltinBootSpec } from '../../../src/engines/builtin/builtin-machine.js';
-import { destroyDisks, prepareDisks, rootOverlayPath } from '../../../src/engines/builtin/disk/machine-disks.js';
+import { destroyDisks, openRootDisk, prepareDisks, rootOverlayPath } from '../../../src/engines/builtin/disk/machine-disks.js';
 import type { EthernetLink } from '../../../src/emulator/devices/virtio/net.js';
 import type { MachineConfig } from '../../../src/engines/machine-config.js';
 
@@ -128,6 +128,33 @@ describe('builtin engine devices from a MachineConfig', () => {
     await destroyDisks(c);
     expect(existsSync(rootOverlayPath(c)) || existsSync(c.disks[0]!.path)).toBe(false);
     expect(existsSync(c.box.rootDisk!.path)).toBe(true);
+  });
+
+  it("gives the root overlay the Vmfile's disk_size, and refuses an existing machine whose disk_size changed", async () => {
+    const c = config({ disks: [], project: { dir: join(dir, 'sized'), vmfile: join(dir, 'sized/Vmfile'), stateDir: join(dir, 'sized/.vm/machines/m') } });
+    const size = 64 * 1024 * 1024;
+    await prepareDisks({ ...c, rootDiskBytes: size });
+    const disk = await openRootDisk(rootOverlayPath(c), { path: c.box.rootDisk!.path, sha256: SHA });
+    expect(disk.sizeBytes).toBe(size);
+    // past the image: reads as zeros, writes land in the overlay
+    expect(await disk.read(size - 4096, 4096)).toEqual(new Uint8Array(4096));
+    await disk.write(size - 512, new Uint8Array(512).fill(7));
+    expect(await disk.read(size - 512, 512)).toEqual(new Uint8Array(512).fill(7));
+    await disk.close();
+    expect(statSync(c.box.rootDisk!.path).size).toBe(1024 * 1024);
+    await prepareDisks({ ...c, rootDiskBytes: size }); // unchanged: fine
+    let err: unknown;
+    await prepareDisks({ ...c, rootDiskBytes: 2 * size }).catch((e: unknown) => (err = e));
+    expect(err).toMatchObject({
+      name: 'DiskError',
+      message: `the root disk of machine 'm' is ${size} bytes, set when it was created; the Vmfile's disk_size now says ${2 * size}, and the builtin engine cannot resize a machine's root disk`,
+    });
+    expect((err as { hint: string }).hint).toMatch(/^Set disk_size back to 67108864, or run `vm destroy m` and `vm up`/);
+    // a machine created without disk_size has the image's size, which disk_size may name
+    const plain = config({ disks: [], project: { dir: join(dir, 'plain'), vmfile: join(dir, 'plain/Vmfile'), stateDir: join(dir, 'plain/.vm/machines/m') } });
+    await prepareDisks(plain);
+    await prepareDisks({ ...plain, rootDiskBytes: 1024 * 1024 });
+    await expect(prepareDisks({ ...plain, rootDiskBytes: size })).rejects.toThrow("the root disk of machine 'm' is 1048576 bytes");
   });
 
   it('fails before boot when a forward port is taken, naming it, and leaves nothing open', async () => {

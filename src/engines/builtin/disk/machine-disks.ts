@@ -51,7 +51,12 @@ async function ensureDir(dir: string): Promise<void> {
   }
 }
 
-/** Create the overlay and extra disks that do not exist yet; grow extra disks declared larger. */
+/**
+ * Create the overlay and extra disks that do not exist yet; grow extra disks declared larger. The
+ * overlay's virtual size is the Vmfile's `disk_size` (else the image's): it is fixed in the overlay's
+ * header when the machine is created (overlay-format.ts), so an existing machine whose disk_size
+ * changed is refused here rather than booted with a disk of another size.
+ */
 export async function prepareDisks(config: MachineConfig): Promise<void> {
   const base = rootBase(config);
   if (base) {
@@ -59,7 +64,8 @@ export async function prepareDisks(config: MachineConfig): Promise<void> {
     await ensureDir(dirname(overlay));
     // A step of a snapshot that a crash interrupted is finished before the top is looked for.
     await rootChainAt(overlay, base).recover();
-    if (!(await exists(overlay, 'overlay'))) await OverlayDisk.create(overlay, base);
+    if (!(await exists(overlay, 'overlay'))) await OverlayDisk.create(overlay, base, { virtualSize: config.rootDiskBytes });
+    else if (config.rootDiskBytes !== undefined) await checkRootSize(overlay, base, config.rootDiskBytes, config.name);
   }
   for (const d of config.disks) {
     await ensureDir(dirname(d.path));
@@ -72,6 +78,19 @@ export async function prepareDisks(config: MachineConfig): Promise<void> {
 export function rootChain(config: MachineConfig): DiskChain | undefined {
   const base = rootBase(config);
   return base ? rootChainAt(rootOverlayPath(config), base) : undefined;
+}
+
+async function checkRootSize(overlay: string, base: BaseImage, want: number, machine: string): Promise<void> {
+  const disk = await OverlayDisk.open(overlay, base, { readOnly: true });
+  const have = disk.sizeBytes;
+  await disk.close();
+  // An overlay never sized by disk_size is the image's size rounded up to a sector, which a
+  // disk_size equal to the image's size also gives.
+  if (have === want) return;
+  throw new DiskError(
+    `the root disk of machine '${machine}' is ${have} bytes, set when it was created; the Vmfile's disk_size now says ${want}, and the builtin engine cannot resize a machine's root disk`,
+    `Set disk_size back to ${have}, or run \`vm destroy ${machine}\` and \`vm up\` to recreate the machine with the new size (its changes to the disk are lost).`,
+  );
 }
 
 /** Delete the overlay, its snapshot layers and the extra disks (missing files are fine). */

@@ -10,8 +10,16 @@ import { absorbLayer, OverlayDisk, type BaseImage } from './overlay-disk.js';
 
 export function builtinLayerOps(base: BaseImage): LayerOps {
   return {
-    createEmpty: async (path) => {
-      await OverlayDisk.create(path, base);
+    // A new layer is as large as the layer it lies on: `disk_size` may have made the machine's
+    // disk larger than the box's image.
+    createEmpty: async (path, parentPath) => {
+      let virtualSize: number | undefined;
+      if (parentPath !== null) {
+        const parent = await OverlayDisk.open(parentPath, base, { readOnly: true });
+        virtualSize = parent.sizeBytes;
+        await parent.close();
+      }
+      await OverlayDisk.create(path, base, { virtualSize });
     },
     absorb: async (child, layer) => {
       await absorbLayer(child, layer);
