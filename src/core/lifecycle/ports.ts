@@ -1,17 +1,20 @@
 // `vm port`: the forwards of machines, with whether they are live (their machine runs), and the host
 // port a running machine really listens on where `auto_correct` moved it, and the guest ports
-// `auto_forwards` forwards now.
+// `auto_forwards` forwards now, and vm's own forward to the guest's SSH server.
 import type { ForwardConfig, MachineConfig } from '../../engines/machine-config.js';
 import { inspectMachine } from '../machines/state.js';
 import { readAutoForwards } from './auto-forward.js';
 import { recordedPaths } from './machine-record.js';
 import { runtimePathsFor } from './runtime-dir.js';
+import { SSH_GUEST_PORT } from './ssh-access.js';
 
 export interface PortForward extends ForwardConfig {
   /** The host port the Vmfile asks for, when auto_correct moved it to `host`. */
   requestedHost?: number;
   /** Forwarded by `auto_forwards` because the guest listens on it. */
   auto?: true;
+  /** vm's own forward to the guest's SSH server (`vm ssh-config`). */
+  ssh?: true;
 }
 
 export interface MachinePorts {
@@ -31,6 +34,10 @@ export async function listPorts(projectDir: string, machines: MachineConfig[]): 
         return actual && actual.host !== f.host ? { ...f, host: actual.host, requestedHost: f.host } : f;
       });
       const auto = running && m.autoForwards && view.state ? readAutoForwards(recordedPaths(view.state, runtimePathsFor(m.project.stateDir)).runDir) : undefined;
+      const ssh = running ? view.state?.ssh : undefined;
+      if (ssh && !m.forwards.some((f) => f.guest === SSH_GUEST_PORT && f.protocol === 'tcp')) {
+        forwards.push({ guest: SSH_GUEST_PORT, host: ssh.port, hostIp: ssh.hostIp, protocol: 'tcp', ssh: true });
+      }
       for (const a of auto?.forwards ?? []) forwards.push({ ...a, protocol: 'tcp', auto: true });
       return { name: m.name, running, forwards };
     }),

@@ -46,6 +46,8 @@ export interface MachineState {
   accel?: string;
   /** While running: the forwards the engine listens on, when `auto_correct` moved a host port. */
   forwards?: ForwardConfig[];
+  /** The host address and port forwarded to the guest's SSH server (kept while halted: the next boot asks for the same port). */
+  ssh?: { hostIp: string; port: number };
 }
 
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -127,6 +129,8 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     bad('configFields', 'an object of hashes');
   }
   if (o.forwards !== undefined && (!Array.isArray(o.forwards) || !o.forwards.every(forwardOk))) bad('forwards', 'a list of {guest, host, hostIp, protocol}');
+  const ssh = o.ssh as Record<string, unknown> | undefined;
+  if (ssh !== undefined && (!ssh || typeof ssh !== 'object' || typeof ssh.hostIp !== 'string' || !port(ssh.port))) bad('ssh', 'an object with hostIp and port');
   return {
     format: STATE_FORMAT,
     name: str('name'),
@@ -142,6 +146,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     configHash: str('configHash'),
     ...(typeof o.accel === 'string' ? { accel: o.accel } : {}),
     ...(o.forwards !== undefined ? { forwards: o.forwards as ForwardConfig[] } : {}),
+    ...(ssh !== undefined ? { ssh: { hostIp: ssh.hostIp as string, port: ssh.port as number } } : {}),
     ...(o.configFields !== undefined ? { configFields: o.configFields as Record<string, string> } : {}),
   };
 }
