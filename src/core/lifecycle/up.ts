@@ -19,7 +19,7 @@ import { ensureAutoForwarder } from './auto-forward.js';
 import { describeProbe, waitForService } from './service-ready.js';
 import { sweepStaleEngine } from './stale-engine.js';
 import { killPoint } from './test-hooks.js';
-import { planSshForward, setUpSsh, sshRecordFor } from './ssh-access.js';
+import { planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from './ssh-access.js';
 import { waitReady } from './wait-ready.js';
 import { stepGuestClock } from '../machines/suspend.js';
 import { suspendStatePath } from '../machines/suspend-file.js';
@@ -265,7 +265,9 @@ class MachineUp {
     const parts = [...addrs].map(([dev, a]) => `${dev} ${a}`);
     for (const f of this.state?.forwards ?? c.forwards) parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}`);
     if (c.autoForwards) {
-      ensureAutoForwarder(this.paths, c.forwards.filter((f) => f.protocol === 'tcp').map((f) => f.guest));
+      // guest ports with a forward of their own, vm's SSH forward included
+      const own = c.forwards.filter((f) => f.protocol === 'tcp').map((f) => f.guest);
+      ensureAutoForwarder(this.paths, this.state?.ssh ? [...own, SSH_GUEST_PORT] : own);
       parts.push('guest ports forwarded as they listen');
     }
     const ssh = this.state?.ssh;
