@@ -221,7 +221,7 @@ stage_dropbear() {
 		CFLAGS="-Os -g0 -ffunction-sections -fdata-sections -ffile-prefix-map=$build=. -fno-ident" \
 		LDFLAGS="-s -Wl,--gc-sections -Wl,--build-id=sha1" >"$WORK/dropbear-configure.log" 2>&1) ||
 		die "dropbear's configure failed: see $WORK/dropbear-configure.log"
-	log "building dropbear (about 1 min on 2 cores)"
+	log "building dropbear (1 to 4 min on 2 cores)"
 	local start=$SECONDS
 	make -C "$build" -j"$JOBS" PROGRAMS="dropbear dropbearkey scp" MULTI=1 STATIC=1 \
 		>"$WORK/dropbear-make.log" 2>&1 || die "dropbear's build failed: see $WORK/dropbear-make.log"
