@@ -1,16 +1,17 @@
 #!/bin/bash
 # Builds the tiny box (riscv64) from Debian bookworm packages only: Linux 6.1 `Image`, a static
-# busybox 1.35 userland, vm's guest agent (../../agent), the initramfs, an ext4 root disk,
-# box.json and the tiny.box archive.
+# busybox 1.35 userland, a static dropbear 2022.83 SSH server, vm's guest agent (../../agent), the
+# initramfs, an ext4 root disk, box.json and the tiny.box archive.
 # Reproducible: the same inputs give byte-identical artifacts (fixed timestamps, ids, ordering).
 #
 # Usage (as root on Debian bookworm):
 #   boxes/tiny/build.sh [--work DIR] [--out DIR] [--jobs N] [--no-deps] [STAGE...]
-# Stages, in order (default: all): deps sources kernel busybox agent images pack
-#   deps     apt packages and the deb-src entry busybox's source needs
-#   sources  unpack linux-source-6.1 and `apt-get source busybox` into WORK (kept if present)
+# Stages, in order (default: all): deps sources kernel busybox dropbear agent images pack
+#   deps     apt packages and the deb-src entry busybox's and dropbear's sources need
+#   sources  unpack linux-source-6.1, `apt-get source busybox dropbear` into WORK (kept if present)
 #   kernel   tinyconfig + kernel.config -> WORK/out/Image; fails if an option did not stick
 #   busybox  defconfig + busybox.config -> static busybox; fails if an applet is missing
+#   dropbear dropbear-options.h -> WORK/dropbear/dropbearmulti (static: dropbear, dropbearkey, scp)
 #   agent    ../../agent with the cross compiler -> WORK/agent/vm-agent (static)
 #   images   WORK/out/initrd.gz and WORK/out/root.img from rootfs/ + busybox
 #   pack     WORK/out/box.json, then OUT/box.json and OUT/tiny.box (deterministic tar.gz)
@@ -25,7 +26,7 @@ DO_DEPS=1
 STAGES=()
 
 BOX_NAME=tiny
-BOX_VERSION=0.3.0
+BOX_VERSION=0.4.0
 BOX_CMDLINE="console=ttyS0 earlycon=sbi quiet"
 ROOT_DISK_SIZE=256M
 # Fixed identity for everything time- or id-stamped. It is also the kernel's build timestamp:
@@ -51,15 +52,17 @@ while [ $# -gt 0 ]; do
 		--jobs) JOBS=$2; shift 2 ;;
 		--no-deps) DO_DEPS=0; shift ;;
 		-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-		deps | sources | kernel | busybox | agent | images | pack) STAGES+=("$1"); shift ;;
+		deps | sources | kernel | busybox | dropbear | agent | images | pack) STAGES+=("$1"); shift ;;
 		*) die "unknown argument '$1' (try --help)" ;;
 	esac
 done
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(deps sources kernel busybox agent images pack)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(deps sources kernel busybox dropbear agent images pack)
 [ "$DO_DEPS" = 1 ] || STAGES=("${STAGES[@]/deps/}")
 
 KSRC=$WORK/linux-source-6.1
 BBSRC=$WORK/busybox
+DBSRC=$WORK/dropbear-src/source
+DB_OUT=$WORK/dropbear
 ARTIFACTS=$WORK/out
 AGENT_SRC=$(cd "$HERE/../../agent" && pwd)
 AGENT_OUT=$WORK/agent
@@ -104,6 +107,15 @@ stage_sources() {
 		dsc=$(ls "$WORK"/busybox-src/busybox_1.35.0-*.dsc | head -n 1)
 		[ -n "$dsc" ] || die "apt-get source busybox gave no busybox_1.35.0 .dsc"
 		dpkg-source -x "$dsc" "$BBSRC" >/dev/null
+	fi
+	if [ ! -d "$DBSRC" ]; then
+		log "fetching dropbear's Debian source package"
+		mkdir -p "$WORK/dropbear-src"
+		(cd "$WORK/dropbear-src" && apt-get source --download-only dropbear)
+		local dsc
+		dsc=$(ls "$WORK"/dropbear-src/dropbear_2022.83-*.dsc | head -n 1)
+		[ -n "$dsc" ] || die "apt-get source dropbear gave no dropbear_2022.83 .dsc"
+		dpkg-source -x "$dsc" "$DBSRC" >/dev/null
 	fi
 }
 
@@ -191,6 +203,35 @@ stage_busybox() {
 	log "busybox built in $((SECONDS - start)) s: $(stat -c %s "$BBSRC/busybox") bytes"
 }
 
+# Dropbear from Debian's source (its patches applied), with its bundled libtomcrypt/libtommath (no
+# riscv64 libtom packages to link with), as one static multi-call binary. Built in a fresh copy of
+# the source each time: configure's results and the objects never leak from an earlier build.
+# glibc's static getpwnam reads /etc/passwd itself (nss_files is part of libc since glibc 2.34), so
+# the busybox userland needs no NSS modules.
+stage_dropbear() {
+	[ -d "$DBSRC" ] || die "no dropbear source in $DBSRC: run the sources stage"
+	local build=$WORK/dropbear-build
+	rm -rf "$build"
+	cp -a "$DBSRC" "$build"
+	cp "$HERE/dropbear-options.h" "$build/localoptions.h"
+	log "configuring dropbear"
+	(cd "$build" && ./configure --host=riscv64-linux-gnu --enable-static --disable-harden --disable-zlib \
+		--enable-bundled-libtom --disable-pam --disable-lastlog --disable-utmp --disable-utmpx \
+		--disable-wtmp --disable-wtmpx --disable-loginfunc --disable-pututline --disable-pututxline \
+		CFLAGS="-Os -g0 -ffunction-sections -fdata-sections -ffile-prefix-map=$build=. -fno-ident" \
+		LDFLAGS="-s -Wl,--gc-sections -Wl,--build-id=sha1" >"$WORK/dropbear-configure.log" 2>&1) ||
+		die "dropbear's configure failed: see $WORK/dropbear-configure.log"
+	log "building dropbear (1 to 4 min on 2 cores)"
+	local start=$SECONDS
+	make -C "$build" -j"$JOBS" PROGRAMS="dropbear dropbearkey scp" MULTI=1 STATIC=1 \
+		>"$WORK/dropbear-make.log" 2>&1 || die "dropbear's build failed: see $WORK/dropbear-make.log"
+	file -b "$build/dropbearmulti" | grep -q 'RISC-V.*statically linked' ||
+		die "dropbearmulti is not a static RISC-V binary: $(file -b "$build/dropbearmulti")"
+	mkdir -p "$DB_OUT"
+	cp "$build/dropbearmulti" "$DB_OUT/dropbearmulti"
+	log "dropbear built in $((SECONDS - start)) s: $(stat -c %s "$DB_OUT/dropbearmulti") bytes"
+}
+
 stage_agent() {
 	log "building vm-agent"
 	make -s -C "$AGENT_SRC" agent CC=${CROSS}gcc OUT="$AGENT_OUT" >&2
@@ -208,9 +249,15 @@ make_tree() {
 	rm -f "$dir/linuxrc"
 	mkdir -p "$dir/usr/sbin"
 	cp "$AGENT_OUT/vm-agent" "$dir/usr/sbin/vm-agent"
+	mkdir -p "$dir/usr/bin"
+	cp "$DB_OUT/dropbearmulti" "$dir/usr/sbin/dropbearmulti"
+	ln -sfn dropbearmulti "$dir/usr/sbin/dropbear"
+	ln -sfn ../sbin/dropbearmulti "$dir/usr/bin/dropbearkey"
+	# busybox has no scp: `scp -O` from the host runs `scp -t` here
+	ln -sfn ../sbin/dropbearmulti "$dir/usr/bin/scp"
 	(cd "$HERE/rootfs" && find . -type d) | while read -r d; do mkdir -p "$dir/$d"; done
 	(cd "$HERE/rootfs" && find . -type f) | while read -r f; do cp "$HERE/rootfs/$f" "$dir/$f"; done
-	mkdir -p "$dir"/{proc,sys,dev,run,tmp,root,mnt,home,var/tmp,etc/vm}
+	mkdir -p "$dir"/{proc,sys,dev,run,tmp,root,mnt,home,var/tmp,etc/vm,etc/dropbear}
 	ln -sfn ../run/resolv.conf "$dir/etc/resolv.conf"
 	ln -sfn ../proc/self/mounts "$dir/etc/mtab"
 	ln -sfn ../init "$dir/sbin/init"
@@ -220,10 +267,12 @@ make_tree() {
 	# modes do not depend on the checkout's umask or on git (which keeps only the x bit)
 	find "$dir" -type d -exec chmod 0755 {} +
 	find "$dir" -type f -exec chmod 0644 {} +
-	chmod 0755 "$dir/init" "$dir/bin/busybox" "$dir/usr/share/udhcpc/default.script" "$dir/usr/sbin/vm-agent"
+	chmod 0755 "$dir/init" "$dir/bin/busybox" "$dir/usr/share/udhcpc/default.script" "$dir/usr/sbin/vm-agent" \
+		"$dir/usr/sbin/dropbearmulti"
 	chmod 1777 "$dir/tmp" "$dir/var/tmp"
 	chmod 0700 "$dir/root"
 	chmod 0600 "$dir/etc/shadow"
+	chmod 0700 "$dir/etc/dropbear"
 	chown -R -h 0:0 "$dir"
 	find "$dir" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 }
@@ -231,6 +280,7 @@ make_tree() {
 stage_images() {
 	[ -x "$WORK/busybox-install/bin/busybox" ] || die "no busybox install: run the busybox stage"
 	[ -x "$AGENT_OUT/vm-agent" ] || die "no $AGENT_OUT/vm-agent: run the agent stage"
+	[ -x "$DB_OUT/dropbearmulti" ] || die "no $DB_OUT/dropbearmulti: run the dropbear stage"
 	[ "$(id -u)" = 0 ] || die "the images stage needs root so files in the images are owned by root"
 	mkdir -p "$ARTIFACTS"
 
@@ -273,13 +323,14 @@ stage_pack() {
 		{
 		  "name": "$BOX_NAME",
 		  "version": "$BOX_VERSION",
-		  "description": "Linux 6.1 (tinyconfig + virtio, 9p, ext4), static busybox 1.35 and vm's guest agent for riscv64; boots to a root shell on the serial console",
+		  "description": "Linux 6.1 (tinyconfig + virtio, 9p, ext4), static busybox 1.35, dropbear and vm's guest agent for riscv64; boots to a root shell on the serial console",
 		  "architecture": "riscv64",
 		  "engines": ["builtin", "qemu"],
 		  "kernel": "Image",
 		  "initrd": "initrd.gz",
 		  "root_disk": { "path": "root.img", "format": "raw" },
 		  "cmdline": "$BOX_CMDLINE",
+		  "ssh": { "host_key": "/etc/dropbear/dropbear_ed25519_host_key.pub" },
 		  "files": {
 		$(file_entry Image),
 		$(file_entry initrd.gz),

@@ -21,6 +21,8 @@ export interface BoxRef {
   firmware?: string;
   /** Kernel command line the box boots with by default. */
   cmdline: string;
+  /** The box runs an SSH server on guest port 22; `hostKey`: its public host key file in the guest. */
+  ssh?: { hostKey: string };
   /** sha256 of the box's box.json: identifies exactly what a machine was created from. */
   checksum: string;
 }

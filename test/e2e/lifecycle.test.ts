@@ -138,7 +138,10 @@ provision:
   it('a forward reaches busybox httpd in the guest from the host; vm port lists it', async () => {
     expect(await httpGet(port)).toBe('hello from default\n');
     const r = await p.run(['port', '--json']);
-    expect(JSON.parse(r.stdout)).toEqual([{ name: 'default', running: true, forwards: [{ guest: 8000, host: port, hostIp: '127.0.0.1', protocol: 'tcp' }] }]);
+    // and the forward to the box's SSH server (test/e2e/ssh.test.ts)
+    expect(JSON.parse(r.stdout)).toEqual([
+      { name: 'default', running: true, forwards: [{ guest: 8000, host: port, hostIp: '127.0.0.1', protocol: 'tcp' }, { guest: 22, host: expect.any(Number), hostIp: '127.0.0.1', protocol: 'tcp', ssh: true }] },
+    ]);
   });
 
   it('interactive ssh on a pty: a typed command runs on the console, the window size arrives, ~. detaches', async () => {

@@ -14,7 +14,7 @@ import { currentBootId, isAlive } from '../machines/process-identity.js';
 import { AGENT_COMPILERS, checkHostTools, hostArch } from './build-tools.js';
 import { buildInitrd } from './build-initrd.js';
 import { clampTimesArgs, customizeScript, mmdebstrapArgs, parsePackageManifest, type RootfsPaths } from './build-rootfs.js';
-import type { BoxManifest } from './manifest.js';
+import { OPENSSH_HOST_KEY, type BoxManifest } from './manifest.js';
 import type { BoxRecipe } from './recipe.js';
 import { addBox, ensureStore, tempPrefix, type AddResult } from './store.js';
 
@@ -308,6 +308,7 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
           ...(files['initrd.gz'] ? { initrd: 'initrd.gz' } : {}),
           root_disk: { path: 'root.img', format: 'raw' },
           cmdline: recipe.kernel.cmdline,
+          ...(Object.keys(result.manifest!.packages!).some((p) => p === 'openssh-server' || p.startsWith('openssh-server:')) ? { ssh: { host_key: OPENSSH_HOST_KEY } } : {}),
           files: Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))),
           build: {
             recipe_sha256: recipe.hash,

@@ -29,6 +29,8 @@ export interface BoxManifest {
   root_disk?: { path: string; format: 'raw' | 'qcow2' };
   firmware?: string;
   cmdline?: string;
+  /** The box runs an SSH server on guest port 22; `host_key` is its public host key file in the guest. */
+  ssh?: { host_key: string };
   files: Record<string, BoxFileEntry>;
   /** Written by `vm box build`: what it was built from. */
   build?: {
@@ -194,6 +196,8 @@ function checkShape(raw: unknown, source: string): BoxManifest {
     path('root_disk.path', disk?.path ?? 0);
     if (disk?.format !== 'raw' && disk?.format !== 'qcow2') problems.push('root_disk.format must be one of: raw, qcow2');
   }
+  const ssh = o.ssh as Record<string, unknown> | undefined;
+  if (ssh !== undefined && (typeof ssh?.host_key !== 'string' || !ssh.host_key.startsWith('/'))) problems.push('ssh.host_key must be an absolute guest path');
   const files = o.files as Record<string, { sha256?: unknown; size?: unknown }> | undefined;
   if (!files || typeof files !== 'object' || Array.isArray(files)) problems.push('files must be an object');
   else {
@@ -239,8 +243,22 @@ export function toBoxRef(m: BoxManifest, dir: string, manifestSha256: string): B
       : {}),
     ...(m.firmware !== undefined ? { firmware: abs(m.firmware) } : {}),
     cmdline: m.cmdline ?? '',
+    ...(sshOf(m) ? { ssh: sshOf(m)! } : {}),
     checksum: manifestSha256,
   };
+}
+
+/** Where OpenSSH's server keeps its ed25519 host key's public half (`ssh-keygen -A` makes it). */
+export const OPENSSH_HOST_KEY = '/etc/ssh/ssh_host_ed25519_key.pub';
+
+/**
+ * The box's SSH server: box.json's `ssh`, or, for a box `vm box build` made before it wrote that
+ * field, OpenSSH's when its package list has openssh-server.
+ */
+function sshOf(m: BoxManifest): BoxRef['ssh'] {
+  if (m.ssh) return { hostKey: m.ssh.host_key };
+  if (m.packages && Object.keys(m.packages).some((p) => p === 'openssh-server' || p.startsWith('openssh-server:'))) return { hostKey: OPENSSH_HOST_KEY };
+  return undefined;
 }
 
 /** Sum of the declared file sizes. */

@@ -52,7 +52,8 @@ export async function resolveForwards(machine: string, forwards: ForwardConfig[]
     const first = await tryBind(f);
     if (typeof first === 'number' || !f.autoCorrect || first.code !== 'EADDRINUSE') {
       if (typeof first !== 'number') failure(machine, f, first);
-      out.push(f);
+      // host port 0 (vm's own ssh forward on a first boot): the free port the system picked
+      out.push(f.host === 0 ? { ...f, host: first } : f);
       continue;
     }
     let port: number | undefined;

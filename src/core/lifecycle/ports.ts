@@ -1,13 +1,14 @@
 // `vm port`: the forwards of machines, with whether they are live (their machine runs), and the host
 // port a running machine really listens on where `auto_correct` moved it, the guest ports
-// `auto_forwards` forwards now, and the ssh tunnel serving them for a machine on a remote libvirt host
-// (re-established first when it died).
+// `auto_forwards` forwards now, vm's own forward to the guest's SSH server, and the ssh tunnel
+// serving them for a machine on a remote libvirt host (re-established first when it died).
 import type { ForwardConfig, MachineConfig } from '../../engines/machine-config.js';
 import { inspectMachine } from '../machines/state.js';
 import { ensureTunnel, tunnelServing } from '../machines/forward-tunnel.js';
 import { readAutoForwards } from './auto-forward.js';
 import { recordedPaths } from './machine-record.js';
 import { runtimePathsFor } from './runtime-dir.js';
+import { SSH_GUEST_PORT } from './ssh-access.js';
 
 export interface PortForward extends ForwardConfig {
   /** The host port the Vmfile asks for, when auto_correct moved it to `host`. */
@@ -16,6 +17,8 @@ export interface PortForward extends ForwardConfig {
   auto?: true;
   /** What serves it, when not the engine on this host: the ssh tunnel to a remote libvirt host. */
   servedBy?: string;
+  /** vm's own forward to the guest's SSH server (`vm ssh-config`). */
+  ssh?: true;
 }
 
 export interface MachinePorts {
@@ -38,6 +41,10 @@ export async function listPorts(projectDir: string, machines: MachineConfig[]): 
         return servedBy ? { ...got, servedBy } : got;
       });
       const auto = running && m.autoForwards && view.state ? readAutoForwards(recordedPaths(view.state, runtimePathsFor(m.project.stateDir)).runDir) : undefined;
+      const ssh = running ? view.state?.ssh : undefined;
+      if (ssh && !m.forwards.some((f) => f.guest === SSH_GUEST_PORT && f.protocol === 'tcp')) {
+        forwards.push({ guest: SSH_GUEST_PORT, host: ssh.port, hostIp: ssh.hostIp, protocol: 'tcp', ssh: true });
+      }
       for (const a of auto?.forwards ?? []) forwards.push({ ...a, protocol: 'tcp', auto: true });
       return { name: m.name, running, forwards };
     }),

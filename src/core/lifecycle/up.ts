@@ -2,7 +2,7 @@
 // front end can show as a task list. Idempotent: a running machine is left alone (its first
 // provisioning is finished if an earlier `up` was cut short); an aborted one boots again with its disks.
 import type { Engine, RuntimePaths } from '../../engines/engine.js';
-import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
+import type { ForwardConfig, MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
 import { UserError } from '../errors.js';
 import { lockMachine } from '../machines/machine-lock.js';
 import { inspectMachine, type MachineState, type MachineView } from '../machines/state.js';
@@ -20,6 +20,7 @@ import { ensureAutoForwarder } from './auto-forward.js';
 import { describeProbe, waitForService } from './service-ready.js';
 import { sweepStaleEngine } from './stale-engine.js';
 import { killPoint } from './test-hooks.js';
+import { planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from './ssh-access.js';
 import { waitReady } from './wait-ready.js';
 import { stepGuestClock } from '../machines/suspend.js';
 import { suspendStatePath } from '../machines/suspend-file.js';
@@ -55,6 +56,12 @@ export interface UpResult {
   /** Things to tell the user after the task list. */
   notes: string[];
   provisioned: string[];
+}
+
+/** The state with the SSH forward the engine was started with (none: no SSH access this boot). */
+function withSsh(state: MachineState, forward: ForwardConfig | undefined): MachineState {
+  const { ssh: _old, ...rest } = state;
+  return forward ? { ...rest, ssh: sshRecordFor(forward) } : rest;
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -198,9 +205,18 @@ class MachineUp {
       if (await sweepStaleEngine(c.name, computed)) this.result.notes.push(`stopped an engine of '${c.name}' left by an interrupted command`);
       // a forward tunnel its killed engine left behind would hold the host ports
       if (stopTunnel(c.project.stateDir)) this.result.notes.push(`stopped a port forward tunnel of '${c.name}' left by its engine`);
-      const ports = await resolveForwards(c.name, c.forwards);
+      const ssh = planSshForward(c, this.state);
+      const ports = await resolveForwards(c.name, ssh?.add ? [...c.forwards, ssh.add] : c.forwards);
+      const own = ports.forwards.slice(0, c.forwards.length);
+      const moved = own.some((f, i) => f.host !== c.forwards[i]!.host) ? own : undefined;
+      const sshForward = ssh?.add ? ports.forwards[c.forwards.length] : ssh?.vmfileIndex !== undefined ? own[ssh.vmfileIndex] : undefined;
+      if (ssh?.add && ssh.add.host !== 0 && sshForward!.host !== ssh.add.host) {
+        // vm's own forward, not the Vmfile's: its own note instead of auto_correct's
+        ports.notes.pop();
+        this.result.notes.push(`machine '${c.name}': its SSH port ${ssh.add.host} was in use, so ssh now reaches it on ${sshForward!.hostIp}:${sshForward!.host} (run \`vm ssh-config\` again)`);
+      }
       this.result.notes.push(...ports.notes);
-      const moved = ports.notes.length > 0 ? ports.forwards : undefined;
+      const engineForwards = ssh?.add ? ports.forwards : moved;
       this.paths = await prepareRuntimeDir(c.project.stateDir);
       const engine = (await engineFor(c)) as Engine;
       const before = this.state!;
@@ -209,12 +225,12 @@ class MachineUp {
       let recorded: Promise<void> | undefined;
       const spawned = (pid: number): void => {
         killPoint('after-spawn');
-        this.state = runningState(c, before, pid, this.paths, moved);
+        this.state = withSsh(runningState(c, before, pid, this.paths, moved), sshForward);
         recorded = this.save();
       };
       let proc;
       try {
-        proc = await engine.start(moved ? { ...c, forwards: moved } : c, this.paths, { spawned, ...(this.resuming ? { resumeFrom: suspendStatePath(this.projectDir, c.name) } : {}) });
+        proc = await engine.start(engineForwards ? { ...c, forwards: engineForwards } : c, this.paths, { spawned, ...(this.resuming ? { resumeFrom: suspendStatePath(this.projectDir, c.name) } : {}) });
       } catch (err) {
         await recorded?.catch(() => undefined);
         // The engine is gone: record the machine as stopped rather than leave a dead pid behind.
@@ -224,7 +240,7 @@ class MachineUp {
       await recorded;
       if (!recorded || this.state!.pid !== proc.pid) {
         // An engine without the spawn hook: record it now.
-        this.state = runningState(c, before, proc.pid, this.paths, moved);
+        this.state = withSsh(runningState(c, before, proc.pid, this.paths, moved), sshForward);
       }
       this.state = { ...this.state!, accel: proc.accel };
       await this.save();
@@ -257,8 +273,20 @@ class MachineUp {
       parts.push(`${f.hostIp}:${f.host} -> ${f.guest}/${f.protocol}${via ? ` (${via})` : ''}`);
     }
     if (c.autoForwards) {
-      ensureAutoForwarder(this.paths, c.forwards.filter((f) => f.protocol === 'tcp').map((f) => f.guest));
+      // guest ports with a forward of their own, vm's SSH forward included
+      const own = c.forwards.filter((f) => f.protocol === 'tcp').map((f) => f.guest);
+      ensureAutoForwarder(this.paths, this.state?.ssh ? [...own, SSH_GUEST_PORT] : own);
       parts.push('guest ports forwarded as they listen');
+    }
+    const ssh = this.state?.ssh;
+    if (ssh && c.box.ssh) {
+      try {
+        await setUpSsh(c, this.paths);
+        parts.push(`ssh ${ssh.hostIp}:${ssh.port} (\`vm ssh-config\`)`);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        this.result.notes.push(`machine '${c.name}': ssh is not set up: ${err.message}`);
+      }
     }
     io.title(parts.length > 0 ? `Network: ${parts.join(', ')}` : 'Network: none');
   }

@@ -48,6 +48,8 @@ export interface MachineState {
   forwards?: ForwardConfig[];
   /** `engine: libvirt`: the host's URI, so `vm global-status` knows which hosts to ask about their domains. */
   libvirtUri?: string;
+  /** The host address and port forwarded to the guest's SSH server (kept while halted: the next boot asks for the same port). */
+  ssh?: { hostIp: string; port: number };
 }
 
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -130,6 +132,8 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
   }
   if (o.forwards !== undefined && (!Array.isArray(o.forwards) || !o.forwards.every(forwardOk))) bad('forwards', 'a list of {guest, host, hostIp, protocol}');
   if (o.libvirtUri !== undefined && typeof o.libvirtUri !== 'string') bad('libvirtUri', 'a string');
+  const ssh = o.ssh as Record<string, unknown> | undefined;
+  if (ssh !== undefined && (!ssh || typeof ssh !== 'object' || typeof ssh.hostIp !== 'string' || !port(ssh.port))) bad('ssh', 'an object with hostIp and port');
   return {
     format: STATE_FORMAT,
     name: str('name'),
@@ -145,6 +149,7 @@ export function parseMachineState(raw: unknown, file: string): MachineState {
     configHash: str('configHash'),
     ...(typeof o.accel === 'string' ? { accel: o.accel } : {}),
     ...(o.forwards !== undefined ? { forwards: o.forwards as ForwardConfig[] } : {}),
+    ...(ssh !== undefined ? { ssh: { hostIp: ssh.hostIp as string, port: ssh.port as number } } : {}),
     ...(o.configFields !== undefined ? { configFields: o.configFields as Record<string, string> } : {}),
     ...(typeof o.libvirtUri === 'string' ? { libvirtUri: o.libvirtUri } : {}),
   };
