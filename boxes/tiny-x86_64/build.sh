@@ -19,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 TINY_ROOTFS=$REPO/boxes/tiny/rootfs
 BOX_NAME=tiny-x86_64
-BOX_VERSION=0.2.0
+BOX_VERSION=0.3.0
 BOX_CMDLINE="console=ttyS0 quiet"
 SOURCE_DATE_EPOCH=1735689600 # 2025-01-01: every file's mtime in the images and the archive
 ROOT_DISK_SIZE=256M
