@@ -2,7 +2,8 @@
 // (each answer matched by its `id`), collect events, every step with a time limit.
 // Reference: QEMU docs/interop/qmp-spec.txt (greeting, qmp_capabilities, execute/return/error, events).
 
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectUnix } from './shared/unix-socket.js';
 
 export interface QmpGreeting {
   QMP: { version: { qemu: { major: number; minor: number; micro: number }; package: string }; capabilities: string[] };
@@ -67,22 +68,9 @@ export class QmpClient {
   /** Connects, reads the greeting and leaves capabilities negotiation mode; ready for commands. */
   static async connect(socketPath: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<QmpClient> {
     const deadline = Date.now() + timeoutMs;
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(socketPath);
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new QmpConnectionError(`no QMP connection to ${socketPath} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-      s.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new QmpConnectionError(`cannot connect to QMP at ${socketPath}: ${err.message}`));
-      });
-    });
+    const socket = await connectUnix(socketPath, timeoutMs, (why) =>
+      new QmpConnectionError(why.timedOut ? `no QMP connection to ${socketPath} within ${timeoutMs} ms` : `cannot connect to QMP at ${socketPath}: ${why.message}`),
+    );
     const client = new QmpClient(socket);
     try {
       await client.readGreeting(Math.max(1, deadline - Date.now()));

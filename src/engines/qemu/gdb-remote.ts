@@ -4,7 +4,8 @@
 // and write a register by name, which is what the qemu engine needs to repair a resumed guest's
 // timer (see migration-file.ts); not a debugger.
 
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectUnix } from '../shared/unix-socket.js';
 
 /** The stub did not answer, answered with an error, or the connection broke. */
 export class GdbRemoteError extends Error {
@@ -81,22 +82,9 @@ export class GdbRemote {
   }
 
   static async connect(socketPath: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<GdbRemote> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(socketPath);
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new GdbRemoteError(`no gdbstub connection to ${socketPath} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-      s.once('error', (err) => {
-        clearTimeout(timer);
-        reject(new GdbRemoteError(`cannot connect to the gdbstub at ${socketPath}: ${err.message}`));
-      });
-    });
+    const socket = await connectUnix(socketPath, timeoutMs, (why) =>
+      new GdbRemoteError(why.timedOut ? `no gdbstub connection to ${socketPath} within ${timeoutMs} ms` : `cannot connect to the gdbstub at ${socketPath}: ${why.message}`),
+    );
     return new GdbRemote(socket);
   }
 

@@ -1,4 +1,5 @@
-// Listening Unix sockets for the engine process: 0600 from the start (the process umask is 077),
+// Connecting to a Unix socket with a time limit (the QMP and gdbstub clients). Listening Unix
+// sockets for the engine process: 0600 from the start (the process umask is 077),
 // a stale socket from a crashed engine replaced, anything else at the path refused.
 import { lstatSync, unlinkSync } from 'node:fs';
 import { lstat, unlink, chmod } from 'node:fs/promises';
@@ -87,4 +88,27 @@ export function removeIfSocketSync(path: string): void {
   } catch {
     // already gone
   }
+}
+
+/**
+ * Connects to the Unix socket at `path` within `timeoutMs`; on failure rejects with the error
+ * `fail` makes from what went wrong (`timedOut`, or the connection error's message).
+ */
+export function connectUnix(path: string, timeoutMs: number, fail: (why: { timedOut: boolean; message: string }) => Error): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(path);
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(fail({ timedOut: true, message: `within ${timeoutMs} ms` }));
+    }, timeoutMs);
+    s.once('connect', () => {
+      clearTimeout(timer);
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', (err) => {
+      clearTimeout(timer);
+      reject(fail({ timedOut: false, message: err.message }));
+    });
+  });
 }
