@@ -7,6 +7,7 @@
 
 import type { Hart } from '../../emulator/cpu/hart.js';
 import { EXIT_INTERPRET, EXIT_JUMP, EXIT_SERVICE, EXIT_TRAP } from '../../emulator/cpu/jit/region.js';
+import { decode, disassemble } from '../../emulator/cpu/isa.js';
 
 export interface HartProfile {
   /** Host seconds since the machine started. */
@@ -44,26 +45,12 @@ export interface HartProfile {
   };
 }
 
-/** A readable name for an untranslated-instruction key (cpu/jit/cache.ts noteUntranslated: opcode
- *  and function fields, SYSTEM with its CSR number). */
+/** A readable name for an untranslated-instruction key (cpu/jit/cache.ts noteUntranslated: the
+ *  instruction table's entry, with the CSR number for CSR instructions). */
 export function untranslatedName(key: number): string {
-  const opcode = key & 0x7f;
-  const f3 = (key >>> 12) & 7;
-  if (opcode === 0x73) {
-    if (f3 === 0) {
-      const f12 = key >>> 20;
-      return ({ 0x000: 'ecall', 0x001: 'ebreak', 0x102: 'sret', 0x302: 'mret', 0x105: 'wfi' } as Record<number, string>)[f12] ?? (key >>> 25 === 0x09 ? 'sfence.vma' : 'system');
-    }
-    const op = ['', 'csrrw', 'csrrs', 'csrrc', '', 'csrrwi', 'csrrsi', 'csrrci'][f3];
-    return `${op} 0x${(key >>> 20).toString(16).padStart(3, '0')}`;
-  }
-  if (opcode === 0x0f) return f3 === 1 ? 'fence.i' : 'fence';
-  if (opcode === 0x2f) {
-    const f5 = key >>> 27;
-    const name = ({ 0x02: 'lr', 0x03: 'sc', 0x01: 'amoswap', 0x00: 'amoadd', 0x04: 'amoxor', 0x0c: 'amoand', 0x08: 'amoor', 0x10: 'amomin', 0x14: 'amomax', 0x18: 'amominu', 0x1c: 'amomaxu' } as Record<number, string>)[f5] ?? 'amo?';
-    return `${name}.${f3 === 3 ? 'd' : 'w'}`;
-  }
-  return `opcode 0x${opcode.toString(16)} funct3 ${f3} (0x${(key >>> 0).toString(16)})`;
+  const spec = decode(key);
+  if (spec === null) return disassemble(key);
+  return spec.operands.includes('csr') ? `${spec.name} 0x${(key >>> 20).toString(16).padStart(3, '0')}` : spec.name;
 }
 
 /** Host clock around each hart's run slices; reads the cpu layer's counters when asked. */

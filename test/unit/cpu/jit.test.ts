@@ -1,4 +1,5 @@
-// Block translation (src/emulator/cpu/jit): random programs (with atomics, F/D and CSR call-outs) must
+// Block translation (src/emulator/cpu/jit): random programs (every instruction the instruction table
+// says a region runs, inline or through a call-out, plus compressed forms, branches and CSRs) must
 // leave exactly the same state as the interpreter; stores to translated code, fence.i after host
 // writes, traps and slow paths inside a block, and the run() budget behave as without translation.
 // (The whole CPU suite can also be run with every block translated at once:
@@ -10,6 +11,7 @@ import * as C from './rvc-asm.js';
 import { makeMachine, RAM_BASE, type TestMachine } from './machine.js';
 import { PRIV_M } from '../../../src/emulator/cpu/hart-api.js';
 import { noteHostRamWrite } from '../../../src/emulator/cpu/domain.js';
+import { encode, INSTRUCTIONS, type InstructionSpec } from '../../../src/emulator/cpu/isa.js';
 
 const DATA = RAM_BASE + 0x40000;
 const HANDLER = RAM_BASE + 0x3000;
@@ -28,6 +30,38 @@ function rng(seed: number): () => number {
 }
 
 type Item = number | C.C16;
+
+/** Instructions a region runs (inline or through a call-out) that fall through: every one is drawn. */
+const TRANSLATED = INSTRUCTIONS.filter((s) => s.flow === 'next' && (s.translation === 'inline' || s.translation === 'call'));
+
+/** `spec` with random operands that keep the loop intact: integer results never go to x10 (the data
+ *  base) or x31 (the loop counter), memory is addressed from x10, rounding modes are valid. */
+function fromTable(spec: InstructionSpec, next: () => number, r: () => number, anyReg: () => number): number {
+  const memory = spec.bytes > 0;
+  const values = spec.operands.map((op) => {
+    switch (op) {
+      case 'xd':
+        return r();
+      case 'xs1':
+        return memory ? 10 : anyReg();
+      case 'xs2':
+        return anyReg();
+      case 'fd':
+      case 'fs1':
+      case 'fs2':
+      case 'fs3':
+        return next() % 8;
+      case 'imm':
+      case 'simm':
+        return memory ? (next() % 4096) - 2048 : next();
+      case 'rm':
+        return [0, 1, 2, 3, 4, 7][next() % 6]!;
+      default:
+        return next();
+    }
+  });
+  return encode(spec, values);
+}
 
 /** A random loop body over x1..x9, x11..x15 (x10 = data base, x31 = loop counter, never written). */
 function randomBody(next: () => number, n: number): Item[] {
@@ -98,6 +132,8 @@ function randomBody(next: () => number, n: number): Item[] {
     () => [A.bne(r(), r(), 8), A.addi(r(), r(), 3)],
     () => [A.bltu(r(), r(), 8), A.xori(r(), r(), -1)],
     () => [A.bge(r(), r(), 8), A.add(r(), r(), r())],
+    // and every other instruction the translator takes, from the instruction table
+    ...TRANSLATED.map((spec) => () => fromTable(spec, next, r, anyReg)),
   ];
   const body: Item[] = [];
   for (let i = 0; i < n; i++) body.push(...[gens[next() % gens.length]()].flat());

@@ -8,6 +8,8 @@
 // ones through its generic path. Entry points that got hot are queued and translated in batches,
 // one wasm module per batch, because creating a module has a large fixed cost.
 
+import { decode } from '../isa.js';
+
 export const JIT_BITS = 15;
 export const JIT_SIZE = 1 << JIT_BITS;
 export const JIT_MASK = JIT_SIZE - 1;
@@ -124,10 +126,12 @@ export class JitCache {
   /** Instructions translated code left to the interpreter, by kind (see noteUntranslated). */
   readonly untranslated = new Map<number, number>();
 
-  /** Count an instruction a region exited to the interpreter for, keyed by its opcode and function
-   *  fields (SYSTEM keeps its CSR number, so `csrr time` and `csrr sstatus` stay apart). */
+  /** Count an instruction a region exited to the interpreter for, keyed by its instruction-table
+   *  entry (isa.ts: its match bits; CSR instructions keep their CSR number, so `csrr time` and
+   *  `csrr sstatus` stay apart; an illegal encoding is its own key). */
   noteUntranslated(insn: number): void {
-    const key = (insn & 0x7f) === 0x73 ? insn & 0xfff0707f : insn & 0xfe00707f;
+    const spec = decode(insn);
+    const key = spec === null ? insn : spec.operands.includes('csr') ? spec.match | (insn & 0xfff00000) : spec.match;
     this.untranslated.set(key, (this.untranslated.get(key) ?? 0) + 1);
   }
 

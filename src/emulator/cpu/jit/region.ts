@@ -26,6 +26,7 @@
 
 import type { Hart } from '../hart.js';
 import { expanded } from '../compressed.js';
+import { decode } from '../isa.js';
 import { HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
 import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_STORE_OFF, TLB_STORE_TAG } from '../../mmu/tlb.js';
 import { Bytes, F64, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
@@ -80,61 +81,29 @@ const K_JALR = 4;
  */
 const CALLED_CSRS = new Set([0x001, 0x002, 0x003, 0x100, 0x104, 0x105, 0x140, 0x141, 0x142, 0x143, 0x144, 0xc01]);
 
-/** How the translator treats the 32-bit (expanded) instruction `insn`. */
+/** How the translator treats the 32-bit (expanded) instruction `insn`: from the instruction table
+ *  (isa.ts), whose entries say which instructions a region runs inline, which it calls the
+ *  interpreter's handler for, which end a block, and which it leaves to the interpreter. */
 function kindOf(insn: number): number {
-  const f3 = (insn >>> 12) & 7;
-  const f7 = insn >>> 25;
-  switch (insn & 0x7f) {
-    case 0x13: // OP-IMM
-      if (f3 === 1) return insn >>> 26 === 0 ? K_PLAIN : K_NONE;
-      if (f3 === 5) return insn >>> 26 === 0 || insn >>> 26 === 0x10 ? K_PLAIN : K_NONE;
-      return K_PLAIN;
-    case 0x1b: // OP-IMM-32
-      if (f3 === 0) return K_PLAIN;
-      if (f3 === 1) return f7 === 0 ? K_PLAIN : K_NONE;
-      if (f3 === 5) return f7 === 0 || f7 === 0x20 ? K_PLAIN : K_NONE;
+  const spec = decode(insn);
+  if (spec === null) return K_NONE; // illegal: the interpreter raises the trap
+  switch (spec.translation) {
+    case 'interpret':
       return K_NONE;
-    case 0x33: // OP
-      if (f7 === 0 || f7 === 1) return K_PLAIN;
-      if (f7 === 0x20) return f3 === 0 || f3 === 5 ? K_PLAIN : K_NONE;
-      return K_NONE;
-    case 0x3b: // OP-32
-      if (f7 === 0) return f3 === 0 || f3 === 1 || f3 === 5 ? K_PLAIN : K_NONE;
-      if (f7 === 0x20) return f3 === 0 || f3 === 5 ? K_PLAIN : K_NONE;
-      if (f7 === 1) return f3 === 0 || f3 >= 4 ? K_PLAIN : K_NONE;
-      return K_NONE;
-    case 0x37: // LUI
-    case 0x17: // AUIPC
-      return K_PLAIN;
-    case 0x03: // LOAD
-      return f3 === 7 ? K_NONE : K_PLAIN;
-    case 0x23: // STORE
-      return f3 > 3 ? K_NONE : K_PLAIN;
-    case 0x63: // BRANCH
-      return f3 === 2 || f3 === 3 ? K_NONE : K_BRANCH;
-    case 0x6f:
-      return K_JAL;
-    case 0x67:
-      return f3 === 0 ? K_JALR : K_NONE;
-    case 0x0f: // FENCE orders nothing here (one thread runs every hart); FENCE.I goes to the interpreter
-      return f3 === 0 ? K_PLAIN : K_NONE;
-    case 0x2f: // AMOs and LR/SC, .W and .D
-      return f3 === 2 || f3 === 3 ? K_CALL : K_NONE;
-    case 0x07: // FLW, FLD
-    case 0x27: // FSW, FSD
-      return f3 === 2 || f3 === 3 ? K_CALL : K_NONE;
-    case 0x73: // SYSTEM: CSR instructions on CSRs whose writes change neither privilege nor
-      // translation (the call-out reports an interrupt they enable, or a changed data context from
-      // sstatus.SUM/MXR, as CALL_SERVICE); ECALL, xRET, WFI, SFENCE.VMA and the rest stay interpreted
-      return f3 !== 0 && f3 !== 4 && CALLED_CSRS.has(insn >>> 20) ? K_CALL : K_NONE;
-    case 0x43: // F/D arithmetic; none of it changes control flow or privilege
-    case 0x47:
-    case 0x4b:
-    case 0x4f:
-    case 0x53:
+    case 'call':
       return K_CALL;
+    case 'csr':
+      return CALLED_CSRS.has(insn >>> 20) ? K_CALL : K_NONE;
+  }
+  switch (spec.flow) {
+    case 'branch':
+      return K_BRANCH;
+    case 'jal':
+      return K_JAL;
+    case 'jalr':
+      return K_JALR;
     default:
-      return K_NONE;
+      return K_PLAIN;
   }
 }
 

@@ -1,0 +1,318 @@
+// The RV64GC instruction table: one entry per instruction with its encoding (mask and match, as in
+// the RISC-V opcodes database), its operands and what the translator does with it. Unprivileged
+// spec 20191213 ch. 2 (RV32I), 5 (RV64I), 7 (M), 8 (A), 9 (Zicsr), 11-12 (F, D), 24 (the opcode
+// map); privileged v1.12 3.3 and 4.2.1 for the SYSTEM instructions. Compressed instructions are not
+// here: compressed.ts expands each to the 32-bit instruction it stands for (spec ch. 16).
+//
+// What is derived from it (as v86 drives its interpreter and JIT decoders from gen/x86_table.js):
+//   - the translator's decode: which instructions a region runs inline, which it runs by calling the
+//     interpreter's handler, which end a block and how (jit/region.ts kindOf);
+//   - instruction names for the profile (`vm debug boot --profile`) and for test failures;
+//   - the differential fuzzer's instruction generator (every entry the translator takes is drawn);
+//   - a test that the interpreter (execute.ts) accepts exactly the encodings this table lists.
+// The semantics are written once per execution form, as v86 writes an interpreter function and a
+// JIT function per opcode: the interpreter on 32-bit halves (execute.ts, muldiv.ts, amo.ts, fpu/),
+// the translator on wasm i64 (jit/region.ts), and the translator calls the interpreter's handlers
+// for everything marked 'call'.
+
+/** What a translated region does with an instruction. */
+export type Translation =
+  /** emitted as wasm inside the region */
+  | 'inline'
+  /** the region calls the interpreter's own handler for it (jit/translate.ts interpretOne) */
+  | 'call'
+  /** 'call' when its CSR is one regions may touch (jit/region.ts CALLED_CSRS), else 'interpret' */
+  | 'csr'
+  /** the region ends before it; the interpreter runs it (it may change privilege, translation or
+   *  interrupt state, which regions never re-check) */
+  | 'interpret';
+
+/** How control leaves an instruction. */
+export type Flow = 'next' | 'branch' | 'jal' | 'jalr' | 'system';
+
+/**
+ * Operand fields, in assembly order. x: integer register, f: float register; d/s1/s2/s3 the rd,
+ * rs1, rs2, rs3 positions. imm: I-type, simm: S-type, bimm: B-type, uimm: U-type, jimm: J-type,
+ * shamt6/shamt5: shift amounts, csr: the CSR number, zimm: CSR immediate in the rs1 position,
+ * rm: rounding mode, aqrl: the AMO ordering bits, fence: pred/succ.
+ */
+export type Operand =
+  | 'xd' | 'xs1' | 'xs2' | 'fd' | 'fs1' | 'fs2' | 'fs3'
+  | 'imm' | 'simm' | 'bimm' | 'uimm' | 'jimm' | 'shamt6' | 'shamt5'
+  | 'csr' | 'zimm' | 'rm' | 'aqrl' | 'fence';
+
+export interface InstructionSpec {
+  readonly name: string;
+  readonly mask: number;
+  readonly match: number;
+  readonly operands: readonly Operand[];
+  readonly flow: Flow;
+  readonly translation: Translation;
+  /** The access size of loads and stores (integer, float and atomic), in bytes; 0 otherwise. */
+  readonly bytes: number;
+}
+
+const OPERANDS: Record<string, readonly Operand[]> = {
+  R: ['xd', 'xs1', 'xs2'],
+  I: ['xd', 'xs1', 'imm'],
+  SH6: ['xd', 'xs1', 'shamt6'],
+  SH5: ['xd', 'xs1', 'shamt5'],
+  U: ['xd', 'uimm'],
+  J: ['xd', 'jimm'],
+  B: ['xs1', 'xs2', 'bimm'],
+  LOAD: ['xd', 'xs1', 'imm'],
+  STORE: ['xs2', 'xs1', 'simm'],
+  FLOAD: ['fd', 'xs1', 'imm'],
+  FSTORE: ['fs2', 'xs1', 'simm'],
+  AMO: ['xd', 'xs1', 'xs2', 'aqrl'],
+  LR: ['xd', 'xs1', 'aqrl'],
+  CSR: ['xd', 'xs1', 'csr'],
+  CSRI: ['xd', 'zimm', 'csr'],
+  FR: ['fd', 'fs1', 'fs2'],
+  FRRM: ['fd', 'fs1', 'fs2', 'rm'],
+  F1RM: ['fd', 'fs1', 'rm'],
+  F4: ['fd', 'fs1', 'fs2', 'fs3', 'rm'],
+  FCMP: ['xd', 'fs1', 'fs2'],
+  F2X: ['xd', 'fs1', 'rm'],
+  X2F: ['fd', 'xs1', 'rm'],
+  FMVX: ['xd', 'fs1'],
+  XMVF: ['fd', 'xs1'],
+  FENCE: ['fence'],
+  SFENCE: ['xs1', 'xs2'],
+  NONE: [],
+};
+
+const table: InstructionSpec[] = [];
+
+function add(name: string, mask: number, match: number, form: keyof typeof OPERANDS, flow: Flow, translation: Translation, bytes = 0): void {
+  table.push({ name, mask: mask | 0, match: match | 0, operands: OPERANDS[form]!, flow, translation, bytes });
+}
+
+const OPC = 0x7f;
+const F3 = 0x707f;
+const F7F3 = 0xfe00707f;
+
+// RV64I (ch. 2 and 5)
+add('lui', OPC, 0x37, 'U', 'next', 'inline');
+add('auipc', OPC, 0x17, 'U', 'next', 'inline');
+add('jal', OPC, 0x6f, 'J', 'jal', 'inline');
+add('jalr', F3, 0x67, 'I', 'jalr', 'inline');
+for (const [name, f3] of [['beq', 0], ['bne', 1], ['blt', 4], ['bge', 5], ['bltu', 6], ['bgeu', 7]] as const) {
+  add(name, F3, 0x63 | (f3 << 12), 'B', 'branch', 'inline');
+}
+for (const [name, f3] of [['lb', 0], ['lh', 1], ['lw', 2], ['ld', 3], ['lbu', 4], ['lhu', 5], ['lwu', 6]] as const) {
+  add(name, F3, 0x03 | (f3 << 12), 'LOAD', 'next', 'inline', 1 << (f3 & 3));
+}
+for (const [name, f3] of [['sb', 0], ['sh', 1], ['sw', 2], ['sd', 3]] as const) {
+  add(name, F3, 0x23 | (f3 << 12), 'STORE', 'next', 'inline', 1 << f3);
+}
+for (const [name, f3] of [['addi', 0], ['slti', 2], ['sltiu', 3], ['xori', 4], ['ori', 6], ['andi', 7]] as const) {
+  add(name, F3, 0x13 | (f3 << 12), 'I', 'next', 'inline');
+}
+add('slli', 0xfc00707f, 0x1013, 'SH6', 'next', 'inline');
+add('srli', 0xfc00707f, 0x5013, 'SH6', 'next', 'inline');
+add('srai', 0xfc00707f, 0x40005013, 'SH6', 'next', 'inline');
+for (const [name, f7, f3] of [
+  ['add', 0, 0], ['sub', 0x20, 0], ['sll', 0, 1], ['slt', 0, 2], ['sltu', 0, 3],
+  ['xor', 0, 4], ['srl', 0, 5], ['sra', 0x20, 5], ['or', 0, 6], ['and', 0, 7],
+] as const) {
+  add(name, F7F3, 0x33 | (f3 << 12) | (f7 << 25), 'R', 'next', 'inline');
+}
+add('addiw', F3, 0x1b, 'I', 'next', 'inline');
+add('slliw', F7F3, 0x101b, 'SH5', 'next', 'inline');
+add('srliw', F7F3, 0x501b, 'SH5', 'next', 'inline');
+add('sraiw', F7F3, 0x4000501b, 'SH5', 'next', 'inline');
+for (const [name, f7, f3] of [['addw', 0, 0], ['subw', 0x20, 0], ['sllw', 0, 1], ['srlw', 0, 5], ['sraw', 0x20, 5]] as const) {
+  add(name, F7F3, 0x3b | (f3 << 12) | (f7 << 25), 'R', 'next', 'inline');
+}
+// FENCE orders nothing here (one thread runs every hart); FENCE.I must drop stale translations.
+add('fence', F3, 0x0f, 'FENCE', 'next', 'inline');
+add('fence.i', F3, 0x100f, 'NONE', 'system', 'interpret');
+
+// M (ch. 7)
+for (const [name, f3] of [['mul', 0], ['mulh', 1], ['mulhsu', 2], ['mulhu', 3], ['div', 4], ['divu', 5], ['rem', 6], ['remu', 7]] as const) {
+  add(name, F7F3, 0x02000033 | (f3 << 12), 'R', 'next', 'inline');
+}
+for (const [name, f3] of [['mulw', 0], ['divw', 4], ['divuw', 5], ['remw', 6], ['remuw', 7]] as const) {
+  add(name, F7F3, 0x0200003b | (f3 << 12), 'R', 'next', 'inline');
+}
+
+// A (ch. 8): funct5 in bits 31:27, aq/rl free
+for (const [suffix, f3] of [['w', 2], ['d', 3]] as const) {
+  const bytes = f3 === 2 ? 4 : 8;
+  add(`lr.${suffix}`, 0xf9f0707f, 0x1000002f | (f3 << 12), 'LR', 'next', 'call', bytes);
+  add(`sc.${suffix}`, 0xf800707f, 0x1800002f | (f3 << 12), 'AMO', 'next', 'call', bytes);
+  for (const [op, f5] of [['amoswap', 0x01], ['amoadd', 0x00], ['amoxor', 0x04], ['amoand', 0x0c], ['amoor', 0x08], ['amomin', 0x10], ['amomax', 0x14], ['amominu', 0x18], ['amomaxu', 0x1c]] as const) {
+    add(`${op}.${suffix}`, 0xf800707f, (f5 << 27) | (f3 << 12) | 0x2f, 'AMO', 'next', 'call', bytes);
+  }
+}
+
+// F and D (ch. 11 and 12): fmt in bits 26:25 (0 single, 1 double)
+add('flw', F3, 0x2007, 'FLOAD', 'next', 'call', 4);
+add('fld', F3, 0x3007, 'FLOAD', 'next', 'call', 8);
+add('fsw', F3, 0x2027, 'FSTORE', 'next', 'call', 4);
+add('fsd', F3, 0x3027, 'FSTORE', 'next', 'call', 8);
+for (const [s, fmt] of [['s', 0], ['d', 1]] as const) {
+  const f = fmt << 25;
+  for (const [name, opcode] of [['fmadd', 0x43], ['fmsub', 0x47], ['fnmsub', 0x4b], ['fnmadd', 0x4f]] as const) {
+    add(`${name}.${s}`, 0x0600007f, opcode | f, 'F4', 'next', 'call');
+  }
+  for (const [name, f5] of [['fadd', 0x00], ['fsub', 0x01], ['fmul', 0x02], ['fdiv', 0x03]] as const) {
+    add(`${name}.${s}`, 0xfe00007f, 0x53 | (f5 << 27) | f, 'FRRM', 'next', 'call');
+  }
+  add(`fsqrt.${s}`, 0xfff0007f, 0x58000053 | f, 'F1RM', 'next', 'call');
+  for (const [name, f3] of [['fsgnj', 0], ['fsgnjn', 1], ['fsgnjx', 2]] as const) add(`${name}.${s}`, F7F3, 0x20000053 | (f3 << 12) | f, 'FR', 'next', 'call');
+  add(`fmin.${s}`, F7F3, 0x28000053 | f, 'FR', 'next', 'call');
+  add(`fmax.${s}`, F7F3, 0x28001053 | f, 'FR', 'next', 'call');
+  for (const [name, f3] of [['fle', 0], ['flt', 1], ['feq', 2]] as const) add(`${name}.${s}`, F7F3, 0xa0000053 | (f3 << 12) | f, 'FCMP', 'next', 'call');
+  add(`fclass.${s}`, 0xfff0707f, 0xe0001053 | f, 'FMVX', 'next', 'call');
+  for (const [to, r] of [['w', 0], ['wu', 1], ['l', 2], ['lu', 3]] as const) {
+    add(`fcvt.${to}.${s}`, 0xfff0007f, 0xc0000053 | (r << 20) | f, 'F2X', 'next', 'call');
+    add(`fcvt.${s}.${to}`, 0xfff0007f, 0xd0000053 | (r << 20) | f, 'X2F', 'next', 'call');
+  }
+}
+add('fcvt.s.d', 0xfff0007f, 0x40100053, 'F1RM', 'next', 'call');
+add('fcvt.d.s', 0xfff0007f, 0x42000053, 'F1RM', 'next', 'call');
+add('fmv.x.w', 0xfff0707f, 0xe0000053, 'FMVX', 'next', 'call');
+add('fmv.w.x', 0xfff0707f, 0xf0000053, 'XMVF', 'next', 'call');
+add('fmv.x.d', 0xfff0707f, 0xe2000053, 'FMVX', 'next', 'call');
+add('fmv.d.x', 0xfff0707f, 0xf2000053, 'XMVF', 'next', 'call');
+
+// Zicsr (ch. 9)
+for (const [name, f3] of [['csrrw', 1], ['csrrs', 2], ['csrrc', 3]] as const) add(name, F3, 0x73 | (f3 << 12), 'CSR', 'next', 'csr');
+for (const [name, f3] of [['csrrwi', 5], ['csrrsi', 6], ['csrrci', 7]] as const) add(name, F3, 0x73 | (f3 << 12), 'CSRI', 'next', 'csr');
+
+// Privileged (v1.12 3.3, 4.2.1)
+add('ecall', -1, 0x73, 'NONE', 'system', 'interpret');
+add('ebreak', -1, 0x100073, 'NONE', 'system', 'interpret');
+add('sret', -1, 0x10200073, 'NONE', 'system', 'interpret');
+add('mret', -1, 0x30200073, 'NONE', 'system', 'interpret');
+add('wfi', -1, 0x10500073, 'NONE', 'system', 'interpret');
+add('sfence.vma', 0xfe007fff, 0x12000073, 'SFENCE', 'system', 'interpret');
+
+/** Every instruction, in the order above. */
+export const INSTRUCTIONS: readonly InstructionSpec[] = table;
+
+/** The table split by major opcode (bits 6:0), so decoding scans a handful of entries. */
+const byOpcode: InstructionSpec[][] = Array.from({ length: 128 }, () => []);
+for (const spec of table) byOpcode[spec.match & OPC]!.push(spec);
+
+/** The instruction a 32-bit (or expanded compressed) word encodes; null for an illegal encoding. */
+export function decode(insn: number): InstructionSpec | null {
+  for (const spec of byOpcode[insn & OPC]!) if ((insn & spec.mask) === spec.match) return spec;
+  return null;
+}
+
+/** The instruction `name` (throws for an unknown name: the table is fixed, a miss is a bug). */
+export function instruction(name: string): InstructionSpec {
+  const spec = table.find((s) => s.name === name);
+  if (!spec) throw new Error(`no instruction '${name}' in the table`);
+  return spec;
+}
+
+const signExtend = (v: number, bits: number): number => (v << (32 - bits)) >> (32 - bits);
+
+/** The value of operand `op` in `insn` (immediates sign-extended as the spec says). */
+export function operand(insn: number, op: Operand): number {
+  switch (op) {
+    case 'xd':
+    case 'fd':
+      return (insn >>> 7) & 31;
+    case 'xs1':
+    case 'fs1':
+    case 'zimm':
+      return (insn >>> 15) & 31;
+    case 'xs2':
+    case 'fs2':
+      return (insn >>> 20) & 31;
+    case 'fs3':
+      return insn >>> 27;
+    case 'imm':
+      return insn >> 20;
+    case 'simm':
+      return ((insn >> 25) << 5) | ((insn >>> 7) & 31);
+    case 'bimm':
+      return signExtend(((insn >>> 31) << 12) | (((insn >>> 7) & 1) << 11) | (((insn >>> 25) & 0x3f) << 5) | (((insn >>> 8) & 0xf) << 1), 13);
+    case 'uimm':
+      return insn >>> 12;
+    case 'jimm':
+      return signExtend(((insn >>> 31) << 20) | (((insn >>> 12) & 0xff) << 12) | (((insn >>> 20) & 1) << 11) | (((insn >>> 21) & 0x3ff) << 1), 21);
+    case 'shamt6':
+      return (insn >>> 20) & 63;
+    case 'shamt5':
+      return (insn >>> 20) & 31;
+    case 'csr':
+      return insn >>> 20;
+    case 'rm':
+      return (insn >>> 12) & 7;
+    case 'aqrl':
+      return (insn >>> 25) & 3;
+    case 'fence':
+      return (insn >>> 20) & 0xff;
+  }
+}
+
+/** Place operand `op` = `v` into an encoding (the inverse of `operand`). */
+export function withOperand(insn: number, op: Operand, v: number): number {
+  switch (op) {
+    case 'xd':
+    case 'fd':
+      return (insn & ~(31 << 7)) | ((v & 31) << 7);
+    case 'xs1':
+    case 'fs1':
+    case 'zimm':
+      return (insn & ~(31 << 15)) | ((v & 31) << 15);
+    case 'xs2':
+    case 'fs2':
+      return (insn & ~(31 << 20)) | ((v & 31) << 20);
+    case 'fs3':
+      return (insn & 0x07ffffff) | ((v & 31) << 27);
+    case 'imm':
+    case 'csr':
+      return (insn & 0xfffff) | ((v & 0xfff) << 20);
+    case 'simm':
+      return (insn & 0x01fff07f) | (((v >> 5) & 0x7f) << 25) | ((v & 31) << 7);
+    case 'bimm':
+      return (insn & 0x01fff07f) | (((v >> 12) & 1) << 31) | (((v >> 5) & 0x3f) << 25) | (((v >> 1) & 0xf) << 8) | (((v >> 11) & 1) << 7);
+    case 'uimm':
+      return (insn & 0xfff) | ((v & 0xfffff) << 12);
+    case 'jimm':
+      return (insn & 0xfff) | (((v >> 20) & 1) << 31) | (((v >> 1) & 0x3ff) << 21) | (((v >> 11) & 1) << 20) | (((v >> 12) & 0xff) << 12);
+    case 'shamt6':
+      return (insn & ~(63 << 20)) | ((v & 63) << 20);
+    case 'shamt5':
+      return (insn & ~(31 << 20)) | ((v & 31) << 20);
+    case 'rm':
+      return (insn & ~(7 << 12)) | ((v & 7) << 12);
+    case 'aqrl':
+      return (insn & ~(3 << 25)) | ((v & 3) << 25);
+    case 'fence':
+      return (insn & ~(0xff << 20)) | ((v & 0xff) << 20);
+  }
+}
+
+/** `spec` with its operands set to `values` (in the order of spec.operands). */
+export function encode(spec: InstructionSpec, values: readonly number[]): number {
+  let insn = spec.match;
+  spec.operands.forEach((op, i) => (insn = withOperand(insn, op, values[i] ?? 0)));
+  return insn | 0;
+}
+
+const ROUNDING = ['rne', 'rtz', 'rdn', 'rup', 'rmm', 'rm5', 'rm6', 'dyn'];
+
+/** Assembly text for `insn`, e.g. "addi x5, x6, -3"; "illegal 0x…" for an encoding not in the table. */
+export function disassemble(insn: number): string {
+  const spec = decode(insn);
+  if (!spec) return `illegal 0x${(insn >>> 0).toString(16).padStart(8, '0')}`;
+  const parts = spec.operands.map((op) => {
+    const v = operand(insn, op);
+    if (op[0] === 'x') return `x${v}`;
+    if (op[0] === 'f' && op !== 'fence') return `f${v}`;
+    if (op === 'csr') return `0x${v.toString(16).padStart(3, '0')}`;
+    if (op === 'rm') return ROUNDING[v]!;
+    if (op === 'aqrl') return ['', 'rl', 'aq', 'aqrl'][v]!;
+    if (op === 'fence') return `0x${v.toString(16)}`;
+    return String(v);
+  });
+  return `${spec.name}${parts.length > 0 ? ' ' : ''}${parts.filter((p) => p !== '').join(', ')}`;
+}
