@@ -12,6 +12,7 @@ import { makeMachine, RAM_BASE, type TestMachine } from './machine.js';
 import { PRIV_M } from '../../../src/emulator/cpu/hart-api.js';
 import { noteHostRamWrite } from '../../../src/emulator/cpu/domain.js';
 import { encode, INSTRUCTIONS, type InstructionSpec } from '../../../src/emulator/cpu/isa.js';
+import { EXIT_INTERPRET, MAX_REGION_INSNS } from '../../../src/emulator/cpu/jit/region.js';
 
 const DATA = RAM_BASE + 0x40000;
 const HANDLER = RAM_BASE + 0x3000;
@@ -238,6 +239,19 @@ describe('translation and the rest of the machine', () => {
       expect(m.x(5), how).toBe(52n);
     }
   });
+  it('straight-line code longer than one region: the region is cut and the next one continues it without the interpreter', () => {
+    const m = makeMachine();
+    m.hart.jit.threshold = 1;
+    // A loop whose body is longer than a region may decode in one walk (MAX_REGION_INSNS).
+    const body = Array.from({ length: MAX_REGION_INSNS + 50 }, (_, i) => A.addi(5 + (i % 3), 5 + (i % 3), 1));
+    m.load(RAM_BASE, [...A.li(12, 3), ...body, A.addi(12, 12, -1), A.bne(12, 0, -4 * (body.length + 1)), A.wfi()]);
+    m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+    m.hart.run(100_000);
+    expect(m.hart.waiting).toBe(true);
+    expect(m.x(5) + m.x(6) + m.x(7)).toBe(BigInt(3 * body.length));
+    expect(m.hart.jit.stats.exits[EXIT_INTERPRET]).toBe(0);
+  });
+
   it('a trap in the middle of a block: earlier instructions done, later ones not, exact mepc and minstret', () => {
     const results = [0, 1].map((threshold) => {
       const m = makeMachine();

@@ -128,6 +128,9 @@ interface Block {
   insns: Insn[];
   /** Offset after the last instruction. */
   end: number;
+  /** The walk stopped at `end` for its instruction budget (MAX_REGION_INSNS), not at an instruction
+   *  the translator leaves to the interpreter: leaving there is a plain jump. */
+  cut: boolean;
 }
 
 /** What a region is made of, before code generation. */
@@ -207,16 +210,20 @@ export function planRegion(view: DataView, pageRo: number, entries: number[]): R
   for (const start of starts) {
     const insns: Insn[] = [];
     let off = start;
+    let cut = false;
     for (;;) {
       const d = decoded.get(off);
-      if (d === undefined) break;
+      if (d === undefined) {
+        cut = (decodeAt(view, pageRo, off)?.kind ?? K_NONE) !== K_NONE;
+        break;
+      }
       insns.push(d);
       off += d.len;
       if ((d.kind !== K_PLAIN && d.kind !== K_CALL) || isStart.has(off)) break;
     }
     lo = Math.min(lo, start);
     hi = Math.max(hi, off);
-    blocks.push({ start, insns, end: off });
+    blocks.push({ start, insns, end: off, cut });
   }
   return { blocks, entries: translated, lo, hi, insns: count };
 }
@@ -887,7 +894,7 @@ class RegionEmitter {
         // Ran into the next block's start, an untranslated instruction or the page end.
         const next = decodeNext(bl.end, blocks);
         if (next) this.goto(bl.end, true);
-        else this.exit(bl.end < 4096 ? EXIT_INTERPRET : EXIT_JUMP, this.pageVa + bl.end, 0);
+        else this.exit(bl.end < 4096 && !bl.cut ? EXIT_INTERPRET : EXIT_JUMP, this.pageVa + bl.end, 0);
       }
       if (k === blocks.length - 1) this.op(OP.unreachable);
       this.close(); // the block's loop
