@@ -12,15 +12,27 @@ const CHILD_READY = 'BENCH-READY';
 /** One boot in this process (the child side): announces the marker, types `type` then, prints its figures. */
 async function child(spec, timeoutMs, type) {
   const { startBuiltinMachine } = await import(join(DIST, 'engines/builtin/builtin-machine.js'));
-  const vm = await startBuiltinMachine(spec);
-  vm.output.resume();
+  const { readyMarker, ...bootSpec } = spec;
+  const vm = await startBuiltinMachine(bootSpec);
   const timer = setTimeout(() => vm.stop(), timeoutMs);
   let readyInstr = null;
-  vm.ready.then(() => {
+  const onReady = () => {
+    if (readyInstr !== null) return;
     readyInstr = vm.stats().instructions;
     process.stdout.write(`${CHILD_READY}\n`);
     if (type) vm.write(type);
-  });
+  };
+  if (readyMarker) {
+    // A kernel without a box prints its own marker, not the box's ready line: watch the console.
+    let seen = '';
+    vm.output.on('data', (c) => {
+      seen = (seen + c.toString('latin1')).slice(-(readyMarker.length + 4096));
+      if (seen.includes(readyMarker)) onReady();
+    });
+  } else {
+    vm.output.resume();
+    vm.ready.then(onReady);
+  }
   const exit = await vm.exit;
   clearTimeout(timer);
   process.stdout.write(`${JSON.stringify({ readyInstr, totalInstr: vm.stats().instructions, exit: exit.kind, tail: readyInstr === null ? vm.consoleTail().slice(-600) : undefined })}\n`);
