@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasQemu } from './lib/boot-timing.js';
 import { DIST, median, ROOT } from './lib/machine.js';
+import { report } from './lib/table.js';
 
 const BOX = 'debian-13';
 const RUNS = Number(process.env.BENCH_DEBIAN_BOX_RUNS ?? 1);
@@ -136,12 +137,4 @@ export async function run() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run();
-  if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
-  else {
-    const { printTable } = await import('./run.js');
-    printTable(rows);
-  }
-  if (rows.some((r) => r.error)) process.exitCode = 1;
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) report(await run());

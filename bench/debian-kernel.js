@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { builtinBoot, hasQemu, qemuBoot } from './lib/boot-timing.js';
 import { ARCHIVE, DIST, median } from './lib/machine.js';
+import { report } from './lib/table.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 const SUITE = 'trixie';
@@ -255,11 +256,5 @@ export async function run({ fetch = process.env.BENCH_DEBIAN_FETCH === '1' } = {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const fetch = process.argv.includes('--fetch');
-  const rows = await run({ fetch: fetch || process.env.BENCH_DEBIAN_FETCH === '1' });
-  if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
-  else {
-    const { printTable } = await import('./run.js');
-    printTable(rows);
-  }
-  if (rows.some((r) => r.error)) process.exitCode = 1;
+  report(await run({ fetch: fetch || process.env.BENCH_DEBIAN_FETCH === '1' }));
 }

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanUpMachine, configFor, DIST, guestSh, runtimePaths, startTime, unpackBox, waitGone, waitReady } from './lib/machine.js';
+import { report } from './lib/table.js';
 
 const MIB = 1024 * 1024;
 const DISK_MB = Number(process.env.BENCH_DISK_MB ?? 32);
@@ -113,12 +114,4 @@ export async function run() {
   return rows;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run();
-  if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
-  else {
-    const { printTable } = await import('./run.js');
-    printTable(rows);
-  }
-  if (rows.some((r) => r.error)) process.exitCode = 1;
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) report(await run());

@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanUpMachine, configFor as baseConfig, DIST, guestSh, median, runtimePaths, sleep, startTime, unpackBox, waitGone, waitReady as waitReadyFor } from './lib/machine.js';
 import { fileURLToPath } from 'node:url';
+import { report } from './lib/table.js';
 
 const MIB = 1024 * 1024;
 const XFER_MB = Number(process.env.BENCH_IO_MB ?? 16);
@@ -277,12 +278,4 @@ export async function run() {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run();
-  if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
-  else {
-    const { printTable } = await import('./run.js');
-    printTable(rows);
-  }
-  if (rows.some((r) => r.error)) process.exitCode = 1;
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) report(await run());

@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanUpMachine, configFor as baseConfig, DIST, median, runtimePaths, startTime, unpackBox, waitGone, waitReady as waitReadyFor } from './lib/machine.js';
+import { report } from './lib/table.js';
 
 const LOOP = Number(process.env.BENCH_LOOP ?? 50_000);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 180) * 1000;
@@ -150,12 +151,4 @@ export async function run({ runs = 3, only } = {}) {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run({ runs: Number(process.env.BENCH_QEMU_RUNS ?? 3) });
-  if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
-  else {
-    const { printTable } = await import('./run.js');
-    printTable(rows);
-  }
-  if (rows.some((r) => r.error)) process.exitCode = 1;
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) report(await run({ runs: Number(process.env.BENCH_QEMU_RUNS ?? 3) }));

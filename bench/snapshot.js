@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFor, DIST, unpackBox } from './lib/machine.js';
+import { report } from './lib/table.js';
 
 const MIB = 1024 * 1024;
 const MB = Number(process.env.BENCH_SNAP_MB ?? 64);
@@ -92,8 +93,4 @@ export async function run() {
   ];
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const rows = await run();
-  if (process.argv.includes('--json')) console.log(JSON.stringify(rows, null, 2));
-  else (await import('./run.js')).printTable(rows);
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) report(await run());

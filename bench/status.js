@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printTable } from './lib/table.js';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 export const name = 'status';
@@ -74,7 +75,4 @@ export async function run({ runs = 11 } = {}) {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { printTable } = await import('./run.js');
-  printTable(await run({ runs: Number(process.argv[2] ?? 11) }));
-}
+if (process.argv[1] === fileURLToPath(import.meta.url)) printTable(await run({ runs: Number(process.argv[2] ?? 11) }));

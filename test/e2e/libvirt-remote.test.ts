@@ -11,26 +11,12 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { domainName } from '../../src/engines/libvirt/names.js';
-import { freePort, remoteLibvirtSkipReason, removePool, startThrowawaySshd, type ThrowawaySshd } from '../support/throwaway-sshd.js';
+import { httpGet } from '../support/http-get.js';
+import { freePort, releaseRemoteLibvirt, remoteLibvirtSkipReason, startThrowawaySshd, systemVirsh as virsh, type ThrowawaySshd } from '../support/throwaway-sshd.js';
 import { alive, BIN, BUILT, ENGINE, Project, show } from './helpers/vm-cli.js';
 
 const reason = ENGINE !== 'builtin' ? 'runs once, in the builtin pass of the e2e suite (its engine is libvirt)' : !BUILT ? 'dist/ is not built (npm run build)' : remoteLibvirtSkipReason();
 const BOOT = 300_000;
-
-async function httpGet(port: number, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
-      return await res.text();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  throw new Error(`no HTTP answer on 127.0.0.1:${port}: ${String(last)}`);
-}
 
 interface GlobalRow {
   project: string;
@@ -49,7 +35,6 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt on a remote host through
   let p: Project;
   let port = 0;
   let domain = '';
-  const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
   const tunnelPid = (): number | undefined => {
     const f = join(p.machineDir('default'), 'forward-tunnel.pid');
     return existsSync(f) ? Number(readFileSync(f, 'utf8')) : undefined;
@@ -84,12 +69,7 @@ provision:
 
   afterAll(async () => {
     if (p && existsSync(p.dir)) await p.cleanup();
-    if (domain) {
-      virsh('destroy', domain);
-      virsh('undefine', domain);
-    }
-    removePool(pool);
-    sshd?.stop();
+    releaseRemoteLibvirt({ sshd, pool, domain: domain || undefined });
     if (p) rmSync(p.runtime, { recursive: true, force: true });
   });
 

@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpGet } from '../support/http-get.js';
 import { runOnPty } from './helpers/pty.js';
 import { alive, E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
 
@@ -21,21 +22,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-async function httpGet(port: number, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
-      return await res.text();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  throw new Error(`no HTTP answer on port ${port}: ${String(last)}`);
 }
 
 // Arguments and values a shell would mangle; they must arrive byte-identical.

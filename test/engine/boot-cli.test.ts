@@ -1,11 +1,12 @@
 // `vm debug boot` end to end, as a user runs it (compiled CLI, piped console): commands typed on
-// stdin reach the guest shell once it is ready, `poweroff` exits 0; bad flags and files give one
-// clear error line and exit 1, never a stack trace.
+// stdin reach the guest shell once it is ready, `poweroff` exits 0; on a terminal (a pty) the Ctrl-A
+// escapes work; bad flags and files give one clear error line and exit 1, never a stack trace.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runOnPty } from '../e2e/helpers/pty.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BUILT = existsSync(join(ROOT, 'dist/cli/commands/debug/boot.js'));
@@ -48,6 +49,23 @@ describe.skipIf(!BUILT)('vm debug boot (compiled CLI; run `npm run build` first)
     expect(n(/region runs: (\d+)/)).toBeGreaterThan(0);
     expect(n(/exits: jump (\d+)/)).toBeGreaterThan(0);
     expect(r.stderr).toMatch(/threshold 256/);
+  }, 180_000);
+
+  it.skipIf(!HAVE_BOX)('on a terminal: Ctrl-A Ctrl-A types Ctrl-A, Ctrl-A H lists the escapes, Ctrl-A X quits with status 0', async () => {
+    const r = await runOnPty(home, { ...process.env, VM_HOME: home, NO_COLOR: '1' }, ['debug', 'boot'], [
+      { wait: 'console attached; Ctrl-A X quits', timeout: 60 },
+      { wait: 'root@tiny:[^\\n]*# $', timeout: 120 },
+      // Ctrl-A in the guest's line editor goes to the start of the line: the missing `e` lands there.
+      { send: 'cho ctrl-a-$((6*7))\x01\x01e\r' },
+      { wait: '\\nctrl-a-42\\r', timeout: 30 },
+      { send: '\x01h' },
+      { wait: 'Ctrl-A X +quit', timeout: 10 },
+      { send: '\x01x' },
+      { expectExit: 30 },
+    ]);
+    expect(r.error, r.screen).toBeNull();
+    expect(r.exit).toBe(0);
+    expect(r.screen).toContain('[vm] quit (Ctrl-A X)');
   }, 180_000);
 
   it('reports bad input in one line with exit status 1', () => {

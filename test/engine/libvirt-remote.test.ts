@@ -4,7 +4,6 @@
 // domain, `virsh console`, the agent relayed by `ssh HOST socat`, and a port forward served here on
 // 127.0.0.1 by the keeper's `ssh -N -L` tunnel to qemu's listener on that host's loopback. Skipped,
 // with the reason, when sshd, ssh, socat or a libvirt daemon with qemu-system-riscv64 is missing.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -15,26 +14,11 @@ import { domainName } from '../../src/engines/libvirt/names.js';
 import { LibvirtError } from '../../src/engines/libvirt/errors.js';
 import { readTunnel, TUNNEL_PID_FILE } from '../../src/engines/shared/forward-tunnel-record.js';
 import { ensureTunnel } from '../../src/core/machines/forward-tunnel.js';
-import { freePort, remoteLibvirtSkipReason, removePool, startThrowawaySshd, type ThrowawaySshd } from '../support/throwaway-sshd.js';
+import { httpGet } from '../support/http-get.js';
+import { freePort, releaseRemoteLibvirt, remoteLibvirtSkipReason, startThrowawaySshd, systemVirsh as virsh, type ThrowawaySshd } from '../support/throwaway-sshd.js';
 import { BOOT_TIMEOUT_MS, ConsoleClient, Started, cleanup, machineFor, tempProject, unpackBox, waitGone, type TestMachine } from './qemu-harness.js';
 
 const reason = remoteLibvirtSkipReason() ?? (existsSync(keeperMainPath()) ? undefined : 'dist/ is not built (npm run build)');
-
-/** GET / on 127.0.0.1:port, retried while the path is coming up. */
-async function httpGet(port: number, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
-      return await res.text();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-  throw new Error(`no HTTP answer on 127.0.0.1:${port}: ${String(last)}`);
-}
 
 describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (skipped: ${reason})` : 'libvirt engine over qemu+ssh://root@127.0.0.1 (throwaway sshd)', () => {
   const engine = new LibvirtEngine();
@@ -46,7 +30,6 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
   let project = '';
   let m: TestMachine;
   let hostPort = 0;
-  const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
 
   beforeAll(async () => {
     sshd = await startThrowawaySshd();
@@ -60,12 +43,7 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt engine over qemu+ssh (sk
 
   afterAll(async () => {
     await started.killAll();
-    if (m) {
-      virsh('destroy', domainName(m.config));
-      virsh('undefine', domainName(m.config));
-    }
-    removePool(pool);
-    sshd?.stop();
+    releaseRemoteLibvirt({ sshd, pool, domain: m ? domainName(m.config) : undefined });
     if (m) cleanup(m.paths.runDir);
     if (project) cleanup(project);
   });

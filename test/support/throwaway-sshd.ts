@@ -3,7 +3,7 @@
 // goes through ssh exactly as it would to another host (virsh, vol-upload, `virsh console`, the
 // agent relay, the forward tunnel). Needs root (sshd for root@127.0.0.1), sshd, ssh, socat and a
 // libvirt daemon with qemu-system-riscv64; `remoteLibvirtSkipReason` says which is missing.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,12 +71,26 @@ export async function startThrowawaySshd(): Promise<ThrowawaySshd> {
   };
 }
 
+/** virsh on this host's system libvirt directly (not through the sshd): what a test checks and cleans up with. */
+export function systemVirsh(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
+}
+
 /** Removes a test's storage pool from this host's system libvirt: its volumes, the pool, its folder. */
 export function removePool(pool: string): void {
-  const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', 'qemu:///system', ...args], { encoding: 'utf8' });
-  const vols = virsh('vol-list', pool).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
-  for (const v of vols) virsh('vol-delete', '--pool', pool, v);
-  virsh('pool-destroy', pool);
-  virsh('pool-undefine', pool);
+  const vols = systemVirsh('vol-list', pool).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
+  for (const v of vols) systemVirsh('vol-delete', '--pool', pool, v);
+  systemVirsh('pool-destroy', pool);
+  systemVirsh('pool-undefine', pool);
   spawnSync('rmdir', [`/var/lib/libvirt/${pool}`]);
+}
+
+/** What a remote-libvirt test leaves on this host, removed: its domain (when it made one), its pool, its sshd. */
+export function releaseRemoteLibvirt(o: { sshd?: ThrowawaySshd; pool: string; domain?: string }): void {
+  if (o.domain) {
+    systemVirsh('destroy', o.domain);
+    systemVirsh('undefine', o.domain);
+  }
+  removePool(o.pool);
+  o.sshd?.stop();
 }

@@ -1,10 +1,8 @@
 // `vm plan`: what `vm up` / `vm reload` would do to each machine, without doing it.
-import { Args } from '@oclif/core';
-import { fileFlag, jsonFlag } from '../flags.js';
-import { BaseCommand } from '../base-command.js';
+import { MachinesCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
-export default class Plan extends BaseCommand {
+export default class Plan extends MachinesCommand {
   static override summary = 'Show what vm up or vm reload would do to each machine';
   static override description =
     "Compares the Vmfile with each machine's recorded state, with the same decision `vm status` and `vm up` use: create (not created yet), boot (created, not running: `vm up` starts it with the Vmfile as it is), nothing (running as the Vmfile says), reload (running with older settings: `vm reload` applies them), re-create (a different box build or engine: only `vm destroy` + `vm up` apply it), broken. Lists the Vmfile settings that changed and the provisioners `vm up` would run. Changes nothing. --json gives {vmfile, machines: [{name, status, action, changed?, provisioners, reason?, hint?}]}.";
@@ -12,21 +10,12 @@ export default class Plan extends BaseCommand {
     { description: 'Every machine', command: '<%= config.bin %> plan' },
     { description: 'Machine web, for a script', command: '<%= config.bin %> plan web --json' },
   ];
-  static override strict = false;
-  static override args = {
-    name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
-  };
-  static override flags = {
-    file: fileFlag,
-    json: jsonFlag,
-  };
-
   async run(): Promise<void> {
-    const { argv, flags } = await this.parse(Plan);
+    const a = await this.parseMachines();
     const { projectPlan } = await import('../../core/lifecycle/plan.js');
-    const plan = await projectPlan({ file: flags.file, cwd: process.cwd(), names: argv as string[] });
+    const plan = await projectPlan({ file: a.file, cwd: process.cwd(), names: a.names });
     if (plan.warnings) process.stderr.write(`${paint.yellow(plan.warnings)}\n`);
-    if (flags.json) {
+    if (a.json) {
       this.log(JSON.stringify(plan, null, 2));
       return;
     }

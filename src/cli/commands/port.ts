@@ -1,31 +1,19 @@
 // `vm port`: a machine's port forwards (host address:port -> guest port).
-import { Args } from '@oclif/core';
-import { fileFlag, jsonFlag } from '../flags.js';
-import { BaseCommand } from '../base-command.js';
+import { MachinesCommand } from '../base-command.js';
 
-export default class Port extends BaseCommand {
+export default class Port extends MachinesCommand {
   static override summary = "List machines' port forwards";
   static override description = 'Lists each forward as host address:port -> guest port/protocol, from the Vmfile, and whether it is live (the machine is running). A forward with `auto_correct` whose host port was taken at `vm up` shows the port it really got (`requestedHost` in --json is the one the Vmfile asked for). A machine on a remote libvirt host reached over ssh has its forwards served here by an ssh tunnel: each says so, with the address it reaches on the hypervisor host (`servedBy` in --json). A machine whose box runs an SSH server also lists the 127.0.0.1 port vm forwards to its port 22 (`ssh: true` in --json).';
   static override examples = [
     { description: 'Every machine', command: '<%= config.bin %> port' },
     { description: 'Machine web, as JSON', command: '<%= config.bin %> port web --json' },
   ];
-  static override strict = false;
-  static override args = {
-    name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
-  };
-  static override flags = {
-    file: fileFlag,
-    json: jsonFlag,
-  };
-
   async run(): Promise<void> {
-    const { argv, flags } = await this.parse(Port);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const a = await this.parseMachines();
+    const sel = await this.selectNamed(a);
     const { listPorts } = await import('../../core/lifecycle/ports.js');
-    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     const rows = await listPorts(sel.dir, sel.machines);
-    if (flags.json) {
+    if (a.json) {
       this.log(JSON.stringify(rows, null, 2));
       return;
     }

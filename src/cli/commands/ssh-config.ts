@@ -1,10 +1,8 @@
 // `vm ssh-config [NAME...]`: the `Host` blocks that let ssh, scp, rsync, Ansible and VS Code
 // Remote-SSH reach running machines whose box runs an SSH server (Vagrant's `vagrant ssh-config`).
-import { Args } from '@oclif/core';
-import { fileFlag, jsonFlag } from '../flags.js';
-import { BaseCommand } from '../base-command.js';
+import { MachinesCommand } from '../base-command.js';
 
-export default class SshConfig extends BaseCommand {
+export default class SshConfig extends MachinesCommand {
   static override summary = 'Print the OpenSSH client settings for machines';
   static override description =
     "Prints a `Host NAME` block per machine (without names: each running machine that has SSH) for ~/.ssh/config (or `ssh -F`): 127.0.0.1 and the port `vm up` forwards to the guest's SSH server, user root, the machine's own key (made at its first `vm up`, kept in its state folder; no two machines share one) and a known_hosts file pinning the host key the guest made at its first boot, read through the guest agent, so there is no host key prompt. The port stays the same from boot to boot while it is free. Needs a running machine whose box runs an SSH server (tiny 0.4.0 or later: dropbear; boxes built from Debian with openssh-server) and a nat network card; otherwise it says why (exit 5 when the machine cannot have SSH, 2 when it is not running). `scp` needs `-O` on tiny (no sftp server there). With --json: a list of {name, host, port, user, identityFile, knownHostsFile, hostKeyAlias}.";
@@ -13,22 +11,12 @@ export default class SshConfig extends BaseCommand {
     { description: 'Without touching ~/.ssh/config (a file: ssh closes inherited descriptors, so `-F <(...)` fails)', command: '<%= config.bin %> ssh-config web > ssh_config && ssh -F ssh_config web uname -a' },
     { description: 'As JSON', command: '<%= config.bin %> ssh-config web --json' },
   ];
-  static override strict = false;
-  static override args = {
-    name: Args.string({ description: 'machine name (several allowed); all machines when omitted', ignoreStdin: true }),
-  };
-  static override flags = {
-    file: fileFlag,
-    json: jsonFlag,
-  };
-
   async run(): Promise<void> {
-    const { argv, flags } = await this.parse(SshConfig);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const a = await this.parseMachines();
+    const sel = await this.selectNamed(a);
     const { formatSshConfig, sshConfigFor } = await import('../../core/lifecycle/ssh-access.js');
-    const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     const { UserError } = await import('../../core/errors.js');
-    const named = (argv as string[]).length > 0;
+    const named = a.names.length > 0;
     const entries = [];
     const skipped: InstanceType<typeof UserError>[] = [];
     for (const m of sel.machines) {
@@ -41,6 +29,6 @@ export default class SshConfig extends BaseCommand {
       }
     }
     if (entries.length === 0) throw skipped.length === 1 ? skipped[0]! : new UserError(`no machine can be reached with ssh now:\n${skipped.map((e) => `  ${e.message}`).join('\n')}`, { exitCode: skipped[0]!.exitCode, hint: 'name a machine to see what it needs' });
-    this.log(flags.json ? JSON.stringify(entries, null, 2) : formatSshConfig(entries).trimEnd());
+    this.log(a.json ? JSON.stringify(entries, null, 2) : formatSshConfig(entries).trimEnd());
   }
 }

@@ -19,6 +19,19 @@ export interface ProjectPaths {
   vmfile: string;
 }
 
+/** The kernel command line of a machine: the box's, then the machine's additions. */
+export function kernelCmdline(boxCmdline: string, additions: readonly string[]): string {
+  return [boxCmdline.trim(), ...additions].filter((s) => s !== '').join(' ');
+}
+
+/**
+ * The firmware a machine of `box` boots with. Without a firmware image of its own the box relies on
+ * SBI from the host side: the builtin engine implements it, qemu loads its default OpenSBI.
+ */
+export function boxFirmware(box: Pick<BoxRef, 'firmware'>): MachineConfig['firmware'] {
+  return box.firmware ?? 'sbi';
+}
+
 export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName, project: ProjectPaths, report: Reporter): MachineConfig {
   if (engine === 'builtin' && d.accel !== 'auto' && d.accelPath) {
     report.warn(d.accelPath, `accel: ${d.accel} has no effect: machine "${d.name}" runs on the builtin engine`);
@@ -34,10 +47,8 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     memoryBytes: d.memoryBytes,
     hostname: d.hostname,
     box,
-    cmdline: [box.cmdline.trim(), ...d.cmdline].filter((s) => s !== '').join(' '),
-    // Without a firmware image of its own the box relies on SBI from the host side: the builtin
-    // engine implements it, qemu loads its default OpenSBI.
-    firmware: box.firmware ?? 'sbi',
+    cmdline: kernelCmdline(box.cmdline, d.cmdline),
+    firmware: boxFirmware(box),
     ...(d.rootDisk ? { rootDiskBytes: d.rootDisk.bytes } : {}),
     disks: d.disks,
     nics: d.nics.map((n) => n.config),

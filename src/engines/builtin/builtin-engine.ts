@@ -35,17 +35,20 @@ export function engineMainPath(): string {
 }
 
 
+/** Why the builtin engine cannot run a machine of this box and size (with a hint for a Vmfile), or undefined when it can. */
+export function builtinRefusal(m: Pick<MachineConfig, 'arch' | 'cpus'> & { box: Pick<MachineConfig['box'], 'name'> }): { reason: string; hint: string } | undefined {
+  if (m.arch !== 'riscv64') return { reason: `the builtin engine runs riscv64 machines; box '${m.box.name}' is ${m.arch}`, hint: 'use `engine: qemu` for this box' };
+  if (m.cpus > MAX_HARTS) return { reason: `the builtin engine runs at most ${MAX_HARTS} CPUs; the machine asks for ${m.cpus}`, hint: `set cpus: ${MAX_HARTS} or fewer` };
+  return undefined;
+}
+
 export class BuiltinEngine implements Engine {
   readonly name = 'builtin' as const;
   readonly runningSnapshot = 'live' as const;
 
   async availability(config: MachineConfig): Promise<Availability> {
-    if (config.arch !== 'riscv64') {
-      return { ok: false, reason: `the builtin engine runs riscv64 machines; box '${config.box.name}' is ${config.arch}`, hint: 'use `engine: qemu` for this box' };
-    }
-    if (config.cpus > MAX_HARTS) {
-      return { ok: false, reason: `the builtin engine runs at most ${MAX_HARTS} CPUs; the machine asks for ${config.cpus}`, hint: `set cpus: ${MAX_HARTS} or fewer` };
-    }
+    const refused = builtinRefusal(config);
+    if (refused) return { ok: false, ...refused };
     if (!existsSync(engineMainPath())) {
       return { ok: false, reason: `the builtin engine's process file ${engineMainPath()} is missing`, hint: 'build vm first: npm run build' };
     }

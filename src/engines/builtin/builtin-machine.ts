@@ -20,7 +20,7 @@ import type { WarpPolicy } from '../../emulator/machine/scheduler.js';
 import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
 import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
-import type { ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
+import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
 import { GuestConsoleParser } from '../guest-console.js';
 import { readBootImage } from './boot-files.js';
 import { BootFileError, DiskError } from '../errors.js';
@@ -34,6 +34,9 @@ import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
 import { restoreMachineState, saveMachineState } from '../../emulator/snapshot/machine-snapshot.js';
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
 import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
+
+/** How a machine ended, as its callers (engine-main, core) see it. */
+export type { MachineExitEvent };
 
 // The translator's region functions (emulator/cpu/jit) run as V8's baseline wasm compiler
 // (Liftoff) makes them. V8 would also recompile every hot function with its optimizing compiler
@@ -134,6 +137,24 @@ export interface ConfigDeviceHooks {
   extra?: ExtraVirtioDevice[];
 }
 
+/**
+ * The part of a machine its boot comes from, whatever its devices: every MachineConfig has it, and
+ * `vm debug boot` builds one for a bare box or kernel (core/debug/foreground-boot.ts).
+ */
+export type BootFiles = Pick<MachineConfig, 'memoryBytes' | 'cpus' | 'cmdline' | 'firmware'> & { box: Pick<BoxRef, 'kernel' | 'initrd'> };
+
+/** The builtin engine's view of a machine's boot files, with no devices. */
+export function bootFilesSpec(c: BootFiles): BuiltinBootSpec {
+  return {
+    kernel: c.box.kernel,
+    initrd: c.box.initrd,
+    firmware: c.firmware === 'sbi' ? undefined : c.firmware,
+    memoryBytes: c.memoryBytes,
+    cpus: c.cpus,
+    cmdline: c.cmdline,
+  };
+}
+
 /** The builtin engine's view of a compiled machine, devices included. */
 export function bootSpecFromConfig(c: MachineConfig, hooks: ConfigDeviceHooks = {}): BuiltinBootSpec {
   let base: BaseImage | undefined;
@@ -164,12 +185,7 @@ export function bootSpecFromConfig(c: MachineConfig, hooks: ConfigDeviceHooks = 
     throw err;
   }
   return {
-    kernel: c.box.kernel,
-    initrd: c.box.initrd,
-    firmware: c.firmware === 'sbi' ? undefined : c.firmware,
-    memoryBytes: c.memoryBytes,
-    cpus: c.cpus,
-    cmdline: c.cmdline,
+    ...bootFilesSpec(c),
     devices: {
       rootDisk: base ? { overlay: rootOverlayPath(c), base } : undefined,
       disks: c.disks.map((d) => ({ path: d.path, serial: d.name })),
@@ -295,6 +311,15 @@ export class BuiltinMachine {
     this.machine.markReady();
   }
 
+  /**
+   * Console input from a person (a console client, a terminal): the guest is in use, so its time
+   * runs at host speed from now on. Returns how many bytes the UART accepted.
+   */
+  typeInput(data: Uint8Array): number {
+    this.machine.markReady();
+    return this.write(data);
+  }
+
   stop(): void {
     this.machine.stop();
   }
@@ -403,6 +428,16 @@ export class BuiltinMachine {
       brokenDevices: this.devices.transports.filter((t) => t.broken).map((t) => t.device.kind),
     };
   }
+}
+
+/**
+ * The exit status of a process that ran one machine to its end (the engine process, `vm debug
+ * boot`): 0 when the guest powered off or asked to reboot or the host stopped it, else the
+ * status the end carries: the guest's own failure status, 1 when it halted, 70 on an emulator fault.
+ */
+export function machineExitStatus(end: MachineExitEvent): number {
+  if (end.kind === 'poweroff' || end.kind === 'stopped' || end.kind === 'reboot') return 0;
+  return Math.min(255, Math.max(1, end.status));
 }
 
 /**

@@ -10,6 +10,7 @@ import { PortBridge } from './port-bridge.js';
 import { QmpServer } from '../shared/qmp-server.js';
 import { listenUnix, removeIfSocketSync, SocketPathError } from '../shared/unix-socket.js';
 import { MachineRunner } from './machine-runner.js';
+import { machineExitStatus } from './builtin-machine.js';
 
 const log = (m: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${m}\n`);
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
   qmp.close();
   cleanup();
   await consoleLog.close();
-  return end.kind === 'poweroff' || end.kind === 'stopped' ? 0 : end.kind === 'error' ? 70 : Math.min(255, Math.max(1, end.status));
+  return machineExitStatus(end);
 }
 
 process.on('uncaughtException', (err) => {

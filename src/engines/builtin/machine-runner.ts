@@ -92,9 +92,7 @@ export class MachineRunner implements QmpBackend {
   consoleInput(bytes: Uint8Array): number {
     // Input while no machine runs (between reboots) is taken and discarded, as by a UART in reset.
     if (!this.vm) return bytes.length;
-    // Someone is typing: the guest is in use, so its time must be real from now on.
-    this.vm.markReady();
-    return this.vm.write(bytes);
+    return this.vm.typeInput(bytes);
   }
 
   runState(): string {
