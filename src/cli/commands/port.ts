@@ -21,8 +21,8 @@ export default class Port extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Port);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
-    const { listPorts } = await import('../../core/lifecycle/ports.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
+    const { listPorts } = await import('../../core/lifecycle/forwards/list.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     const rows = await listPorts(sel.dir, sel.machines);
     if (flags.json) {

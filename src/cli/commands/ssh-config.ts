@@ -24,7 +24,7 @@ export default class SshConfig extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(SshConfig);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
     const { formatSshConfig, sshConfigFor } = await import('../../core/lifecycle/ssh-access.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     const { UserError } = await import('../../core/errors.js');

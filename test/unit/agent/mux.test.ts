@@ -14,7 +14,7 @@ import { PayloadWriter } from '../../../src/core/agent/payloads.js';
 import { T } from '../../../src/core/agent/protocol.js';
 import { AgentMux } from '../../../src/core/agent/mux.js';
 import { muxSocketPath } from '../../../src/core/agent/mux-connect.js';
-import { withAgent } from '../../../src/core/lifecycle/agent-session.js';
+import { withAgent } from '../../../src/core/lifecycle/guest/agent.js';
 import type { RuntimePaths } from '../../../src/engines/engine.js';
 import { buildHostAgent, compilerMissing, startHostAgent, type HostAgent } from './host-agent.js';
 

@@ -5,8 +5,8 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient } from '../../../src/core/agent/client.js';
-import { AutoForwarder } from '../../../src/core/lifecycle/auto-forward.js';
-import { guestListeningPorts } from '../../../src/core/lifecycle/service-ready.js';
+import { AutoForwarder } from '../../../src/core/lifecycle/forwards/auto-forward.js';
+import { guestListeningPorts } from '../../../src/core/lifecycle/ready.js';
 import { buildHostAgent, compilerMissing, startHostAgent, type HostAgent } from '../agent/host-agent.js';
 
 const bindable = (port: number): Promise<boolean> =>

@@ -1,6 +1,6 @@
 // ssh-style `~` escapes on typed console input.
 import { describe, expect, it } from 'vitest';
-import { EscapeParser, type EscapeAction } from '../../../src/core/lifecycle/console-escape.js';
+import { EscapeParser, type EscapeAction } from '../../../src/core/lifecycle/console/attach.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const show = (actions: EscapeAction[]): (string | { kind: string })[] =>

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT, UserError } from '../../../src/core/errors.js';
-import { execCommand } from '../../../src/core/lifecycle/exec.js';
-import type { RunningMachine } from '../../../src/core/lifecycle/running-machine.js';
+import { execCommand } from '../../../src/core/lifecycle/guest/exec.js';
+import type { RunningMachine } from '../../../src/core/lifecycle/select.js';
 import { buildHostAgent, compilerMissing, startHostAgent, type HostAgent } from '../agent/host-agent.js';
 
 const sink = (onData: (s: string) => void = () => {}) =>

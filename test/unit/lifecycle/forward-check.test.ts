@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ForwardConfig } from '../../../src/engines/machine-config.js';
-import { resolveForwards } from '../../../src/core/lifecycle/forward-check.js';
+import { resolveForwards } from '../../../src/core/lifecycle/forwards/check.js';
 
 describe('resolveForwards', () => {
   let holder: net.Server;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient } from '../../../src/core/agent/client.js';
-import { copyFromGuest, copyToGuest, parseEndpoint } from '../../../src/core/lifecycle/guest-copy.js';
+import { copyFromGuest, copyToGuest, parseEndpoint } from '../../../src/core/lifecycle/guest/copy.js';
 import { buildHostAgent, compilerMissing, startHostAgent, type HostAgent } from '../agent/host-agent.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');

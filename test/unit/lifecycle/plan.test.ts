@@ -3,9 +3,10 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MachineConfig } from '../../../src/engines/machine-config.js';
-import { markProvisioned, newState, runningState, stoppedState } from '../../../src/core/lifecycle/machine-record.js';
+import { newState, runningState, stoppedState } from '../../../src/core/lifecycle/machine-record.js';
+import { markProvisioned } from '../../../src/core/lifecycle/provision.js';
 import { planMachine } from '../../../src/core/lifecycle/plan.js';
-import { runtimePathsFor } from '../../../src/core/lifecycle/runtime-dir.js';
+import { runtimePathsFor } from '../../../src/core/lifecycle/engine/runtime-dir.js';
 import { saveMachineState, type MachineState } from '../../../src/core/machines/state.js';
 import { compileVmfile } from '../../../src/core/vmfile/project.js';
 import type { BoxResolver } from '../../../src/core/vmfile/resolvers.js';

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { MachineConfig, ProvisionerConfig } from '../../../src/engines/machine-config.js';
-import { pickProvisioners } from '../../../src/core/lifecycle/provision.js';
-import { provisionersFor } from '../../../src/core/lifecycle/up.js';
-import { waitReady } from '../../../src/core/lifecycle/wait-ready.js';
+import { pickProvisioners, provisionersFor } from '../../../src/core/lifecycle/provision.js';
+import { waitReady } from '../../../src/core/lifecycle/ready.js';
 
 // The console rule itself (a line of its own, the current boot only): test/unit/engines/guest-console.test.ts.
 describe('console readiness', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
-import { MAX_SOCKET_PATH_BYTES, prepareRuntimeDir, removeIfSocket, removeRuntimeDir, runtimePathsFor, VM_RUNTIME_DIR_ENV } from '../../../src/core/lifecycle/runtime-dir.js';
+import { MAX_SOCKET_PATH_BYTES, prepareRuntimeDir, removeIfSocket, removeRuntimeDir, runtimePathsFor, VM_RUNTIME_DIR_ENV } from '../../../src/core/lifecycle/engine/runtime-dir.js';
 
 describe('runtime dir', () => {
   let base: string;

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { MachineConfig } from '../../../src/engines/machine-config.js';
 import type { MachineState } from '../../../src/core/machines/state.js';
-import { resolveForwards } from '../../../src/core/lifecycle/forward-check.js';
+import { resolveForwards } from '../../../src/core/lifecycle/forwards/check.js';
 import { formatSshConfig, planSshForward, sshRecordFor, sshUnavailable } from '../../../src/core/lifecycle/ssh-access.js';
 
 const config = (extra: Partial<MachineConfig> = {}, ssh = true): MachineConfig =>

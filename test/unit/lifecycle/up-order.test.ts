@@ -1,8 +1,8 @@
 // The order of `vm up` from depends_on, and the ready probe's reading of the kernel's socket table.
 import { describe, expect, it } from 'vitest';
 import type { MachineConfig } from '../../../src/engines/machine-config.js';
-import { upOrder } from '../../../src/core/lifecycle/up-order.js';
-import { listeningPorts } from '../../../src/core/lifecycle/service-ready.js';
+import { upOrder } from '../../../src/core/lifecycle/power/up-order.js';
+import { listeningPorts } from '../../../src/core/lifecycle/ready.js';
 
 const m = (name: string, dependsOn?: string[]): MachineConfig => ({ name, ...(dependsOn ? { dependsOn } : {}) }) as MachineConfig;
 const names = (ms: MachineConfig[]): string[] => ms.map((x) => x.name);

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveBox } from '../../../src/core/boxes/catalog.js';
 import { addBox } from '../../../src/core/boxes/store.js';
 import { UserError } from '../../../src/core/errors.js';
-import { selectMachines } from '../../../src/core/lifecycle/select-machines.js';
+import { selectMachines } from '../../../src/core/lifecycle/select.js';
 import { loadProject } from '../../../src/core/vmfile/project.js';
 import { lockPathFor, openLock, readLock, type LockMode } from '../../../src/core/vmfile/lock-file.js';
 import { demoFiles, demoManifest, tempEnv, writeBoxFolder, type TempEnv } from '../boxes/fixtures.js';

@@ -13,7 +13,7 @@ export default class SnapshotList extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(SnapshotList);
-    const { selectMachines } = await import('../../../core/lifecycle/select-machines.js');
+    const { selectMachines } = await import('../../../core/lifecycle/select.js');
     const { listSnapshots } = await import('../../../core/machines/snapshots.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     const machines = await Promise.all(sel.machines.map(async (m) => ({ name: m.name, snapshots: await listSnapshots(sel.dir, m.name) })));

@@ -5,9 +5,9 @@
 import { openSync, closeSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectAgent, viaMux } from '../agent/index.js';
+import { connectAgent, viaMux } from '../../agent/index.js';
 import { AUTO_FORWARDS_FILE, AutoForwarder, writeAutoForwards } from './auto-forward.js';
-import { guestListeningPorts } from './service-ready.js';
+import { guestListeningPorts } from '../ready.js';
 
 const POLL_MS = 2000;
 const LOCK_FILE = 'auto-forward.pid';

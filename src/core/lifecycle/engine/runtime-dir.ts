@@ -4,9 +4,8 @@
 import { createHash } from 'node:crypto';
 import { lstat, mkdir, chmod, readFile, unlink, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MachineConfig } from '../../engines/machine-config.js';
-import type { RuntimePaths } from '../../engines/engine.js';
-import { UserError } from '../errors.js';
+import type { RuntimePaths } from '../../../engines/engine.js';
+import { UserError } from '../../errors.js';
 
 /** Env var naming the folder under which runtime dirs are made (tests; hosts with long temp paths). */
 export const VM_RUNTIME_DIR_ENV = 'VM_RUNTIME_DIR';

@@ -1,11 +1,19 @@
-// Loads the project for a lifecycle command and picks the machines it names (all, in Vmfile order,
-// when none are named), with boxes resolved for use (a bundled box is installed on first use).
+// Which machines a lifecycle command acts on. selectMachines loads the project and picks the
+// machines it names (all, in Vmfile order, when none are named), with boxes resolved for use (a
+// bundled box is installed on first use); selectOne picks the one machine of a command such as
+// `vm ssh`: the one named, else the only one, else the machine marked `primary: true` (as Vagrant's
+// single-machine commands pick); requireRunning gives the running machine a command talks to (ssh,
+// provision, cp), or a clear "not running" error.
+import type { RuntimePaths } from '../../engines/engine.js';
 import type { MachineConfig } from '../../engines/machine-config.js';
 import { resolveBox, peekBox, type ResolveOptions } from '../boxes/catalog.js';
-import { UserError } from '../errors.js';
+import { EXIT, UserError } from '../errors.js';
+import { inspectMachine, type MachineState } from '../machines/state.js';
 import type { StoreLocation } from '../paths.js';
 import { findVmfile, formatProblems, loadProject, requireValid } from '../vmfile/index.js';
 import { openLock, type LockMode } from '../vmfile/lock-file.js';
+import { runtimePathsFor } from './engine/runtime-dir.js';
+import { recordedPaths } from './machine-record.js';
 
 export interface SelectOptions {
   /** `-f`: a Vmfile or a folder holding one. */
@@ -55,4 +63,34 @@ export async function selectMachines(opts: SelectOptions = {}): Promise<Selectio
     warnings: project.warnings.length > 0 ? formatProblems(project.warnings, { cwd: opts.cwd, text: project.text }) : '',
     lockChanges,
   };
+}
+
+export async function selectOne(o: { file?: string; name?: string; cwd?: string; command: string }): Promise<{ sel: Selection; config: MachineConfig }> {
+  const sel = await selectMachines({ file: o.file, cwd: o.cwd, names: o.name ? [o.name] : undefined, readOnly: true });
+  if (sel.machines.length === 1) return { sel, config: sel.machines[0]! };
+  const primary = sel.machines.find((m) => m.primary);
+  if (primary) return { sel: { ...sel, machines: [primary] }, config: primary };
+  throw new UserError(`this Vmfile has ${sel.machines.length} machines (${sel.machines.map((m) => m.name).join(', ')}): name the one for \`${o.command}\``, {
+    hint: `for example: ${o.command} ${sel.machines[0]!.name} (or mark one machine \`primary: true\` in the Vmfile)`,
+  });
+}
+
+export interface RunningMachine {
+  config: MachineConfig;
+  state: MachineState;
+  paths: RuntimePaths;
+}
+
+export async function requireRunning(projectDir: string, config: MachineConfig): Promise<RunningMachine> {
+  const view = await inspectMachine(projectDir, config.name, config.engine);
+  if (view.status !== 'running') {
+    const why =
+      view.status === 'aborted'
+        ? `its engine stopped unexpectedly (${view.detail}); \`vm up ${config.name}\` boots it again`
+        : view.status === 'broken'
+          ? `it is broken: ${view.detail}`
+          : `it is ${view.status}; \`vm up ${config.name}\` boots it`;
+    throw new UserError(`machine '${config.name}' is not running: ${why}`, { exitCode: EXIT.wrongState });
+  }
+  return { config, state: view.state!, paths: recordedPaths(view.state!, runtimePathsFor(config.project.stateDir)) };
 }

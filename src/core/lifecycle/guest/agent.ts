@@ -1,9 +1,9 @@
 // Talking to a running machine's guest agent: connect (through the machine's agent multiplexer, so
 // commands share the guest: a running `vm ssh -c` does not lock out provision, halt or the console's
 // window size), shake hands (waiting for the agent within a deadline), do the work, disconnect.
-import type { RuntimePaths } from '../../engines/engine.js';
-import { AgentClient, AgentError, connectAgent, viaMux, waitForAgent, type ConnectOptions } from '../agent/index.js';
-import { UserError } from '../errors.js';
+import type { RuntimePaths } from '../../../engines/engine.js';
+import { AgentClient, AgentError, connectAgent, viaMux, waitForAgent, type ConnectOptions } from '../../agent/index.js';
+import { UserError } from '../../errors.js';
 
 /** How commands connect to a machine's agent. */
 export function machineAgent(paths: RuntimePaths): ConnectOptions {

@@ -1,7 +1,7 @@
 // `auto_forwards: true`: a TCP port the guest starts listening on is forwarded to the same port on
 // the host's 127.0.0.1 while it listens (as Lima and OrbStack do), when that host port is free.
 // Engine-neutral: the guest's listening sockets come from its kernel table through the agent
-// (service-ready.ts), and each connection is tunnelled through the agent to `nc 127.0.0.1 PORT` in
+// (../ready.ts), and each connection is tunnelled through the agent to `nc 127.0.0.1 PORT` in
 // the guest, so it works the same on every engine and needs no network card. One watcher process
 // per running machine (auto-forward-main.ts) does it; AUTO_FORWARDS_FILE in the machine's runtime
 // dir says what it forwards, for `vm port`.
@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RuntimePaths } from '../../engines/engine.js';
-import { detachedNodeEnv, spawnDetached } from '../../engines/shared/detached.js';
-import type { AgentClient } from '../agent/index.js';
-import { writeFileAtomic } from '../machines/safe-fs.js';
+import type { RuntimePaths } from '../../../engines/engine.js';
+import { detachedNodeEnv, spawnDetached } from '../../../engines/shared/detached.js';
+import type { AgentClient } from '../../agent/index.js';
+import { writeFileAtomic } from '../../machines/safe-fs.js';
 
 export const AUTO_FORWARDS_FILE = 'auto-forwards.json';
 export const AUTO_FORWARD_HOST_IP = '127.0.0.1';
@@ -147,7 +147,7 @@ export class AutoForwarder {
 function watcherMainPath(): string {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js')) return fileURLToPath(new URL('./auto-forward-main.js', import.meta.url));
-  return fileURLToPath(new URL('../../../dist/core/lifecycle/auto-forward-main.js', import.meta.url));
+  return fileURLToPath(new URL('../../../../dist/core/lifecycle/forwards/auto-forward-main.js', import.meta.url));
 }
 
 /** Starts the machine's watcher unless one runs; it ends with the machine. */

@@ -1,11 +1,11 @@
 // `vm ssh -c CMD` and `vm ssh -- CMD ARGS...`: a command run in the guest through the guest agent
 // (with `sh -c`, or as an argv with no shell at all), its output streamed and its exit code returned (128 + N when a signal N ended it, as a shell reports it); a connection
 // lost while it runs is EXIT.connectionLost, not a code the command could have returned.
-import { AgentError } from '../agent/index.js';
-import { EXIT, UserError } from '../errors.js';
-import { exitCodeOf } from '../provision/provision-error.js';
-import { withAgent } from './agent-session.js';
-import type { RunningMachine } from './running-machine.js';
+import { AgentError } from '../../agent/index.js';
+import { EXIT, UserError } from '../../errors.js';
+import { exitCodeOf } from '../../provision/provision-error.js';
+import { withAgent } from './agent.js';
+import type { RunningMachine } from '../select.js';
 
 /** How long `ssh -c` waits for the agent of a running machine (it may still be booting). */
 const AGENT_WAIT_MS = 30_000;

@@ -1,30 +1,28 @@
 // `vm up` for one machine, under its lock, as named steps (box, disks, boot, network, provision) a
 // front end can show as a task list. Idempotent: a running machine is left alone (its first
 // provisioning is finished if an earlier `up` was cut short); an aborted one boots again with its disks.
-import type { Engine, RuntimePaths } from '../../engines/engine.js';
-import type { ForwardConfig, MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
-import { UserError } from '../errors.js';
-import { lockMachine } from '../machines/machine-lock.js';
-import { inspectMachine, type MachineState, type MachineView } from '../machines/state.js';
-import { changeNote, configChange } from '../machines/config-change.js';
-import type { StoreLocation } from '../paths.js';
-import { consoleState } from './console-file.js';
-import { engineFor } from './engine-for.js';
-import { engineUserError, startFailure } from '../engine-errors.js';
-import { engineIdentity } from './engine-process.js';
-import { resolveForwards } from './forward-check.js';
-import { isProvisioned, markProvisioned, newState, recordedPaths, runningState, saveState, stoppedState } from './machine-record.js';
-import { guestReadyProbe, runProvisioners } from './provision-step.js';
-import { prepareRuntimeDir, runtimePathsFor } from './runtime-dir.js';
-import { ensureAutoForwarder } from './auto-forward.js';
-import { describeProbe, waitForService } from './service-ready.js';
-import { sweepStaleEngine } from './stale-engine.js';
-import { killPoint } from './test-hooks.js';
-import { planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from './ssh-access.js';
-import { waitReady } from './wait-ready.js';
-import { stepGuestClock } from '../machines/suspend.js';
-import { suspendStatePath } from '../machines/suspend-file.js';
-import { ensureTunnel, stopTunnel, tunnelServing } from '../machines/forward-tunnel.js';
+import type { Engine, RuntimePaths } from '../../../engines/engine.js';
+import type { ForwardConfig, MachineConfig } from '../../../engines/machine-config.js';
+import { UserError } from '../../errors.js';
+import { lockMachine } from '../../machines/machine-lock.js';
+import { inspectMachine, type MachineState, type MachineView } from '../../machines/state.js';
+import { changeNote, configChange } from '../../machines/config-change.js';
+import type { StoreLocation } from '../../paths.js';
+import { consoleState } from '../console/log.js';
+import { engineFor } from '../engine/engine-for.js';
+import { engineUserError, startFailure } from '../../engine-errors.js';
+import { engineIdentity, sweepStaleEngine } from '../engine/process.js';
+import { resolveForwards } from '../forwards/check.js';
+import { newState, recordedPaths, runningState, saveState, stoppedState } from '../machine-record.js';
+import { isProvisioned, markProvisioned, provisionersFor, runProvisioners } from '../provision.js';
+import { prepareRuntimeDir, runtimePathsFor } from '../engine/runtime-dir.js';
+import { ensureAutoForwarder } from '../forwards/auto-forward.js';
+import { describeProbe, guestReadyProbe, waitForService, waitReady } from '../ready.js';
+import { killPoint } from '../test-hooks.js';
+import { planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from '../ssh-access.js';
+import { stepGuestClock } from '../../machines/suspend.js';
+import { suspendStatePath } from '../../machines/suspend-file.js';
+import { ensureTunnel, stopTunnel, tunnelServing } from '../../machines/forward-tunnel.js';
 
 export interface UpOptions {
   /** true: --provision (run once+always again); false: --no-provision; undefined: the default rules. */
@@ -65,19 +63,6 @@ function withSsh(state: MachineState, forward: ForwardConfig | undefined): Machi
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-
-/** Which provisioners this `up` runs. */
-export function provisionersFor(all: ProvisionerConfig[], mode: 'first' | 'boot' | 'none' | 'forced'): ProvisionerConfig[] {
-  switch (mode) {
-    case 'first':
-    case 'forced':
-      return all.filter((p) => p.run !== 'never');
-    case 'boot':
-      return all.filter((p) => p.run === 'always');
-    case 'none':
-      return [];
-  }
-}
 
 export interface UpSession {
   name: string;

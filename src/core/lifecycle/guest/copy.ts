@@ -8,13 +8,11 @@ import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, readlink, rename, rm, stat, symlink, utimes } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { AgentClient } from '../agent/index.js';
-import { AgentError } from '../agent/index.js';
-import { UserError } from '../errors.js';
-import { exitCodeOf } from '../provision/provision-error.js';
-import { withAgent } from './agent-session.js';
-import { requireRunning } from './running-machine.js';
-import { selectOne } from './select-one.js';
+import { AgentError, type AgentClient } from '../../agent/index.js';
+import { UserError } from '../../errors.js';
+import { exitCodeOf } from '../../provision/provision-error.js';
+import { withAgent } from './agent.js';
+import { requireRunning, selectOne } from '../select.js';
 
 /** One side of a copy: a host path, or `NAME:PATH` in a guest (`:PATH` = the only or primary machine). */
 export type CopyEndpoint = { kind: 'host'; path: string } | { kind: 'guest'; machine?: string; path: string };

@@ -1,8 +1,8 @@
 // The engine object for a machine, with "this engine cannot run that machine here" as a UserError.
-import type { Engine } from '../../engines/engine.js';
-import type { MachineConfig } from '../../engines/machine-config.js';
-import { getEngine } from '../../engines/registry.js';
-import { UserError } from '../errors.js';
+import type { Engine } from '../../../engines/engine.js';
+import type { MachineConfig } from '../../../engines/machine-config.js';
+import { getEngine } from '../../../engines/registry.js';
+import { UserError } from '../../errors.js';
 
 export async function engineFor(config: MachineConfig, opts: { checkAvailability?: boolean } = {}): Promise<Engine> {
   const engine = await getEngine(config.engine);

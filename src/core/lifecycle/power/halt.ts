@@ -1,23 +1,26 @@
-// `vm halt`: ask the guest to power off (agent, else QMP system_powerdown), wait, then make sure the
-// engine is gone: QMP quit, SIGTERM, SIGKILL. The graceful wait is shorter than the whole stop, so
-// the forced stop always gets its turn (nested timeouts, cf. Lima). The agent is reached through its
-// multiplexer, so a command running in the guest (`vm ssh -c 'sleep 60'`) does not keep halt from
-// asking: the guest is stopped by force only when it cannot be asked or does not power off in time,
-// and that outcome ('forced') is never reported as a clean halt.
-import type { RuntimePaths } from '../../engines/engine.js';
-import type { MachineConfig } from '../../engines/machine-config.js';
-import { EXIT, UserError } from '../errors.js';
-import { withMachineLock } from '../machines/machine-lock.js';
-import { inspectMachine, type MachineState } from '../machines/state.js';
-import { engineIdentity, stopEngine, waitForExit } from './engine-process.js';
-import { recordedPaths, saveState, stoppedState } from './machine-record.js';
-import { requestGuestPoweroff } from './guest-power.js';
-import { sweepStaleEngine } from './stale-engine.js';
-import { killPoint } from './test-hooks.js';
-import { muxSocketPath } from '../agent/mux-connect.js';
-import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
-import { discardSuspendState } from '../machines/suspend.js';
-import { stopTunnel } from '../machines/forward-tunnel.js';
+// `vm halt`: ask the guest to power off, wait, then make sure the engine is gone: QMP quit, SIGTERM,
+// SIGKILL. The guest is asked through its agent when it answers (the guest stops its programs, syncs
+// and unmounts), else through the engine's QMP system_powerdown (a power button, where the machine
+// has one; the builtin engine has none and says so). The graceful wait is shorter than the whole
+// stop, so the forced stop always gets its turn (nested timeouts, cf. Lima). The agent is reached
+// through its multiplexer, so a command running in the guest (`vm ssh -c 'sleep 60'`) does not keep
+// halt from asking: the guest is stopped by force only when it cannot be asked or does not power off
+// in time, and that outcome ('forced') is never reported as a clean halt.
+import type { RuntimePaths } from '../../../engines/engine.js';
+import type { MachineConfig } from '../../../engines/machine-config.js';
+import { QmpClient } from '../../../engines/qmp-client.js';
+import { connectAgent } from '../../agent/index.js';
+import { muxSocketPath } from '../../agent/mux-connect.js';
+import { EXIT, UserError } from '../../errors.js';
+import { stopTunnel } from '../../machines/forward-tunnel.js';
+import { withMachineLock } from '../../machines/machine-lock.js';
+import { inspectMachine, type MachineState } from '../../machines/state.js';
+import { discardSuspendState } from '../../machines/suspend.js';
+import { engineIdentity, stopEngine, sweepStaleEngine, waitForExit } from '../engine/process.js';
+import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from '../engine/runtime-dir.js';
+import { machineAgent } from '../guest/agent.js';
+import { recordedPaths, saveState, stoppedState } from '../machine-record.js';
+import { killPoint } from '../test-hooks.js';
 
 /** How long the guest gets to power off by itself, by default. */
 export const DEFAULT_HALT_TIMEOUT_MS = 30_000;
@@ -108,4 +111,31 @@ export async function haltMachine(projectDir: string, config: MachineConfig, o: 
       }
     }
   });
+}
+
+export type PowerRequest = { ok: true; via: string } | { ok: false; reason: string };
+
+export async function requestGuestPoweroff(paths: RuntimePaths): Promise<PowerRequest> {
+  let agentWhy = '';
+  try {
+    const agent = await connectAgent(paths.agentSocket, { ...machineAgent(paths), connectTimeoutMs: 5000, helloTimeoutMs: 5000 });
+    try {
+      await agent.poweroff(5000);
+      return { ok: true, via: 'its agent' };
+    } finally {
+      agent.close();
+    }
+  } catch (err) {
+    agentWhy = `the guest agent did not answer: ${(err as Error).message}`;
+  }
+  let qmp: QmpClient | undefined;
+  try {
+    qmp = await QmpClient.connect(paths.qmpSocket, 3000);
+    await qmp.execute('system_powerdown', undefined, 3000);
+    return { ok: true, via: 'the power button (QMP system_powerdown)' };
+  } catch (err) {
+    return { ok: false, reason: `${agentWhy}; the power button did not work either: ${(err as Error).message}` };
+  } finally {
+    qmp?.close();
+  }
 }

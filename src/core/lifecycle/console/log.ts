@@ -1,8 +1,13 @@
-// Reading a machine's console.log: its tail (for error messages), and new bytes as they arrive (for
-// `vm logs --follow` and the ready wait). Works the same for both engines: each writes console.log.
-import { constants as C } from 'node:fs';
+// A machine's console.log: its tail (for error messages), new bytes as they arrive (for the ready
+// wait), and `vm logs`, which prints it and with follow what it prints from then on (across reboots
+// and rotations) until the caller aborts. Works the same for every engine: each writes console.log.
+import { constants as C, existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import { cleanConsoleText, GuestConsoleParser } from '../../engines/guest-console.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanConsoleText, GuestConsoleParser } from '../../../engines/guest-console.js';
+import type { MachineConfig } from '../../../engines/machine-config.js';
+import { EXIT, UserError } from '../../errors.js';
+import { runtimePathsFor } from '../engine/runtime-dir.js';
 
 /** The last `lines` lines of the console log (cleaned), '' when there is none. */
 export async function consoleTail(path: string, lines = 20, maxBytes = 16 * 1024): Promise<string> {
@@ -62,5 +67,28 @@ export class FileFollower {
     } finally {
       await fh.close();
     }
+  }
+}
+
+export interface LogsOptions {
+  follow?: boolean;
+  signal?: AbortSignal;
+  write: (chunk: Buffer) => void | Promise<void>;
+}
+
+export async function showLogs(config: MachineConfig, o: LogsOptions): Promise<void> {
+  const log = runtimePathsFor(config.project.stateDir).consoleLog;
+  if (!existsSync(log) && !o.follow) {
+    throw new UserError(`machine '${config.name}' has no console log yet`, { exitCode: EXIT.wrongState, hint: `\`vm up ${config.name}\` boots it` });
+  }
+  const follower = new FileFollower(log);
+  for (;;) {
+    const chunk = await follower.read();
+    if (chunk.length > 0) {
+      await o.write(chunk);
+      continue;
+    }
+    if (!o.follow || o.signal?.aborted) return;
+    await sleep(200, undefined, { signal: o.signal }).catch(() => undefined);
   }
 }

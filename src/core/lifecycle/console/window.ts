@@ -4,8 +4,8 @@
 // kernel then sends SIGWINCH to the console's foreground programs, as on a real terminal resize.
 // The first size is in place before the session attaches (`first`), so the first command typed
 // sees it; later changes follow the window.
-import { agentAnswers, withAgent } from './agent-session.js';
-import type { RunningMachine } from './running-machine.js';
+import { agentAnswers, withAgent } from '../guest/agent.js';
+import type { RunningMachine } from '../select.js';
 
 export interface WindowSync {
   /** Sets the size now; resolves once the guest has it, or after `waitMs` (the session goes on without it). */

@@ -1,19 +1,19 @@
 // `vm destroy`: stop the machine, delete its disks, overlays and state, forget it in the global
 // index. The box it was made from is never touched.
 import { lstat, rm } from 'node:fs/promises';
-import type { MachineConfig } from '../../engines/machine-config.js';
-import { UserError } from '../errors.js';
-import { forgetMachine } from '../machines/global-index.js';
-import { withMachineLock } from '../machines/machine-lock.js';
-import { inspectMachine } from '../machines/state.js';
-import { machineDir, type StoreLocation } from '../paths.js';
-import { engineFor } from './engine-for.js';
-import { engineUserError } from '../engine-errors.js';
+import type { MachineConfig } from '../../../engines/machine-config.js';
+import { UserError } from '../../errors.js';
+import { forgetMachine } from '../../machines/global-index.js';
+import { withMachineLock } from '../../machines/machine-lock.js';
+import { inspectMachine } from '../../machines/state.js';
+import { machineDir, type StoreLocation } from '../../paths.js';
+import { engineFor } from '../engine/engine-for.js';
+import { engineUserError } from '../../engine-errors.js';
 import { stopRunning } from './halt.js';
-import { recordedPaths } from './machine-record.js';
-import { removeRuntimeDir, runtimePathsFor } from './runtime-dir.js';
-import { sweepStaleEngine } from './stale-engine.js';
-import { stopTunnel } from '../machines/forward-tunnel.js';
+import { recordedPaths } from '../machine-record.js';
+import { removeRuntimeDir, runtimePathsFor } from '../engine/runtime-dir.js';
+import { sweepStaleEngine } from '../engine/process.js';
+import { stopTunnel } from '../../machines/forward-tunnel.js';
 
 export interface DestroyResult {
   name: string;
