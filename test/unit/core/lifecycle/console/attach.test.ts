@@ -1,0 +1,31 @@
+// ssh-style `~` escapes on typed console input.
+import { describe, expect, it } from 'vitest';
+import { EscapeParser, type EscapeAction } from '../../../../../src/core/lifecycle/console/attach.js';
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const show = (actions: EscapeAction[]): (string | { kind: string })[] =>
+  actions.map((a) => (a.kind === 'send' ? new TextDecoder().decode(a.bytes) : { kind: a.kind }));
+
+describe('EscapeParser', () => {
+  it('detaches on ~. at the start of the input and after Enter', () => {
+    expect(show(new EscapeParser().feed(enc('~.')))).toEqual([{ kind: 'detach' }]);
+    expect(show(new EscapeParser().feed(enc('ls\r~.ignored')))).toEqual(['ls\r', { kind: 'detach' }]);
+    expect(show(new EscapeParser().feed(enc('ls\n~.')))).toEqual(['ls\n', { kind: 'detach' }]);
+  });
+
+  it('passes ~ through in the middle of a line', () => {
+    expect(show(new EscapeParser().feed(enc('cd ~.; ls ~/x')))).toEqual(['cd ~.; ls ~/x']);
+  });
+
+  it('~~ sends one ~, ~? asks for help, ~ and another key sends both', () => {
+    expect(show(new EscapeParser().feed(enc('~~.')))).toEqual(['~.']);
+    expect(show(new EscapeParser().feed(enc('~?')))).toEqual([{ kind: 'help' }]);
+    expect(show(new EscapeParser().feed(enc('~x')))).toEqual(['~x']);
+  });
+
+  it('an escape split across reads still works', () => {
+    const p = new EscapeParser();
+    expect(show(p.feed(enc('echo\r~')))).toEqual(['echo\r']);
+    expect(show(p.feed(enc('.')))).toEqual([{ kind: 'detach' }]);
+  });
+});
