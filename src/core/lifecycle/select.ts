@@ -65,6 +65,7 @@ export async function selectMachines(opts: SelectOptions = {}): Promise<Selectio
   };
 }
 
+/** The one machine a command such as `vm ssh` acts on: named, only, or `primary: true`. */
 export async function selectOne(o: { file?: string; name?: string; cwd?: string; command: string }): Promise<{ sel: Selection; config: MachineConfig }> {
   const sel = await selectMachines({ file: o.file, cwd: o.cwd, names: o.name ? [o.name] : undefined, readOnly: true });
   if (sel.machines.length === 1) return { sel, config: sel.machines[0]! };
@@ -81,6 +82,7 @@ export interface RunningMachine {
   paths: RuntimePaths;
 }
 
+/** The machine's running state and runtime paths; a UserError (wrong state) when it does not run. */
 export async function requireRunning(projectDir: string, config: MachineConfig): Promise<RunningMachine> {
   const view = await inspectMachine(projectDir, config.name, config.engine);
   if (view.status !== 'running') {

@@ -76,6 +76,7 @@ export interface LogsOptions {
   write: (chunk: Buffer) => void | Promise<void>;
 }
 
+/** `vm logs`: writes the console log, and with `follow` what is added to it until `signal` aborts. */
 export async function showLogs(config: MachineConfig, o: LogsOptions): Promise<void> {
   const log = runtimePathsFor(config.project.stateDir).consoleLog;
   if (!existsSync(log) && !o.follow) {

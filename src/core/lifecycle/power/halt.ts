@@ -115,6 +115,7 @@ export async function haltMachine(projectDir: string, config: MachineConfig, o: 
 
 export type PowerRequest = { ok: true; via: string } | { ok: false; reason: string };
 
+/** Asks the guest to power itself off: through its agent, else the power button (QMP). */
 export async function requestGuestPoweroff(paths: RuntimePaths): Promise<PowerRequest> {
   let agentWhy = '';
   try {
