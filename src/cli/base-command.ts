@@ -1,7 +1,7 @@
 // Every command extends this: errors become messages and exit codes in one place (report-error.ts).
 // Commands over the Vmfile's machines named on their command line share MachinesCommand.
 import { Args, Command } from '@oclif/core';
-import type { Selection } from '../core/lifecycle/select-machines.js';
+import type { Selection } from '../core/lifecycle/select.js';
 import { fileFlag, jsonFlag } from './flags.js';
 import { reportError } from './report-error.js';
 
@@ -39,7 +39,7 @@ export abstract class MachinesCommand extends BaseCommand {
 
   /** The machines named (all when none) with their boxes described, never installed: nothing here boots. */
   protected async selectNamed(a: MachinesArgs): Promise<Selection> {
-    const { selectMachines } = await import('../core/lifecycle/select-machines.js');
+    const { selectMachines } = await import('../core/lifecycle/select.js');
     return selectMachines({ file: a.file, names: a.names, cwd: process.cwd(), readOnly: true });
   }
 }

@@ -2,7 +2,7 @@
 // the Vmfile has one machine (as Vagrant's `snapshot save [vm-name] NAME`).
 import { Args } from '@oclif/core';
 import type { MachineConfig } from '../engines/machine-config.js';
-import type { Selection } from '../core/lifecycle/select-machines.js';
+import type { Selection } from '../core/lifecycle/select.js';
 
 export const snapshotArgs = {
   name: Args.string({ description: 'machine name (may be left out when the Vmfile has one machine), then the snapshot name', required: true, ignoreStdin: true }),
@@ -10,7 +10,7 @@ export const snapshotArgs = {
 };
 
 export async function snapshotTarget(file: string | undefined, a: string, b: string | undefined, command: string): Promise<{ sel: Selection; config: MachineConfig; snap: string }> {
-  const { selectOne } = await import('../core/lifecycle/select-one.js');
+  const { selectOne } = await import('../core/lifecycle/select.js');
   const { sel, config } = await selectOne({ file, name: b === undefined ? undefined : a, cwd: process.cwd(), command });
   return { sel, config, snap: b ?? a };
 }

@@ -7,7 +7,7 @@ import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { destroyQemuDisks, diskPlan, prepareQemuDisks } from '../../src/engines/qemu/qemu-img.js';
-import { riscvConfig } from '../unit/qemu/machine-fixture.js';
+import { riscvConfig } from '../unit/engines/qemu/machine-fixture.js';
 import { cleanup, qemuVersion, tempProject } from './qemu-harness.js';
 import type { MachineConfig } from '../../src/engines/machine-config.js';
 

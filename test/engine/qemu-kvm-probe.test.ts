@@ -12,7 +12,7 @@ import { DEFAULT_KERNEL_PROBE_TIMEOUT_MS, kernelProbe, probeArgs, probeKvm } fro
 import { PROBE_GUEST_EXIT_STATUS, probeGuestImage } from '../../src/engines/qemu/kvm-probe-guest.js';
 import { QemuEngine } from '../../src/engines/qemu/qemu-engine.js';
 import { cleanup, qemuVersion, unpackBox } from './qemu-harness.js';
-import { riscvConfig, x86Config } from '../unit/qemu/machine-fixture.js';
+import { riscvConfig, x86Config } from '../unit/engines/qemu/machine-fixture.js';
 
 const QEMU = 'qemu-system-x86_64';
 const version = qemuVersion(QEMU);

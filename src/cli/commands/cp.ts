@@ -23,7 +23,7 @@ export default class Cp extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Cp);
-    const { copyFiles } = await import('../../core/lifecycle/guest-copy.js');
+    const { copyFiles } = await import('../../core/lifecycle/guest/copy.js');
     const { progressBar } = await import('../ui/progress-bar.js');
     const bar = progressBar('Copying');
     let summary;

@@ -25,8 +25,8 @@ export default class Destroy extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Destroy);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
-    const { destroyMachine } = await import('../../core/lifecycle/destroy.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
+    const { destroyMachine } = await import('../../core/lifecycle/power/destroy.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     const names = sel.machines.map((m) => `'${m.name}'`).join(', ');
     if (!flags.force) {

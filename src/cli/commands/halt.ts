@@ -25,8 +25,8 @@ export default class Halt extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Halt);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
-    const { haltMachine } = await import('../../core/lifecycle/halt.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
+    const { haltMachine } = await import('../../core/lifecycle/power/halt.js');
     const ora = (await import('ora')).default;
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     const errors: Error[] = [];

@@ -21,8 +21,8 @@ export default class Logs extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Logs);
-    const { selectOne } = await import('../../core/lifecycle/select-one.js');
-    const { showLogs } = await import('../../core/lifecycle/logs.js');
+    const { selectOne } = await import('../../core/lifecycle/select.js');
+    const { showLogs } = await import('../../core/lifecycle/console/log.js');
     const { config } = await selectOne({ file: flags.file, name: args.name, cwd: process.cwd(), command: 'vm logs' });
     const stop = new AbortController();
     const onSignal = (): void => stop.abort();

@@ -11,7 +11,7 @@ export default class Port extends MachinesCommand {
   async run(): Promise<void> {
     const a = await this.parseMachines();
     const sel = await this.selectNamed(a);
-    const { listPorts } = await import('../../core/lifecycle/ports.js');
+    const { listPorts } = await import('../../core/lifecycle/forwards/list.js');
     const rows = await listPorts(sel.dir, sel.machines);
     if (a.json) {
       this.log(JSON.stringify(rows, null, 2));

@@ -23,7 +23,7 @@ export default class Provision extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Provision);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
     const { provisionMachine } = await import('../../core/lifecycle/provision.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });
     if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);

@@ -26,8 +26,8 @@ export default class Reload extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Reload);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
-    const { haltMachine } = await import('../../core/lifecycle/halt.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
+    const { haltMachine } = await import('../../core/lifecycle/power/halt.js');
     const { runUpTaskList } = await import('./up.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd() });
     if (sel.warnings) process.stderr.write(`${paint.yellow(sel.warnings)}\n`);

@@ -17,7 +17,7 @@ export default class Resume extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Resume);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
     const { inspectMachine } = await import('../../core/machines/state.js');
     const { runUpTaskList } = await import('./up.js');
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd() });

@@ -34,18 +34,17 @@ export default class Ssh extends BaseCommand {
       const { UserError } = await import('../../core/errors.js');
       throw new UserError('give the command either with -c or after `--`, not both');
     }
-    const { selectOne } = await import('../../core/lifecycle/select-one.js');
-    const { requireRunning } = await import('../../core/lifecycle/running-machine.js');
+    const { requireRunning, selectOne } = await import('../../core/lifecycle/select.js');
     const { sel, config } = await selectOne({ file: flags.file, name: args.name, cwd: process.cwd(), command: 'vm ssh' });
     const m = await requireRunning(sel.dir, config);
     if (flags.command !== undefined || guestArgv !== undefined) {
-      const { execArgv, execCommand } = await import('../../core/lifecycle/exec.js');
+      const { execArgv, execCommand } = await import('../../core/lifecycle/guest/exec.js');
       const io = { stdin: process.stdin.isTTY ? undefined : process.stdin, stdout: process.stdout, stderr: process.stderr };
       process.exitCode = guestArgv !== undefined ? await execArgv(m, guestArgv, io) : await execCommand(m, flags.command!, io);
       return;
     }
-    const { attachConsole } = await import('../../core/lifecycle/attach.js');
-    const { consoleWindowSync } = await import('../../core/lifecycle/console-window.js');
+    const { attachConsole } = await import('../../core/lifecycle/console/attach.js');
+    const { consoleWindowSync } = await import('../../core/lifecycle/console/window.js');
     const tty = process.stdin.isTTY === true;
     const note = (text: string): void => {
       process.stderr.write(`${tty ? '\r\n' : ''}${paint.dim(`[vm] ${text}`)}${tty ? '\r\n' : '\n'}`);

@@ -21,7 +21,7 @@ export default class Suspend extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Suspend);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
     const { suspendMachine } = await import('../../core/machines/suspend.js');
     const ora = (await import('ora')).default;
     const sel = await selectMachines({ file: flags.file, names: argv as string[], cwd: process.cwd(), readOnly: true });

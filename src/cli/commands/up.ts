@@ -3,8 +3,8 @@
 import { Args, Flags } from '@oclif/core';
 import { fileFlag } from '../flags.js';
 import type { ListrTask } from 'listr2';
-import type { Selection } from '../../core/lifecycle/select-machines.js';
-import type { UpResult, UpSession, UpStep } from '../../core/lifecycle/up.js';
+import type { Selection } from '../../core/lifecycle/select.js';
+import type { UpResult, UpSession, UpStep } from '../../core/lifecycle/power/up.js';
 import { BaseCommand } from '../base-command.js';
 import { paint } from '../ui/color.js';
 
@@ -24,8 +24,8 @@ export interface UpTaskOptions {
  */
 export async function runUpTaskList(selection: Selection, o: UpTaskOptions): Promise<UpResult[]> {
   const { Listr } = await import('listr2');
-  const { openUp } = await import('../../core/lifecycle/up.js');
-  const { upOrder } = await import('../../core/lifecycle/up-order.js');
+  const { openUp } = await import('../../core/lifecycle/power/up.js');
+  const { upOrder } = await import('../../core/lifecycle/power/up-order.js');
   const { UserError } = await import('../../core/errors.js');
   const order = upOrder(selection.machines, selection.all, { withDependencies: o.withDependencies === true });
   const sel: Selection = { ...selection, machines: order.machines };
@@ -206,7 +206,7 @@ export default class Up extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Up);
-    const { selectMachines } = await import('../../core/lifecycle/select-machines.js');
+    const { selectMachines } = await import('../../core/lifecycle/select.js');
     const { progressBar } = await import('../ui/progress-bar.js');
     const onDownload = (box: string, url: string): { progress: (p: { received: number; total?: number }) => void; done: () => void } => {
       process.stderr.write(`Box '${box}' is not installed: downloading ${url}\n`);

@@ -88,74 +88,140 @@ class OutputStream extends Readable {
   }
 }
 
-/** `prepare` runs before the session opens (the client's handshake when it has none yet). */
-export function startExec(channel: AgentChannel, options: ExecOptions, prepare: () => Promise<void> = async () => {}): ExecHandle {
-  const window = Math.max(4096, Math.min(options.outputWindow ?? DEFAULT_WINDOW, 16 * 1024 * 1024));
-  const request = encodeExecRequest(options, window); // throws here, before anything is sent
-  let session = 0;
-  let finished = false;
-  let timedOut = false;
-  let timer: NodeJS.Timeout | undefined;
+/**
+ * Where one command's session is. Transitions, each a method of ExecRun:
+ *
+ *   opening --opened--> running --timedOut--> killing
+ *      |                  |                     |
+ *      +------------------+---------------------+--finish--> done
+ *
+ * opening: `prepare` and the session id are awaited; nothing has been sent. running: EXEC was sent,
+ * frames flow both ways. killing: `timeoutMs` passed and CANCEL was sent; the EXIT that follows
+ * ends the command as timed out, and a guest too busy to send it is given up on after the
+ * channel's request timeout. done: `exit` is settled, the output streams are ended, stdin credit
+ * has failed (a stdin writer gets the error) and no credit or signal is sent any more.
+ */
+type ExecState =
+  | { kind: 'opening' }
+  | { kind: 'running'; session: number }
+  | { kind: 'killing'; session: number }
+  | { kind: 'done'; session: number };
 
-  const grantFor = (stream: number) => (n: number) => {
-    if (session && !finished) channel.send(T.WINDOW, 0, session, new PayloadWriter().u8(stream).raw(Buffer.alloc(3)).u32(n).done());
-  };
-  const stdout = new OutputStream(window, grantFor(STREAM.STDOUT));
-  const stderr = new OutputStream(window, grantFor(STREAM.STDERR));
-  const credit = new Credit(0); // the agent's stdin window, once the session is open
+/** One command in the guest: its session state, its streams and the promises the handle exposes. */
+class ExecRun {
+  private state: ExecState = { kind: 'opening' };
+  private timer: NodeJS.Timeout | undefined;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  /** The agent's stdin window, once the session is open. */
+  private readonly credit = new Credit(0);
+  readonly pid: Promise<number | undefined>;
+  readonly exit: Promise<ExitStatus>;
+  private resolvePid!: (pid: number | undefined) => void;
+  private resolveExit!: (s: ExitStatus) => void;
+  private rejectExit!: (e: AgentError) => void;
+  /** Settles once the session is open and EXEC sent (rejects when it could not be). */
+  opened!: Promise<void>;
 
-  let resolvePid!: (pid: number | undefined) => void;
-  const pid = new Promise<number | undefined>((r) => (resolvePid = r));
-  let resolveExit!: (s: ExitStatus) => void;
-  let rejectExit!: (e: AgentError) => void;
-  const exit = new Promise<ExitStatus>((res, rej) => {
-    resolveExit = res;
-    rejectExit = rej;
-  });
-  // a caller that never looks at `exit` must not crash the host with an unhandled rejection
-  exit.catch(() => {});
+  constructor(
+    private readonly channel: AgentChannel,
+    private readonly options: ExecOptions,
+    window: number,
+  ) {
+    this.stdout = new OutputStream(window, (n) => this.grant(STREAM.STDOUT, n));
+    this.stderr = new OutputStream(window, (n) => this.grant(STREAM.STDERR, n));
+    this.pid = new Promise<number | undefined>((r) => (this.resolvePid = r));
+    this.exit = new Promise<ExitStatus>((res, rej) => {
+      this.resolveExit = res;
+      this.rejectExit = rej;
+    });
+    // a caller that never looks at `exit` must not crash the host with an unhandled rejection
+    this.exit.catch(() => {});
+  }
 
-  const end = (err: AgentError | null, status?: ExitStatus): void => {
-    if (finished) return;
-    finished = true;
-    clearTimeout(timer);
-    if (session) channel.closeSession(session);
-    credit.fail(err ?? new AgentError('the command has exited', 'channel'));
-    resolvePid(undefined);
+  /** The session id while frames may still be sent on it (running or killing), else undefined. */
+  private get live(): number | undefined {
+    return this.state.kind === 'running' || this.state.kind === 'killing' ? this.state.session : undefined;
+  }
+
+  /** The session id once one was opened (0 before), kept after the command is done. */
+  private get session(): number {
+    return this.state.kind === 'opening' ? 0 : this.state.session;
+  }
+
+  get finished(): boolean {
+    return this.state.kind === 'done';
+  }
+
+  /** opening: prepares, opens the session and sends the request; opening -> running. */
+  open(prepare: () => Promise<void>, request: Uint8Array): Promise<void> {
+    this.opened = (async () => {
+      await prepare();
+      const session = await this.channel.openSession(this.sink);
+      this.state = { kind: 'running', session };
+      this.channel.send(T.EXEC, 0, session, request);
+      this.credit.add(this.channel.info?.stdinWindow ?? 0);
+      if (this.options.timeoutMs !== undefined) this.timer = setTimeout(() => this.timedOut(), this.options.timeoutMs);
+    })();
+    this.opened.catch((err: AgentError) => this.finish(err));
+    return this.opened;
+  }
+
+  /** running -> killing: the command ran out of time; the guest is told to kill it. */
+  private timedOut(): void {
+    if (this.state.kind !== 'running') return;
+    this.state = { kind: 'killing', session: this.state.session };
+    this.channel.send(T.CANCEL, 0, this.state.session);
+    // a guest too busy to even report the kill: give up after the request timeout
+    this.timer = setTimeout(
+      () => this.finish(new AgentError(`the command timed out after ${this.options.timeoutMs} ms and did not stop`, 'timeout')),
+      this.channel.requestTimeoutMs,
+    );
+  }
+
+  /** any state -> done: with the command's exit status, or the error that ended it. */
+  private finish(err: AgentError | null, status?: ExitStatus): void {
+    if (this.state.kind === 'done') return;
+    const session = this.session;
+    this.state = { kind: 'done', session };
+    clearTimeout(this.timer);
+    if (session) this.channel.closeSession(session);
+    this.credit.fail(err ?? new AgentError('the command has exited', 'channel'));
+    this.resolvePid(undefined);
     if (err) {
-      stdout.abort();
-      stderr.abort();
-      rejectExit(err);
+      this.stdout.abort();
+      this.stderr.abort();
+      this.rejectExit(err);
     } else {
-      stdout.finish();
-      stderr.finish();
-      resolveExit(status!);
+      this.stdout.finish();
+      this.stderr.finish();
+      this.resolveExit(status!);
     }
-  };
+  }
 
-  const sink: SessionSink = {
-    onFrame(f: Frame) {
+  private readonly sink: SessionSink = {
+    onFrame: (f: Frame) => {
       try {
-        onFrame(f);
+        this.onFrame(f);
       } catch (err) {
-        channel.send(T.CANCEL, 0, session);
-        end(new AgentError(`the agent sent a malformed ${f.type.toString(16)} frame: ${(err as Error).message}`, 'channel'));
+        this.channel.send(T.CANCEL, 0, this.session);
+        this.finish(new AgentError(`the agent sent a malformed ${f.type.toString(16)} frame: ${(err as Error).message}`, 'channel'));
       }
     },
-    onClose: (err) => end(err),
+    onClose: (err) => this.finish(err),
   };
 
-  const onFrame = (f: Frame): void => {
+  private onFrame(f: Frame): void {
     const r = new PayloadReader(f.payload);
     switch (f.type) {
       case T.EXEC_STARTED: {
         const p = r.u32('pid');
-        resolvePid(p === 0 ? undefined : p);
+        this.resolvePid(p === 0 ? undefined : p);
         return;
       }
       case T.STDOUT:
       case T.STDERR: {
-        const out = f.type === T.STDOUT ? stdout : stderr;
+        const out = f.type === T.STDOUT ? this.stdout : this.stderr;
         if (f.payload.length) out.deliver(Buffer.from(f.payload));
         if (f.flags & FLAG_EOF) out.finish();
         return;
@@ -163,7 +229,7 @@ export function startExec(channel: AgentChannel, options: ExecOptions, prepare: 
       case T.CREDIT:
         if (r.u8('stream') === STREAM.STDIN) {
           r.raw(3);
-          credit.add(r.u32('credit'));
+          this.credit.add(r.u32('credit'));
         }
         return;
       case T.EXIT: {
@@ -173,93 +239,97 @@ export function startExec(channel: AgentChannel, options: ExecOptions, prepare: 
         const value = r.u32('value');
         const status: ExitStatus =
           kind === EXIT_KIND.SIGNAL ? { signal: signalName(value), signalNumber: value, coreDumped: core === 1 } : { code: value };
-        if (timedOut) end(new AgentError(`the command timed out after ${options.timeoutMs} ms and was killed`, 'timeout'));
-        else end(null, status);
+        if (this.state.kind === 'killing') this.finish(new AgentError(`the command timed out after ${this.options.timeoutMs} ms and was killed`, 'timeout'));
+        else this.finish(null, status);
         return;
       }
       case T.ERROR: {
         const e = parseError(f.payload);
-        end(new AgentError(`could not run ${describe(options.argv)} in the guest: ${e.message}`, 'guest', e.errno));
+        this.finish(new AgentError(`could not run ${describe(this.options.argv)} in the guest: ${e.message}`, 'guest', e.errno));
         return;
       }
     }
-  };
+  }
 
-  const sendStdin = async (data: Uint8Array): Promise<void> => {
+  /** Output credit for the agent, while the session is live. */
+  private grant(stream: number, n: number): void {
+    const session = this.live;
+    if (session !== undefined) this.channel.send(T.WINDOW, 0, session, new PayloadWriter().u8(stream).raw(Buffer.alloc(3)).u32(n).done());
+  }
+
+  /** Sends stdin bytes within the agent's credit (rejects once the command is over). */
+  async sendStdin(data: Uint8Array): Promise<void> {
     let at = 0;
     while (at < data.length) {
-      const n = await credit.take(Math.min(channel.info?.maxPayload ?? 65536, data.length - at));
-      if (!channel.send(T.STDIN, 0, session, data.subarray(at, at + n))) await channel.drained();
+      const n = await this.credit.take(Math.min(this.channel.info?.maxPayload ?? 65536, data.length - at));
+      if (!this.channel.send(T.STDIN, 0, this.session, data.subarray(at, at + n))) await this.channel.drained();
       at += n;
     }
-  };
-  const endStdin = (): void => {
-    if (!finished) channel.send(T.STDIN, FLAG_EOF, session);
-  };
+  }
+
+  endStdin(): void {
+    const session = this.live;
+    if (session !== undefined) this.channel.send(T.STDIN, FLAG_EOF, session);
+  }
+
+  signal(n: number): void {
+    const session = this.live;
+    if (session !== undefined) this.channel.send(T.SIGNAL, 0, session, new PayloadWriter().u32(n).done());
+  }
+}
+
+/** `prepare` runs before the session opens (the client's handshake when it has none yet). */
+export function startExec(channel: AgentChannel, options: ExecOptions, prepare: () => Promise<void> = async () => {}): ExecHandle {
+  const window = Math.max(4096, Math.min(options.outputWindow ?? DEFAULT_WINDOW, 16 * 1024 * 1024));
+  const request = encodeExecRequest(options, window); // throws here, before anything is sent
+  const run = new ExecRun(channel, options, window);
 
   let stdinPipe: Writable | null = null;
-  let ready: Promise<void>;
   if (options.stdin === 'pipe') {
     stdinPipe = new Writable({
       highWaterMark: 64 * 1024,
       write(chunk: Buffer, _enc, cb) {
         // once the command is over its stdin is gone: what is left is dropped, like a closed pipe
-        ready.then(() => sendStdin(chunk)).then(() => cb(), () => cb());
+        run.opened.then(() => run.sendStdin(chunk)).then(() => cb(), () => cb());
       },
       final(cb) {
-        ready.then(endStdin, () => {}).finally(() => cb());
+        run.opened.then(() => run.endStdin(), () => {}).finally(() => cb());
       },
     });
   }
 
-  ready = (async () => {
-    await prepare();
-    session = await channel.openSession(sink);
-    channel.send(T.EXEC, 0, session, request);
-    credit.add(channel.info?.stdinWindow ?? 0);
-    if (options.timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        channel.send(T.CANCEL, 0, session);
-        // a guest too busy to even report the kill: give up after the request timeout
-        timer = setTimeout(
-          () => end(new AgentError(`the command timed out after ${options.timeoutMs} ms and did not stop`, 'timeout')),
-          channel.requestTimeoutMs,
-        );
-      }, options.timeoutMs);
-    }
-  })();
-  ready.catch((err: AgentError) => end(err));
+  const opened = run.open(prepare, request);
 
   const stdin = options.stdin;
   if (stdin !== 'pipe') {
-    ready
+    opened
       .then(async () => {
         if (stdin === undefined) return;
         if (typeof stdin === 'string' || stdin instanceof Uint8Array) {
-          await sendStdin(typeof stdin === 'string' ? Buffer.from(stdin) : stdin);
+          await run.sendStdin(typeof stdin === 'string' ? Buffer.from(stdin) : stdin);
         } else {
           for await (const chunk of stdin) {
-            if (finished) break;
-            await sendStdin(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+            if (run.finished) break;
+            await run.sendStdin(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
           }
         }
       })
-      .then(endStdin, endStdin);
+      .then(
+        () => run.endStdin(),
+        () => run.endStdin(),
+      );
   }
 
   return {
-    stdout,
-    stderr,
+    stdout: run.stdout,
+    stderr: run.stderr,
     stdin: stdinPipe,
-    pid,
-    exit,
+    pid: run.pid,
+    exit: run.exit,
     kill(signal: string | number = 'SIGTERM') {
       const n = signalNumber(signal);
       if (n === undefined) throw new AgentError(`unknown signal ${String(signal)}`, 'request');
-      void ready.then(() => {
-        if (!finished) channel.send(T.SIGNAL, 0, session, new PayloadWriter().u32(n).done());
-      }, () => {});
+      void opened.then(() => run.signal(n), () => {});
     },
   };
 }

@@ -8,7 +8,7 @@ import { resolveBox } from '../boxes/catalog.js';
 import { engineUserError } from '../engine-errors.js';
 import { UserError } from '../errors.js';
 import type { StoreLocation } from '../paths.js';
-import { CTRL_A_ESCAPE_HELP, EscapeParser } from '../lifecycle/console-escape.js';
+import { CTRL_A_ESCAPE_HELP, EscapeParser } from '../lifecycle/console/attach.js';
 import { boxFirmware, kernelCmdline } from '../vmfile/compile.js';
 import { builtinRefusal } from '../../engines/builtin/builtin-engine.js';
 import {

@@ -1,16 +1,11 @@
 // What lifecycle commands record about a machine: its state file entries (built from the config and
-// the engine process), the hash that tells whether the Vmfile changed since the machine started, and
-// the marker saying its first provisioning finished.
-import { join } from 'node:path';
+// the engine process) and the hash that tells whether the Vmfile changed since the machine started.
+// (The marker saying its first provisioning finished is provisioning's: provision.ts.)
 import type { RuntimePaths } from '../../engines/engine.js';
 import type { MachineConfig } from '../../engines/machine-config.js';
 import { machineConfigFields, machineConfigHash, saveMachineState, STATE_FORMAT, type MachineState, type RecordedState } from '../machines/state.js';
 import type { StoreLocation } from '../paths.js';
 import { identify } from '../machines/process-identity.js';
-import { readJsonFile, writeFileAtomic } from '../machines/safe-fs.js';
-
-/** In the machine's state folder: written once its first provisioning has run to the end. */
-export const PROVISIONED_FILE = 'provisioned.json';
 
 export { machineConfigHash };
 
@@ -74,19 +69,6 @@ export function runningState(config: MachineConfig, previous: MachineState, pid:
 export function stoppedState(previous: MachineState): MachineState {
   const { pid: _p, bootId: _b, pidStartTime: _s, forwards: _f, ...rest } = previous;
   return { ...rest, state: 'halted', sockets: {} };
-}
-
-export async function isProvisioned(stateDir: string): Promise<boolean> {
-  try {
-    return (await readJsonFile(join(stateDir, PROVISIONED_FILE), 'provisioning marker')) !== undefined;
-  } catch {
-    // A damaged marker means the first provisioning cannot be trusted to have finished.
-    return false;
-  }
-}
-
-export async function markProvisioned(stateDir: string): Promise<void> {
-  await writeFileAtomic(join(stateDir, PROVISIONED_FILE), `${JSON.stringify({ at: new Date().toISOString() })}\n`);
 }
 
 let saving: Promise<unknown> = Promise.resolve();

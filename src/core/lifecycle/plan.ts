@@ -8,8 +8,7 @@ import { changedSettings, configChange } from '../machines/config-change.js';
 import { inspectMachine, type MachineStatus } from '../machines/state.js';
 import type { StoreLocation } from '../paths.js';
 import { formatProblems, loadProject, requireValid } from '../vmfile/index.js';
-import { isProvisioned } from './machine-record.js';
-import { provisionersFor } from './up.js';
+import { isProvisioned, provisionersFor } from './provision.js';
 
 export type PlanAction =
   /** Not created: `vm up` creates and boots it. */

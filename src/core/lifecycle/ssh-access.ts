@@ -17,7 +17,7 @@ import { inspectMachine, type MachineState } from '../machines/state.js';
 import { ensurePrivateDir, writeFileAtomic } from '../machines/safe-fs.js';
 import { exitCodeOf } from '../provision/provision-error.js';
 import { generateEd25519KeyPair, parsePublicKeyLine } from '../ssh/keys.js';
-import { withAgent } from './agent-session.js';
+import { withAgent } from './guest/agent.js';
 
 export const SSH_GUEST_PORT = 22;
 export const SSH_USER = 'root';
@@ -78,7 +78,7 @@ export function planSshForward(config: MachineConfig, previous: MachineState | u
   if (sshUnavailable(config)) return undefined;
   const idx = config.forwards.findIndex((f) => f.guest === SSH_GUEST_PORT && f.protocol === 'tcp');
   if (idx >= 0) return { vmfileIndex: idx };
-  // Port 0: the system picks a free port (forward-check.ts); the previous boot's port first.
+  // Port 0: the system picks a free port (forwards/check.ts); the previous boot's port first.
   return { add: { guest: SSH_GUEST_PORT, host: previous?.ssh?.port ?? 0, hostIp: '127.0.0.1', protocol: 'tcp', autoCorrect: true } };
 }
 

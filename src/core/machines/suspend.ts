@@ -4,14 +4,14 @@
 import { unlink } from 'node:fs/promises';
 import type { MachineConfig } from '../../engines/machine-config.js';
 import { EXIT, UserError } from '../errors.js';
-import { engineFor } from '../lifecycle/engine-for.js';
-import { engineIdentity, stopEngine, waitForExit } from '../lifecycle/engine-process.js';
+import { engineFor } from '../lifecycle/engine/engine-for.js';
+import { engineIdentity, stopEngine, waitForExit } from '../lifecycle/engine/process.js';
 import { recordedPaths, saveState, stoppedState } from '../lifecycle/machine-record.js';
-import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from '../lifecycle/runtime-dir.js';
+import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from '../lifecycle/engine/runtime-dir.js';
 import { killPoint } from '../lifecycle/test-hooks.js';
 import { muxSocketPath } from '../agent/mux-connect.js';
 import type { RuntimePaths } from '../../engines/engine.js';
-import { withAgent } from '../lifecycle/agent-session.js';
+import { withAgent } from '../lifecycle/guest/agent.js';
 import { withMachineLock } from './machine-lock.js';
 import { inspectMachine, type MachineState } from './state.js';
 import { suspendStatePath } from './suspend-file.js';

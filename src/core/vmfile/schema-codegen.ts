@@ -1,7 +1,7 @@
 // The ajv set-up our schemas are compiled with, and (development-time) the turning of
 // schemas/vmfile.schema.json into a standalone validator module (vmfile-validator.generated.ts), so
 // loading a Vmfile never compiles a schema (ajv compile takes 100-200 ms, too slow for `vm status`).
-// test/unit/vmfile/schema.test.ts fails when it is stale and rewrites it with VM_UPDATE_GENERATED=1.
+// test/unit/core/vmfile/schema.test.ts fails when it is stale and rewrites it with VM_UPDATE_GENERATED=1.
 // A box recipe is compiled at run time (a build takes minutes) with the same options.
 import { Ajv } from 'ajv';
 import * as standaloneModule from 'ajv/dist/standalone/index.js';
@@ -29,5 +29,5 @@ export function generateValidatorSource(schema: SchemaNode): string {
   if (/require\(|import /.test(source)) {
     throw new Error('the generated validator needs ajv at run time (a minLength/maxLength/format keyword?); keep the schema to keywords that compile to plain code');
   }
-  return `// @ts-nocheck\n// GENERATED from schemas/vmfile.schema.json by src/core/vmfile/schema-codegen.ts: do not edit.\n// Regenerate: VM_UPDATE_GENERATED=1 npx vitest run test/unit/vmfile/schema.test.ts\n${source}\n`;
+  return `// @ts-nocheck\n// GENERATED from schemas/vmfile.schema.json by src/core/vmfile/schema-codegen.ts: do not edit.\n// Regenerate: VM_UPDATE_GENERATED=1 npx vitest run test/unit/core/vmfile/schema.test.ts\n${source}\n`;
 }

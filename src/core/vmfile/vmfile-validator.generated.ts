@@ -1,6 +1,6 @@
 // @ts-nocheck
 // GENERATED from schemas/vmfile.schema.json by src/core/vmfile/schema-codegen.ts: do not edit.
-// Regenerate: VM_UPDATE_GENERATED=1 npx vitest run test/unit/vmfile/schema.test.ts
+// Regenerate: VM_UPDATE_GENERATED=1 npx vitest run test/unit/core/vmfile/schema.test.ts
 "use strict";
 export const validate = validate21;
 export default validate21;

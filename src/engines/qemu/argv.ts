@@ -1,5 +1,5 @@
 // The qemu command line of a machine: one pure function, MachineConfig + runtime paths + accel + disk
-// files in, argv out (golden files in test/unit/qemu/golden pin it). No defaults from qemu are relied
+// files in, argv out (golden files in test/unit/engines/qemu/golden pin it). No defaults from qemu are relied
 // on: -nodefaults, every device explicit, in a fixed order.
 //
 // Device order (it decides guest device names, and the builtin engine attaches in the same order):

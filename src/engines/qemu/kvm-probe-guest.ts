@@ -1,5 +1,5 @@
 // The KVM probe's guest image: kvm-probe-guest.S assembled (see there for what it does and how to
-// rebuild; test/unit/qemu/kvm-probe-guest.test.ts checks these bytes against the source).
+// rebuild; test/unit/engines/qemu/kvm-probe-guest.test.ts checks these bytes against the source).
 
 /** The assembled code and data, loaded at 1 MiB. */
 export const PROBE_GUEST_CODE_BASE64 =

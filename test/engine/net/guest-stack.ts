@@ -9,7 +9,7 @@ import type { NetClock } from '../../../src/emulator/net/net-host.js';
 import { DEFAULT_TCP_TUNING, TcpConnection, type TcpConnectionEvents } from '../../../src/emulator/net/tcp-connection.js';
 import { parseTcp, TCP_ACK, TCP_SYN } from '../../../src/emulator/net/tcp-segment.js';
 import type { UserNet } from '../../../src/emulator/net/user-net.js';
-import { GUEST, GUEST_MAC, ipFrame } from '../../unit/net/frame-builders.js';
+import { GUEST, GUEST_MAC, ipFrame } from '../../unit/emulator/net/frame-builders.js';
 
 export { GUEST_MAC };
 

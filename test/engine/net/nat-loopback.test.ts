@@ -12,7 +12,7 @@ import { NodeNetHost, nodeNetClock } from '../../../src/engines/builtin/net/node
 import { ETH_HEADER_SIZE } from '../../../src/emulator/net/ethernet.js';
 import { IPPROTO_UDP, parseIpv4Packet } from '../../../src/emulator/net/ipv4.js';
 import { parseUdp } from '../../../src/emulator/net/udp.js';
-import { GATEWAY, GUEST, udpFrame } from '../../unit/net/frame-builders.js';
+import { GATEWAY, GUEST, udpFrame } from '../../unit/emulator/net/frame-builders.js';
 import { appEvents, GUEST_MAC, GuestStack, type LinkOptions } from './guest-stack.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeBox, tempDir } from '../vmfile/helpers.js';
+import { makeBox, tempDir } from '../core/vmfile/helpers.js';
 import { ensureDist } from '../../support/dist.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');

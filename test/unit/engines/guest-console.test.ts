@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GuestConsoleParser, READY_MARKER, REBOOT_NOTE } from '../../../src/engines/guest-console.js';
 import { ConsoleLog } from '../../../src/engines/shared/console-log.js';
-import { consoleState } from '../../../src/core/lifecycle/console-file.js';
+import { consoleState } from '../../../src/core/lifecycle/console/log.js';
 
 const ready = (text: string): boolean => GuestConsoleParser.of(text).ready;
 

@@ -11,7 +11,7 @@ export default class SnapshotPop extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotPop);
-    const { selectOne } = await import('../../../core/lifecycle/select-one.js');
+    const { selectOne } = await import('../../../core/lifecycle/select.js');
     const { deleteSnapshot, lastPushed, restoreSnapshot } = await import('../../../core/machines/snapshots.js');
     const { sel, config } = await selectOne({ file: flags.file, name: args.name, cwd: process.cwd(), command: 'vm snapshot pop' });
     const last = await lastPushed(sel.dir, config.name);

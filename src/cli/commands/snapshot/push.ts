@@ -11,7 +11,7 @@ export default class SnapshotPush extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(SnapshotPush);
-    const { selectOne } = await import('../../../core/lifecycle/select-one.js');
+    const { selectOne } = await import('../../../core/lifecycle/select.js');
     const { pushName, saveSnapshot } = await import('../../../core/machines/snapshots.js');
     const { sel, config } = await selectOne({ file: flags.file, name: args.name, cwd: process.cwd(), command: 'vm snapshot push' });
     const info = await saveSnapshot(sel.dir, config, pushName(), { command: `vm snapshot push ${config.name}` });

@@ -10,7 +10,7 @@ import { domainXml, xmlEscape, type DomainVolumes } from '../../../../src/engine
 import { LibvirtConfigError } from '../../../../src/engines/libvirt/errors.js';
 import { domainName, extraDiskName, rootOverlayName } from '../../../../src/engines/libvirt/names.js';
 import type { MachineConfig } from '../../../../src/engines/machine-config.js';
-import { riscvConfig, x86Config } from '../../qemu/machine-fixture.js';
+import { riscvConfig, x86Config } from '../qemu/machine-fixture.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));
 const UPDATE = process.env.VM_UPDATE_GOLDEN === '1';

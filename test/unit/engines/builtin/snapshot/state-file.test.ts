@@ -1,0 +1,92 @@
+// The builtin engine's state file: a round trip keeps every non-zero page and the state tree exactly
+// (and clears what a fresh machine's loader left where the saved RAM was zero); a truncated file,
+// a flipped byte, another format and another vm version are refused with messages naming the file.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Ram } from '../../../../../src/emulator/machine/ram.js';
+import { captureState, readStateFile, STATE_FILE_FORMAT, VM_VERSION, writeStateFile } from '../../../../../src/engines/builtin/snapshot/state-file.js';
+
+const MiB = 1024 * 1024;
+const dir = mkdtempSync(join(tmpdir(), 'vm-state-file-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sampleRam(): Ram {
+  const ram = new Ram(0x8000_0000, 8 * MiB);
+  // Scattered pages, a run longer than one record, and a page whose only set byte is its last.
+  for (let p = 0; p < 2048; p += 37) ram.bytes[p * 4096 + (p % 4096)] = (p & 0xff) | 1;
+  for (let i = 0; i < 300 * 4096; i++) ram.bytes[MiB + i] = (i * 2654435761) >>> 24;
+  ram.bytes[5 * MiB + 4095] = 0x80;
+  return ram;
+}
+
+const header = { machine: 'default', ramBytes: 8 * MiB, cpus: 1, savedAt: '2026-12-06T00:00:00.000Z', engine: { ready: true } };
+const state = { version: 1, big: 1n << 70n, bytes: new Uint8Array([0, 1, 2, 255]), inf: Infinity, list: [1, 'two', null, false] };
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+describe('state file', () => {
+  it('round-trips RAM sparsely and the state tree exactly; stale loader bytes are cleared', async () => {
+    const ram = sampleRam();
+    const path = join(dir, 'ok.state');
+    const captured = captureState(header, state, ram);
+    const size = await writeStateFile(path, captured);
+    const expectedPages = new Set<number>();
+    for (let p = 0; p < 2048; p++) if (ram.bytes.subarray(p * 4096, (p + 1) * 4096).some((b) => b !== 0)) expectedPages.add(p);
+    expect(captured.ramStored).toBe(expectedPages.size * 4096);
+    expect(size).toBeLessThan(captured.ramStored);
+
+    const loaded = await readStateFile(path);
+    expect(loaded.header).toEqual({ vm: VM_VERSION, ...header });
+    expect(loaded.state).toEqual(state);
+    const fresh = new Ram(0x8000_0000, 8 * MiB);
+    fresh.bytes.fill(0xaa, 7 * MiB, 7 * MiB + 8192); // as a kernel image loaded where the saved RAM is zero
+    loaded.applyRam(fresh);
+    expect(sha(fresh.bytes)).toBe(sha(ram.bytes));
+  });
+
+  it('refuses truncated, corrupted, other-format and other-version files, naming the file', async () => {
+    const path = join(dir, 'bad.state');
+    await writeStateFile(path, captureState(header, state, sampleRam()));
+    const good = readFileSync(path);
+
+    writeFileSync(path, good.subarray(0, good.length - 100));
+    await expect(readStateFile(path)).rejects.toThrow(`the saved machine state ${path} is damaged (checksum mismatch: truncated or corrupted); it was not loaded`);
+    writeFileSync(path, good.subarray(0, 20));
+    await expect(readStateFile(path)).rejects.toThrow('is damaged (truncated)');
+    writeFileSync(path, Buffer.alloc(0));
+    await expect(readStateFile(path)).rejects.toThrow('is damaged (not a vm state file)');
+
+    const flipped = Buffer.from(good);
+    flipped[good.length - 5000] ^= 1;
+    writeFileSync(path, flipped);
+    await expect(readStateFile(path)).rejects.toThrow('is damaged (checksum mismatch');
+
+    const otherFormat = Buffer.from(good);
+    otherFormat.writeUInt32LE(STATE_FILE_FORMAT + 1, 8);
+    writeFileSync(path, otherFormat);
+    await expect(readStateFile(path)).rejects.toThrow(`has format ${STATE_FILE_FORMAT + 1}; this vm (${VM_VERSION}) reads format ${STATE_FILE_FORMAT}`);
+
+    // Another version's file with a valid checksum: refused by version, not as damage.
+    const text = good.toString('latin1').replace(`"vm":"${VM_VERSION}"`, `"vm":"${'9'.repeat(VM_VERSION.length)}"`);
+    const other = Buffer.from(text, 'latin1');
+    const body = other.subarray(0, other.length - 32);
+    const resealed = Buffer.concat([body, createHash('sha256').update(body).digest()]);
+    writeFileSync(path, resealed);
+    await expect(readStateFile(path)).rejects.toThrow(`was written by vm ${'9'.repeat(VM_VERSION.length)}; this is vm ${VM_VERSION}, which does not load another version's state`);
+
+    await expect(readStateFile(join(dir, 'missing.state'))).rejects.toThrow(`the saved machine state ${join(dir, 'missing.state')} is missing`);
+  });
+
+  it('leaves the old file whole when writing fails midway (temp file + rename)', async () => {
+    const path = join(dir, 'atomic.state');
+    await writeStateFile(path, captureState(header, state, sampleRam()));
+    const before = readFileSync(path);
+    const broken = captureState(header, state, sampleRam());
+    (broken.chunks as unknown[]).splice(3, 0, null);
+    await expect(writeStateFile(path, broken)).rejects.toThrow();
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readFileSync(path).length).toBe(before.length);
+  });
+});
