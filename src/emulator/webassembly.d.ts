@@ -22,6 +22,8 @@ declare namespace WebAssembly {
     constructor(descriptor: TableDescriptor);
     readonly length: number;
     grow(delta: number): number;
+    /** Put a function exported by an instance into slot `index`. */
+    set(index: number, value: (...args: number[]) => number): void;
   }
   type ImportValue = ((...args: number[]) => number | void) | Memory | Table;
   type Imports = Record<string, Record<string, ImportValue>>;

@@ -181,7 +181,6 @@ function linksFor(h: Hart): HartLinks {
   const imports: WebAssembly.Imports = {
     e: {
       mem: h.ram.memory,
-      tab: jit.table,
       ld: (lo: number, hi: number, size: number): number => {
         if (!loadSlow(h, lo, hi, size)) return 0;
         s32[0] = h.tmpLo;
@@ -208,7 +207,7 @@ function linksFor(h: Hart): HartLinks {
     },
   };
   const dispatcher: DefinedFunc = { type: DISPATCH_TYPE, locals: DISPATCH_LOCALS, body: dispatcherBody(h.stateAt, jit.at), export: 'run' };
-  const wasm = encodeModule([], [dispatcher], [], [REGION_TYPE]);
+  const wasm = encodeModule([], [dispatcher], { table: true, firstTypes: [REGION_TYPE] });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), { e: { mem: h.ram.memory, tab: jit.table } });
   links = { imports, dispatch: instance.exports.run as Dispatch };
   linksByHart.set(h, links);
@@ -219,6 +218,14 @@ function linksFor(h: Hart): HartLinks {
 export function dispatcherFor(h: Hart): Dispatch {
   return linksFor(h).dispatch;
 }
+
+/**
+ * The export name of a batch's `k`th region. Regions reach the function table by `table.set` from
+ * here, not by element segments of their own modules: a module that imports the table makes V8
+ * update its copy of every later write to the table, so with one import per batch each write cost
+ * grew with the number of batches. Only the dispatcher's module imports the table.
+ */
+const regionExport = (k: number): string => `r${k}`;
 
 interface Translated {
   /** JitCache index of the entry point, its RAM offset and pc. */
@@ -244,7 +251,6 @@ export function translatePending(h: Hart): void {
   const t0 = performance.now();
   const view = h.ram.view;
   const funcs = mulHelpers();
-  const elements: { slot: number; func: number }[] = [];
   const done: Translated[] = [];
   let insns = 0;
   // The queued entry points still wanted, by page (its RAM offset and virtual address).
@@ -275,15 +281,14 @@ export function translatePending(h: Hart): void {
         continue;
       }
       const slot = jit.allocSlot();
-      elements.push({ slot, func: funcs.length });
-      funcs.push(entryFunc(plan, e.ro - pageRo, pageFunc));
+      funcs.push({ ...entryFunc(plan, e.ro - pageRo, pageFunc), export: regionExport(done.length) });
       done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: pageRo + plan.lo });
     }
     insns += plan.insns;
   }
   jit.pending = 0;
   if (done.length === 0) return;
-  const wasm = encodeModule(REGION_IMPORTS, funcs, elements);
+  const wasm = encodeModule(REGION_IMPORTS, funcs);
   const stats = jit.stats;
   stats.batches++;
   stats.regionInsns += insns;
@@ -317,13 +322,15 @@ export function translatePending(h: Hart): void {
  *  cannot have changed since planning (compiled synchronously). */
 function install(h: Hart, module: WebAssembly.Module, done: Translated[], fresh: boolean): void {
   const jit = h.jit;
-  new WebAssembly.Instance(module, linksFor(h).imports);
+  const exports = new WebAssembly.Instance(module, linksFor(h).imports).exports;
   let installed = 0;
-  for (const d of done) {
+  for (let k = 0; k < done.length; k++) {
+    const d = done[k]!;
     if (jit.entry[d.i] !== ENTRY_PENDING || jit.tagOff[d.i] !== d.ro || jit.tagPc[d.i] !== d.pc) {
       jit.freeSlot(d.slot); // dropped or replaced while compiling
       continue;
     }
+    jit.table.set(d.slot, exports[regionExport(k)] as (...args: number[]) => number);
     jit.entry[d.i] = d.slot;
     jit.bytes[d.i] = d.bytes;
     jit.bytesAt[d.i] = d.at;

@@ -194,11 +194,11 @@ function section(out: Bytes, id: number, content: Bytes): void {
   out.bytes(content.view());
 }
 
-/** Encode a module that imports one memory (module "e", name "mem"), one funcref table ("e", "tab")
- *  and `imports`, and defines `funcs`; each of `elements` puts a defined function (index among
- *  `funcs`) into the table at a slot. Function indices: imports first, in order, then `funcs`; type
- *  indices: `firstTypes` first (for call_indirect), then as met. */
-export function encodeModule(imports: ImportedFunc[], funcs: DefinedFunc[], elements: { slot: number; func: number }[] = [], firstTypes: FuncType[] = []): Uint8Array {
+/** Encode a module that imports one memory (module "e", name "mem"), with `table` the funcref table
+ *  ("e", "tab"), and `imports`, and defines `funcs` (exported under their `export` names). Function
+ *  indices: imports first, in order, then `funcs`; type indices: `firstTypes` first (for
+ *  call_indirect), then as met. */
+export function encodeModule(imports: ImportedFunc[], funcs: DefinedFunc[], { table = false, firstTypes = [] }: { table?: boolean; firstTypes?: FuncType[] } = {}): Uint8Array {
   const types: FuncType[] = [...firstTypes];
   const typeIndex = (t: FuncType): number => {
     let i = types.findIndex((u) => sameType(u, t));
@@ -224,18 +224,20 @@ export function encodeModule(imports: ImportedFunc[], funcs: DefinedFunc[], elem
   section(out, 1, ts);
 
   const is = new Bytes();
-  is.u32(imports.length + 2);
+  is.u32(imports.length + (table ? 2 : 1));
   is.name('e');
   is.name('mem');
   is.byte(0x02); // memory
   is.byte(0x00); // limits: min only
   is.u32(0);
-  is.name('e');
-  is.name('tab');
-  is.byte(0x01); // table
-  is.byte(0x70); // funcref
-  is.byte(0x00);
-  is.u32(0);
+  if (table) {
+    is.name('e');
+    is.name('tab');
+    is.byte(0x01); // table
+    is.byte(0x70); // funcref
+    is.byte(0x00);
+    is.u32(0);
+  }
   imports.forEach((f, i) => {
     is.name(f.module);
     is.name(f.name);
@@ -258,21 +260,6 @@ export function encodeModule(imports: ImportedFunc[], funcs: DefinedFunc[], elem
     es.u32(index);
   }
   section(out, 7, es);
-
-  if (elements.length > 0) {
-    // Active segments for table 0, one per slot (5.5.12, flag 0: offset expression, function indices).
-    const el = new Bytes();
-    el.u32(elements.length);
-    for (const { slot, func } of elements) {
-      el.byte(0x00);
-      el.byte(OP.i32Const);
-      el.sleb(slot);
-      el.byte(OP.end);
-      el.u32(1);
-      el.u32(imports.length + func);
-    }
-    section(out, 9, el);
-  }
 
   const cs = new Bytes(codeSize + 64);
   cs.u32(funcs.length);
