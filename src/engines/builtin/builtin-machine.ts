@@ -6,6 +6,7 @@
 import { webcrypto } from 'node:crypto';
 import { Duplex, Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
+import { availableParallelism } from 'node:os';
 import { noteHostRamWrite } from '../../emulator/cpu/domain.js';
 import { Hart } from '../../emulator/cpu/hart.js';
 import { DEFAULT_THRESHOLD } from '../../emulator/cpu/jit/cache.js';
@@ -38,13 +39,18 @@ import { captureState, StateFileError, writeStateFile, type LoadedState } from '
 /** How a machine ended, as its callers (engine-main, core) see it. */
 export type { MachineExitEvent };
 
-// The translator's region functions (emulator/cpu/jit) run as V8's baseline wasm compiler
-// (Liftoff) makes them. V8 would also recompile every hot function with its optimizing compiler
-// (TurboFan) in the background; for our large, branchy page functions that costs more CPU than the
-// faster code saves in a boot or a shell loop, and on a busy host it competes with the guest
-// (`npm run bench`, which loads this module, shows the figures). Set when this module loads,
+// The translator's region functions (emulator/cpu/jit) are compiled by V8's baseline wasm compiler
+// (Liftoff) at once; V8 then recompiles the hot ones with its optimizing compiler (TurboFan) on a
+// background thread. With two cores or fewer that thread competes with the guest's own thread, and
+// on a busy host it costs more than the faster code saves; with more cores it is a gain (`npm run
+// bench` shows both). VM_WASM_TIERING=on|off overrides the choice. Set when this module loads,
 // before the first module compiles; it concerns WebAssembly only.
-setFlagsFromString('--liftoff-only');
+export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): boolean {
+  if (env.VM_WASM_TIERING === 'on') return true;
+  if (env.VM_WASM_TIERING === 'off') return false;
+  return cores > 2;
+}
+if (!wasmTiering()) setFlagsFromString('--liftoff-only');
 
 /** Console bytes held for a reader that does not keep up; past this, output is dropped and counted. */
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;

@@ -14,11 +14,12 @@ export const JIT_BITS = 15;
 export const JIT_SIZE = 1 << JIT_BITS;
 export const JIT_MASK = JIT_SIZE - 1;
 /** Executions of an entry point the interpreter sees before queueing it for translation. Chosen by
- *  measurement (boot to shell and the ash loop at several thresholds, in the profile counters and
- *  `npm run bench`): lower thresholds translate the many entry points a kernel boot runs a few
- *  thousand times each, and their compile cost outweighs the gain; higher ones leave a shell's
- *  hot paths interpreted for too long. */
-export const DEFAULT_THRESHOLD = 16000;
+ *  measurement (boot to shell, the ash loop and the Debian kernel to /init at several thresholds, in
+ *  the profile counters and `npm run bench`): lower thresholds translate the many entry points a
+ *  kernel boot runs only a few hundred times each, for more compile cost than they save; higher
+ *  ones leave a shell's hot paths interpreted for too long (a loop of a few ten thousand turns runs
+ *  its first `threshold` turns in the interpreter). */
+export const DEFAULT_THRESHOLD = 2000;
 /** Queued entry points that make a batch, and how many instructions the oldest may wait. */
 export const BATCH_SIZE = 64;
 export const BATCH_MAX_WAIT = 1_000_000;

@@ -174,3 +174,14 @@ describe('builtin engine devices from a MachineConfig', () => {
     await destroyDisks(c);
   });
 });
+
+describe('WebAssembly tiering choice', () => {
+  it('optimizing tier-up only with more than two cores, unless VM_WASM_TIERING says otherwise', async () => {
+    const { wasmTiering } = await import('../../../../src/engines/builtin/builtin-machine.js');
+    expect(wasmTiering({}, 1)).toBe(false);
+    expect(wasmTiering({}, 2)).toBe(false);
+    expect(wasmTiering({}, 4)).toBe(true);
+    expect(wasmTiering({ VM_WASM_TIERING: 'on' }, 2)).toBe(true);
+    expect(wasmTiering({ VM_WASM_TIERING: 'off' }, 16)).toBe(false);
+  });
+});
