@@ -1,6 +1,6 @@
 // `vm debug boot` end to end, as a user runs it (compiled CLI, piped console): commands typed on
 // stdin reach the guest shell once it is ready, `poweroff` exits 0; on a terminal (a pty) the Ctrl-A
-// escapes work; bad flags and files give one clear error line and exit 1, never a stack trace.
+// escapes work and the guest console takes the terminal's size; bad flags and files give one clear error line and exit 1, never a stack trace.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +66,25 @@ describe.skipIf(!BUILT)('vm debug boot (compiled CLI; run `npm run build` first)
     expect(r.error, r.screen).toBeNull();
     expect(r.exit).toBe(0);
     expect(r.screen).toContain('[vm] quit (Ctrl-A X)');
+  }, 180_000);
+
+  it.skipIf(!HAVE_BOX)("on a terminal: the guest console has the terminal's size", async () => {
+    const r = await runOnPty(
+      home,
+      { ...process.env, VM_HOME: home, NO_COLOR: '1' },
+      ['debug', 'boot'],
+      [
+        { wait: 'root@tiny:[^\\n]*# $', timeout: 120 },
+        // The size is set through the agent just after ready: ask until the guest has it.
+        { send: 'for n in 1 2 3 4 5 6 7 8 9 10; do [ "$(stty size)" = "37 101" ] && break; sleep 1; done; echo "size=$(stty size)"\r' },
+        { wait: 'size=37 101', timeout: 60 },
+        { send: '\x01x' },
+        { expectExit: 30 },
+      ],
+      [37, 101],
+    );
+    expect(r.error, r.screen).toBeNull();
+    expect(r.exit).toBe(0);
   }, 180_000);
 
   it('reports bad input in one line with exit status 1', () => {

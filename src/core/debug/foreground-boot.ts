@@ -1,5 +1,5 @@
 // `vm debug boot`: a box (or a kernel) booted on the builtin engine in this process, with no Vmfile,
-// no saved state and no devices, its serial console on the caller's terminal. The boot files and
+// no saved state, no disks and no network, its serial console on the caller's terminal. The boot files and
 // command line come as `vm up` compiles them (vmfile/compile.ts, the builtin engine's bootFilesSpec),
 // typed input goes through the console escapes of `vm ssh` in their Ctrl-A style, engine errors
 // become UserErrors as everywhere in core, and the end maps to an exit status as the engine process's.
@@ -9,11 +9,14 @@ import { engineUserError } from '../engine-errors.js';
 import { UserError } from '../errors.js';
 import type { StoreLocation } from '../paths.js';
 import { CTRL_A_ESCAPE_HELP, EscapeParser } from '../lifecycle/console/attach.js';
+import { consoleSizeArgv } from '../lifecycle/console/window.js';
+import { AgentClient } from '../agent/client.js';
 import { boxFirmware, kernelCmdline } from '../vmfile/compile.js';
 import { builtinRefusal } from '../../engines/builtin/builtin-engine.js';
 import {
   bootFilesSpec,
   machineExitStatus,
+  portStream,
   startBuiltinMachine,
   type BootFiles,
   type BuiltinBootSpec,
@@ -66,7 +69,10 @@ export async function foregroundBootSpec(r: ForegroundBootRequest): Promise<Buil
     files = { box, memoryBytes: r.memoryBytes, cpus: r.cpus, cmdline: kernelCmdline(box.cmdline, additions), firmware: boxFirmware(box) };
   }
   if (r.firmware !== undefined) files.firmware = r.firmware === 'sbi' ? 'sbi' : resolve(r.cwd, r.firmware);
-  return { ...bootFilesSpec(files), idleWarp: r.idleWarp, ...(r.profile ? { profile: true } : {}) };
+  // A box gets the console device as under `vm up` (its agent channel sets the console's window
+  // size) and the entropy device; no disks and no network: debug boot keeps nothing.
+  const devices = r.kernel === undefined ? { devices: { console: true, rng: true } } : {};
+  return { ...bootFilesSpec(files), ...devices, idleWarp: r.idleWarp, ...(r.profile ? { profile: true } : {}) };
 }
 
 /** Where the console goes and where typed input comes from. */
@@ -82,6 +88,10 @@ export interface ForegroundConsole {
   note(message: string): void;
   /** Stops the machine (a signal to the CLI); the end is then `stopped`. */
   signal?: AbortSignal;
+  /** The terminal's size, set on the guest console through the agent once it answers (a serial
+   *  line carries no size), and again on each `onResize`; absent when the input is not a terminal. */
+  windowSize?: () => { rows: number; cols: number };
+  onResize?: (listener: () => void) => () => void;
 }
 
 export interface ForegroundBootEnd {
@@ -131,6 +141,7 @@ export async function bootInForeground(spec: BuiltinBootSpec, con: ForegroundCon
       }
     }
   };
+  const window = con.windowSize ? consoleWindow(vm, con.windowSize, con.onResize) : null;
   const onAbort = (): void => vm.stop();
   con.signal?.addEventListener('abort', onAbort, { once: true });
   if (con.signal?.aborted) vm.stop();
@@ -140,6 +151,7 @@ export async function bootInForeground(spec: BuiltinBootSpec, con: ForegroundCon
   try {
     exit = await vm.exit;
   } finally {
+    window?.close();
     con.input.off('data', onInput);
     con.signal?.removeEventListener('abort', onAbort);
     vm.output.unpipe(con.output);
@@ -150,5 +162,46 @@ export async function bootInForeground(spec: BuiltinBootSpec, con: ForegroundCon
     exitStatus: machineExitStatus(exit),
     droppedOutputBytes: vm.stats().droppedOutputBytes,
     ...(profile ? { profile: formatProfile(profile) } : {}),
+  };
+}
+
+/**
+ * The guest console's size from the terminal, as `vm ssh` sets it (lifecycle/console/window.ts): once
+ * the box is ready, through the agent's channel of this in-process machine, then after each resize.
+ * A box without an agent keeps the kernel's default size.
+ */
+function consoleWindow(vm: BuiltinMachine, size: () => { rows: number; cols: number }, onResize?: (listener: () => void) => () => void): { close(): void } {
+  let client: AgentClient | null = null;
+  let closed = false;
+  let busy: Promise<unknown> = Promise.resolve();
+  const send = (): void => {
+    const { rows, cols } = size();
+    if (closed || client === null || !(rows > 0 && cols > 0)) return;
+    const agent = client;
+    busy = busy.then(() => agent.run({ argv: consoleSizeArgv(rows, cols), timeoutMs: 5000 })).catch(() => undefined);
+  };
+  const off = onResize?.(send);
+  void vm.ready.then(async () => {
+    if (closed || vm.agentPort === null) return;
+    const agent = new AgentClient(portStream(vm.agentPort));
+    try {
+      await agent.hello(10_000);
+    } catch {
+      agent.close();
+      return;
+    }
+    if (closed) {
+      agent.close();
+      return;
+    }
+    client = agent;
+    send();
+  });
+  return {
+    close: () => {
+      closed = true;
+      off?.();
+      client?.close();
+    },
   };
 }

@@ -68,7 +68,22 @@ export default class DebugBoot extends BaseCommand {
     if (tty) process.stdin.setRawMode(true);
     let end;
     try {
-      end = await bootInForeground(spec, { input: process.stdin, output: process.stdout, terminal: tty, note, signal: stop.signal });
+      end = await bootInForeground(spec, {
+        input: process.stdin,
+        output: process.stdout,
+        terminal: tty,
+        note,
+        signal: stop.signal,
+        ...(tty && process.stdout.isTTY
+          ? {
+              windowSize: () => ({ rows: process.stdout.rows, cols: process.stdout.columns }),
+              onResize: (listener: () => void) => {
+                process.stdout.on('resize', listener);
+                return () => process.stdout.off('resize', listener);
+              },
+            }
+          : {}),
+      });
     } finally {
       if (tty) process.stdin.setRawMode(false);
       process.stdin.pause();

@@ -7,6 +7,11 @@
 import { agentAnswers, withAgent } from '../guest/agent.js';
 import type { RunningMachine } from '../select.js';
 
+/** The guest command that sets the console's size (run through the agent, never typed). */
+export function consoleSizeArgv(rows: number, cols: number): string[] {
+  return ['stty', '-F', '/dev/console', 'rows', String(rows), 'cols', String(cols)];
+}
+
 export interface WindowSync {
   /** Sets the size now; resolves once the guest has it, or after `waitMs` (the session goes on without it). */
   first(waitMs?: number): Promise<void>;
@@ -41,7 +46,7 @@ export function consoleWindowSync(m: RunningMachine, size: () => { rows: number;
     const ok =
       (await agentAnswers(m.paths, 1500)) &&
       (await withAgent(m.config.name, m.paths, 3000, (agent) =>
-        agent.run({ argv: ['stty', '-F', '/dev/console', 'rows', String(rows), 'cols', String(cols)], timeoutMs: 5000 }),
+        agent.run({ argv: consoleSizeArgv(rows, cols), timeoutMs: 5000 }),
       ).then(
         () => true, // stty ran; if it refused the size, asking again would not help
         () => false,

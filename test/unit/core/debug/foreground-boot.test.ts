@@ -49,7 +49,7 @@ describe('foregroundBootSpec', () => {
     expect(spec.cmdline).toBe('console=ttyS0 root=/dev/vda single');
     expect(spec).toMatchObject({ memoryBytes: 256 * MIB, cpus: 2, idleWarp: 'until-ready' });
     expect(spec).not.toHaveProperty('profile');
-    expect(spec.devices).toBeUndefined();
+    expect(spec.devices).toEqual({ console: true, rng: true }); // the agent channel (window size) and entropy; no disks, no network
   });
 
   it('--firmware overrides the box: sbi drops its image, a path is resolved from cwd', async () => {
