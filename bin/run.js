@@ -8,9 +8,10 @@ if (!answered) {
     await run(process.argv.slice(2), import.meta.url);
     await flush();
   } catch (err) {
-    // Errors inside commands are reported by BaseCommand; what reaches here is oclif's own (an
-    // unknown command or topic). Its exit code 2 means "wrong machine state" in vm: bad input is 1.
-    if (err?.oclif?.exit === 2) err.oclif.exit = 1;
-    await handle(err);
+    // Errors inside commands are reported by BaseCommand; what reaches here is an unknown command
+    // (the command_not_found hook's UserError) or oclif's own: both in vm's Error:/Hint: style.
+    const { reportError } = await import('../dist/cli/report-error.js');
+    if (err instanceof Error) reportError(err);
+    else await handle(err);
   }
 }
