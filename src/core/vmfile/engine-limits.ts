@@ -2,7 +2,7 @@
 // `vm up` after the machine was created. The limits come from where they are enforced, loaded only
 // for a machine that sets memory, cpus, disk_size or synced folders: `vm status` of a plain project
 // loads no engine or emulator code.
-import type { BoxRef, EngineName } from '../../engines/machine-config.js';
+import type { BoxRef, EngineName } from '../../model/machine-config.js';
 import type { MachineDraft } from './normalize-machine.js';
 import type { Reporter } from './reporter.js';
 import { quote } from './values.js';

@@ -20,7 +20,7 @@ import type { WarpPolicy } from '../../emulator/machine/scheduler.js';
 import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
 import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
-import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
+import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../../model/machine-config.js';
 import { GuestConsoleParser } from '../guest-console.js';
 import { readBootImage } from './boot-files.js';
 import { BootFileError, DiskError } from '../errors.js';

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimePaths } from '../engine.js';
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 
 export const LAUNCH_FORMAT = 1;
 export const LAUNCH_FILE = 'engine.json';

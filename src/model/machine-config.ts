@@ -1,5 +1,6 @@
 // MachineConfig: the one normalized description of a machine that `core` compiles from a Vmfile
-// and an engine receives. Every default is applied, sizes are bytes, paths are absolute.
+// (core/vmfile) and an engine receives. Every default is applied, sizes are bytes, paths are absolute.
+// A leaf of the source tree: cli, core and engines all speak it, so it imports nothing.
 
 export type EngineName = 'builtin' | 'qemu' | 'libvirt';
 export type Arch = 'riscv64' | 'x86_64';
