@@ -28,7 +28,7 @@ import { readCsr, writeCsr } from './csr.js';
 import { updateContext } from './context.js';
 import { runLoop } from './execute.js';
 import { releaseReservation } from './reservation.js';
-import { joinDomain, type Domain } from './domain.js';
+import type { Domain } from './domain.js';
 import { JC_BYTES, JitCache } from './jit/cache.js';
 import { bigToPc, pcToBig } from './pc.js';
 import { warmUpInterpreter } from './warmup.js';
@@ -121,7 +121,9 @@ export class Hart implements HartControl {
     this.hs = new Int32Array(buffer, this.stateAt, HS_TLB / 4);
     this.tlb = new Tlb(buffer, this.stateAt + HS_TLB);
     this.jit = new JitCache(buffer, this.ram.allocState(JC_BYTES));
-    this.domain = joinDomain(this);
+    if (host.domain.ram !== this.ram) throw new Error('a hart joins the domain of the RAM its bus maps');
+    this.domain = host.domain;
+    this.domain.join(this);
     updateContext(this);
     // Once per process, before any guest runs: see warmup.ts (the scratch hart it builds returns here at once).
     warmUpInterpreter();

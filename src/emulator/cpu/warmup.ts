@@ -14,6 +14,7 @@
 
 import { Bus, type MmioDevice } from '../machine/bus.js';
 import { Ram } from '../machine/ram.js';
+import { Domain } from './domain.js';
 import { Hart } from './hart.js';
 import { jitSlot, type JitCache } from './jit/cache.js';
 import { PRIV_M, PRIV_S, PRIV_U, type HartControl, type HartHost, type Privilege } from './hart-api.js';
@@ -351,7 +352,7 @@ export function runWarmUp(): { phases: { priv: Privilege; instret: number; waiti
   // class and the loop's optimized code does not deoptimize on meeting the real one.
   const clock = new GuestClock(() => 0);
   clock.freeze();
-  const host: HartHost = { bus, clock };
+  const host: HartHost = { bus, clock, domain: new Domain(ram) };
   host.sbiCall = sbiReturn;
   const h = new Hart(0, host);
   const satp = (8n << 60n) | BigInt(PT / 4096);

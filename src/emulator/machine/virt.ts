@@ -3,6 +3,7 @@
 // places the boot images and runs everything through the scheduler.
 // Reference: QEMU hw/riscv/virt.c (memory map, IRQs) and hw/riscv/boot.c (boot images, entry state).
 
+import { Domain } from '../cpu/domain.js';
 import { MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, PRIV_M, PRIV_S, type HartControl, type HartHost } from '../cpu/hart-api.js';
 import { Clint, CLINT_SIZE } from '../devices/clint.js';
 import { GoldfishRtc, GOLDFISH_RTC_SIZE } from '../devices/goldfish-rtc.js';
@@ -123,6 +124,8 @@ const CONSOLE_CHUNK = 16 * 1024;
 export class VirtMachine {
   readonly ram: Ram;
   readonly bus: Bus;
+  /** The harts' coherence domain over `ram` (cpu/domain.ts); host writes into RAM (device DMA) are reported to it. */
+  readonly domain: Domain;
   readonly clock: GuestClock;
   readonly harts: HartControl[] = [];
   readonly plic: Plic;
@@ -153,6 +156,7 @@ export class VirtMachine {
     this.clock.freeze();
     this.ram = new Ram(VIRT_DRAM_BASE, o.ramBytes);
     this.bus = new Bus(this.ram);
+    this.domain = new Domain(this.ram);
     this.bus.onUnmapped = (kind, addr, size) =>
       this.log.report(`unmapped ${kind}`, () => `guest ${kind} of ${size} bytes at unmapped physical address ${hex(addr)}`);
 
@@ -184,7 +188,7 @@ export class VirtMachine {
       this.bus.map(`virtio${n}`, VIRT_VIRTIO.base + n * VIRT_VIRTIO.size, VIRT_VIRTIO.size, slot);
     }
 
-    const hartHost: HartHost = { bus: this.bus, clock: this.clock };
+    const hartHost: HartHost = { bus: this.bus, clock: this.clock, domain: this.domain };
     if (!o.firmware) hartHost.sbiCall = (h) => this.sbi!.call(h);
     for (let i = 0; i < o.harts; i++) this.harts.push(o.createHart(i, hartHost));
     this.sbi = o.firmware ? null : new HostSbi(this.sbiHost());

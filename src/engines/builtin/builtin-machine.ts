@@ -6,7 +6,6 @@
 import { webcrypto } from 'node:crypto';
 import { Duplex, Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
-import { noteHostRamWrite } from '../../emulator/cpu/domain.js';
 import { Hart } from '../../emulator/cpu/hart.js';
 import { DEFAULT_THRESHOLD } from '../../emulator/cpu/jit/cache.js';
 import { VirtioBlk, type BlockBackend, type VirtioBlkStats } from '../../emulator/devices/virtio/blk.js';
@@ -575,7 +574,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
           workStarted: () => machine.scheduler.beginHostWork(),
           workFinished: () => machine.scheduler.endHostWork(),
           log: (kind, m) => machine.log.report(kind, m),
-          onRamWrite: (addr, length) => noteHostRamWrite(machine.bus, addr, length),
+          onRamWrite: (addr, length) => machine.domain.noteHostRamWrite(addr, length),
         },
         `slot ${n}`,
       );
