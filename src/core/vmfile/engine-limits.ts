@@ -10,7 +10,7 @@ import { formatSize } from './units.js';
 
 export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: EngineName, report: Reporter): Promise<void> {
   if (engine === 'builtin' && d.memoryPath) {
-    const { MAX_RAM_BYTES } = await import('../../emulator/machine/ram.js');
+    const { MAX_RAM_BYTES } = await import('../../emulator/memory/ram.js');
     if (d.memoryBytes > MAX_RAM_BYTES) {
       report.error(d.memoryPath, `memory: ${formatSize(d.memoryBytes)} is more than the builtin engine can give a machine (at most ${formatSize(MAX_RAM_BYTES)})`, {
         hint: box.engines.includes('qemu')

@@ -16,7 +16,7 @@
 
 import type { Hart } from './hart.js';
 import { granule, releaseReservation } from './reservation.js';
-import type { Ram } from '../machine/ram.js';
+import type { Ram } from '../memory/ram.js';
 
 export class Domain {
   readonly harts: Hart[] = [];

@@ -2,7 +2,7 @@
 // The platform (src/emulator/machine) builds harts from a HartHost and drives them with run();
 // devices never see a hart: they raise lines that the platform turns into setPending() calls.
 
-import type { Bus } from '../machine/bus.js';
+import type { Bus } from '../memory/bus.js';
 import type { Domain } from './domain.js';
 
 export const PRIV_U = 0;

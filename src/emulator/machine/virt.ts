@@ -10,16 +10,17 @@ import { GoldfishRtc, GOLDFISH_RTC_SIZE } from '../devices/goldfish-rtc.js';
 import { Plic } from '../devices/plic.js';
 import { Syscon, SYSCON_SIZE, type MachineExit } from '../devices/syscon.js';
 import { Uart16550 } from '../devices/uart16550.js';
-import { Bus, type MmioDevice } from './bus.js';
+import { Bus, type MmioDevice } from '../memory/bus.js';
 import { GuestClock } from './clock.js';
 import { GuestLog } from './guest-log.js';
 import { fwDynamicInfo, parseImageHeader, placeDtb, planLayout, type BootLayout } from './loader.js';
-import { Ram } from './ram.js';
+import { Ram } from '../memory/ram.js';
 import { Rom } from './rom.js';
 import { HostSbi } from './sbi.js';
 import { defaultHostTimers, Scheduler, type HostTimers, type WarpPolicy } from './scheduler.js';
 import { buildVirtDtb } from './virt-dt.js';
 import { VirtioSlot } from './virtio-slot.js';
+import { warmUpInterpreter } from './warmup.js';
 
 /** The memory map (QEMU `virt`, hw/riscv/virt.c `virt_memmap`). */
 export const VIRT_MROM = { base: 0x1000, size: 0xf000 };
@@ -190,6 +191,8 @@ export class VirtMachine {
 
     const hartHost: HartHost = { bus: this.bus, clock: this.clock, domain: this.domain };
     if (!o.firmware) hartHost.sbiCall = (h) => this.sbi!.call(h);
+    // Once per process, before the first guest instruction: warmup.ts says why.
+    warmUpInterpreter();
     for (let i = 0; i < o.harts; i++) this.harts.push(o.createHart(i, hartHost));
     this.sbi = o.firmware ? null : new HostSbi(this.sbiHost());
 

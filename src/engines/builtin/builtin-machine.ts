@@ -30,7 +30,7 @@ import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';
 import { ForwardBindError } from './net/forward-ports.js';
 import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
-import { restoreMachineState, saveMachineState } from '../../emulator/snapshot/machine-snapshot.js';
+import { restoreMachineState, saveMachineState } from '../../emulator/machine/machine-snapshot.js';
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
 import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
 

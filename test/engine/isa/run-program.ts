@@ -3,8 +3,8 @@
 // retired instructions (deterministic; it jumps to the next timer deadline when the hart waits in
 // WFI). Reports how the program ended and, on failure, why (from the harness's fail_info record).
 
-import { Bus } from '../../../src/emulator/machine/bus.js';
-import { Ram } from '../../../src/emulator/machine/ram.js';
+import { Bus } from '../../../src/emulator/memory/bus.js';
+import { Ram } from '../../../src/emulator/memory/ram.js';
 import { findSymbol, loadElfSegments, parseElf, type ElfImage } from '../../../src/emulator/machine/elf.js';
 import { Htif } from '../../../src/emulator/devices/htif.js';
 import { Syscon, SYSCON_SIZE, type MachineExit } from '../../../src/emulator/devices/syscon.js';

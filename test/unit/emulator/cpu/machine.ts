@@ -1,7 +1,7 @@
 // Test fixture: a real Ram + Bus with one or more Harts, programs loaded as instruction words.
 
-import { Bus, type MmioDevice } from '../../../../src/emulator/machine/bus.js';
-import { Ram } from '../../../../src/emulator/machine/ram.js';
+import { Bus, type MmioDevice } from '../../../../src/emulator/memory/bus.js';
+import { Ram } from '../../../../src/emulator/memory/ram.js';
 import { Domain } from '../../../../src/emulator/cpu/domain.js';
 import { Hart } from '../../../../src/emulator/cpu/hart.js';
 import { PRIV_M, type HartControl, type Privilege } from '../../../../src/emulator/cpu/hart-api.js';
