@@ -92,6 +92,11 @@ export type ProvisionerConfig =
       destination: string;
     };
 
+/**
+ * One machine as every engine receives it. Built by core (core/vmfile/compile.ts) from the Vmfile,
+ * the resolved box and the chosen engine; its hash, kept in the machine's state, tells what a reload changes.
+ * On the builtin engine it is the first of the machine's representations (builtin-machine.ts lists them).
+ */
 export interface MachineConfig {
   /** Machine name within its Vmfile. */
   name: string;

@@ -74,6 +74,12 @@ export type MachineExitEvent =
   | { kind: 'halted'; status: 1; message: string }
   | { kind: 'error'; status: 70; message: string };
 
+/**
+ * How to build a `virt` board, in emulator terms: image bytes rather than files, no host resources,
+ * the harts made by the caller. Built by startBuiltinMachine (engines/builtin/builtin-machine.ts) from
+ * a BuiltinBootSpec, and by the platform tests; it exists apart from that spec because the emulator
+ * reads no files and knows no host. The virtio slots are filled afterwards (VirtMachine.attachVirtio).
+ */
 export interface VirtMachineOptions {
   ramBytes: number;
   harts: number;
@@ -122,6 +128,11 @@ export function virtDeviceTree(o: { ramBytes: number; harts: number; cmdline: st
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 const CONSOLE_CHUNK = 16 * 1024;
 
+/**
+ * The emulated `virt` board: harts, RAM, interrupt controllers, UART, RTC, virtio slots and the host
+ * SBI, run by its scheduler. It knows nothing of the host: the host side of a running machine is a
+ * BuiltinMachine (engines/builtin/builtin-machine.ts), which builds it.
+ */
 export class VirtMachine {
   readonly ram: Ram;
   readonly bus: Bus;

@@ -2,6 +2,17 @@
 // emulated `virt` machine in this process, with the serial console as a bounded stream, a ready
 // signal (the box prints a marker line), its virtio devices (disks, NICs, console ports, rng, and
 // whatever else a caller plugs in) and an exit promise. engine-main.ts runs it as a detached process.
+//
+// One machine on the builtin path, from the Vmfile down, and why each form exists:
+// - MachineConfig (model/machine-config.ts): what core compiled, the same for every engine;
+// - LaunchFile (launch-file.ts): that config across the process boundary into the engine process;
+// - BuiltinBootSpec (here): one boot in host terms, files and devices with their host resources; it
+//   is also what `vm debug boot` and the tests build for machines no Vmfile describes;
+// - VirtMachineOptions (emulator/machine/virt.ts): the board's construction in emulator terms (image
+//   bytes, no files, no host);
+// - and running: VirtMachine (the emulated board), BuiltinMachine (here: one boot of it on the host,
+//   with its devices, console stream and saved states), MachineRunner (machine-runner.ts: the engine
+//   process's machine across reboots, its QMP backend).
 
 import { webcrypto } from 'node:crypto';
 import { Duplex, Readable } from 'node:stream';
@@ -51,6 +62,13 @@ const TAIL_CHARS = 4096;
 const MIN_MEMORY = 16 * 1024 * 1024;
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
 
+/**
+ * One boot of the builtin engine in host terms: the boot files to read, memory and CPUs, and the
+ * devices with their host resources (files to open, frame links, devices built elsewhere). Built by
+ * bootSpecFromConfig from a MachineConfig (MachineRunner, each boot) or by bootFilesSpec for a bare
+ * boot (`vm debug boot`, tests); startBuiltinMachine runs it. Apart from MachineConfig because it holds
+ * live host objects a config cannot, and machines without a Vmfile have one too.
+ */
 export interface BuiltinBootSpec {
   /** Linux Image (optionally gzip). Optional only when `firmware` is a bare-metal program. */
   kernel?: string;
@@ -232,6 +250,11 @@ interface AttachedDevices {
 
 const NO_DEVICES: AttachedDevices = { console: null, blks: [], nets: [], nats: [], transports: [], close: async () => {} };
 
+/**
+ * One boot of a machine on the host: a VirtMachine with the host side of its devices (disk files, NAT,
+ * links), its console as a bounded stream, its ready signal, and the saving of its state. Built by
+ * startBuiltinMachine; it ends with its VirtMachine (a guest reboot is a new BuiltinMachine).
+ */
 export class BuiltinMachine {
   /** Console output. Bounded: bytes past OUTPUT_BUFFER_LIMIT unread are dropped (see stats). */
   readonly output: Readable;
