@@ -14,12 +14,29 @@
 // Who builds it: the board, next to the RAM (machine/virt.ts; the warm-up's scratch machine), and
 // hands it to each hart in its HartHost. Each hart joins it when constructed (cpu/hart.ts).
 
-import type { Hart } from './hart.js';
-import { granule, releaseReservation } from './reservation.js';
 import type { Ram } from '../memory/ram.js';
+import type { Tlb } from '../mmu/tlb.js';
+import type { JitCache } from './jit/cache.js';
+
+/** What the domain reads and drops in each hart it holds (cpu/hart.ts Hart), named here so that the
+ *  domain, which the platform's HartHost carries, depends on no hart. */
+export interface DomainMember {
+  readonly tlb: Pick<Tlb, 'evictStoresTo'>;
+  readonly jit: Pick<JitCache, 'invalidatePage'>;
+  readonly host: { onCodeWrite?: (paddr: number) => void };
+  /** LR/SC reservation: valid, the physical address of its 8-byte granule, its RAM page offset. */
+  resValid: boolean;
+  resAddr: number;
+  resPage: number;
+}
+
+/** Reservation granule: the aligned 8 bytes holding an LR's address (pa may exceed 2^32). */
+export function granule(pa: number): number {
+  return pa - (pa & 7);
+}
 
 export class Domain {
-  readonly harts: Hart[] = [];
+  readonly harts: DomainMember[] = [];
   multi = false;
   /** RAM page offset -> number of harts holding a reservation in it. */
   private readonly watched = new Map<number, number>();
@@ -31,7 +48,7 @@ export class Domain {
   }
 
   /** A hart on this RAM: from now on its stores and caches take part in the invariant above. */
-  join(h: Hart): void {
+  join(h: DomainMember): void {
     this.harts.push(h);
     this.multi = this.harts.length > 1;
   }
@@ -43,7 +60,7 @@ export class Domain {
   }
 
   /** Another hart reserved a granule in `pageOff`: route everyone else's stores there to the slow path. */
-  watch(pageOff: number, except: Hart): void {
+  watch(pageOff: number, except: DomainMember): void {
     this.watched.set(pageOff, (this.watched.get(pageOff) ?? 0) + 1);
     for (const other of this.harts) if (other !== except) other.tlb.evictStoresTo(pageOff);
   }
@@ -55,14 +72,21 @@ export class Domain {
   }
 
   /** A store of `size` bytes at physical `pa` by `h`: drop other harts' reservations it touches. */
-  noteStore(h: Hart, pa: number, size: number): void {
+  noteStore(h: DomainMember, pa: number, size: number): void {
     const first = granule(pa);
     const last = granule(pa + size - 1);
     for (const other of this.harts) {
       if (other !== h && other.resValid && other.resAddr >= first && other.resAddr <= last) {
-        releaseReservation(other);
+        this.release(other);
       }
     }
+  }
+
+  /** Drop `h`'s reservation, if it holds one (reservation.ts releaseReservation). */
+  release(h: DomainMember): void {
+    if (!h.resValid) return;
+    h.resValid = false;
+    if (this.multi) this.unwatch(h.resPage);
   }
 
   /** Code from `pageOff` was just translated: every hart's stores there must now take the slow path. */

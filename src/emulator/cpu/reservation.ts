@@ -2,12 +2,8 @@
 // if another hart stored to the reservation set since the LR; traps and xRET drop it too). Other
 // harts' stores reach the reservation through the coherence domain (domain.ts noteStore).
 
+import { granule } from './domain.js';
 import type { Hart } from './hart.js';
-
-/** Reservation granule: the aligned 8 bytes holding the LR's address (pa may exceed 2^32). */
-export function granule(pa: number): number {
-  return pa - (pa & 7);
-}
 
 /** Make (pa) the hart's reservation; `pageOff` is its RAM page offset. */
 export function reserve(h: Hart, pa: number, pageOff: number): void {
@@ -19,7 +15,5 @@ export function reserve(h: Hart, pa: number, pageOff: number): void {
 }
 
 export function releaseReservation(h: Hart): void {
-  if (!h.resValid) return;
-  h.resValid = false;
-  if (h.domain.multi) h.domain.unwatch(h.resPage);
+  h.domain.release(h);
 }
