@@ -152,12 +152,16 @@ function shippedThreshold() {
 
 async function measure(mode, compressed, interpreter) {
   await import(join(DIST, 'engines/builtin/builtin-machine.js')); // its V8 flags for translated code, as the engine runs
-  const { Ram } = await import(join(DIST, 'emulator/machine/ram.js'));
-  const { Bus } = await import(join(DIST, 'emulator/machine/bus.js'));
+  const { Ram } = await import(join(DIST, 'emulator/memory/ram.js'));
+  const { Bus } = await import(join(DIST, 'emulator/memory/bus.js'));
+  const { Domain } = await import(join(DIST, 'emulator/cpu/domain.js'));
   const { Hart } = await import(join(DIST, 'emulator/cpu/hart.js'));
+  const { warmUpInterpreter } = await import(join(DIST, 'emulator/machine/warmup.js'));
+  // As the board does before it builds its harts (machine/virt.ts).
+  warmUpInterpreter();
   const ram = new Ram(RAM_BASE, 1 << 20);
   const bus = new Bus(ram);
-  const hart = new Hart(0, { bus, clock: { now: () => 0 } });
+  const hart = new Hart(0, { bus, clock: { now: () => 0 }, domain: new Domain(ram) });
   if (interpreter) hart.jit.threshold = 0;
   else if (shippedThreshold() !== undefined) hart.jit.threshold = shippedThreshold();
   let a = RAM_BASE;

@@ -1,7 +1,7 @@
 // The machine and snapshot name the `vm snapshot` commands take: `NAME SNAP`, or `SNAP` alone when
 // the Vmfile has one machine (as Vagrant's `snapshot save [vm-name] NAME`).
 import { Args } from '@oclif/core';
-import type { MachineConfig } from '../engines/machine-config.js';
+import type { MachineConfig } from '../model/machine-config.js';
 import type { Selection } from '../core/lifecycle/select.js';
 
 export const snapshotArgs = {

@@ -9,7 +9,7 @@
 // and writes the console to console.log in the machine's state folder (what the box and the engine
 // say there for the host: guest-console.ts). Its methods fail with the errors of errors.ts.
 
-import type { EngineName, MachineConfig } from './machine-config.js';
+import type { EngineName, MachineConfig } from '../model/machine-config.js';
 import type { DiskChain } from './shared/disk-chain.js';
 
 /** In a snapshot folder: the memory and device state of a machine snapshotted while it ran. */

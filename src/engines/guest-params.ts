@@ -1,7 +1,7 @@
 // Kernel parameters the bundled boxes' init reads (boxes/tiny/README.md) that come from the machine
 // rather than the box: vm.hostname, vm.net for static private addresses, vm.mount for synced folders.
 // Both engines append them, in this order, after the config's own command line.
-import type { MachineConfig, SyncedFolderConfig } from './machine-config.js';
+import type { MachineConfig, SyncedFolderConfig } from '../model/machine-config.js';
 import { privateNetworkGuestParam } from './private-network.js';
 
 /** A value the init cannot take: it splits parameters on blanks. */

@@ -1,6 +1,6 @@
 // Engines by name. Each is loaded on first use, so commands that never start a machine load no engine code.
 import type { Engine } from './engine.js';
-import type { EngineName } from './machine-config.js';
+import type { EngineName } from '../model/machine-config.js';
 
 const cache = new Map<EngineName, Promise<Engine>>();
 

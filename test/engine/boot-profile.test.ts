@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBox } from '../../src/core/boxes/catalog.js';
 import { startBuiltinMachine, type BuiltinBootSpec, type BuiltinMachine } from '../../src/engines/builtin/builtin-machine.js';
 import { formatProfile } from '../../src/engines/builtin/hart-profile.js';
-import type { BoxRef } from '../../src/engines/machine-config.js';
+import type { BoxRef } from '../../src/model/machine-config.js';
 
 const BOX_DIR = join(import.meta.dirname, '../../boxes/tiny');
 const HAVE_BOX = existsSync(join(BOX_DIR, 'box.json'));

@@ -10,7 +10,7 @@ import { DEFAULT_THRESHOLD } from '../../src/emulator/cpu/jit/cache.js';
 import { startBuiltinMachine, type BuiltinBootSpec, type BuiltinMachine } from '../../src/engines/builtin/builtin-machine.js';
 import type { Hart } from '../../src/emulator/cpu/hart.js';
 import { createHash } from 'node:crypto';
-import type { BoxRef } from '../../src/engines/machine-config.js';
+import type { BoxRef } from '../../src/model/machine-config.js';
 
 const BOX_DIR = join(import.meta.dirname, '../../boxes/tiny');
 const HAVE_BOX = existsSync(join(BOX_DIR, 'box.json'));

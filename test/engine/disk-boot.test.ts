@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBox } from '../../src/core/boxes/catalog.js';
 import { prepareDisks, rootOverlayPath } from '../../src/engines/builtin/disk/machine-disks.js';
 import { decodeHeader, overlayBound } from '../../src/engines/builtin/disk/overlay-format.js';
-import type { BoxRef, MachineConfig } from '../../src/engines/machine-config.js';
+import type { BoxRef, MachineConfig } from '../../src/model/machine-config.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BOX_DIR = join(ROOT, 'boxes/tiny');

@@ -10,7 +10,7 @@ import { resolveBox } from '../../src/core/boxes/catalog.js';
 import { startBuiltinMachine, type BuiltinMachine } from '../../src/engines/builtin/builtin-machine.js';
 import { createSyncedFolderDevices, type SyncedFolderDevice } from '../../src/engines/builtin/p9/synced-folders.js';
 import { syncedFolderParams } from '../../src/engines/builtin/guest-params.js';
-import type { SyncedFolderConfig } from '../../src/engines/machine-config.js';
+import type { SyncedFolderConfig } from '../../src/model/machine-config.js';
 
 const BOXES = join(import.meta.dirname, '../../boxes');
 const HAVE_BOX = existsSync(join(BOXES, 'tiny', 'box.json'));

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { MachineConfig } from '../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../src/model/machine-config.js';
 import { DiskChain, type ChainManifest } from '../../src/engines/shared/disk-chain.js';
 import { qemuLayerOps } from '../../src/engines/qemu/qemu-img.js';
 

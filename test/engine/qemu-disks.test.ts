@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { destroyQemuDisks, diskPlan, prepareQemuDisks } from '../../src/engines/qemu/qemu-img.js';
 import { riscvConfig } from '../unit/engines/qemu/machine-fixture.js';
 import { cleanup, qemuVersion, tempProject } from './qemu-harness.js';
-import type { MachineConfig } from '../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../src/model/machine-config.js';
 
 const version = qemuVersion('qemu-img');
 const GiB = 1024 ** 3;

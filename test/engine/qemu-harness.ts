@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineProcess, RuntimePaths } from '../../src/engines/engine.js';
-import type { Arch, MachineConfig } from '../../src/engines/machine-config.js';
+import type { Arch, MachineConfig } from '../../src/model/machine-config.js';
 import { identify, isAlive, type ProcessIdentity } from '../../src/core/machines/process-identity.js';
 
 export const BOOT_TIMEOUT_MS = 120_000; // TCG on a busy 2-core machine

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveBox } from '../../src/core/boxes/catalog.js';
 import { prepareDisks } from '../../src/engines/builtin/disk/machine-disks.js';
-import type { MachineConfig } from '../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../src/model/machine-config.js';
 
 const ROOT = join(import.meta.dirname, '../..');
 const BOX_DIR = join(ROOT, 'boxes/tiny');

@@ -2,7 +2,7 @@
 // at once before any work starts; and the binfmt_misc entry a foreign architecture configures through.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Arch } from '../../engines/machine-config.js';
+import type { Arch } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import type { BoxRecipe } from './recipe.js';
 

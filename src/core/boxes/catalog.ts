@@ -2,7 +2,7 @@
 // BoxRef an engine gets, choosing the highest satisfying version and installing a bundled box on first use.
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BoxRef } from '../../engines/machine-config.js';
+import type { BoxRef } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import type { StoreLocation } from '../paths.js';
 import { manifestSize, toBoxRef, type BoxManifest } from './manifest.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, ErrorObject, ValidateFunction } from 'ajv';
-import type { Arch, BoxRef, EngineName } from '../../engines/machine-config.js';
+import type { Arch, BoxRef, EngineName } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import { BOX_MANIFEST_FILE, BOX_ORIGIN_FILE, packageRoot } from '../paths.js';
 import { shortName } from './tar-reader.js';

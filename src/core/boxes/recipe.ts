@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join, relative, isAbsolute, resolve } from 'node:path';
-import type { Arch, EngineName } from '../../engines/machine-config.js';
+import type { Arch, EngineName } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { displayPath, formatProblems } from '../vmfile/format-problems.js';

@@ -3,7 +3,7 @@
 // docs/interop/qcow2.txt, bytes 24..31), which is read without running qemu-img so `vm validate`
 // needs nothing installed.
 import { closeSync, openSync, readSync, statSync, constants as C } from 'node:fs';
-import type { BoxRef } from '../../engines/machine-config.js';
+import type { BoxRef } from '../../model/machine-config.js';
 import { parseQcow2Header } from '../../engines/qemu/qemu-img.js';
 
 /** The root image's size in bytes as the guest sees it; undefined when the box has none or it cannot be read (the engine says why at `vm up`). */

@@ -15,7 +15,7 @@
 //   (--kernel-image), with the same kernel command line the other engines pass;
 // - forwards: a Service selecting the machine's pod, port = host port, targetPort = guest port.
 import { statSync } from 'node:fs';
-import type { MachineConfig } from '../../engines/machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { guestParams } from '../../engines/guest-params.js';
 import { UserError } from '../errors.js';
 

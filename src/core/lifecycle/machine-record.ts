@@ -2,7 +2,7 @@
 // the engine process) and the hash that tells whether the Vmfile changed since the machine started.
 // (The marker saying its first provisioning finished is provisioning's: provision.ts.)
 import type { RuntimePaths } from '../../engines/engine.js';
-import type { MachineConfig } from '../../engines/machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { machineConfigFields, machineConfigHash, saveMachineState, STATE_FORMAT, type MachineState, type RecordedState } from '../machines/state.js';
 import type { StoreLocation } from '../paths.js';
 import { identify } from '../machines/process-identity.js';

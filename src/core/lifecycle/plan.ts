@@ -1,7 +1,7 @@
 // `vm plan`: what `vm up` (and `vm reload`) would do to each machine, from the Vmfile and the
 // machine's recorded state, through the same decision `vm status` and `vm up` use (configChange),
 // so the plan never promises what reload then refuses. Reads only: no box is installed.
-import type { MachineConfig } from '../../engines/machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { peekBox } from '../boxes/catalog.js';
 import { UserError } from '../errors.js';
 import { changedSettings, configChange } from '../machines/config-change.js';

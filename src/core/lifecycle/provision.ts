@@ -3,7 +3,7 @@
 // machine's first provisioning finished. `vm provision` runs them again, under the machine's lock.
 import { join } from 'node:path';
 import type { RuntimePaths } from '../../engines/engine.js';
-import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
+import type { MachineConfig, ProvisionerConfig } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import { lockMachine } from '../machines/machine-lock.js';
 import { readJsonFile, writeFileAtomic } from '../machines/safe-fs.js';

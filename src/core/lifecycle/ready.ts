@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimePaths } from '../../engines/engine.js';
 import { GuestConsoleParser } from '../../engines/guest-console.js';
-import type { MachineConfig, ReadyProbe } from '../../engines/machine-config.js';
+import type { MachineConfig, ReadyProbe } from '../../model/machine-config.js';
 import type { AgentClient } from '../agent/index.js';
 import { UserError } from '../errors.js';
 import { isAlive, type ProcessIdentity } from '../machines/process-identity.js';

@@ -5,7 +5,7 @@
 // single-machine commands pick); requireRunning gives the running machine a command talks to (ssh,
 // provision, cp), or a clear "not running" error.
 import type { RuntimePaths } from '../../engines/engine.js';
-import type { MachineConfig } from '../../engines/machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { resolveBox, peekBox, type ResolveOptions } from '../boxes/catalog.js';
 import { EXIT, UserError } from '../errors.js';
 import { inspectMachine, type MachineState } from '../machines/state.js';

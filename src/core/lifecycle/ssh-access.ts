@@ -10,7 +10,7 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimePaths } from '../../engines/engine.js';
-import type { ForwardConfig, MachineConfig } from '../../engines/machine-config.js';
+import type { ForwardConfig, MachineConfig } from '../../model/machine-config.js';
 import { isLocalUri } from '../../engines/libvirt/uri.js';
 import { EXIT, UserError } from '../errors.js';
 import { inspectMachine, type MachineState } from '../machines/state.js';

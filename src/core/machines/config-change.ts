@@ -2,7 +2,7 @@
 // with the new settings), or re-creating it (its disks are tied to the box build and engine they were
 // made with). Decided once, here, from the state file and the compiled config alone, so `vm status`
 // promises what `vm up` and `vm reload` do, and reload refuses before it halts anything.
-import type { MachineConfig } from '../../engines/machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { machineConfigFields, machineConfigHash, type MachineState } from './state.js';
 
 export type ConfigChange =

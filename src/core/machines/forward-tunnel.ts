@@ -4,7 +4,7 @@
 // do this, so a dead tunnel is back by the time they answer; `vm port` and `vm up` say which address
 // serves each forward.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ForwardConfig } from '../../engines/machine-config.js';
+import type { ForwardConfig } from '../../model/machine-config.js';
 import { describeTunnelled, readTunnel, TUNNEL_RETRY_SIGNAL, type TunnelView } from '../../engines/shared/forward-tunnel-record.js';
 
 export { stopTunnel } from '../../engines/shared/forward-tunnel-record.js';

@@ -1,7 +1,7 @@
 // The per-user index of machines across projects ($VM_HOME/index.json): written atomically under its
 // own lock, so concurrent commands in different projects never lose each other's entries.
 import { mkdir } from 'node:fs/promises';
-import type { EngineName } from '../../engines/machine-config.js';
+import type { EngineName } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import { storeIndexFile, storeIndexLock, storeRoot, type StoreLocation } from '../paths.js';
 import { withLock } from './lock.js';

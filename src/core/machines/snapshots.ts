@@ -13,7 +13,7 @@
 import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { SNAPSHOT_MEMORY_FILE } from '../../engines/engine.js';
-import type { MachineConfig } from '../../engines/machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { copySparse } from '../../engines/shared/sparse-copy.js';
 import { DiskChainError, newLayerId } from '../../engines/shared/disk-chain.js';
 import { DiskError } from '../../engines/errors.js';

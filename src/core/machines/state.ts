@@ -2,7 +2,7 @@
 // engine process runs it; read strictly (errors name the file), written atomically (0600 in 0700 dirs).
 import { createHash } from 'node:crypto';
 import { lstat, readdir } from 'node:fs/promises';
-import type { EngineName, ForwardConfig, MachineConfig } from '../../engines/machine-config.js';
+import type { EngineName, ForwardConfig, MachineConfig } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import {
   PROJECT_STATE_DIR,

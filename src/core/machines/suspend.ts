@@ -2,7 +2,7 @@
 // suspend.state in the machine's folder and ends; `vm up`/`vm resume` continue from it, `vm halt`
 // discards it. The engine is asked first whether it can (exit 5 before anything is touched when not).
 import { unlink } from 'node:fs/promises';
-import type { MachineConfig } from '../../engines/machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { EXIT, UserError } from '../errors.js';
 import { engineFor } from '../lifecycle/engine/engine-for.js';
 import { engineIdentity, stopEngine, waitForExit } from '../lifecycle/engine/process.js';

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { AgentClient } from '../agent/index.js';
-import type { ProvisionerConfig } from '../../engines/machine-config.js';
+import type { ProvisionerConfig } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 
 export async function runFile(agent: AgentClient, p: Extract<ProvisionerConfig, { type: 'file' }>): Promise<number> {

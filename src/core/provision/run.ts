@@ -1,7 +1,7 @@
 // Runs provisioners in order through the guest agent; the first failure stops the run (the
 // machine keeps running) with a ProvisionError naming the provisioner's exit code.
 import type { AgentClient } from '../agent/index.js';
-import type { MachineConfig, ProvisionerConfig } from '../../engines/machine-config.js';
+import type { MachineConfig, ProvisionerConfig } from '../../model/machine-config.js';
 import { runFile } from './file.js';
 import { ProvisionError } from './provision-error.js';
 import { runShell } from './shell.js';

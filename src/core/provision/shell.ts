@@ -3,7 +3,7 @@
 // end: no host or guest shell ever re-parses them.
 import { randomBytes } from 'node:crypto';
 import type { AgentClient, ExitStatus } from '../agent/index.js';
-import type { ProvisionerConfig } from '../../engines/machine-config.js';
+import type { ProvisionerConfig } from '../../model/machine-config.js';
 import type { ProvisionOutput } from './types.js';
 
 /** Where scripts go in the guest: a tmpfs in the bundled boxes, removed after the run. */

@@ -1,5 +1,5 @@
 // What a provisioner run reports to its caller: which provisioner starts, and its output as it comes.
-import type { ProvisionerConfig } from '../../engines/machine-config.js';
+import type { ProvisionerConfig } from '../../model/machine-config.js';
 
 export interface ProvisionOutput {
   start(p: ProvisionerConfig): void;

@@ -1,5 +1,5 @@
 // Draft + resolved box + engine -> MachineConfig, the one input an engine receives.
-import type { BoxRef, EngineName, LibvirtSettings, MachineConfig } from '../../engines/machine-config.js';
+import type { BoxRef, EngineName, LibvirtSettings, MachineConfig } from '../../model/machine-config.js';
 import type { MachineDraft } from './normalize-machine.js';
 import type { Reporter } from './reporter.js';
 

@@ -4,7 +4,7 @@
 // rather than the engine failing at `vm up`. x86_64 boxes use PCI and have no such limit.
 import type { MachineDraft } from './normalize-machine.js';
 import type { Reporter } from './reporter.js';
-import type { BoxRef } from '../../engines/machine-config.js';
+import type { BoxRef } from '../../model/machine-config.js';
 
 export const RISCV_VIRTIO_SLOTS = 8;
 

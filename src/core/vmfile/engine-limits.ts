@@ -2,7 +2,7 @@
 // `vm up` after the machine was created. The limits come from where they are enforced, loaded only
 // for a machine that sets memory, cpus, disk_size or synced folders: `vm status` of a plain project
 // loads no engine or emulator code.
-import type { BoxRef, EngineName } from '../../engines/machine-config.js';
+import type { BoxRef, EngineName } from '../../model/machine-config.js';
 import type { MachineDraft } from './normalize-machine.js';
 import type { Reporter } from './reporter.js';
 import { quote } from './values.js';
@@ -10,7 +10,7 @@ import { formatSize } from './units.js';
 
 export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: EngineName, report: Reporter): Promise<void> {
   if (engine === 'builtin' && d.memoryPath) {
-    const { MAX_RAM_BYTES } = await import('../../emulator/machine/ram.js');
+    const { MAX_RAM_BYTES } = await import('../../emulator/memory/ram.js');
     if (d.memoryBytes > MAX_RAM_BYTES) {
       report.error(d.memoryPath, `memory: ${formatSize(d.memoryBytes)} is more than the builtin engine can give a machine (at most ${formatSize(MAX_RAM_BYTES)})`, {
         hint: box.engines.includes('qemu')

@@ -4,7 +4,7 @@
 // pinned to the locked version; a store holding different bytes under it is an error.
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Arch, MachineConfig } from '../../engines/machine-config.js';
+import type { Arch, MachineConfig } from '../../model/machine-config.js';
 import { satisfies } from '../boxes/semver.js';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../machines/safe-fs.js';

@@ -1,6 +1,6 @@
 // Synced folders and provisioners: host paths made absolute and checked, scripts read, names and tags unique.
 import { readFileSync, statSync, type Stats } from 'node:fs';
-import type { ProvisionerConfig, ProvisionRun, SyncedFolderConfig } from '../../engines/machine-config.js';
+import type { ProvisionerConfig, ProvisionRun, SyncedFolderConfig } from '../../model/machine-config.js';
 import { DEFAULT_PROVISION_RUN, MAX_SCRIPT_BYTES } from './defaults.js';
 import type { Located } from './machine-sources.js';
 import { envVars } from './env-vars.js';

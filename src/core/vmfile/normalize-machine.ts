@@ -5,7 +5,7 @@ import type {
   DiskConfig,
   EngineName,
   ProvisionerConfig,
-} from '../../engines/machine-config.js';
+} from '../../model/machine-config.js';
 import {
   DEFAULT_ACCEL,
   DEFAULT_BOOT_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 // A machine's network cards and port forwards: defaults (one NAT card, 127.0.0.1, tcp), stable MACs.
 import { isIP, isIPv4 } from 'node:net';
-import type { ForwardConfig, NicConfig } from '../../engines/machine-config.js';
+import type { ForwardConfig, NicConfig } from '../../model/machine-config.js';
 import { DEFAULT_FORWARD_HOST_IP, DEFAULT_FORWARD_PROTOCOL } from './defaults.js';
 import type { Located } from './machine-sources.js';
 import { deriveMac, isMulticastMac, normalizeMac } from './mac-address.js';

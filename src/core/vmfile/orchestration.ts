@@ -2,7 +2,7 @@
 // `depends_on` + `ready` (the order `vm up` follows and what it waits for). Per machine first
 // (normalizeOrchestration), then across machines (checkOrchestration): at most one primary, every
 // dependency a machine of this file, no cycles.
-import type { ReadyProbe } from '../../engines/machine-config.js';
+import type { ReadyProbe } from '../../model/machine-config.js';
 import { DEFAULT_READY_TIMEOUT_MS, MAX_BOOT_TIMEOUT_MS, MIN_BOOT_TIMEOUT_MS } from './defaults.js';
 import { setting, type MachineSource } from './machine-sources.js';
 import type { YamlPath } from './problem.js';

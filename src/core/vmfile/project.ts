@@ -2,7 +2,7 @@
 // collecting every problem on the way (like Lima's Validate) instead of stopping at the first.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { BoxRef, EngineName, MachineConfig } from '../../engines/machine-config.js';
+import type { BoxRef, EngineName, MachineConfig } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 import { finalizeMachine } from './compile.js';
 import { findVmfile } from './find-vmfile.js';

@@ -1,6 +1,6 @@
 // What compiling a Vmfile needs from outside: finding a box, choosing an engine. Injected, so the
 // Vmfile code does not depend on the box store or the engines (the CLI wires the real ones in).
-import type { BoxRef, EngineName } from '../../engines/machine-config.js';
+import type { BoxRef, EngineName } from '../../model/machine-config.js';
 import { UserError } from '../errors.js';
 
 /** `box.url` and `box.checksum`: where a box not installed yet comes from. */

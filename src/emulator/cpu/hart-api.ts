@@ -2,7 +2,8 @@
 // The platform (src/emulator/machine) builds harts from a HartHost and drives them with run();
 // devices never see a hart: they raise lines that the platform turns into setPending() calls.
 
-import type { Bus } from '../machine/bus.js';
+import type { Bus } from '../memory/bus.js';
+import type { Domain } from './domain.js';
 
 export const PRIV_U = 0;
 export const PRIV_S = 1;
@@ -26,6 +27,8 @@ export interface Clock {
 export interface HartHost {
   bus: Bus;
   clock: Clock;
+  /** The harts sharing the bus's RAM (domain.ts): built once per machine, next to its RAM. */
+  domain: Domain;
   /**
    * Host-implemented SBI: when set, an `ecall` from S-mode calls this instead of trapping to M-mode
    * (no firmware runs in M-mode). The handler reads a0-a7 with getX and writes a0/a1 with setX;

@@ -1,4 +1,4 @@
-// Where one hart's state lives in the machine's memory (machine/ram.ts), as byte offsets from the
+// Where one hart's state lives in the machine's memory (memory/ram.ts), as byte offsets from the
 // hart's block. The interpreter reaches these through typed-array views; translated code (jit/)
 // addresses them directly, so the two always see one register file and one TLB.
 

@@ -1,8 +1,8 @@
 // One RV64IMAFDC hart with M/S/U privilege and Sv39: state, the platform-facing API (hart-api.ts),
 // and the glue around the hot loop in execute.ts (RISC-V unprivileged 20191213, privileged 1.12).
 
-import type { Bus } from '../machine/bus.js';
-import type { Ram } from '../machine/ram.js';
+import type { Bus } from '../memory/bus.js';
+import type { Ram } from '../memory/ram.js';
 import { Tlb } from '../mmu/tlb.js';
 import { HS_BYTES, HS_TLB, HS_X, HS_X_WORDS } from './hart-state.js';
 import { createFpuState, type FpuState } from './fpu/index.js';
@@ -28,10 +28,9 @@ import { readCsr, writeCsr } from './csr.js';
 import { updateContext } from './context.js';
 import { runLoop } from './execute.js';
 import { releaseReservation } from './reservation.js';
-import { joinDomain, type Domain } from './domain.js';
+import type { Domain } from './domain.js';
 import { JC_BYTES, JitCache } from './jit/cache.js';
 import { bigToPc, pcToBig } from './pc.js';
-import { warmUpInterpreter } from './warmup.js';
 
 /** mip bits the platform drives through setPending. SSIP is special: an IPI sets the software bit,
  *  which the guest clears itself (csrc sip), so it goes to mipSw. */
@@ -121,10 +120,10 @@ export class Hart implements HartControl {
     this.hs = new Int32Array(buffer, this.stateAt, HS_TLB / 4);
     this.tlb = new Tlb(buffer, this.stateAt + HS_TLB);
     this.jit = new JitCache(buffer, this.ram.allocState(JC_BYTES));
-    this.domain = joinDomain(this);
+    if (host.domain.ram !== this.ram) throw new Error('a hart joins the domain of the RAM its bus maps');
+    this.domain = host.domain;
+    this.domain.join(this);
     updateContext(this);
-    // Once per process, before any guest runs: see warmup.ts (the scratch hart it builds returns here at once).
-    warmUpInterpreter();
   }
 
   get instret(): number {

@@ -1,13 +1,9 @@
-// LR/SC reservations across the harts sharing one bus (unprivileged spec 20191213, 8.2: an SC fails
-// if another hart stored to the reservation set since the LR; traps and xRET drop it too). How other
-// harts' stores reach noteStore() is explained in domain.ts.
+// LR/SC reservations across the harts sharing one RAM (unprivileged spec 20191213, 8.2: an SC fails
+// if another hart stored to the reservation set since the LR; traps and xRET drop it too). Other
+// harts' stores reach the reservation through the coherence domain (domain.ts noteStore).
 
+import { granule } from './domain.js';
 import type { Hart } from './hart.js';
-
-/** Reservation granule: the aligned 8 bytes holding the LR's address (pa may exceed 2^32). */
-function granule(pa: number): number {
-  return pa - (pa & 7);
-}
 
 /** Make (pa) the hart's reservation; `pageOff` is its RAM page offset. */
 export function reserve(h: Hart, pa: number, pageOff: number): void {
@@ -19,18 +15,5 @@ export function reserve(h: Hart, pa: number, pageOff: number): void {
 }
 
 export function releaseReservation(h: Hart): void {
-  if (!h.resValid) return;
-  h.resValid = false;
-  if (h.domain.multi) h.domain.unwatch(h.resPage);
-}
-
-/** A store of `size` bytes at physical `pa` by `h`: drop other harts' reservations it touches. */
-export function noteStore(h: Hart, pa: number, size: number): void {
-  const first = granule(pa);
-  const last = granule(pa + size - 1);
-  for (const other of h.domain.harts) {
-    if (other !== h && other.resValid && other.resAddr >= first && other.resAddr <= last) {
-      releaseReservation(other);
-    }
-  }
+  h.domain.release(h);
 }

@@ -3,7 +3,7 @@
 // (msip at 0x0, mtimecmp at 0x4000, mtime at 0xbff8) used by QEMU `virt`.
 // 64-bit registers are accessed as two 32-bit halves, low word first.
 
-import type { MmioDevice } from '../machine/bus.js';
+import type { MmioDevice } from '../memory/bus.js';
 import { bytesOf, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 const CLINT_MSIP = 0x0;

@@ -2,7 +2,7 @@
 // Reference: Android goldfish "RTC" device spec (GOLDFISH-VIRTUAL-HARDWARE.TXT) and QEMU
 // hw/rtc/goldfish_rtc.c; Linux drivers/rtc/rtc-goldfish.c reads TIME_LOW first, which latches TIME_HIGH.
 
-import type { MmioDevice } from '../machine/bus.js';
+import type { MmioDevice } from '../memory/bus.js';
 import type { StateObject, StateReader } from '../snapshot/state-value.js';
 
 const RTC_TIME_LOW = 0x00;

@@ -3,7 +3,7 @@
 // cross-checked with QEMU hw/intc/sifive_plic.c. Sources are level-triggered: a gateway forwards a
 // new request only after the previous one was completed.
 
-import type { MmioDevice } from '../machine/bus.js';
+import type { MmioDevice } from '../memory/bus.js';
 import { bytesOf, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 const PLIC_PRIORITY_BASE = 0x0;

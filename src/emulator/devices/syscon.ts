@@ -2,7 +2,7 @@
 // fails the machine. Reference: QEMU hw/misc/sifive_test.c (FINISHER_FAIL 0x3333 with the exit code
 // in bits 31:16, FINISHER_PASS 0x5555, FINISHER_RESET 0x7777); Linux uses it via syscon-poweroff.
 
-import type { MmioDevice } from '../machine/bus.js';
+import type { MmioDevice } from '../memory/bus.js';
 
 const FINISHER_FAIL = 0x3333;
 const FINISHER_PASS = 0x5555;

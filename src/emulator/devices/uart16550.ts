@@ -3,7 +3,7 @@
 // priorities; behaviour cross-checked with QEMU hw/char/serial.c. Transmission is instantaneous:
 // the transmitter is always empty, so LSR.THRE/TEMT are always set.
 
-import type { MmioDevice } from '../machine/bus.js';
+import type { MmioDevice } from '../memory/bus.js';
 import { SnapshotError, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 // Register offsets (reg-shift 0, byte-wide as on `virt`).

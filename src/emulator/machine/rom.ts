@@ -1,7 +1,7 @@
 // A read-only memory region (QEMU `virt`'s mask ROM at 0x1000 holds the reset vector and the
 // fw_dynamic_info block). Guest writes are ignored and reported, never applied.
 
-import type { MmioDevice } from './bus.js';
+import type { MmioDevice } from '../memory/bus.js';
 
 export class Rom implements MmioDevice {
   private readonly view: DataView;

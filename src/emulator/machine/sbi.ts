@@ -4,7 +4,7 @@
 // Linux 6.1's arch/riscv/kernel/sbi.c and cpu_ops_sbi.c are the main callers.
 
 import { MIP_SSIP, MIP_STIP, type HartControl } from '../cpu/hart-api.js';
-import type { Bus } from './bus.js';
+import type { Bus } from '../memory/bus.js';
 import type { MachineExit } from '../devices/syscon.js';
 import { bytesOf, SnapshotError, type StateObject, type StateReader } from '../snapshot/state-value.js';
 

@@ -3,22 +3,24 @@
 // places the boot images and runs everything through the scheduler.
 // Reference: QEMU hw/riscv/virt.c (memory map, IRQs) and hw/riscv/boot.c (boot images, entry state).
 
+import { Domain } from '../cpu/domain.js';
 import { MIP_MEIP, MIP_MSIP, MIP_MTIP, MIP_SEIP, PRIV_M, PRIV_S, type HartControl, type HartHost } from '../cpu/hart-api.js';
 import { Clint, CLINT_SIZE } from '../devices/clint.js';
 import { GoldfishRtc, GOLDFISH_RTC_SIZE } from '../devices/goldfish-rtc.js';
 import { Plic } from '../devices/plic.js';
 import { Syscon, SYSCON_SIZE, type MachineExit } from '../devices/syscon.js';
 import { Uart16550 } from '../devices/uart16550.js';
-import { Bus, type MmioDevice } from './bus.js';
+import { Bus, type MmioDevice } from '../memory/bus.js';
 import { GuestClock } from './clock.js';
 import { GuestLog } from './guest-log.js';
 import { fwDynamicInfo, parseImageHeader, placeDtb, planLayout, type BootLayout } from './loader.js';
-import { Ram } from './ram.js';
+import { Ram } from '../memory/ram.js';
 import { Rom } from './rom.js';
 import { HostSbi } from './sbi.js';
 import { defaultHostTimers, Scheduler, type HostTimers, type WarpPolicy } from './scheduler.js';
 import { buildVirtDtb } from './virt-dt.js';
 import { VirtioSlot } from './virtio-slot.js';
+import { warmUpInterpreter } from './warmup.js';
 
 /** The memory map (QEMU `virt`, hw/riscv/virt.c `virt_memmap`). */
 export const VIRT_MROM = { base: 0x1000, size: 0xf000 };
@@ -72,6 +74,12 @@ export type MachineExitEvent =
   | { kind: 'halted'; status: 1; message: string }
   | { kind: 'error'; status: 70; message: string };
 
+/**
+ * How to build a `virt` board, in emulator terms: image bytes rather than files, no host resources,
+ * the harts made by the caller. Built by startBuiltinMachine (engines/builtin/builtin-machine.ts) from
+ * a BuiltinBootSpec, and by the platform tests; it exists apart from that spec because the emulator
+ * reads no files and knows no host. The virtio slots are filled afterwards (VirtMachine.attachVirtio).
+ */
 export interface VirtMachineOptions {
   ramBytes: number;
   harts: number;
@@ -120,9 +128,16 @@ export function virtDeviceTree(o: { ramBytes: number; harts: number; cmdline: st
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 const CONSOLE_CHUNK = 16 * 1024;
 
+/**
+ * The emulated `virt` board: harts, RAM, interrupt controllers, UART, RTC, virtio slots and the host
+ * SBI, run by its scheduler. It knows nothing of the host: the host side of a running machine is a
+ * BuiltinMachine (engines/builtin/builtin-machine.ts), which builds it.
+ */
 export class VirtMachine {
   readonly ram: Ram;
   readonly bus: Bus;
+  /** The harts' coherence domain over `ram` (cpu/domain.ts); host writes into RAM (device DMA) are reported to it. */
+  readonly domain: Domain;
   readonly clock: GuestClock;
   readonly harts: HartControl[] = [];
   readonly plic: Plic;
@@ -153,6 +168,7 @@ export class VirtMachine {
     this.clock.freeze();
     this.ram = new Ram(VIRT_DRAM_BASE, o.ramBytes);
     this.bus = new Bus(this.ram);
+    this.domain = new Domain(this.ram);
     this.bus.onUnmapped = (kind, addr, size) =>
       this.log.report(`unmapped ${kind}`, () => `guest ${kind} of ${size} bytes at unmapped physical address ${hex(addr)}`);
 
@@ -184,8 +200,10 @@ export class VirtMachine {
       this.bus.map(`virtio${n}`, VIRT_VIRTIO.base + n * VIRT_VIRTIO.size, VIRT_VIRTIO.size, slot);
     }
 
-    const hartHost: HartHost = { bus: this.bus, clock: this.clock };
+    const hartHost: HartHost = { bus: this.bus, clock: this.clock, domain: this.domain };
     if (!o.firmware) hartHost.sbiCall = (h) => this.sbi!.call(h);
+    // Once per process, before the first guest instruction: warmup.ts says why.
+    warmUpInterpreter();
     for (let i = 0; i < o.harts; i++) this.harts.push(o.createHart(i, hartHost));
     this.sbi = o.firmware ? null : new HostSbi(this.sbiHost());
 

@@ -3,7 +3,7 @@
 // A device plugs in with `attach` and from then on receives every access to the slot.
 // Spec: Virtio 1.2, 4.2.2 "MMIO Device Register Layout".
 
-import type { MmioDevice } from './bus.js';
+import type { MmioDevice } from '../memory/bus.js';
 
 const VIRTIO_MMIO_MAGIC_VALUE = 0x000;
 const VIRTIO_MMIO_VERSION = 0x004;

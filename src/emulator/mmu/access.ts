@@ -5,7 +5,6 @@
 import type { Hart } from '../cpu/hart.js';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, accessFault, lastPageShift, translate, type Access } from './sv39.js';
 import { TLB_MASK } from './tlb.js';
-import { noteStore } from '../cpu/reservation.js';
 import type { Domain } from '../cpu/domain.js';
 
 /** Translate: a hit in the TLB of that access kind, else through the page tables, refilling that
@@ -204,7 +203,7 @@ export function storeSlow(h: Hart, lo: number, hi: number, size: number, vlo: nu
  *  translated code made from that page are dropped (domain.ts). */
 export function afterStore(h: Hart, pa: number, size: number): void {
   const d: Domain = h.domain;
-  if (d.multi) noteStore(h, pa, size);
+  if (d.multi) d.noteStore(h, pa, size);
   const ram = h.ram;
   if (pa >= ram.base && pa < ram.end) {
     const off = pa - ram.base;

@@ -8,7 +8,7 @@
 // never 0) encodes everything the permission check depended on: bare vs translated, the effective
 // privilege and SUM/MXR. A trap or xRET changes the context used for lookups instead of flushing, so
 // the user's and the kernel's entries survive every syscall. Only RAM pages are ever entered; MMIO
-// always misses. The arrays live in the machine's memory (machine/ram.ts) at fixed offsets, so
+// always misses. The arrays live in the machine's memory (memory/ram.ts) at fixed offsets, so
 // translated code reads them too (cpu/jit/translate.ts).
 
 export const TLB_BITS = 10;

@@ -1,7 +1,7 @@
 // Guest RAM for a snapshot: the runs of pages that are not all zero (untouched and zeroed pages cost
 // nothing in a state file), and writing such runs back. The host side compresses what it is given.
 
-import type { Ram } from '../machine/ram.js';
+import type { Ram } from '../memory/ram.js';
 import { SnapshotError } from './state-value.js';
 
 export const PAGE_SIZE = 4096;

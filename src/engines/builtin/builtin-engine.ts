@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import { EngineStartError } from '../errors.js';
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
 import { destroyDisks, prepareDisks, rootChain, rootOverlayPath } from './disk/machine-disks.js';
 import type { DiskChain } from '../shared/disk-chain.js';

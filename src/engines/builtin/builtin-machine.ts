@@ -2,12 +2,22 @@
 // emulated `virt` machine in this process, with the serial console as a bounded stream, a ready
 // signal (the box prints a marker line), its virtio devices (disks, NICs, console ports, rng, and
 // whatever else a caller plugs in) and an exit promise. engine-main.ts runs it as a detached process.
+//
+// One machine on the builtin path, from the Vmfile down, and why each form exists:
+// - MachineConfig (model/machine-config.ts): what core compiled, the same for every engine;
+// - LaunchFile (launch-file.ts): that config across the process boundary into the engine process;
+// - BuiltinBootSpec (here): one boot in host terms, files and devices with their host resources; it
+//   is also what `vm debug boot` and the tests build for machines no Vmfile describes;
+// - VirtMachineOptions (emulator/machine/virt.ts): the board's construction in emulator terms (image
+//   bytes, no files, no host);
+// - and running: VirtMachine (the emulated board), BuiltinMachine (here: one boot of it on the host,
+//   with its devices, console stream and saved states), MachineRunner (machine-runner.ts: the engine
+//   process's machine across reboots, its QMP backend).
 
 import { webcrypto } from 'node:crypto';
 import { Duplex, Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { availableParallelism } from 'node:os';
-import { noteHostRamWrite } from '../../emulator/cpu/domain.js';
 import { Hart } from '../../emulator/cpu/hart.js';
 import { DEFAULT_THRESHOLD } from '../../emulator/cpu/jit/cache.js';
 import { VirtioBlk, type BlockBackend, type VirtioBlkStats } from '../../emulator/devices/virtio/blk.js';
@@ -21,7 +31,7 @@ import type { WarpPolicy } from '../../emulator/machine/scheduler.js';
 import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
 import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
-import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../machine-config.js';
+import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../../model/machine-config.js';
 import { GuestConsoleParser } from '../guest-console.js';
 import { readBootImage } from './boot-files.js';
 import { BootFileError, DiskError } from '../errors.js';
@@ -32,7 +42,7 @@ import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';
 import { ForwardBindError } from './net/forward-ports.js';
 import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
-import { restoreMachineState, saveMachineState } from '../../emulator/snapshot/machine-snapshot.js';
+import { restoreMachineState, saveMachineState } from '../../emulator/machine/machine-snapshot.js';
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
 import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
 
@@ -58,6 +68,13 @@ const TAIL_CHARS = 4096;
 const MIN_MEMORY = 16 * 1024 * 1024;
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
 
+/**
+ * One boot of the builtin engine in host terms: the boot files to read, memory and CPUs, and the
+ * devices with their host resources (files to open, frame links, devices built elsewhere). Built by
+ * bootSpecFromConfig from a MachineConfig (MachineRunner, each boot) or by bootFilesSpec for a bare
+ * boot (`vm debug boot`, tests); startBuiltinMachine runs it. Apart from MachineConfig because it holds
+ * live host objects a config cannot, and machines without a Vmfile have one too.
+ */
 export interface BuiltinBootSpec {
   /** Linux Image (optionally gzip). Optional only when `firmware` is a bare-metal program. */
   kernel?: string;
@@ -239,6 +256,11 @@ interface AttachedDevices {
 
 const NO_DEVICES: AttachedDevices = { console: null, blks: [], nets: [], nats: [], transports: [], close: async () => {} };
 
+/**
+ * One boot of a machine on the host: a VirtMachine with the host side of its devices (disk files, NAT,
+ * links), its console as a bounded stream, its ready signal, and the saving of its state. Built by
+ * startBuiltinMachine; it ends with its VirtMachine (a guest reboot is a new BuiltinMachine).
+ */
 export class BuiltinMachine {
   /** Console output. Bounded: bytes past OUTPUT_BUFFER_LIMIT unread are dropped (see stats). */
   readonly output: Readable;
@@ -581,7 +603,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
           workStarted: () => machine.scheduler.beginHostWork(),
           workFinished: () => machine.scheduler.endHostWork(),
           log: (kind, m) => machine.log.report(kind, m),
-          onRamWrite: (addr, length) => noteHostRamWrite(machine.bus, addr, length),
+          onRamWrite: (addr, length) => machine.domain.noteHostRamWrite(addr, length),
         },
         `slot ${n}`,
       );

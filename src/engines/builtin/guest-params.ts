@@ -1,5 +1,5 @@
 // The machine's kernel parameters (src/engines/guest-params.ts), bad values reported as BootFileErrors.
-import type { MachineConfig, SyncedFolderConfig } from '../machine-config.js';
+import type { MachineConfig, SyncedFolderConfig } from '../../model/machine-config.js';
 import * as shared from '../guest-params.js';
 import { BootFileError } from '../errors.js';
 

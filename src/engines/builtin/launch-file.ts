@@ -3,11 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimePaths } from '../engine.js';
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 
 export const LAUNCH_FORMAT = 1;
 export const LAUNCH_FILE = 'engine.json';
 
+/**
+ * A MachineConfig on its way into the engine process, with what only the start knows: the runtime
+ * paths, the engine's own kernel parameters, a state to resume. Built by BuiltinEngine.start
+ * (builtin-engine.ts), read by engine-main.ts, which hands it to a MachineRunner. It exists because a
+ * process boundary lies between core and the machine, and is the only representation written to disk.
+ */
 export interface LaunchFile {
   format: typeof LAUNCH_FORMAT;
   config: MachineConfig;

@@ -31,6 +31,11 @@ export interface RunnerEvents {
   reset?: () => void;
 }
 
+/**
+ * The engine process's machine: the LaunchFile's machine booted (as BuiltinMachines, one per boot)
+ * again and again across guest reboots and QMP resets until it ends for good; the QMP backend. Built
+ * by engine-main.ts, one per process.
+ */
 export class MachineRunner implements QmpBackend {
   private vm: BuiltinMachine | null = null;
   private events: RunnerEvents = {};

@@ -25,7 +25,7 @@ import { ConsoleHub } from '../shared/console-hub.js';
 import { ConsoleLog } from '../shared/console-log.js';
 import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
 import { QmpServer } from '../shared/qmp-server.js';
-import type { ForwardConfig } from '../machine-config.js';
+import type { ForwardConfig } from '../../model/machine-config.js';
 import { agentChannelPath } from './domain-info.js';
 import { ForwardTunnel, matchForwards, parseUsernetForwards } from './forward-tunnel.js';
 import { Virsh, type VirshSession } from './virsh.js';

@@ -22,7 +22,7 @@
 //   9p shares, possible only when the hypervisor is this host.
 // - A guest power-off, reboot or crash ends the domain (the lifecycle starts machines; -no-reboot).
 
-import type { Arch, MachineConfig } from '../machine-config.js';
+import type { Arch, MachineConfig } from '../../model/machine-config.js';
 import { guestParams } from '../guest-params.js';
 import { privateNetworkEndpoint } from '../private-network.js';
 import { LibvirtConfigError } from './errors.js';

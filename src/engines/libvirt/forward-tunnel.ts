@@ -10,7 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ForwardConfig } from '../machine-config.js';
+import type { ForwardConfig } from '../../model/machine-config.js';
 import { TUNNEL_PID_FILE, TUNNEL_RECORD_FILE, type TunnelRecord, type TunnelledForward } from '../shared/forward-tunnel-record.js';
 import { LibvirtError } from './errors.js';
 import { parseLibvirtUri, sshCommand } from './uri.js';

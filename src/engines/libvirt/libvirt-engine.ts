@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
-import type { LibvirtSettings, MachineConfig } from '../machine-config.js';
+import type { LibvirtSettings, MachineConfig } from '../../model/machine-config.js';
 import { appendLog, qmpStatus } from '../qemu/start-plumbing.js';
 import { checkSocketPath } from '../shared/unix-socket.js';
 import { detachedNodeEnv, startDetached } from '../shared/detached.js';

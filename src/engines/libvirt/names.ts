@@ -4,7 +4,7 @@
 // and for recovering a lost .vm/ folder. Box images are volumes named by content digest, so a box
 // is uploaded once per pool whatever project uses it.
 import { createHash } from 'node:crypto';
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 
 /** XML namespace of the metadata element vm puts in its domains. */
 export const METADATA_NS = 'urn:x-vm:libvirt:machine:1';

@@ -6,7 +6,7 @@
 // A base volume counts only once its `.complete` marker volume exists: an upload cut short is
 // deleted and made again, never used as a backing file.
 import { stat } from 'node:fs/promises';
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import type { DomainVolumes } from './domain-xml.js';
 import { LibvirtError } from './errors.js';
 import { baseVolumeName, completeMarkerName, domainName, extraDiskName, rootOverlayName } from './names.js';

@@ -11,7 +11,7 @@
 
 import { join } from 'node:path';
 import type { RuntimePaths } from '../engine.js';
-import type { Arch, MachineConfig } from '../machine-config.js';
+import type { Arch, MachineConfig } from '../../model/machine-config.js';
 import { privateNetworkEndpoint } from '../private-network.js';
 import { QemuConfigError } from './errors.js';
 import { guestCmdline } from './guest-cmdline.js';

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { constants as C } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import type { Arch } from '../machine-config.js';
+import type { Arch } from '../../model/machine-config.js';
 
 export interface QemuProgram {
   /** Executable name looked up on PATH. */

@@ -1,7 +1,7 @@
 // The kernel command line a qemu machine boots with: the config's (the box's plus the Vmfile's
 // additions), then the parameters the bundled boxes' init reads (boxes/tiny/README.md): vm.hostname,
 // vm.net for static private addresses, vm.mount for synced folders. Same order as the builtin engine.
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { guestParams, type ParamError } from '../guest-params.js';
 import { QemuConfigError } from './errors.js';
 

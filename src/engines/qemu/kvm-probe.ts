@@ -13,7 +13,7 @@ import { constants as C } from 'node:fs';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Arch } from '../machine-config.js';
+import type { Arch } from '../../model/machine-config.js';
 import { PROBE_GUEST_EXIT_STATUS, probeGuestImage } from './kvm-probe-guest.js';
 
 /** A working KVM runs the tiny guest in well under a second; nested KVM here takes 3-15 s. */

@@ -13,7 +13,7 @@ import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } fr
 import { unlink } from 'node:fs/promises';
 import { copySparse } from '../shared/sparse-copy.js';
 import { freeLoopbackPort, migrateFromFile, migrateToFile, migrationBlocker, rearmGuestTimer } from './migration-file.js';
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import { gdbSocketPath, qemuArgv, serialSocketPath, type QemuAccel } from './argv.js';
 import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
 import { lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { MachineConfig } from '../machine-config.js';
+import type { MachineConfig } from '../../model/machine-config.js';
 import type { QemuDiskPlan } from './argv.js';
 import { DiskError } from '../errors.js';
 import { DiskChain, type LayerOps } from '../shared/disk-chain.js';

@@ -3,12 +3,13 @@
 // retired instructions (deterministic; it jumps to the next timer deadline when the hart waits in
 // WFI). Reports how the program ended and, on failure, why (from the harness's fail_info record).
 
-import { Bus } from '../../../src/emulator/machine/bus.js';
-import { Ram } from '../../../src/emulator/machine/ram.js';
+import { Bus } from '../../../src/emulator/memory/bus.js';
+import { Ram } from '../../../src/emulator/memory/ram.js';
 import { findSymbol, loadElfSegments, parseElf, type ElfImage } from '../../../src/emulator/machine/elf.js';
 import { Htif } from '../../../src/emulator/devices/htif.js';
 import { Syscon, SYSCON_SIZE, type MachineExit } from '../../../src/emulator/devices/syscon.js';
 import { Clint, CLINT_SIZE } from '../../../src/emulator/devices/clint.js';
+import { Domain } from '../../../src/emulator/cpu/domain.js';
 import { Hart } from '../../../src/emulator/cpu/hart.js';
 import { MIP_MSIP, MIP_MTIP, PRIV_M } from '../../../src/emulator/cpu/hart-api.js';
 
@@ -94,7 +95,7 @@ export function runProgram(image: Uint8Array, jitThreshold = 0, budget = DEFAULT
   const watchError = htif.watchRam(ram, tohost.value);
   if (watchError !== undefined) return { outcome: 'hang', detail: watchError, instructions: 0 };
 
-  const h = new Hart(0, { bus, clock: { now: () => Math.floor(ticks) } });
+  const h = new Hart(0, { bus, clock: { now: () => Math.floor(ticks) }, domain: new Domain(ram) });
   hart = h;
   h.jit.threshold = jitThreshold;
   h.reset(BigInt(elf.entry), PRIV_M, 0n, 0n);

@@ -5,7 +5,7 @@ import { constants as C, existsSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanConsoleText, GuestConsoleParser } from '../../../engines/guest-console.js';
-import type { MachineConfig } from '../../../engines/machine-config.js';
+import type { MachineConfig } from '../../../model/machine-config.js';
 import { EXIT, UserError } from '../../errors.js';
 import { runtimePathsFor } from '../engine/runtime-dir.js';
 

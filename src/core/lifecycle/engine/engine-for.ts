@@ -1,6 +1,6 @@
 // The engine object for a machine, with "this engine cannot run that machine here" as a UserError.
 import type { Engine } from '../../../engines/engine.js';
-import type { MachineConfig } from '../../../engines/machine-config.js';
+import type { MachineConfig } from '../../../model/machine-config.js';
 import { getEngine } from '../../../engines/registry.js';
 import { UserError } from '../../errors.js';
 

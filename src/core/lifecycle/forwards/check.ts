@@ -3,7 +3,7 @@
 // or, for a forward with `auto_correct`, moves a taken port to a free one the system picks.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { ForwardConfig } from '../../../engines/machine-config.js';
+import type { ForwardConfig } from '../../../model/machine-config.js';
 import { UserError } from '../../errors.js';
 
 const where = (f: ForwardConfig): string => (f.hostIp.includes(':') ? `[${f.hostIp}]:${f.host}` : `${f.hostIp}:${f.host}`);

@@ -2,7 +2,7 @@
 // port a running machine really listens on where `auto_correct` moved it, the guest ports
 // `auto_forwards` forwards now, vm's own forward to the guest's SSH server, and the ssh tunnel
 // serving them for a machine on a remote libvirt host (re-established first when it died).
-import type { ForwardConfig, MachineConfig } from '../../../engines/machine-config.js';
+import type { ForwardConfig, MachineConfig } from '../../../model/machine-config.js';
 import { inspectMachine } from '../../machines/state.js';
 import { ensureTunnel, tunnelServing } from '../../machines/forward-tunnel.js';
 import { readAutoForwards } from './auto-forward.js';

@@ -1,7 +1,7 @@
 // `vm destroy`: stop the machine, delete its disks, overlays and state, forget it in the global
 // index. The box it was made from is never touched.
 import { lstat, rm } from 'node:fs/promises';
-import type { MachineConfig } from '../../../engines/machine-config.js';
+import type { MachineConfig } from '../../../model/machine-config.js';
 import { UserError } from '../../errors.js';
 import { forgetMachine } from '../../machines/global-index.js';
 import { withMachineLock } from '../../machines/machine-lock.js';

@@ -7,7 +7,7 @@
 // halt from asking: the guest is stopped by force only when it cannot be asked or does not power off
 // in time, and that outcome ('forced') is never reported as a clean halt.
 import type { RuntimePaths } from '../../../engines/engine.js';
-import type { MachineConfig } from '../../../engines/machine-config.js';
+import type { MachineConfig } from '../../../model/machine-config.js';
 import { QmpClient } from '../../../engines/qmp-client.js';
 import { connectAgent } from '../../agent/index.js';
 import { muxSocketPath } from '../../agent/mux-connect.js';

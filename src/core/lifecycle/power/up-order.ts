@@ -1,7 +1,7 @@
 // The order `vm up` brings machines up in, from `depends_on`: dependencies first (and brought up too
 // when only their dependents were named, as docker compose does), otherwise in Vmfile order. The
 // Vmfile checks already refused cycles and unknown names (src/core/vmfile/orchestration.ts).
-import type { MachineConfig } from '../../../engines/machine-config.js';
+import type { MachineConfig } from '../../../model/machine-config.js';
 
 export interface UpOrder {
   /** The machines to bring up, each after the machines it depends on. */

@@ -2,7 +2,7 @@
 // front end can show as a task list. Idempotent: a running machine is left alone (its first
 // provisioning is finished if an earlier `up` was cut short); an aborted one boots again with its disks.
 import type { Engine, RuntimePaths } from '../../../engines/engine.js';
-import type { ForwardConfig, MachineConfig } from '../../../engines/machine-config.js';
+import type { ForwardConfig, MachineConfig } from '../../../model/machine-config.js';
 import { UserError } from '../../errors.js';
 import { lockMachine } from '../../machines/machine-lock.js';
 import { inspectMachine, type MachineState, type MachineView } from '../../machines/state.js';

@@ -31,7 +31,7 @@ export const ENTRY_PENDING = -2; // queued for the next batch
 /** Slots tried after the home slot before giving up (lookup) or evicting (insert). */
 export const JIT_PROBES = 8;
 /** Tags of a free and of a dropped entry (lookups probe past a dropped one, inserts reuse it):
- *  above every RAM offset (machine/ram.ts MAX_RAM_BYTES). */
+ *  above every RAM offset (memory/ram.ts MAX_RAM_BYTES). */
 export const TAG_EMPTY = 0xffffffff;
 const TAG_DROPPED = 0xfffffffe;
 

@@ -2,7 +2,7 @@
 // translated code made from those pages is dropped) and a validated descriptor chain's buffers
 // read and written as two flat byte streams. Spec: Virtio 1.2, 2.7.4 "Message Framing".
 
-import type { Ram } from '../../machine/ram.js';
+import type { Ram } from '../../memory/ram.js';
 
 /** Largest integer high word of a 64-bit address that still gives an exact Number (2^53). */
 const MAX_SAFE_HIGH = 0x1f_ffff;

@@ -9,8 +9,8 @@
 // and stops it until the driver resets it. Host work (disk I/O...) completes from the event loop via
 // `track`; a reset in between turns its completion into a no-op (chains carry their generation).
 
-import type { MmioDevice } from '../../machine/bus.js';
-import type { Ram } from '../../machine/ram.js';
+import type { MmioDevice } from '../../memory/bus.js';
+import type { Ram } from '../../memory/ram.js';
 import { SnapshotError, type StateObject, type StateReader, type StateValue } from '../../snapshot/state-value.js';
 import { GuestMemory, type Chain } from './chain.js';
 import {

@@ -5,7 +5,7 @@
 
 import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { MachineConfig } from '../../machine-config.js';
+import type { MachineConfig } from '../../../model/machine-config.js';
 import { DiskError } from '../../errors.js';
 import { diskFsError } from './disk-error.js';
 import { OverlayDisk, type BaseImage } from './overlay-disk.js';

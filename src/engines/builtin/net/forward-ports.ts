@@ -5,7 +5,7 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { ForwardConfig } from '../../machine-config.js';
+import type { ForwardConfig } from '../../../model/machine-config.js';
 import type { UserNet } from '../../../emulator/net/user-net.js';
 import type { UdpForwardPort } from '../../../emulator/net/udp-nat.js';
 import { NodeTcpSocket, describeSocketError } from './node-tcp-socket.js';

@@ -1,7 +1,7 @@
 // The builtin engine's network for one NAT NIC: binds the machine's forwards first (so a taken
 // port fails before boot), then builds the UserNet on Node's sockets and attaches the forwards.
 
-import type { ForwardConfig } from '../../machine-config.js';
+import type { ForwardConfig } from '../../../model/machine-config.js';
 import type { UserNetConfig } from '../../../emulator/net/net-config.js';
 import { UserNet } from '../../../emulator/net/user-net.js';
 import type { DnsResolver } from '../../../emulator/net/net-host.js';

@@ -5,7 +5,7 @@
 
 import { Virtio9p, VIRTIO_9P_QUEUE_SIZE, virtio9pMaxMsize } from '../../../emulator/devices/virtio/9p.js';
 import type { VirtioDevice } from '../../../emulator/devices/virtio/mmio.js';
-import type { MachineConfig, SyncedFolderConfig } from '../../machine-config.js';
+import type { MachineConfig, SyncedFolderConfig } from '../../../model/machine-config.js';
 import { BootFileError } from '../../errors.js';
 import { P9Server } from './server.js';
 import { ShareError } from './share.js';

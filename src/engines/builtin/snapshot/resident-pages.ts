@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import type { Ram } from '../../../emulator/machine/ram.js';
+import type { Ram } from '../../../emulator/memory/ram.js';
 import { PAGE_SIZE } from '../../../emulator/snapshot/ram-pages.js';
 
 const NONCE_BYTES = 16;

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type { Ram } from '../../../emulator/machine/ram.js';
+import type { Ram } from '../../../emulator/memory/ram.js';
 import { nonZeroPages, PAGE_SIZE, pageBytes, writePage, zeroPagesNotWritten } from '../../../emulator/snapshot/ram-pages.js';
 import { decodeState, encodeState, SnapshotError, type StateObject, type StateValue } from '../../../emulator/snapshot/state-value.js';
 import { syncDir } from '../../shared/atomic-file.js';

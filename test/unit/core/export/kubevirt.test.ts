@@ -11,7 +11,7 @@ import { Ajv } from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { kubevirtManifests, kubevirtYaml } from '../../../../src/core/export/kubevirt.js';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 import { riscvConfig, x86Config } from '../../engines/qemu/machine-fixture.js';
 
 const HERE = fileURLToPath(new URL('./', import.meta.url));

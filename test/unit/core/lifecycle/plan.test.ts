@@ -2,7 +2,7 @@
 // nothing, apply at reload (with the settings named), re-create, and the provisioners up would run.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 import { newState, runningState, stoppedState } from '../../../../src/core/lifecycle/machine-record.js';
 import { markProvisioned } from '../../../../src/core/lifecycle/provision.js';
 import { planMachine } from '../../../../src/core/lifecycle/plan.js';

@@ -1,6 +1,6 @@
 // What a boot or `vm provision` runs.
 import { describe, expect, it } from 'vitest';
-import type { MachineConfig, ProvisionerConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig, ProvisionerConfig } from '../../../../src/model/machine-config.js';
 import { pickProvisioners, provisionersFor } from '../../../../src/core/lifecycle/provision.js';
 
 const shell = (name: string, run: ProvisionerConfig['run']): ProvisionerConfig => ({ type: 'shell', name, run, script: 'true', args: [], env: {} });

@@ -2,7 +2,7 @@
 // test/e2e/ssh.test.ts runs OpenSSH's client against real guests).
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 import type { MachineState } from '../../../../src/core/machines/state.js';
 import { resolveForwards } from '../../../../src/core/lifecycle/forwards/check.js';
 import { formatSshConfig, planSshForward, sshRecordFor, sshUnavailable } from '../../../../src/core/lifecycle/ssh-access.js';

@@ -14,7 +14,7 @@ import { domainXml } from '../../../../src/engines/libvirt/domain-xml.js';
 import { parseDomainList, listVmDomains } from '../../../../src/engines/libvirt/domains.js';
 import { metadataOwner } from '../../../../src/engines/libvirt/domain-info.js';
 import { domainName } from '../../../../src/engines/libvirt/names.js';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 import { riscvConfig } from '../../engines/qemu/machine-fixture.js';
 
 const URI = 'qemu:///system';

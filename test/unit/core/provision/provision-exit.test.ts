@@ -5,7 +5,7 @@ import { AgentClient } from '../../../../src/core/agent/client.js';
 import { EXIT } from '../../../../src/core/errors.js';
 import { ProvisionError } from '../../../../src/core/provision/provision-error.js';
 import { runProvisioners } from '../../../../src/core/provision/run.js';
-import type { MachineConfig, ProvisionerConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig, ProvisionerConfig } from '../../../../src/model/machine-config.js';
 import { buildHostAgent, compilerMissing, startHostAgent, type HostAgent } from '../agent/host-agent.js';
 
 describe.skipIf(compilerMissing)('provisioner exit codes', () => {

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../../src/core/errors.js';
 import { compileVmfile, requireValid, type Project } from '../../../../src/core/vmfile/project.js';
 import { BoxNotDownloadedError, type BoxResolver } from '../../../../src/core/vmfile/resolvers.js';
-import { MAX_RAM_BYTES } from '../../../../src/emulator/machine/ram.js';
+import { MAX_RAM_BYTES } from '../../../../src/emulator/memory/ram.js';
 import { MAX_HARTS } from '../../../../src/emulator/machine/virt.js';
 import { folderResolver, makeBox, tempDir } from './helpers.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BoxRef, MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { BoxRef, MachineConfig } from '../../../../src/model/machine-config.js';
 import { compileVmfile, loadProject } from '../../../../src/core/vmfile/project.js';
 import type { BoxResolver } from '../../../../src/core/vmfile/resolvers.js';
 import { deriveMac } from '../../../../src/core/vmfile/mac-address.js';

@@ -10,7 +10,7 @@ import { rootImageBytes } from '../../../../src/core/boxes/root-image.js';
 import { compileVmfile, type Project } from '../../../../src/core/vmfile/project.js';
 import type { BoxResolver } from '../../../../src/core/vmfile/resolvers.js';
 import { MAX_VIRTUAL_SIZE } from '../../../../src/engines/builtin/disk/overlay-format.js';
-import type { BoxRef } from '../../../../src/engines/machine-config.js';
+import type { BoxRef } from '../../../../src/model/machine-config.js';
 import { configChange } from '../../../../src/core/machines/config-change.js';
 import { machineConfigFields, machineConfigHash, type MachineState } from '../../../../src/core/machines/state.js';
 import { folderResolver, makeBox, tempDir } from './helpers.js';

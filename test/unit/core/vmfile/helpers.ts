@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { BoxRef, EngineName } from '../../../../src/engines/machine-config.js';
+import type { BoxRef, EngineName } from '../../../../src/model/machine-config.js';
 import { UserError } from '../../../../src/core/errors.js';
 import type { BoxResolver } from '../../../../src/core/vmfile/resolvers.js';
 

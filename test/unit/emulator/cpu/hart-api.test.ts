@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as A from './asm.js';
 import { makeMachine, RAM_BASE, u64 } from './machine.js';
 import { PRIV_M, PRIV_S, MIP_SSIP } from '../../../../src/emulator/cpu/hart-api.js';
-import type { MmioDevice } from '../../../../src/emulator/machine/bus.js';
+import type { MmioDevice } from '../../../../src/emulator/memory/bus.js';
 
 class RecordingDevice implements MmioDevice {
   log: string[] = [];

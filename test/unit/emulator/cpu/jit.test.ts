@@ -10,7 +10,6 @@ import * as A from './asm.js';
 import * as C from './rvc-asm.js';
 import { makeMachine, RAM_BASE, type TestMachine } from './machine.js';
 import { PRIV_M } from '../../../../src/emulator/cpu/hart-api.js';
-import { noteHostRamWrite } from '../../../../src/emulator/cpu/domain.js';
 import { encode, INSTRUCTIONS, type InstructionSpec } from '../../../../src/emulator/cpu/isa.js';
 import { EXIT_INTERPRET, MAX_REGION_INSNS } from '../../../../src/emulator/cpu/jit/region.js';
 
@@ -233,7 +232,7 @@ describe('translation and the rest of the machine', () => {
       m.hart.run(1000); // two calls: translated at the first
       expect(m.x(5)).toBe(2n);
       m.load(sub, [A.addi(5, 5, 50)]); // the host rewrites the subroutine
-      if (how === 'note') noteHostRamWrite(m.bus, sub, 4);
+      if (how === 'note') m.domain.noteHostRamWrite(sub, 4);
       m.hart.waiting = false;
       m.hart.run(1000);
       expect(m.x(5), how).toBe(52n);

@@ -1,7 +1,8 @@
 // Test fixture: a real Ram + Bus with one or more Harts, programs loaded as instruction words.
 
-import { Bus, type MmioDevice } from '../../../../src/emulator/machine/bus.js';
-import { Ram } from '../../../../src/emulator/machine/ram.js';
+import { Bus, type MmioDevice } from '../../../../src/emulator/memory/bus.js';
+import { Ram } from '../../../../src/emulator/memory/ram.js';
+import { Domain } from '../../../../src/emulator/cpu/domain.js';
 import { Hart } from '../../../../src/emulator/cpu/hart.js';
 import { PRIV_M, type HartControl, type Privilege } from '../../../../src/emulator/cpu/hart-api.js';
 import { wfi, type Word } from './asm.js';
@@ -11,6 +12,8 @@ export const RAM_BASE = 0x8000_0000;
 export interface TestMachine {
   ram: Ram;
   bus: Bus;
+  /** The harts' coherence domain, built here as machine/virt.ts builds it. */
+  domain: Domain;
   hart: Hart;
   harts: Hart[];
   time: { now: number };
@@ -34,7 +37,8 @@ export function makeMachine(
   const bus = new Bus(ram);
   for (const [base, size, dev] of opts.devices ?? []) bus.map(`dev@${base.toString(16)}`, base, size, dev);
   const time = { now: 0 };
-  const host = { bus, clock: { now: () => time.now }, sbiCall: opts.sbiCall };
+  const domain = new Domain(ram);
+  const host = { bus, clock: { now: () => time.now }, domain, sbiCall: opts.sbiCall };
   const harts: Hart[] = [];
   for (let i = 0; i < (opts.harts ?? 1); i++) harts.push(new Hart(i, host));
   // VM_TEST_JIT=N runs every test with block translation after N executions (1 = translate at once).
@@ -44,6 +48,7 @@ export function makeMachine(
   const m: TestMachine = {
     ram,
     bus,
+    domain,
     hart,
     harts,
     time,

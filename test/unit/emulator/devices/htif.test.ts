@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Htif, HTIF_FROMHOST, HTIF_SIZE, HTIF_TOHOST } from '../../../../src/emulator/devices/htif.js';
-import { Bus } from '../../../../src/emulator/machine/bus.js';
-import { Ram } from '../../../../src/emulator/machine/ram.js';
+import { Bus } from '../../../../src/emulator/memory/bus.js';
+import { Ram } from '../../../../src/emulator/memory/ram.js';
 
 function recorder() {
   const exits: number[] = [];

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findSymbol, loadElfSegments, parseElf, type ElfImage } from '../../../../src/emulator/machine/elf.js';
-import { Ram } from '../../../../src/emulator/machine/ram.js';
+import { Ram } from '../../../../src/emulator/memory/ram.js';
 
 interface Seg {
   type?: number;

@@ -11,7 +11,7 @@ import { BootFileError } from '../../../../src/engines/errors.js';
 import { bootSpecFromConfig, startBuiltinMachine, virtioSlotsNeeded, type BuiltinBootSpec } from '../../../../src/engines/builtin/builtin-machine.js';
 import { destroyDisks, openRootDisk, prepareDisks, rootOverlayPath } from '../../../../src/engines/builtin/disk/machine-disks.js';
 import type { EthernetLink } from '../../../../src/emulator/devices/virtio/net.js';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vm-builtin-devices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { domainXml, xmlEscape, type DomainVolumes } from '../../../../src/engines/libvirt/domain-xml.js';
 import { LibvirtConfigError } from '../../../../src/engines/libvirt/errors.js';
 import { domainName, extraDiskName, rootOverlayName } from '../../../../src/engines/libvirt/names.js';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 import { riscvConfig, x86Config } from '../qemu/machine-fixture.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));

@@ -9,7 +9,7 @@ import { optValue, qemuArgv } from '../../../../src/engines/qemu/argv.js';
 import { QemuConfigError } from '../../../../src/engines/qemu/errors.js';
 import { diskPlan } from '../../../../src/engines/qemu/qemu-img.js';
 import { privateNetworkEndpoint } from '../../../../src/engines/private-network.js';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 import { riscvConfig, runtimePaths, x86Config } from './machine-fixture.js';
 
 const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));

@@ -1,7 +1,7 @@
 // MachineConfig and RuntimePaths fixtures for the qemu engine's unit tests: fixed, fake absolute
 // paths (argv is pure and never touches them).
 import type { RuntimePaths } from '../../../../src/engines/engine.js';
-import type { MachineConfig } from '../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../src/model/machine-config.js';
 
 const MiB = 1024 * 1024;
 

@@ -2,7 +2,7 @@
 // auto_correct, which moves it to a free port and says so.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ForwardConfig } from '../../../../../src/engines/machine-config.js';
+import type { ForwardConfig } from '../../../../../src/model/machine-config.js';
 import { resolveForwards } from '../../../../../src/core/lifecycle/forwards/check.js';
 
 describe('resolveForwards', () => {

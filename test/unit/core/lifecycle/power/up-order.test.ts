@@ -1,6 +1,6 @@
 // The order of `vm up` from depends_on.
 import { describe, expect, it } from 'vitest';
-import type { MachineConfig } from '../../../../../src/engines/machine-config.js';
+import type { MachineConfig } from '../../../../../src/model/machine-config.js';
 import { upOrder } from '../../../../../src/core/lifecycle/power/up-order.js';
 
 const m = (name: string, dependsOn?: string[]): MachineConfig => ({ name, ...(dependsOn ? { dependsOn } : {}) }) as MachineConfig;

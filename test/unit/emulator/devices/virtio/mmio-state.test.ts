@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { rxQueueOf, txQueueOf, VIRTIO_CONSOLE_DEVICE_READY, VIRTIO_CONSOLE_PORT_OPEN, VIRTIO_CONSOLE_PORT_READY, VirtioConsole } from '../../../../../src/emulator/devices/virtio/console.js';
 import { VirtioMmio } from '../../../../../src/emulator/devices/virtio/mmio.js';
 import { VirtioRng } from '../../../../../src/emulator/devices/virtio/rng.js';
-import { Ram } from '../../../../../src/emulator/machine/ram.js';
+import { Ram } from '../../../../../src/emulator/memory/ram.js';
 import { decodeState, encodeState, StateReader, type StateObject } from '../../../../../src/emulator/snapshot/state-value.js';
 import { RAM_BASE, TestDriver } from './test-driver.js';
 

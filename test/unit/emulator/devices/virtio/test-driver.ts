@@ -1,6 +1,6 @@
 // A minimal virtio-mmio driver for tests: negotiates features, lays real split rings out in a Ram,
 // posts descriptor chains and reads the used ring back, all through the transport's registers.
-import { Ram } from '../../../../../src/emulator/machine/ram.js';
+import { Ram } from '../../../../../src/emulator/memory/ram.js';
 import { VirtioMmio, type VirtioDevice, type VirtioHost } from '../../../../../src/emulator/devices/virtio/mmio.js';
 import * as C from '../../../../../src/emulator/devices/virtio/constants.js';
 

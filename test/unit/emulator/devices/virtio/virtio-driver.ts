@@ -3,7 +3,7 @@
 // It writes rings the way Linux's virtio_ring.c does, and can also write them the way it must not.
 
 import { VirtioMmio, type VirtioDevice } from '../../../../../src/emulator/devices/virtio/mmio.js';
-import { Ram } from '../../../../../src/emulator/machine/ram.js';
+import { Ram } from '../../../../../src/emulator/memory/ram.js';
 
 const BASE = 0x8000_0000;
 const DESC = BASE;

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BootFileError } from '../../../../../src/engines/errors.js';
 import { createSyncedFolderDevices } from '../../../../../src/engines/builtin/p9/synced-folders.js';
 import { syncedFolderParams } from '../../../../../src/engines/builtin/guest-params.js';
-import type { SyncedFolderConfig } from '../../../../../src/engines/machine-config.js';
+import type { SyncedFolderConfig } from '../../../../../src/model/machine-config.js';
 
 const base = mkdtempSync(join(tmpdir(), 'vm-p9-sf-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Ram } from '../../../../../src/emulator/machine/ram.js';
+import { Ram } from '../../../../../src/emulator/memory/ram.js';
 import { captureState, readStateFile, STATE_FILE_FORMAT, VM_VERSION, writeStateFile } from '../../../../../src/engines/builtin/snapshot/state-file.js';
 
 const MiB = 1024 * 1024;

@@ -10,14 +10,16 @@
 // feedback for every path collected up front, the first optimized code is the last one.
 //
 // The scratch machine shares nothing with real ones (its own RAM, bus and domain); the program runs
-// under a bounded budget, so a mistake here can cost time but never hang or change a guest.
+// under a bounded budget, so a mistake here can cost time but never hang or change a guest. The
+// board (virt.ts) runs it once per process before it builds its harts; a hart alone never does.
 
-import { Bus, type MmioDevice } from '../machine/bus.js';
-import { Ram } from '../machine/ram.js';
-import { Hart } from './hart.js';
-import { jitSlot, type JitCache } from './jit/cache.js';
-import { PRIV_M, PRIV_S, PRIV_U, type HartControl, type HartHost, type Privilege } from './hart-api.js';
-import { GuestClock } from '../machine/clock.js';
+import { Bus, type MmioDevice } from '../memory/bus.js';
+import { Ram } from '../memory/ram.js';
+import { Domain } from '../cpu/domain.js';
+import { Hart } from '../cpu/hart.js';
+import { jitSlot, type JitCache } from '../cpu/jit/cache.js';
+import { PRIV_M, PRIV_S, PRIV_U, type HartControl, type HartHost, type Privilege } from '../cpu/hart-api.js';
+import { GuestClock } from './clock.js';
 import {
   CSR_FCSR,
   CSR_FFLAGS,
@@ -37,7 +39,7 @@ import {
   CSR_STVAL,
   CSR_STVEC,
   CSR_TIME,
-} from './csr-numbers.js';
+} from '../cpu/csr-numbers.js';
 
 const BASE = 0x8000_0000;
 const RAM_SIZE = 0x40000;
@@ -351,7 +353,7 @@ export function runWarmUp(): { phases: { priv: Privilege; instret: number; waiti
   // class and the loop's optimized code does not deoptimize on meeting the real one.
   const clock = new GuestClock(() => 0);
   clock.freeze();
-  const host: HartHost = { bus, clock };
+  const host: HartHost = { bus, clock, domain: new Domain(ram) };
   host.sbiCall = sbiReturn;
   const h = new Hart(0, host);
   const satp = (8n << 60n) | BigInt(PT / 4096);

@@ -1,5 +1,6 @@
 // MachineConfig: the one normalized description of a machine that `core` compiles from a Vmfile
-// and an engine receives. Every default is applied, sizes are bytes, paths are absolute.
+// (core/vmfile) and an engine receives. Every default is applied, sizes are bytes, paths are absolute.
+// A leaf of the source tree: cli, core and engines all speak it, so it imports nothing.
 
 export type EngineName = 'builtin' | 'qemu' | 'libvirt';
 export type Arch = 'riscv64' | 'x86_64';
@@ -91,6 +92,11 @@ export type ProvisionerConfig =
       destination: string;
     };
 
+/**
+ * One machine as every engine receives it. Built by core (core/vmfile/compile.ts) from the Vmfile,
+ * the resolved box and the chosen engine; its hash, kept in the machine's state, tells what a reload changes.
+ * On the builtin engine it is the first of the machine's representations (builtin-machine.ts lists them).
+ */
 export interface MachineConfig {
   /** Machine name within its Vmfile. */
   name: string;

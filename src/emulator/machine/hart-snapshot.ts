@@ -6,7 +6,7 @@ import { updateContext } from '../cpu/context.js';
 import { PRIV_M, PRIV_S, PRIV_U, type Privilege } from '../cpu/hart-api.js';
 import type { Hart } from '../cpu/hart.js';
 import { releaseReservation, reserve } from '../cpu/reservation.js';
-import { bytesOf, SnapshotError, type StateObject, type StateReader } from './state-value.js';
+import { bytesOf, SnapshotError, type StateObject, type StateReader } from '../snapshot/state-value.js';
 
 /** x0..x31 as lo/hi words; the two sink words after them are scratch. */
 const X_WORDS = 64;

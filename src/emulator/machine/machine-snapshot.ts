@@ -1,13 +1,13 @@
 // A paused `virt` machine's whole state apart from RAM: harts, clock, interrupt controllers, UART,
 // RTC, host SBI and every virtio transport with its queues and device model. RAM goes separately
-// (ram-pages.ts) because it is large and the host compresses it. Restoring expects a machine built
+// (snapshot/ram-pages.ts) because it is large and the host compresses it. Restoring expects a machine built
 // with the same shape (RAM size, harts, devices in the same slots) that has not run yet.
 
 import type { Hart } from '../cpu/hart.js';
 import type { VirtioMmio } from '../devices/virtio/mmio.js';
-import type { VirtMachine } from '../machine/virt.js';
+import type { VirtMachine } from './virt.js';
 import { restoreHart, saveHart } from './hart-snapshot.js';
-import { SnapshotError, StateReader, type StateObject, type StateValue } from './state-value.js';
+import { SnapshotError, StateReader, type StateObject, type StateValue } from '../snapshot/state-value.js';
 
 /** Bumped whenever a device's saved fields change meaning: older states are then refused. */
 export const MACHINE_STATE_VERSION = 1;

@@ -1,11 +1,11 @@
-// The interpreter warm-up (src/emulator/cpu/warmup.ts): its program must really run through every
+// The interpreter warm-up (src/emulator/machine/warmup.ts): its program must really run through every
 // phase (traps handled, interrupts taken, WFI reached) and must leave real harts untouched.
 
 import { describe, expect, it } from 'vitest';
-import { runWarmUp, warmUpInterpreter } from '../../../../src/emulator/cpu/warmup.js';
+import { runWarmUp, warmUpInterpreter } from '../../../../src/emulator/machine/warmup.js';
 import { PRIV_M, PRIV_S, PRIV_U } from '../../../../src/emulator/cpu/hart-api.js';
-import * as A from './asm.js';
-import { makeMachine, RAM_BASE } from './machine.js';
+import * as A from '../cpu/asm.js';
+import { makeMachine, RAM_BASE } from '../cpu/machine.js';
 
 describe('interpreter warm-up', () => {
   it('runs its program to the final WFI in M and S, and through its budget in U', () => {
