@@ -10,8 +10,8 @@ import {
   CAUSE_MISALIGNED_STORE,
   CAUSE_STORE_ACCESS,
 } from './csr-numbers.js';
-import { ACCESS_LOAD, ACCESS_STORE, afterStore, xlate } from '../mmu/access.js';
-import { raise } from '../mmu/sv39.js';
+import { ACCESS_LOAD, ACCESS_STORE, afterStore, xlate } from './mmu/access.js';
+import { raise } from './mmu/sv39.js';
 import { releaseReservation, reserve } from './reservation.js';
 
 const F5_LR = 0x02;

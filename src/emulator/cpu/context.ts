@@ -5,7 +5,7 @@
 import type { Hart } from './hart.js';
 import { PRIV_M, PRIV_U } from './hart-api.js';
 import { MSTATUS_MPP_SHIFT, MSTATUS_MPRV, MSTATUS_MXR, MSTATUS_SUM } from './csr-numbers.js';
-import { CTX_BARE, CTX_MXR, CTX_S, CTX_SUM, CTX_U } from '../mmu/tlb.js';
+import { CTX_BARE, CTX_MXR, CTX_S, CTX_SUM, CTX_U } from './mmu/tlb.js';
 
 export function updateContext(h: Hart): void {
   const paging = h.satpMode === 8;

@@ -15,7 +15,7 @@
 // hands it to each hart in its HartHost. Each hart joins it when constructed (cpu/hart.ts).
 
 import type { Ram } from '../memory/ram.js';
-import type { Tlb } from '../mmu/tlb.js';
+import type { Tlb } from './mmu/tlb.js';
 import type { JitCache } from './jit/cache.js';
 
 /** What the domain reads and drops in each hart it holds (cpu/hart.ts Hart), named here so that the

@@ -12,9 +12,9 @@
 
 import type { Hart } from './hart.js';
 import { EXPANDED, expanded } from './compressed.js';
-import { TLB_MASK } from '../mmu/tlb.js';
-import { fetchSlow, loadSlow, storeSlow } from '../mmu/access.js';
-import { raise } from '../mmu/sv39.js';
+import { TLB_MASK } from './mmu/tlb.js';
+import { fetchSlow, loadSlow, storeSlow } from './mmu/access.js';
+import { raise } from './mmu/sv39.js';
 import { pendingInterrupt, takeTrap } from './trap.js';
 import { systemInstruction, SYS_JUMP, SYS_TRAP } from './system.js';
 import { amoInstruction } from './amo.js';

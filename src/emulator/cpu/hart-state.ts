@@ -2,7 +2,7 @@
 // hart's block. The interpreter reaches these through typed-array views; translated code (jit/)
 // addresses them directly, so the two always see one register file and one TLB.
 
-import { TLB_BYTES } from '../mmu/tlb.js';
+import { TLB_BYTES } from './mmu/tlb.js';
 
 /** x0..x31 as int32 lo/hi pairs, which in little-endian memory is 32 consecutive i64 values;
  *  then x[64..65], the sink the interpreter writes instead of x0. */

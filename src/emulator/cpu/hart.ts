@@ -3,7 +3,7 @@
 
 import type { Bus } from '../memory/bus.js';
 import type { Ram } from '../memory/ram.js';
-import { Tlb } from '../mmu/tlb.js';
+import { Tlb } from './mmu/tlb.js';
 import { HS_BYTES, HS_TLB, HS_X, HS_X_WORDS } from './hart-state.js';
 import { createFpuState, type FpuState } from './fpu/index.js';
 import {

@@ -16,7 +16,7 @@ import {
 } from './csr-numbers.js';
 import { csrInstruction } from './csr.js';
 import { mret, sret } from './trap.js';
-import { raise } from '../mmu/sv39.js';
+import { raise } from './mmu/sv39.js';
 import { pcHi, pcLo } from './pc.js';
 
 /** Continue at pc + 4. */

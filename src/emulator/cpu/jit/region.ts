@@ -28,7 +28,7 @@ import type { Hart } from '../hart.js';
 import { expanded } from '../compressed.js';
 import { decode } from '../isa.js';
 import { HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
-import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_STORE_OFF, TLB_STORE_TAG } from '../../mmu/tlb.js';
+import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
 import { Bytes, F64, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
 
 export const EXIT_JUMP = 0;

@@ -3,10 +3,10 @@
 // slow paths. The dispatcher is the one wasm function the interpreter calls to run any region.
 
 import type { Hart } from '../hart.js';
-import { loadSlow, storeSlow } from '../../mmu/access.js';
+import { loadSlow, storeSlow } from '../mmu/access.js';
 import { pendingInterrupt } from '../trap.js';
 import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP } from '../hart-state.js';
-import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_MASK } from '../../mmu/tlb.js';
+import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_MASK } from '../mmu/tlb.js';
 import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
 import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE } from './region.js';
 import { amoInstruction } from '../amo.js';

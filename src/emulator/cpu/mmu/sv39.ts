@@ -2,7 +2,7 @@
 // 4.4 Sv39), plus the bare mapping. Returns the physical address or -1 with the trap recorded in the
 // hart. The A/D bits are set by this walk, as QEMU does, with the PTE written back to physical memory.
 
-import type { Hart } from '../cpu/hart.js';
+import type { Hart } from '../hart.js';
 import {
   CAUSE_FETCH_ACCESS,
   CAUSE_FETCH_PAGE_FAULT,
@@ -10,7 +10,7 @@ import {
   CAUSE_LOAD_PAGE_FAULT,
   CAUSE_STORE_ACCESS,
   CAUSE_STORE_PAGE_FAULT,
-} from '../cpu/csr-numbers.js';
+} from '../csr-numbers.js';
 import { CTX_BARE, CTX_MXR, CTX_SUM, CTX_U } from './tlb.js';
 
 export const ACCESS_FETCH = 0;

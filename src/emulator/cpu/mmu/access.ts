@@ -2,10 +2,10 @@
 // cross a page (privileged spec v1.12, 3.6 PMAs and 4.3; misaligned loads/stores succeed in every mode,
 // as Linux 6.1 in S-mode relies on). Results and traps go through fields of the hart: never throws.
 
-import type { Hart } from '../cpu/hart.js';
+import type { Hart } from '../hart.js';
 import { ACCESS_FETCH, ACCESS_LOAD, ACCESS_STORE, accessFault, lastPageShift, translate, type Access } from './sv39.js';
 import { TLB_MASK } from './tlb.js';
-import type { Domain } from '../cpu/domain.js';
+import type { Domain } from '../domain.js';
 
 /** Translate: a hit in the TLB of that access kind, else through the page tables, refilling that
  *  TLB for a RAM page. (The hot paths test the TLB inline; callers such as the AMOs and the slow
