@@ -28,7 +28,7 @@ import type { Hart } from '../hart.js';
 import { expanded } from '../compressed.js';
 import { decode } from '../isa.js';
 import { HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
-import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
+import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_MASK, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
 import { Bytes, F64, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
 
 export const EXIT_JUMP = 0;
@@ -403,13 +403,12 @@ class RegionEmitter {
     this.i32(0xfff);
     this.op(OP.i32And);
     this.set(L_PO);
+    // TLB index * 8 = ((lo >>> 12) & TLB_MASK) << 3, in two operations
     this.get(L_LO);
-    this.i32(12);
+    this.i32(9);
     this.op(OP.i32ShrU);
-    this.i32(1023);
+    this.i32(TLB_MASK << 3);
     this.op(OP.i32And);
-    this.i32(3);
-    this.op(OP.i32Shl);
     this.tee(L_TI);
     this.mem(OP.i64Load, this.stateAt + HS_TLB + tagAt);
     this.get(L_A);
