@@ -228,6 +228,57 @@ export function planRegion(view: DataView, pageRo: number, entries: number[]): R
   return { blocks, entries: translated, lo, hi, insns: count };
 }
 
+/**
+ * A plan's blocks split into the groups control can move between inside the page (connected by
+ * fall-through, branches and jal), one plan each: a page often holds several functions, and a page
+ * function loads on entry every register its blocks read and writes back on exit every register
+ * they write, so a function per group moves only what that group uses.
+ */
+export function splitPlan(plan: RegionPlan): RegionPlan[] {
+  const { blocks } = plan;
+  const index = new Map(blocks.map((bl, i) => [bl.start, i]));
+  const parent = blocks.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const join = (i: number, off: number): void => {
+    const j = index.get(off);
+    if (j !== undefined) parent[root(i)] = root(j);
+  };
+  blocks.forEach((bl, i) => {
+    const last = bl.insns[bl.insns.length - 1]!;
+    const at = bl.end - last.len;
+    if (last.kind === K_PLAIN || last.kind === K_CALL) join(i, bl.end);
+    else if (last.kind === K_BRANCH) {
+      join(i, bl.end);
+      join(i, at + branchImm(last.insn));
+    } else if (last.kind === K_JAL) join(i, at + jalImm(last.insn));
+  });
+  const groups = new Map<number, Block[]>();
+  blocks.forEach((bl, i) => {
+    const r = root(i);
+    const g = groups.get(r);
+    if (g) g.push(bl);
+    else groups.set(r, [bl]);
+  });
+  if (groups.size === 1) return [plan];
+  const out: RegionPlan[] = [];
+  for (const group of groups.values()) {
+    const starts = new Set(group.map((bl) => bl.start));
+    const entries = plan.entries.filter((e) => starts.has(e));
+    if (entries.length === 0) continue; // every block was reached from an entry: not expected
+    out.push({
+      blocks: group,
+      entries,
+      lo: Math.min(...group.map((bl) => bl.start)),
+      hi: Math.max(...group.map((bl) => bl.end)),
+      insns: group.reduce((n, bl) => n + bl.insns.length, 0),
+    });
+  }
+  return out;
+}
+
 // Locals of a region function: parameters, then i32 scratch, one f64, i64 scratch and x1..x31.
 const L_BUDGET = 0;
 const L_DCTX = 1;

@@ -8,7 +8,7 @@ import { pendingInterrupt } from '../trap.js';
 import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP } from '../hart-state.js';
 import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_MASK } from '../mmu/tlb.js';
 import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
-import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE } from './region.js';
+import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
 import { amoInstruction } from '../amo.js';
 import { csrInstruction } from '../csr.js';
 import { executeFp } from '../fpu/index.js';
@@ -272,19 +272,21 @@ export function translatePending(h: Hart): void {
       for (const e of entries) jit.entry[e.i] = ENTRY_NONE;
       continue;
     }
-    const pageFunc = REGION_IMPORTS.length + funcs.length;
-    funcs.push(regionFunc(plan, pageVa, h.stateAt));
-    const bytes = h.ram.bytes.slice(pageRo + plan.lo, pageRo + plan.hi);
-    for (const e of entries) {
-      if (!plan.entries.includes(e.ro - pageRo)) {
-        jit.entry[e.i] = ENTRY_NONE;
-        continue;
+    const translated = new Set(plan.entries);
+    for (const e of entries) if (!translated.has(e.ro - pageRo)) jit.entry[e.i] = ENTRY_NONE;
+    for (const part of splitPlan(plan)) {
+      const pageFunc = REGION_IMPORTS.length + funcs.length;
+      funcs.push(regionFunc(part, pageVa, h.stateAt));
+      const bytes = h.ram.bytes.slice(pageRo + part.lo, pageRo + part.hi);
+      const starts = new Set(part.entries);
+      for (const e of entries) {
+        if (!starts.has(e.ro - pageRo)) continue;
+        const slot = jit.allocSlot();
+        funcs.push({ ...entryFunc(part, e.ro - pageRo, pageFunc), export: regionExport(done.length) });
+        done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: pageRo + part.lo });
       }
-      const slot = jit.allocSlot();
-      funcs.push({ ...entryFunc(plan, e.ro - pageRo, pageFunc), export: regionExport(done.length) });
-      done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: pageRo + plan.lo });
+      insns += part.insns;
     }
-    insns += plan.insns;
   }
   jit.pending = 0;
   if (done.length === 0) return;
