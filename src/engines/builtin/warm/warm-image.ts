@@ -163,10 +163,16 @@ export async function prepareFromWarm(c: MachineConfig, image: WarmImageRef): Pr
   const resume = join(c.project.stateDir, WARM_RESUME_FILE);
   await unlink(resume).catch(() => {});
   try {
-    await link(join(image.dir, SNAPSHOT_MEMORY_FILE), resume);
+    try {
+      await link(join(image.dir, SNAPSHOT_MEMORY_FILE), resume);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await copySparse(join(image.dir, SNAPSHOT_MEMORY_FILE), resume);
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    await copySparse(join(image.dir, SNAPSHOT_MEMORY_FILE), resume);
+    // No half-made machine: without its state the root disk on the image is of no use (a cold boot follows).
+    if (chain) for (const f of [...(await chain.files()), rootOverlayPath(c)]) await unlink(f).catch(() => {});
+    throw err;
   }
   return resume;
 }

@@ -1,0 +1,96 @@
+// Warm start (`warm_start:`), core's half: where warm images live, and how a guest resumed from one
+// becomes the machine it now is. The engine keeps the images (engines/builtin/warm/warm-image.ts);
+// a resumed guest is the machine the image was taken of until the agent tells it otherwise:
+//
+// - hostname: set with `hostname` (and /etc/hostname where the box keeps one). /proc/cmdline still
+//   shows the first machine's vm.hostname=, which nothing reads after boot.
+// - MAC address: the engine's virtio-net already answers with this machine's MAC in its config
+//   space and its NAT is this machine's; the guest's interface still has the old MAC it read at
+//   probe, so each interface with an old MAC is given the new one (`ip link set address`).
+// - IP address: every machine has a NAT of its own that hands the guest the same address, so the
+//   lease the guest holds is this machine's; the DHCP client is told to renew (SIGUSR1) so the new
+//   NAT is the one that granted it.
+// - random seed: host random bytes written into /dev/urandom (mixed into the guest's pool, so two
+//   machines resumed from one image stop sharing their random state), and a new /etc/machine-id
+//   where the box has one.
+// - SSH host key: the first machine's key is on the image's disk layer; it is made again (dropbear's
+//   or OpenSSH's tool, whichever the box has) and dropbear restarted to serve it.
+// - synced folders: the image's 9p mounts are of the first machine's folders (its sessions were
+//   taken over by this machine's servers on resume, engines/builtin/machine-runner.ts); they are
+//   unmounted and this machine's folders mounted by tag where its Vmfile says.
+// - forwards: host side, bound by this machine's engine at start as on any boot.
+// - disk: the engine gave it an overlay of its own on the image's root disk layer.
+// - clock: stepped to the host's afterwards, as after `vm resume` (suspend.ts stepGuestClock).
+import { randomBytes } from 'node:crypto';
+import type { RuntimePaths, WarmImageRef } from '../../engines/engine.js';
+import type { MachineConfig } from '../../engines/machine-config.js';
+import { withAgent } from '../lifecycle/guest/agent.js';
+
+/** Bytes of host randomness written into the guest's pool. */
+const SEED_BYTES = 64;
+
+const IDENTITY_SCRIPT = `
+set -u
+hn=$1 key=$2 mid=$3; shift 3
+fail=0
+hostname "$hn" || fail=1
+[ -f /etc/hostname ] && echo "$hn" >/etc/hostname
+cat >/dev/urandom || fail=1
+[ -s /etc/machine-id ] && echo "$mid" >/etc/machine-id
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+	old=$1 new=$2; shift 2; n=$((n - 1))
+	for d in /sys/class/net/*; do
+		[ "$(cat "$d/address" 2>/dev/null)" = "$old" ] || continue
+		ip link set dev "\${d##*/}" address "$new" || { echo "cannot set the MAC of \${d##*/}" >&2; fail=1; }
+	done
+done
+for f in /run/udhcpc.*.pid; do [ -f "$f" ] && kill -USR1 "$(cat "$f")" 2>/dev/null; done
+if [ -n "$key" ] && [ -e "$key" ]; then
+	priv=\${key%.pub}
+	rm -f "$priv" "$key"
+	if command -v dropbearkey >/dev/null; then
+		dropbearkey -t ed25519 -f "$priv" >/dev/null 2>&1 &&
+			dropbearkey -y -f "$priv" | awk '$1 == "ssh-ed25519" { print $1, $2 }' >"$key.tmp" && mv "$key.tmp" "$key" || fail=1
+		[ -f /run/dropbear.pid ] && kill "$(cat /run/dropbear.pid)" 2>/dev/null
+	elif command -v ssh-keygen >/dev/null; then
+		ssh-keygen -q -t ed25519 -N '' -f "$priv" || fail=1
+	fi
+fi
+n=$1; shift
+while [ "$n" -gt 0 ]; do umount -l "$1" 2>/dev/null; shift; n=$((n - 1)); done
+while [ $# -ge 3 ]; do
+	tag=$1 path=$2 mode=$3; shift 3
+	opts=trans=virtio,version=9p2000.L,msize=262144
+	[ "$mode" = ro ] && opts="$opts,ro"
+	mkdir -p "$path" && mount -t 9p -o "$opts" "$tag" "$path" || { echo "cannot mount $tag on $path" >&2; fail=1; }
+done
+exit $fail
+`;
+
+/**
+ * Make the guest resumed from warm image `from` this machine (see the file comment for each part).
+ * Returns a note for `vm up`'s output when some part failed; the machine runs on either way.
+ */
+export async function becomeThisMachine(config: MachineConfig, paths: RuntimePaths, from: WarmImageRef['from']): Promise<string | undefined> {
+  const macs = config.nics.flatMap((n, i) => {
+    const old = from.macs[i];
+    return old && old.toLowerCase() !== n.mac.toLowerCase() ? [old.toLowerCase(), n.mac.toLowerCase()] : [];
+  });
+  const argv = [
+    'sh', '-c', IDENTITY_SCRIPT, 'vm-warm-start',
+    config.hostname,
+    config.box.ssh?.hostKey ?? '',
+    randomBytes(16).toString('hex'),
+    String(macs.length / 2), ...macs,
+    String(from.mounts.length), ...from.mounts.map((m) => m.guestPath),
+    ...config.syncedFolders.flatMap((f) => [f.tag, f.guestPath, f.readOnly ? 'ro' : 'rw']),
+  ];
+  try {
+    const r = await withAgent(config.name, paths, 10_000, (agent) => agent.run({ argv, stdin: randomBytes(SEED_BYTES), timeoutMs: 30_000 }));
+    if ('code' in r.status && r.status.code === 0) return undefined;
+    return `machine '${config.name}' resumed from a warm image, but not all of it could be made its own: ${r.stderr.toString().trim() || JSON.stringify(r.status)}`;
+  } catch (err) {
+    return `machine '${config.name}' resumed from a warm image, but the agent could not make it its own: ${(err as Error).message}`;
+  }
+}
