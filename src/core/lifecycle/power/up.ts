@@ -52,7 +52,8 @@ export interface UpStep {
 
 export interface UpResult {
   name: string;
-  outcome: 'booted' | 'already running' | 'recovered' | 'resumed';
+  /** 'warm-started': a new machine resumed from its shape's warm image (`warm_start:`) instead of booting. */
+  outcome: 'booted' | 'already running' | 'recovered' | 'resumed' | 'warm-started';
   /** Things to tell the user after the task list. */
   notes: string[];
   provisioned: string[];
@@ -277,6 +278,7 @@ class MachineUp {
       const note = await becomeThisMachine(c, this.paths, warm.image.from);
       if (note) this.result.notes.push(note);
       this.result.warm = 'resumed';
+      this.result.outcome = 'warm-started';
     }
     if (this.resuming || warm) {
       const note = await stepGuestClock(c, this.paths);
