@@ -10,7 +10,7 @@
 // - IP address: every machine has a NAT of its own that hands the guest the same address, so the
 //   lease the guest holds is this machine's; the DHCP client is told to renew (SIGUSR1) so the new
 //   NAT is the one that granted it.
-// - random seed: host random bytes written into /dev/urandom (mixed into the guest's pool, so two
+// - random seed: host random bytes (hex, read by the shell itself) written into /dev/urandom (mixed into the guest's pool, so two
 //   machines resumed from one image stop sharing their random state), and a new /etc/machine-id
 //   where the box has one.
 // - SSH host key: the first machine's key is on the image's disk layer; it is made again (dropbear's
@@ -20,7 +20,8 @@
 //   unmounted and this machine's folders mounted by tag where its Vmfile says.
 // - forwards: host side, bound by this machine's engine at start as on any boot.
 // - disk: the engine gave it an overlay of its own on the image's root disk layer.
-// - clock: stepped to the host's afterwards, as after `vm resume` (suspend.ts stepGuestClock).
+// - clock: stepped to the host's with busybox `date -u -s @SECONDS`, as after `vm resume`
+//   (suspend.ts stepGuestClock), in the same agent command as the rest.
 import { randomBytes } from 'node:crypto';
 import type { RuntimePaths, WarmImageRef } from '../../engines/engine.js';
 import type { MachineConfig } from '../../engines/machine-config.js';
@@ -31,17 +32,19 @@ const SEED_BYTES = 64;
 
 const IDENTITY_SCRIPT = `
 set -u
-hn=$1 key=$2 mid=$3; shift 3
+hn=$1 key=$2 mid=$3 now=$4; shift 4
 fail=0
+date -u -s "@$now" >/dev/null || { echo "cannot set the clock" >&2; fail=1; }
 hostname "$hn" || fail=1
 [ -f /etc/hostname ] && echo "$hn" >/etc/hostname
-cat >/dev/urandom || fail=1
+read -r seed && echo "$seed" >/dev/urandom || fail=1
 [ -s /etc/machine-id ] && echo "$mid" >/etc/machine-id
 n=$1; shift
 while [ "$n" -gt 0 ]; do
 	old=$1 new=$2; shift 2; n=$((n - 1))
 	for d in /sys/class/net/*; do
-		[ "$(cat "$d/address" 2>/dev/null)" = "$old" ] || continue
+		addr=; read -r addr <"$d/address" 2>/dev/null
+		[ "$addr" = "$old" ] || continue
 		ip link set dev "\${d##*/}" address "$new" || { echo "cannot set the MAC of \${d##*/}" >&2; fail=1; }
 	done
 done
@@ -82,12 +85,14 @@ export async function becomeThisMachine(config: MachineConfig, paths: RuntimePat
     config.hostname,
     config.box.ssh?.hostKey ?? '',
     randomBytes(16).toString('hex'),
+    // the clock last of all, as close to the command's start as can be (suspend.ts stepGuestClock does the same alone)
+    String(Math.round(Date.now() / 1000)),
     String(macs.length / 2), ...macs,
     String(from.mounts.length), ...from.mounts.map((m) => m.guestPath),
     ...config.syncedFolders.flatMap((f) => [f.tag, f.guestPath, f.readOnly ? 'ro' : 'rw']),
   ];
   try {
-    const r = await withAgent(config.name, paths, 10_000, (agent) => agent.run({ argv, stdin: randomBytes(SEED_BYTES), timeoutMs: 30_000 }));
+    const r = await withAgent(config.name, paths, 10_000, (agent) => agent.run({ argv, stdin: `${randomBytes(SEED_BYTES).toString('hex')}\n`, timeoutMs: 30_000 }));
     if ('code' in r.status && r.status.code === 0) return undefined;
     return `machine '${config.name}' resumed from a warm image, but not all of it could be made its own: ${r.stderr.toString().trim() || JSON.stringify(r.status)}`;
   } catch (err) {

@@ -280,7 +280,7 @@ class MachineUp {
       this.result.warm = 'resumed';
       this.result.outcome = 'warm-started';
     }
-    if (this.resuming || warm) {
+    if (this.resuming) {
       const note = await stepGuestClock(c, this.paths);
       if (note) this.result.notes.push(note);
     }
