@@ -102,6 +102,12 @@ machines:
     expect(b.share).toBe('folder of b');
     const r = await p.run(['ssh', 'b', '-c', 'cat /root/mine 2>/dev/null || echo none']);
     expect(r.stdout.trim()).toBe('none');
+    // The image's clock was of its own moment; the agent stepped it to the host's.
+    const before = Math.floor(Date.now() / 1000);
+    const clock = await p.run(['ssh', 'b', '-c', 'date +%s']);
+    const after = Math.ceil(Date.now() / 1000);
+    expect(Number(clock.stdout.trim())).toBeGreaterThanOrEqual(before - 2);
+    expect(Number(clock.stdout.trim())).toBeLessThanOrEqual(after + 2);
   }, BOOT + 60_000);
 
   it('a damaged image means a cold boot with a note, and a good image saved over it', async () => {
