@@ -20,6 +20,8 @@
 //   unmounted and this machine's folders mounted by tag where its Vmfile says.
 // - forwards: host side, bound by this machine's engine at start as on any boot.
 // - disk: the engine gave it an overlay of its own on the image's root disk layer.
+// - what the kernel fixed at boot and cannot change stays the image's: /proc/cmdline (above) and
+//   /proc/sys/kernel/random/boot_id, which the agent's hello reports; vm keys nothing on either.
 // - clock: stepped to the host's with busybox `date -u -s @SECONDS`, as after `vm resume`
 //   (suspend.ts stepGuestClock), in the same agent command as the rest.
 import { randomBytes } from 'node:crypto';

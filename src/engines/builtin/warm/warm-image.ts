@@ -18,7 +18,7 @@
 // machine rather than the one the image was taken of is done by core through the agent
 // (core/machines/warm-start.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimePaths, WarmImageRef } from '../../engine.js';
 import type { MachineConfig } from '../../machine-config.js';
@@ -177,6 +177,21 @@ export async function prepareFromWarm(c: MachineConfig, image: WarmImageRef): Pr
   return resume;
 }
 
+/** Delete temporary image folders whose writer is gone (a CLI killed while saving one). */
+async function sweepAbandoned(cacheDir: string): Promise<void> {
+  for (const f of await readdir(cacheDir).catch(() => [] as string[])) {
+    const m = /^\.[0-9a-f]+\.tmp-(\d+)-[0-9a-f]+(\.old)?$/.exec(f);
+    if (!m) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+      continue;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+    }
+    await rm(join(cacheDir, f), { recursive: true, force: true });
+  }
+}
+
 /**
  * Save the running machine `c` (fresh: its root disk has no layers, just booted, its agent
  * answering) as the warm image of its shape under `cacheDir`, replacing one that is there.
@@ -186,6 +201,7 @@ export async function saveWarmImage(cacheDir: string, c: MachineConfig, paths: R
   const key = warmKey(c);
   const dir = join(cacheDir, key);
   await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+  await sweepAbandoned(cacheDir);
   const tmp = join(cacheDir, `.${key}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   await mkdir(tmp, { mode: 0o700 });
   try {

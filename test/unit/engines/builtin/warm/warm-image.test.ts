@@ -2,11 +2,11 @@
 // which machines must boot cold, and that an image that is missing, unreadable, of another format,
 // vm version or shape is reported as a note (a cold boot follows), never thrown. The whole cycle with
 // a guest is test/e2e/warm-start.test.ts.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findWarmImage, WARM_FORMAT, warmKey, warmRefusal, warmShape } from '../../../../../src/engines/builtin/warm/warm-image.js';
+import { findWarmImage, saveWarmImage, WARM_FORMAT, warmKey, warmRefusal, warmShape } from '../../../../../src/engines/builtin/warm/warm-image.js';
 import { riscvConfig } from '../../qemu/machine-fixture.js';
 
 const cache = mkdtempSync(join(tmpdir(), 'vm-warm-'));
@@ -56,5 +56,18 @@ describe('warm images', () => {
     expect((await findWarmImage(cache, config)).note).toMatch(/was not used: the saved machine state .*memory\.state is missing$/);
     writeFileSync(join(dir, 'memory.state'), 'VM-STATE truncated');
     expect((await findWarmImage(cache, config)).note).toMatch(/is damaged \(truncated\); it was not loaded$/);
+  });
+
+  it('a save that fails leaves no folder behind, and folders of saves whose writer died are swept', async () => {
+    const save = mkdtempSync(join(tmpdir(), 'vm-warm-save-'));
+    const dead = join(save, '.abc.tmp-999999999-00');
+    const live = join(save, `.abc.tmp-${process.pid}-00`);
+    mkdirSync(dead);
+    mkdirSync(live);
+    const paths = { runDir: save, consoleSocket: '', agentSocket: '', qmpSocket: join(save, 'no-qmp.sock'), consoleLog: '', engineLog: '' };
+    await expect(saveWarmImage(save, config, paths)).rejects.toThrow();
+    expect(existsSync(dead)).toBe(false);
+    expect(readdirSync(save)).toEqual([`.abc.tmp-${process.pid}-00`]);
+    rmSync(save, { recursive: true, force: true });
   });
 });
