@@ -19,7 +19,7 @@ const RUNS = Number(process.env.BENCH_WARM_RUNS ?? 3);
 const READY_TIMEOUT_MS = 180_000;
 
 export const name = 'warm-start';
-export const keys = ['warm-start-up', 'cold-start-up'];
+export const keys = ['warm-start-up'];
 
 /** Polls the agent socket until a handshake succeeds. */
 async function agentReady(connectAgent, socket, pid, since) {
