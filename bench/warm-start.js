@@ -3,7 +3,8 @@
 // agent-ready on the builtin engine by a cold boot, and by a resume from the warm image that cold
 // boot saved, through the engine as `vm up` drives it: for warm, finding and checking the image,
 // making the machine's disks on it, starting the engine process with the state to resume; then
-// until the guest agent answers a handshake. Then (warm only, in the detail) the agent commands
+// until the guest agent answers a handshake through the machine's agent multiplexer (`vm up`'s
+// ready probe, which starts the multiplexer process). Then (warm only, in the detail) the agent commands
 // that make the guest this machine (core/machines/warm-start.ts). Host wall clock from the first
 // of these steps, median of BENCH_WARM_RUNS; the CLI's own start-up is not in it.
 // Env: BENCH_WARM_RUNS (default 3).
@@ -21,18 +22,13 @@ const READY_TIMEOUT_MS = 180_000;
 export const name = 'warm-start';
 export const keys = ['warm-start-up'];
 
-/** Polls the agent socket until a handshake succeeds. */
-async function agentReady(connectAgent, socket, pid, since) {
+/** Asks the agent for a handshake until it answers, as `vm up`'s ready probe does (through the machine's agent multiplexer, started by the first ask). */
+async function agentReady(agentAnswers, paths, pid, since) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    try {
-      const c = await connectAgent(socket, { connectTimeoutMs: 1000, helloTimeoutMs: 1000 });
-      c.close();
-      return;
-    } catch {
-      if (startTime(pid) !== since) throw new Error('the engine process ended before its agent answered');
-      await sleep(10);
-    }
+    if (await agentAnswers(paths, 2000)) return;
+    if (startTime(pid) !== since) throw new Error('the engine process ended before its agent answered');
+    await sleep(10);
   }
   throw new Error(`the agent did not answer within ${READY_TIMEOUT_MS / 1000} s`);
 }
@@ -40,7 +36,7 @@ async function agentReady(connectAgent, socket, pid, since) {
 export async function run() {
   if (!existsSync(join(DIST, 'engines/builtin/warm/warm-image.js'))) throw new Error('dist/ is missing: run npm run build first');
   const { BuiltinEngine } = await import(join(DIST, 'engines/builtin/builtin-engine.js'));
-  const { connectAgent } = await import(join(DIST, 'core/agent/index.js'));
+  const { agentAnswers } = await import(join(DIST, 'core/lifecycle/guest/agent.js'));
   const { becomeThisMachine } = await import(join(DIST, 'core/machines/warm-start.js'));
   const engine = new BuiltinEngine();
   const project = mkdtempSync(join(tmpdir(), 'vm-bench-warm-'));
@@ -71,7 +67,7 @@ export async function run() {
       await engine.prepare(config);
       const proc = await engine.start(config, paths, { ...(resumeFrom ? { resumeFrom } : {}), spawned: (p) => ((pid = p), (since = startTime(p))) });
       pid = proc.pid;
-      await agentReady(connectAgent, paths.agentSocket, pid, since);
+      await agentReady(agentAnswers, paths, pid, since);
       const seconds = (performance.now() - t0) / 1000;
       if (mode === 'warm') {
         const t1 = performance.now();
