@@ -4,12 +4,14 @@
 // says it resumed, the guest's uptime is that of the image, not of a boot), and each is itself: its
 // own hostname, MAC, ssh host key and synced folder. A damaged image means a cold boot with a note
 // (and a good image saved over it), never a failure.
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
 
 const BOOT = 300_000;
+const hasSsh = spawnSync('ssh', ['-V']).status === 0;
 
 interface Guest {
   hostname: string;
@@ -84,6 +86,15 @@ machines:
     expect(b.mac).not.toBe(a.mac);
     expect(b.share).toBe('folder of b');
     expect(b.hostKey).not.toBe(a.hostKey);
+    if (hasSsh) {
+      // The OpenSSH client, pinned to the key vm read back (StrictHostKeyChecking yes): dropbear serves b's new key.
+      const cfg = await p.run(['ssh-config', 'b']);
+      expect(cfg.code, show(cfg)).toBe(0);
+      writeFileSync(join(p.dir, 'ssh-config'), cfg.stdout);
+      const ssh = spawnSync('ssh', ['-F', join(p.dir, 'ssh-config'), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=60', 'b', 'hostname'], { encoding: 'utf8', timeout: 120_000 });
+      expect(ssh.status, ssh.stderr).toBe(0);
+      expect(ssh.stdout.trim()).toBe('b');
+    }
     // b's disk is its own: a write on b is not seen on a.
     const w = await p.run(['ssh', 'b', '-c', 'echo b-only >/root/mine && sync']);
     expect(w.code, show(w)).toBe(0);
