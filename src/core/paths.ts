@@ -12,6 +12,8 @@ export const VM_BUNDLED_BOXES_ENV = 'VM_BUNDLED_BOXES_DIR';
 /** Store layout, relative to the store root. */
 export const STORE_BOXES_DIR = 'boxes';
 export const STORE_TMP_DIR = 'tmp';
+/** Warm images (`warm_start:`), one folder per machine shape, beside the boxes they were booted from. */
+export const STORE_WARM_DIR = 'warm';
 export const STORE_INDEX_FILE = 'index.json';
 export const STORE_INDEX_LOCK = 'index.lock';
 
@@ -50,6 +52,7 @@ export const storeBoxDir = (name: string, version: string, loc: StoreLocation = 
   join(storeBoxesDir(loc), name, version);
 /** Temp folders live inside the store so the final rename stays on one filesystem (atomic). */
 export const storeTmpDir = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_TMP_DIR);
+export const storeWarmDir = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_WARM_DIR);
 export const storeIndexFile = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_INDEX_FILE);
 export const storeIndexLock = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_INDEX_LOCK);
 

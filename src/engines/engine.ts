@@ -50,7 +50,31 @@ export interface StartHooks {
   resumeFrom?: string;
 }
 
+/** A checked warm image (engines/builtin/warm/warm-image.ts) and what the guest in it still carries of the machine it was taken of. */
+export interface WarmImageRef {
+  dir: string;
+  from: { machine: string; hostname: string; macs: string[]; mounts: { tag: string; guestPath: string }[] };
+}
+
+/**
+ * Warm start: new machines of one shape resume from a guest saved once it was ready instead of
+ * booting. Images live in `cacheDir` (core says where: beside the box store). Core makes the
+ * resumed guest this machine through the agent.
+ */
+export interface WarmStart {
+  /** Why `config` must boot cold (said in `vm up`'s output), or undefined. */
+  refusal(config: MachineConfig): string | undefined;
+  /** The image for `config`'s shape when there is a usable one; a note when one is there but cannot be used. */
+  find(config: MachineConfig, cacheDir: string): Promise<{ image?: WarmImageRef; note?: string }>;
+  /** Make a new machine's root disk on the image; returns the state file to pass as `resumeFrom`. */
+  prepare(config: MachineConfig, image: WarmImageRef): Promise<string>;
+  /** Save the running, just-ready machine as its shape's image; returns its folder. */
+  save(config: MachineConfig, paths: RuntimePaths, cacheDir: string): Promise<string>;
+}
+
 export interface Engine {
+  /** Present when the engine can warm-start machines (`warm_start:`). */
+  readonly warm?: WarmStart;
   readonly name: EngineName;
   /** Whether this engine can run `config` on this host; a reason and an install hint when not. */
   availability(config: MachineConfig): Promise<Availability>;

@@ -143,6 +143,9 @@ export interface MachineConfig {
   ready?: ReadyProbe;
   /** guest ports forwarded while they listen (`auto_forwards`, run by core, not the engine). */
   autoForwards?: true;
+  /** `warm_start`: a new machine resumes from the warm image of its shape when there is one, and the
+   *  first of its shape saves one (builtin engine; core decides, engines/builtin/warm/ keeps them). */
+  warmStart?: true;
   /** Present when engine is libvirt. */
   libvirt?: LibvirtSettings;
 }

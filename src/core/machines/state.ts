@@ -70,9 +70,10 @@ export function machineConfigHash(config: MachineConfig): string {
   return configHash(hashedPart(config));
 }
 
-function hashedPart(config: MachineConfig): Omit<MachineConfig, 'provision' | 'primary' | 'dependsOn' | 'ready' | 'autoForwards'> {
-  // autoForwards too: `vm up` starts its watcher on a running machine, no restart needed.
-  const { provision: _provision, primary: _primary, dependsOn: _dependsOn, ready: _ready, autoForwards: _auto, ...rest } = config;
+function hashedPart(config: MachineConfig): Omit<MachineConfig, 'provision' | 'primary' | 'dependsOn' | 'ready' | 'autoForwards' | 'warmStart'> {
+  // autoForwards too: `vm up` starts its watcher on a running machine, no restart needed; and
+  // warmStart, which only says how a new machine's first boot is done.
+  const { provision: _provision, primary: _primary, dependsOn: _dependsOn, ready: _ready, autoForwards: _auto, warmStart: _warm, ...rest } = config;
   return rest;
 }
 

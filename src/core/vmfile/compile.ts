@@ -61,6 +61,7 @@ export function finalizeMachine(d: MachineDraft, box: BoxRef, engine: EngineName
     ...(d.orchestration.dependsOn.length > 0 ? { dependsOn: d.orchestration.dependsOn.map((x) => x.name) } : {}),
     ...(d.orchestration.ready ? { ready: d.orchestration.ready } : {}),
     ...(d.autoForwards ? { autoForwards: true as const } : {}),
+    ...(d.warmStart ? { warmStart: true as const } : {}),
     ...(engine === 'libvirt' ? { libvirt: libvirtSettings(d) } : {}),
   };
 }

@@ -8,7 +8,7 @@ export const SINGLE_MACHINE_NAME = 'default';
 
 /** Keys of one machine, as opposed to `machines:` and `defaults:`. */
 export const MACHINE_KEYS = [
-  'box', 'engine', 'accel', 'cpus', 'memory', 'disk_size', 'disks', 'nics', 'forwards', 'auto_forwards', 'synced_folders', 'provision',
+  'box', 'engine', 'accel', 'cpus', 'memory', 'disk_size', 'disks', 'nics', 'forwards', 'auto_forwards', 'warm_start', 'synced_folders', 'provision',
   'hostname', 'env', 'cmdline', 'boot_timeout', 'ready', 'libvirt',
 ] as const;
 export type MachineKey = (typeof MACHINE_KEYS)[number];

@@ -71,6 +71,7 @@ export interface MachineDraft {
   env: Record<string, string>;
   bootTimeoutMs: number;
   autoForwards: boolean;
+  warmStart: boolean;
   orchestration: DraftOrchestration;
   /** The `libvirt:` mapping as written (schema-checked); defaults are applied for libvirt machines only. */
   libvirt: { uri?: string; pool?: string; path?: YamlPath };
@@ -112,6 +113,7 @@ export function normalizeMachine(m: MachineSource, ctx: NormalizeContext): Machi
     env: envVars(mapSetting(m, 'env'), report),
     bootTimeoutMs: bootTimeout(setting(m, 'boot_timeout'), report),
     autoForwards: setting(m, 'auto_forwards')?.value === true,
+    warmStart: setting(m, 'warm_start')?.value === true,
     orchestration: normalizeOrchestration(m, report),
     libvirt: libvirtSettings(m),
   };

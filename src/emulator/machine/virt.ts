@@ -100,6 +100,12 @@ export interface VirtMachineOptions {
   onLog?: (message: string) => void;
   /** Instructions per hart per scheduling round. */
   slice?: number;
+  /**
+   * The machine's RAM will be replaced by a saved state before it runs (a resume): the images'
+   * places are planned as for a boot, but their bytes are not copied in (the state has them, and a
+   * copy would only touch pages the restore then has to zero).
+   */
+  restoring?: boolean;
 }
 
 /** The device tree of a `virt` machine with this much RAM, these harts and this boot setup. */
@@ -288,10 +294,12 @@ export class VirtMachine {
     const initrdRange = layout.initrdStart !== undefined ? { start: layout.initrdStart, end: layout.initrdEnd! } : undefined;
     const dtb = virtDeviceTree({ ramBytes: this.o.ramBytes, harts: this.o.harts, cmdline: this.o.cmdline, initrd: initrdRange });
     const dtbAddr = placeDtb(VIRT_DRAM_BASE, this.o.ramBytes, dtb.length, layout);
-    if (firmware) this.ram.load(layout.firmwareAddr!, firmware);
-    if (kernel) this.ram.load(layout.kernelAddr!, kernel);
-    if (initrd) this.ram.load(layout.initrdStart!, initrd);
-    this.ram.load(dtbAddr, dtb);
+    if (!this.o.restoring) {
+      if (firmware) this.ram.load(layout.firmwareAddr!, firmware);
+      if (kernel) this.ram.load(layout.kernelAddr!, kernel);
+      if (initrd) this.ram.load(layout.initrdStart!, initrd);
+      this.ram.load(dtbAddr, dtb);
+    }
     return { ...layout, dtbAddr, dtbSize: dtb.length };
   }
 

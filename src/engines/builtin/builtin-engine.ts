@@ -16,6 +16,8 @@ import { detachedNodeEnv, startDetached } from '../shared/detached.js';
 import { fileSize, readTail } from '../shared/log-tail.js';
 import { writeFileAtomic } from '../shared/atomic-file.js';
 import { QmpClient } from '../qmp-client.js';
+import type { WarmStart } from '../engine.js';
+import { findWarmImage, prepareFromWarm, saveWarmImage, warmRefusal } from './warm/warm-image.js';
 
 /** How long the engine gets to save a suspended machine's state (its RAM is compressed as it goes). */
 const SUSPEND_TIMEOUT_MS = 300_000;
@@ -45,6 +47,12 @@ export function builtinRefusal(m: Pick<MachineConfig, 'arch' | 'cpus'> & { box: 
 export class BuiltinEngine implements Engine {
   readonly name = 'builtin' as const;
   readonly runningSnapshot = 'live' as const;
+  readonly warm: WarmStart = {
+    refusal: (config) => warmRefusal(config),
+    find: (config, cacheDir) => findWarmImage(cacheDir, config),
+    prepare: (config, image) => prepareFromWarm(config, image),
+    save: (config, paths, cacheDir) => saveWarmImage(cacheDir, config, paths),
+  };
 
   async availability(config: MachineConfig): Promise<Availability> {
     const refused = builtinRefusal(config);

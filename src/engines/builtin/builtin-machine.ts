@@ -684,6 +684,7 @@ export async function startBuiltinMachine(
       onConsoleOutput: (chunk) => handle?.handleOutput(chunk),
       onLog: opts.onLog,
       slice: opts.slice,
+      restoring: opts.restore !== undefined,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {

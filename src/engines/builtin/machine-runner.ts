@@ -186,10 +186,13 @@ export class MachineRunner implements QmpBackend {
     // Only the first boot of the process continues a saved state; a reboot after it boots afresh.
     const resumeFrom = this.launch.resumeFrom;
     this.launch.resumeFrom = undefined;
+    const t0 = performance.now();
+    let readMs = 0;
     let restore: LoadedState | undefined;
     if (resumeFrom) {
       try {
         restore = await readStateFile(resumeFrom);
+        readMs = performance.now() - t0;
       } catch (err) {
         if (err instanceof StateFileError) throw new BootFileError(err.message, err.hint);
         throw err;
@@ -223,7 +226,7 @@ export class MachineRunner implements QmpBackend {
       // which must never be loaded again (a crash now leaves an aborted machine, not a stale resume).
       onRestored: resumeFrom ? () => unlinkSync(resumeFrom) : undefined,
     });
-    if (resumeFrom) this.o.log(`resumed from ${resumeFrom}`);
+    if (resumeFrom) this.o.log(`resumed from ${resumeFrom} in ${(performance.now() - t0).toFixed(0)} ms (reading and checking the state ${readMs.toFixed(0)} ms)`);
     this.vm = vm;
     this.state = 'running';
     if (vm.agentPort) {

@@ -1,6 +1,8 @@
 // Bridges a guest byte port (the agent's virtio-console port) to clients of a Unix socket, one client
 // at a time as QEMU's socket chardev does: later clients wait their turn, so two conversations never
-// interleave on the one channel. Bytes the guest sends while nobody is connected are dropped.
+// interleave on the one channel. Bytes the guest sends while nobody is connected are dropped. Bytes
+// a client sends before the guest side exists (the engine is still loading a saved state, or booting
+// again) wait for it, the client paused meanwhile: a handshake sent early is answered, not lost.
 import type { Socket } from 'node:net';
 
 /** The guest side of the port, as the machine exposes it. */
@@ -18,10 +20,16 @@ export class PortBridge {
   private current: Socket | null = null;
   private readonly waiting: Socket[] = [];
   private port: GuestPort | null = null;
+  /** What the current client sent while there was no guest side. */
+  private held: Uint8Array[] = [];
 
   /** The guest side appears (boot) or goes (reboot, exit). */
   setPort(port: GuestPort | null): void {
     this.port = port;
+    if (!port || !this.current) return;
+    for (const b of this.held) port.send(b);
+    this.held = [];
+    this.current.resume();
   }
 
   attach(socket: Socket): void {
@@ -62,13 +70,21 @@ export class PortBridge {
 
   private activate(socket: Socket): void {
     this.current = socket;
+    this.held = [];
     socket.on('data', (data: Buffer) => {
       if (this.current !== socket) return;
-      this.port?.send(new Uint8Array(data.buffer, data.byteOffset, data.length));
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
+      if (this.port) {
+        this.port.send(bytes);
+        return;
+      }
+      this.held.push(bytes);
+      socket.pause();
     });
     socket.once('close', () => {
       if (this.current !== socket) return;
       this.current = null;
+      this.held = [];
       const next = this.waiting.shift();
       if (next) {
         this.activate(next);

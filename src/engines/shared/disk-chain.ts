@@ -24,6 +24,7 @@ import { constants as C } from 'node:fs';
 import { link, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDir } from './atomic-file.js';
+import { copySparse } from './sparse-copy.js';
 
 /** Most frozen layers that may lie under a machine's top. */
 export const MAX_CHAIN_DEPTH = 32;
@@ -269,6 +270,35 @@ export class DiskChain {
     const tmpName = `.${basename(this.topPath)}.new-${randomBytes(6).toString('hex')}`;
     await rename(file, join(this.dir, tmpName));
     return this.swapTop({ ...m, top: { parent: null } }, tmpName);
+  }
+
+  /**
+   * Start a new machine's chain on a frozen overlay made elsewhere (a warm image's root disk layer,
+   * engines/builtin/warm/): `file` becomes layer `id` under a second name (a hard link, so the bytes
+   * are shared, never written: a layer is only read, and a merge copies out of it), or a sparse copy
+   * when it lies on another file system; an empty top is made on it. Only for a chain with no top yet.
+   */
+  async adoptLayer(id: string, file: string): Promise<ChainManifest> {
+    const m = await this.recover();
+    if (Object.keys(m.layers).length > 0 || m.top.parent !== null) throw new DiskChainError(`the disk chain ${this.manifestPath} is not empty`);
+    const layerFile = this.layerPath(id);
+    try {
+      await link(file, layerFile);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await copySparse(file, layerFile);
+    }
+    let tmpName: string | undefined;
+    try {
+      await syncDir(this.dir);
+      tmpName = await this.makeTop(id);
+    } catch (err) {
+      if (tmpName) await unlink(join(this.dir, tmpName)).catch(() => {});
+      await unlink(layerFile).catch(() => {});
+      throw err;
+    }
+    // Until this commit the layer and the new top are strays that `recover` deletes.
+    return this.swapTop({ ...m, layers: { [id]: { parent: null, createdAt: new Date().toISOString() } }, top: { parent: id } }, tmpName);
   }
 
   /**

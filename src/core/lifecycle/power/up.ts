@@ -1,13 +1,15 @@
 // `vm up` for one machine, under its lock, as named steps (box, disks, boot, network, provision) a
 // front end can show as a task list. Idempotent: a running machine is left alone (its first
 // provisioning is finished if an earlier `up` was cut short); an aborted one boots again with its disks.
-import type { Engine, RuntimePaths } from '../../../engines/engine.js';
+import type { Engine, RuntimePaths, WarmImageRef } from '../../../engines/engine.js';
 import type { ForwardConfig, MachineConfig } from '../../../model/machine-config.js';
 import { UserError } from '../../errors.js';
 import { lockMachine } from '../../machines/machine-lock.js';
 import { inspectMachine, type MachineState, type MachineView } from '../../machines/state.js';
 import { changeNote, configChange } from '../../machines/config-change.js';
-import type { StoreLocation } from '../../paths.js';
+import { storeWarmDir, type StoreLocation } from '../../paths.js';
+import { becomeThisMachine } from '../../machines/warm-start.js';
+import { agentAnswers } from '../guest/agent.js';
 import { consoleState } from '../console/log.js';
 import { engineFor } from '../engine/engine-for.js';
 import { engineUserError, startFailure } from '../../engine-errors.js';
@@ -50,10 +52,13 @@ export interface UpStep {
 
 export interface UpResult {
   name: string;
-  outcome: 'booted' | 'already running' | 'recovered' | 'resumed';
+  /** 'warm-started': a new machine resumed from its shape's warm image (`warm_start:`) instead of booting. */
+  outcome: 'booted' | 'already running' | 'recovered' | 'resumed' | 'warm-started';
   /** Things to tell the user after the task list. */
   notes: string[];
   provisioned: string[];
+  /** `warm_start:` on a new machine: it resumed from its shape's warm image, or booted cold and saved one. */
+  warm?: 'resumed' | 'saved';
 }
 
 /** The state with the SSH forward the engine was started with (none: no SSH access this boot). */
@@ -106,6 +111,8 @@ class MachineUp {
   /** Suspended: the engine continues from the saved state instead of booting. */
   private readonly resuming: boolean;
   private readonly firstProvisionDone: Promise<boolean>;
+  /** A new machine with `warm_start:`: the image it resumes from and its state file, or that it saves one once ready. */
+  private warm: { resume: { image: WarmImageRef; stateFile: string } } | { save: true } | undefined;
 
   constructor(
     private readonly projectDir: string,
@@ -169,6 +176,7 @@ class MachineUp {
     }
     if (!this.running) {
       const engine = await engineFor(c);
+      if (c.warmStart && this.state.state === 'created' && !this.resuming) await this.planWarm(engine);
       await engine.prepare(c).catch((err: unknown) => {
         throw engineUserError(err);
       });
@@ -176,6 +184,32 @@ class MachineUp {
     }
     const extra = c.disks.map((d) => d.name);
     io.title(`Disks: ${c.box.rootDisk ? 'root overlay' : 'no root disk'}${extra.length > 0 ? `, ${extra.join(', ')}` : ''}`);
+  }
+
+  /**
+   * A machine that never booted, with `warm_start:`: its disks are made on its shape's warm image
+   * when there is a usable one (it then resumes from it), else it boots cold and saves one once
+   * ready. Whatever stands in the way is said in the notes and means a cold boot, never a failure.
+   */
+  private async planWarm(engine: Engine): Promise<void> {
+    const c = this.config;
+    const cold = (why: string): void => {
+      this.result.notes.push(`machine '${c.name}' booted cold, not from a warm image: ${why}`);
+    };
+    if (!engine.warm) return cold(`the ${c.engine} engine has no warm start`);
+    const refusal = engine.warm.refusal(c);
+    if (refusal) return cold(refusal);
+    const found = await engine.warm.find(c, storeWarmDir(this.opts.loc));
+    if (found.note) cold(found.note);
+    if (!found.image) {
+      this.warm = { save: true };
+      return;
+    }
+    try {
+      this.warm = { resume: { image: found.image, stateFile: await engine.warm.prepare(c, found.image) } };
+    } catch (err) {
+      cold(`its disks could not be made on the image: ${(err as Error).message}`);
+    }
   }
 
   private async boot(io: StepIO): Promise<void> {
@@ -215,7 +249,11 @@ class MachineUp {
       };
       let proc;
       try {
-        proc = await engine.start(engineForwards ? { ...c, forwards: engineForwards } : c, this.paths, { spawned, ...(this.resuming ? { resumeFrom: suspendStatePath(this.projectDir, c.name) } : {}) });
+        proc = await engine.start(engineForwards ? { ...c, forwards: engineForwards } : c, this.paths, {
+          spawned,
+          ...(this.resuming ? { resumeFrom: suspendStatePath(this.projectDir, c.name) } : {}),
+          ...(this.warm && 'resume' in this.warm ? { resumeFrom: this.warm.resume.stateFile } : {}),
+        });
       } catch (err) {
         await recorded?.catch(() => undefined);
         // The engine is gone: record the machine as stopped rather than leave a dead pid behind.
@@ -235,12 +273,33 @@ class MachineUp {
     io.title(this.running ? `Running (pid ${who.pid}); waiting for the guest` : this.resuming ? `Resuming (pid ${who.pid})` : `Booting (pid ${who.pid})`);
     await waitReady({ name: c.name, paths: this.paths, engine: who, timeoutMs: c.bootTimeoutMs, probe: guestReadyProbe(this.paths) });
     killPoint('after-ready');
+    const warm = this.warm && 'resume' in this.warm ? this.warm.resume : undefined;
+    if (warm) {
+      const note = await becomeThisMachine(c, this.paths, warm.image.from);
+      if (note) this.result.notes.push(note);
+      this.result.warm = 'resumed';
+      this.result.outcome = 'warm-started';
+    }
     if (this.resuming) {
       const note = await stepGuestClock(c, this.paths);
       if (note) this.result.notes.push(note);
     }
+    if (this.warm && 'save' in this.warm) {
+      // Right after the agent answered: the guest has done nothing of this machine's own yet
+      // (no provisioning, no ssh key installed), so what is saved is the box booted, as any new
+      // machine of the shape would be.
+      try {
+        if (!(await agentAnswers(this.paths, 10_000))) throw new Error('its agent did not answer');
+        const dir = await (await engineFor(c)).warm!.save(c, this.paths, storeWarmDir(this.opts.loc));
+        this.result.warm = 'saved';
+        this.result.notes.push(`machine '${c.name}': saved a warm image of its shape (${dir}); new machines like it will resume from it`);
+      } catch (err) {
+        this.result.notes.push(`machine '${c.name}': no warm image was saved: ${(err as Error).message}`);
+      }
+    }
     io.title(
       this.running ? `Already running (pid ${who.pid})`
+      : warm ? `Resumed from a warm image in ${seconds(Date.now() - started)} (pid ${who.pid})`
       : this.resuming ? `Resumed in ${seconds(Date.now() - started)} (pid ${who.pid})`
       : `Booted in ${seconds(Date.now() - started)} (pid ${who.pid})`,
     );

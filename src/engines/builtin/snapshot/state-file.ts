@@ -229,7 +229,8 @@ export async function readStateFile(path: string): Promise<LoadedState> {
       for (const r of runs) {
         let bytes: Buffer;
         try {
-          bytes = inflateRawSync(body.subarray(r.at, r.at + r.stored));
+          // One output buffer of the record's known size: zlib then has no chunks to join.
+          bytes = inflateRawSync(body.subarray(r.at, r.at + r.stored), { chunkSize: Math.max(64, r.raw + 64) });
         } catch {
           throw damaged('a RAM record does not decompress');
         }

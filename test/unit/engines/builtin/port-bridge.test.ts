@@ -52,4 +52,19 @@ describe('PortBridge', () => {
     await sleep(30);
     bridge.fromGuest(Buffer.from('nobody')); // dropped, nothing breaks
   });
+
+  it('holds what a client sends before the guest side exists, and hands it over once it does', async () => {
+    bridge.setPort(null);
+    const a = net.connect(join(dir, 'a.sock'));
+    await sleep(30);
+    a.write('hello');
+    await sleep(30);
+    expect(toGuest).toBe('');
+    bridge.setPort({ send: (b) => ((toGuest += Buffer.from(b).toString()), true) });
+    await sleep(30);
+    a.write(' again');
+    await sleep(30);
+    expect(toGuest).toBe('hello again');
+    a.destroy();
+  });
 });

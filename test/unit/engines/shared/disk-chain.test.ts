@@ -282,4 +282,25 @@ describe('disk chain', () => {
     expect(statSync(top).isFile()).toBe(true);
     expect(TOP).toBe('top');
   });
+
+  it("starts a new machine's chain on another machine's overlay (a warm image): shared read-only, writes go to its own top", async () => {
+    await write([[1, 0x42]]);
+    const image = await view();
+    const shared = join(root, `warm-${n}.overlay`);
+    writeFileSync(shared, readFileSync(top));
+    const sharedBytes = readFileSync(shared);
+    rmSync(top);
+    await chain().adoptLayer('warm-1', shared);
+    expect(await view()).toBe(image);
+    expect(manifest()).toMatchObject({ layers: { 'warm-1': { parent: null } }, top: { parent: 'warm-1' } });
+    expect(statSync(join(dir, 'root.warm-1.overlay')).ino).toBe(statSync(shared).ino); // a link, not a copy
+    await write([[2, 0x43]]);
+    expect(await view()).not.toBe(image);
+    expect(readFileSync(shared).equals(sharedBytes)).toBe(true);
+    // A machine's chain that has layers already is refused, and collapsing it never writes the shared file.
+    await expect(chain().adoptLayer('warm-2', shared)).rejects.toThrow(/is not empty/);
+    await chain().collapse(new Set());
+    expect(readFileSync(shared).equals(sharedBytes)).toBe(true);
+    expect(strays()).toEqual([]);
+  });
 });

@@ -1,0 +1,144 @@
+// Warm start (`warm_start:`), core's half: where warm images live, and how a guest resumed from one
+// becomes the machine it now is. The engine keeps the images (engines/builtin/warm/warm-image.ts);
+// a resumed guest is the machine the image was taken of until the agent tells it otherwise:
+//
+// - hostname: set with `hostname` (and /etc/hostname where the box keeps one). /proc/cmdline still
+//   shows the first machine's vm.hostname=, which nothing reads after boot.
+// - MAC address: the engine's virtio-net already answers with this machine's MAC in its config
+//   space and its NAT is this machine's; the guest's interface still has the old MAC it read at
+//   probe, so each interface with an old MAC is given the new one (`ip link set address`).
+// - IP address: every machine has a NAT of its own that hands the guest the same address, so the
+//   lease the guest holds is this machine's too; its DHCP client renews it from this machine's NAT
+//   when it is due (renewing now would only cost the guest a DHCP exchange and its script's forks).
+// - random seed: host random bytes (hex, read by the shell itself) written into /dev/urandom (mixed into the guest's pool, so two
+//   machines resumed from one image stop sharing their random state), and a new /etc/machine-id
+//   where the box has one.
+// - SSH host key: the first machine's key is on the image's disk layer; a new one is made on the host
+//   and put in place for dropbear, which is restarted to serve it (a box with OpenSSH makes its own
+//   with ssh-keygen).
+// - synced folders: the image's 9p mounts are of the first machine's folders (its sessions were
+//   taken over by this machine's servers on resume, engines/builtin/machine-runner.ts); they are
+//   unmounted and this machine's folders mounted by tag where its Vmfile says.
+// - forwards: host side, bound by this machine's engine at start as on any boot.
+// - disk: the engine gave it an overlay of its own on the image's root disk layer.
+// - what the kernel fixed at boot and cannot change stays the image's: /proc/cmdline (above) and
+//   /proc/sys/kernel/random/boot_id, which the agent's hello reports; vm keys nothing on either.
+// - clock: stepped to the host's with busybox `date -u -s @SECONDS`, as after `vm resume`
+//   (suspend.ts stepGuestClock), in the same agent command as the rest.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { RuntimePaths, WarmImageRef } from '../../engines/engine.js';
+import type { MachineConfig } from '../../model/machine-config.js';
+import { withAgent } from '../lifecycle/guest/agent.js';
+
+/** Bytes of host randomness written into the guest's pool. */
+const SEED_BYTES = 64;
+/** Where the host puts the new ssh host key pair in the guest for the script to move into place. */
+const NEW_KEY = '/run/vm-warm-host-key';
+
+/**
+ * A new ed25519 host key pair made on the host (a guest just resumed runs its crypto cold, slowly):
+ * the private key in dropbear's format (string "ssh-ed25519", then a string of the 32-byte seed and
+ * the 32-byte public key: dropbear's signkey_ed25519.c buf_put_ed25519_priv_key), and the public
+ * key as an OpenSSH line (RFC 8709 section 4). A box with OpenSSH instead makes its own in the guest.
+ */
+export function hostKeyPair(): { dropbear: Buffer; publicLine: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
+  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
+  const str = (b: Buffer): Buffer => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const name = Buffer.from('ssh-ed25519');
+  return {
+    dropbear: Buffer.concat([str(name), str(Buffer.concat([seed, pub]))]),
+    publicLine: `ssh-ed25519 ${Buffer.concat([str(name), str(pub)]).toString('base64')}\n`,
+  };
+}
+
+const IDENTITY_SCRIPT = `
+set -u
+hn=$1 key=$2 mid=$3 now=$4; shift 4
+fail=0
+# first: dropbear's loop (the box's init) starts it again a second after it ends, with the new key
+# by then in place; the script waits for that at its end, so ssh answers once \`vm up\` is done
+old_sshd=
+if [ -n "$key" ] && [ -e "$key" ]; then
+	priv=\${key%.pub}
+	if command -v dropbearkey >/dev/null; then
+		cat "$NEW_KEY" >"$priv.tmp" && mv "$priv.tmp" "$priv" && cat "$NEW_KEY.pub" >"$key.tmp" && mv "$key.tmp" "$key" || fail=1
+		read -r old_sshd </run/dropbear.pid 2>/dev/null && kill "$old_sshd" 2>/dev/null
+	elif command -v ssh-keygen >/dev/null; then
+		rm -f "$priv" "$key"
+		ssh-keygen -q -t ed25519 -N '' -f "$priv" || fail=1
+	fi
+fi
+rm -f "$NEW_KEY" "$NEW_KEY.pub"
+date -u -s "@$now" >/dev/null || { echo "cannot set the clock" >&2; fail=1; }
+hostname "$hn" || fail=1
+[ -f /etc/hostname ] && echo "$hn" >/etc/hostname
+read -r seed && echo "$seed" >/dev/urandom || fail=1
+[ -s /etc/machine-id ] && echo "$mid" >/etc/machine-id
+n=$1; shift
+while [ "$n" -gt 0 ]; do
+	old=$1 new=$2; shift 2; n=$((n - 1))
+	for d in /sys/class/net/*; do
+		addr=; read -r addr <"$d/address" 2>/dev/null
+		[ "$addr" = "$old" ] || continue
+		ip link set dev "\${d##*/}" address "$new" || { echo "cannot set the MAC of \${d##*/}" >&2; fail=1; }
+	done
+done
+n=$1; shift
+while [ "$n" -gt 0 ]; do umount -l "$1" 2>/dev/null; shift; n=$((n - 1)); done
+while [ $# -ge 3 ]; do
+	tag=$1 path=$2 mode=$3; shift 3
+	opts=trans=virtio,version=9p2000.L,msize=262144
+	[ "$mode" = ro ] && opts="$opts,ro"
+	mkdir -p "$path" && mount -t 9p -o "$opts" "$tag" "$path" || { echo "cannot mount $tag on $path" >&2; fail=1; }
+done
+if [ -n "$old_sshd" ]; then
+	i=0 now_sshd=$old_sshd
+	while [ "$now_sshd" = "$old_sshd" ] && [ $i -lt 40 ]; do
+		sleep 0.1; i=$((i + 1))
+		read -r now_sshd </run/dropbear.pid 2>/dev/null
+	done
+fi
+exit $fail
+`;
+
+/**
+ * Make the guest resumed from warm image `from` this machine (see the file comment for each part).
+ * Returns a note for `vm up`'s output when some part failed; the machine runs on either way.
+ */
+export async function becomeThisMachine(config: MachineConfig, paths: RuntimePaths, from: WarmImageRef['from']): Promise<string | undefined> {
+  const macs = config.nics.flatMap((n, i) => {
+    const old = from.macs[i];
+    return old && old.toLowerCase() !== n.mac.toLowerCase() ? [old.toLowerCase(), n.mac.toLowerCase()] : [];
+  });
+  const argv = [
+    'sh', '-c', IDENTITY_SCRIPT, 'vm-warm-start',
+    config.hostname,
+    config.box.ssh?.hostKey ?? '',
+    randomBytes(16).toString('hex'),
+    // the clock last of all, as close to the command's start as can be (suspend.ts stepGuestClock does the same alone)
+    String(Math.round(Date.now() / 1000)),
+    String(macs.length / 2), ...macs,
+    String(from.mounts.length), ...from.mounts.map((m) => m.guestPath),
+    ...config.syncedFolders.flatMap((f) => [f.tag, f.guestPath, f.readOnly ? 'ro' : 'rw']),
+  ];
+  try {
+    const r = await withAgent(config.name, paths, 10_000, async (agent) => {
+      if (config.box.ssh) {
+        const key = hostKeyPair();
+        await agent.writeFile(NEW_KEY, key.dropbear, { mode: 0o600 });
+        await agent.writeFile(`${NEW_KEY}.pub`, key.publicLine, { mode: 0o644 });
+      }
+      return agent.run({ argv, stdin: `${randomBytes(SEED_BYTES).toString('hex')}\n`, timeoutMs: 30_000, env: { NEW_KEY } });
+    });
+    if ('code' in r.status && r.status.code === 0) return undefined;
+    return `machine '${config.name}' resumed from a warm image, but not all of it could be made its own: ${r.stderr.toString().trim() || JSON.stringify(r.status)}`;
+  } catch (err) {
+    return `machine '${config.name}' resumed from a warm image, but the agent could not make it its own: ${(err as Error).message}`;
+  }
+}
