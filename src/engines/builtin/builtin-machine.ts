@@ -426,8 +426,8 @@ export class BuiltinMachine {
   }
 
   /** Called once, before the machine first runs, with the state it continues from. */
-  private restore(loaded: LoadedState): void {
-    loaded.applyRam(this.machine.ram);
+  private async restore(loaded: LoadedState): Promise<void> {
+    await loaded.applyRam(this.machine.ram);
     restoreMachineState({ vm: this.machine, harts: this.harts, transports: this.devices.transports }, loaded.state);
     const engine = loaded.header.engine;
     if (engine && typeof engine.tail === 'string') this.tail = engine.tail;
@@ -439,8 +439,8 @@ export class BuiltinMachine {
   }
 
   /** Run a machine restored from a state: the devices look at their queues again once it runs. */
-  startRestored(loaded: LoadedState, restored?: () => void): void {
-    this.restore(loaded);
+  async startRestored(loaded: LoadedState, restored?: () => void): Promise<void> {
+    await this.restore(loaded);
     restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
@@ -704,7 +704,7 @@ export async function startBuiltinMachine(
         `it is of a machine with ${loaded.header.cpus} cpus and ${loaded.header.ramBytes / 1048576} MiB, this one has ${spec.cpus} and ${spec.memoryBytes / 1048576} MiB`,
       );
     }
-    handle.startRestored(loaded, opts.onRestored);
+    await handle.startRestored(loaded, opts.onRestored);
   } catch (err) {
     machine.stop();
     await handle.exit;

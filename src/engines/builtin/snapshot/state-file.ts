@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRaw, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
 import type { Ram } from '../../../emulator/memory/ram.js';
 import { nonZeroPages, PAGE_SIZE, pageBytes, writePage, zeroPagesNotWritten } from '../../../emulator/snapshot/ram-pages.js';
 import { decodeState, encodeState, SnapshotError, type StateObject, type StateValue } from '../../../emulator/snapshot/state-value.js';
@@ -148,9 +149,12 @@ export async function writeStateFile(path: string, c: CapturedState): Promise<nu
 export interface LoadedState {
   header: StateFileHeader;
   state: StateValue;
-  /** Write the saved RAM into `ram` (the rest of it zeroed). */
-  applyRam(ram: Ram): void;
+  /** Write the saved RAM into `ram` (the rest of it zeroed). The records decompress on libuv's
+   *  threads from the moment the file is read, while the machine is being built. */
+  applyRam(ram: Ram): Promise<void>;
 }
+
+const inflateRawAsync = promisify(inflateRaw) as (buf: Buffer, options: { chunkSize: number }) => Promise<Buffer>;
 
 /** Read and verify `path`. Nothing is returned from a file that fails any check. */
 export async function readStateFile(path: string): Promise<LoadedState> {
@@ -219,21 +223,22 @@ export async function readStateFile(path: string): Promise<LoadedState> {
   if (at !== body.length) throw damaged('bytes after the end record');
   if (state === undefined) throw damaged('no machine state record');
   const found = state;
+  // One output buffer of each record's known size: zlib then has no chunks to join.
+  const inflated = Promise.all(
+    runs.map((r) => inflateRawAsync(body.subarray(r.at, r.at + r.stored), { chunkSize: Math.max(64, r.raw + 64) }).catch(() => null)),
+  );
   return {
     header,
     state: found,
-    applyRam(ram: Ram): void {
+    async applyRam(ram: Ram): Promise<void> {
       if (ram.size !== header.ramBytes) throw new SnapshotError(`the state is of ${header.ramBytes} bytes of RAM, the machine has ${ram.size}`);
+      const records = await inflated;
       const backed = residentPages(ram);
       const written = new Uint8Array(ram.size / PAGE_SIZE);
-      for (const r of runs) {
-        let bytes: Buffer;
-        try {
-          // One output buffer of the record's known size: zlib then has no chunks to join.
-          bytes = inflateRawSync(body.subarray(r.at, r.at + r.stored), { chunkSize: Math.max(64, r.raw + 64) });
-        } catch {
-          throw damaged('a RAM record does not decompress');
-        }
+      for (let k = 0; k < runs.length; k++) {
+        const r = runs[k]!;
+        const bytes = records[k];
+        if (!bytes) throw damaged('a RAM record does not decompress');
         if (bytes.length !== r.raw) throw damaged(`a RAM record has ${bytes.length} bytes, not ${r.raw}`);
         for (let i = 0; i < r.pages; i++) {
           const page = bytes.readUInt32LE(4 * i);

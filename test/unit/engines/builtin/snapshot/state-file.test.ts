@@ -42,7 +42,7 @@ describe('state file', () => {
     expect(loaded.state).toEqual(state);
     const fresh = new Ram(0x8000_0000, 8 * MiB);
     fresh.bytes.fill(0xaa, 7 * MiB, 7 * MiB + 8192); // as a kernel image loaded where the saved RAM is zero
-    loaded.applyRam(fresh);
+    await loaded.applyRam(fresh);
     expect(sha(fresh.bytes)).toBe(sha(ram.bytes));
   });
 
