@@ -5,8 +5,8 @@
 
 import { Bus } from '../../../src/emulator/memory/bus.js';
 import { Ram } from '../../../src/emulator/memory/ram.js';
-import { findSymbol, loadElfSegments, parseElf, type ElfImage } from '../../../src/emulator/machine/elf.js';
-import { Htif } from '../../../src/emulator/devices/htif.js';
+import { findSymbol, loadElfSegments, parseElf, type ElfImage } from './elf.js';
+import { Htif } from './htif.js';
 import { Syscon, SYSCON_SIZE, type MachineExit } from '../../../src/emulator/devices/syscon.js';
 import { Clint, CLINT_SIZE } from '../../../src/emulator/devices/clint.js';
 import { Domain } from '../../../src/emulator/cpu/domain.js';

@@ -2,9 +2,9 @@
 // seen through the bus (a doubleword store arrives as two words, low first).
 
 import { describe, expect, it } from 'vitest';
-import { Htif, HTIF_FROMHOST, HTIF_SIZE, HTIF_TOHOST } from '../../../../src/emulator/devices/htif.js';
-import { Bus } from '../../../../src/emulator/memory/bus.js';
-import { Ram } from '../../../../src/emulator/memory/ram.js';
+import { Htif, HTIF_FROMHOST, HTIF_SIZE, HTIF_TOHOST } from './htif.js';
+import { Bus } from '../../../src/emulator/memory/bus.js';
+import { Ram } from '../../../src/emulator/memory/ram.js';
 
 function recorder() {
   const exits: number[] = [];

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { findSymbol, loadElfSegments, parseElf, type ElfImage } from '../../../../src/emulator/machine/elf.js';
-import { Ram } from '../../../../src/emulator/memory/ram.js';
+import { findSymbol, loadElfSegments, parseElf, type ElfImage } from './elf.js';
+import { Ram } from '../../../src/emulator/memory/ram.js';
 
 interface Seg {
   type?: number;
@@ -149,7 +149,7 @@ describe('parseElf on good files', () => {
   });
 
   it('reads the committed ISA programs', () => {
-    const bytes = readFileSync(fileURLToPath(new URL('../../../engine/isa/bin/rv64i.elf', import.meta.url)));
+    const bytes = readFileSync(fileURLToPath(new URL('./bin/rv64i.elf', import.meta.url)));
     const elf = ok(bytes);
     expect(elf.entry).toBe(0x8000_0000);
     expect(elf.flags & 1).toBe(1); // RVC
@@ -239,7 +239,7 @@ describe('parseElf on bad files', () => {
   }
 
   it('never throws on any truncation or single-byte corruption of a real program', () => {
-    const real = new Uint8Array(readFileSync(fileURLToPath(new URL('../../../engine/isa/bin/rv64m.elf', import.meta.url))));
+    const real = new Uint8Array(readFileSync(fileURLToPath(new URL('./bin/rv64m.elf', import.meta.url))));
     for (let n = 0; n < real.length; n += 7) expect(() => parseElf(real.subarray(0, n))).not.toThrow();
     // Corrupt every byte of the headers and tables (where the reader looks), one at a time.
     let seed = 12345;

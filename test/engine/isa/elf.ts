@@ -4,7 +4,7 @@
 // symbol table layouts); RISC-V ELF psABI (EM_RISCV = 243, e_flags).
 // Bad input never throws: parseElf returns { ok: false, error } with a sentence saying what is wrong.
 
-import type { Ram } from '../memory/ram.js';
+import type { Ram } from '../../../src/emulator/memory/ram.js';
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46]; // "\x7fELF"
 const ELFCLASS64 = 2;

@@ -8,8 +8,8 @@
 // Anything but an exit command is reported through onUnsupported and acknowledged by clearing
 // tohost, so a guest never makes the host throw; a guest waiting for a reply then just waits.
 
-import type { MmioDevice } from '../memory/bus.js';
-import type { Ram } from '../memory/ram.js';
+import type { MmioDevice } from '../../../src/emulator/memory/bus.js';
+import type { Ram } from '../../../src/emulator/memory/ram.js';
 
 /** Offsets inside the MMIO window: tohost at 0, fromhost at 8 (each 64 bits). */
 export const HTIF_TOHOST = 0;
