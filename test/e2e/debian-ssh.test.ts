@@ -4,9 +4,7 @@
 // and both copy tools round-trip bytes and modes.
 // Opt-in: VM_TEST_DEBIAN_BOX=PATH (the built box: a .box archive or a store folder, from
 // `vm box build boxes/debian-13`). The engine is qemu unless VM_TEST_DEBIAN_ENGINE=builtin. It runs
-// in the main project only (it picks its engine itself). On builtin, scp and rsync fail now and
-// then: a connection through the NAT forward stalls before authentication until sshd's
-// LoginGraceTime ("Timeout before authentication" in the guest's journal), then resets; qemu passes.
+// in the main project only (it picks its engine itself).
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
