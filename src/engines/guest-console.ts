@@ -25,9 +25,14 @@ export function engineNote(text: string): string {
 /** The engine's note that it boots the guest again; what the console said before belongs to the previous boot. */
 export const REBOOT_NOTE = engineNote('reboot');
 
-/** Printable form of console text: escape sequences and carriage returns removed. */
+/**
+ * Printable form of console text: escape sequences and carriage returns removed. OSC strings too
+ * (ESC ] ... BEL or ST, ECMA-48 8.3.89): systemd resets a terminal with `ESC [ ! p ESC ] 104 BEL`
+ * before a unit's output on it, on the same line as a box's `vm: ready`.
+ */
 export function cleanConsoleText(text: string): string {
   return text
+    .replace(/\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g, '')
     .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
     .replace(/\x1b[@-_]/g, '')
     .replace(/\r\n?/g, '\n')

@@ -3,32 +3,16 @@
 // the machine and pins the guest's host key; `vm ssh-config > FILE; ssh -F FILE` then runs commands with their
 // exit codes and no host key prompt, `scp -O` copies both ways, and one machine's key does not open
 // another. A box without an SSH server, and a machine without a nat card, say so.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, E2E_READY, Project, ROOT, show, type Result } from './helpers/vm-cli.js';
+import { BIN, E2E_READY, Project, ROOT, show } from './helpers/vm-cli.js';
 
 const BOOT = 600_000;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const hasSsh = spawnSync('ssh', ['-V']).status === 0;
-
-/** Runs a program with the project's environment; resolves with its exit code and output. */
-function runProgram(p: Project, argv: string[], timeoutMs = 120_000): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: p.dir, env: p.env(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 // Never the user's own ssh config or agent: only what `vm ssh-config` says.
 const SSH_ISOLATED = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=60'];
@@ -98,11 +82,11 @@ machines:
   it('vm ssh-config > FILE && ssh -F FILE runs a command with its exit code, no prompt', async () => {
     // the documented usage, through a shell; without names: every machine ssh can reach now
     // (`-F <(...)` cannot work: ssh closes the descriptors it inherits before reading its config)
-    const r = await runProgram(p, ['bash', '-c', `"${process.execPath}" "${BIN}" ssh-config > all.conf && ssh -F all.conf ${SSH_ISOLATED.join(' ')} one 'echo "hello from $(hostname)"; id -u; exit 7'`]);
+    const r = await p.exec(['bash', '-c', `"${process.execPath}" "${BIN}" ssh-config > all.conf && ssh -F all.conf ${SSH_ISOLATED.join(' ')} one 'echo "hello from $(hostname)"; id -u; exit 7'`]);
     expect(r.code, show(r)).toBe(7);
     expect(r.stdout).toBe('hello from one\n0\n');
     expect(r.stderr).not.toMatch(/authenticity|Warning|Permanently added/);
-    const ok = await runProgram(p, ['ssh', '-F', cfgFile, ...SSH_ISOLATED, 'two', 'true']);
+    const ok = await p.exec(['ssh', '-F', cfgFile, ...SSH_ISOLATED, 'two', 'true']);
     expect(ok.code, show(ok)).toBe(0);
   });
 
@@ -110,19 +94,19 @@ machines:
     const data = randomBytes(300 * 1024);
     const src = join(p.dir, 'blob.bin');
     writeFileSync(src, data);
-    const put = await runProgram(p, ['scp', '-O', '-F', cfgFile, ...SSH_ISOLATED, src, 'one:/root/blob.bin']);
+    const put = await p.exec(['scp', '-O', '-F', cfgFile, ...SSH_ISOLATED, src, 'one:/root/blob.bin']);
     expect(put.code, show(put)).toBe(0);
     const inGuest = await p.run(['ssh', 'one', '--', 'sha256sum', '/root/blob.bin']);
     expect(inGuest.stdout.split(' ')[0], show(inGuest)).toBe(sha(data));
     const back = join(p.dir, 'back.bin');
-    const get = await runProgram(p, ['scp', '-O', '-F', cfgFile, ...SSH_ISOLATED, 'one:/root/blob.bin', back]);
+    const get = await p.exec(['scp', '-O', '-F', cfgFile, ...SSH_ISOLATED, 'one:/root/blob.bin', back]);
     expect(get.code, show(get)).toBe(0);
     expect(sha(readFileSync(back))).toBe(sha(data));
   });
 
   it("one machine's key does not open another machine", async () => {
     // two's address, user and pinned host key, but one's key alone
-    const only = await runProgram(p, ['ssh', '-F', '/dev/null', ...SSH_ISOLATED, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
+    const only = await p.exec(['ssh', '-F', '/dev/null', ...SSH_ISOLATED, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
       '-o', `UserKnownHostsFile=${join(p.machineDir('two'), 'ssh', 'known_hosts')}`, '-o', 'HostKeyAlias=vm-two',
       '-i', join(p.machineDir('one'), 'ssh', 'id_ed25519'), '-p', portOf('two'), '-l', 'root', '127.0.0.1', 'true']);
     expect(only.code, show(only)).toBe(255);
@@ -135,7 +119,7 @@ machines:
     expect(re.code, show(re)).toBe(0);
     const cfg = await p.run(['ssh-config', 'one']);
     expect(cfg.stdout).toContain(`  Port ${before}\n`);
-    const r = await runProgram(p, ['ssh', '-F', cfgFile, ...SSH_ISOLATED, 'one', 'cat /root/blob.bin | wc -c']);
+    const r = await p.exec(['ssh', '-F', cfgFile, ...SSH_ISOLATED, 'one', 'cat /root/blob.bin | wc -c']);
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout.trim()).toBe(String(300 * 1024));
   }, BOOT);

@@ -18,12 +18,19 @@ import { ensurePrivateDir, writeFileAtomic } from '../machines/safe-fs.js';
 import { exitCodeOf } from '../provision/provision-error.js';
 import { generateEd25519KeyPair, parsePublicKeyLine } from '../ssh/keys.js';
 import { withAgent } from './guest/agent.js';
+import { guestListeningPorts } from './ready.js';
 
 export const SSH_GUEST_PORT = 22;
 export const SSH_USER = 'root';
 /** How long `up` waits for the guest's host key file (a Debian guest makes it in a boot service). */
 const HOST_KEY_WAIT_MS = 60_000;
 const AGENT_WAIT_MS = 30_000;
+/**
+ * How long `up` waits for the SSH server to listen on guest port 22 after the host key is pinned:
+ * a systemd box prints `vm: ready` before its boot ends, and on the builtin engine sshd starts
+ * a minute or more later; `vm up` returns when `ssh` can connect.
+ */
+const LISTEN_WAIT_MS = 180_000;
 
 export interface SshFiles {
   dir: string;
@@ -143,7 +150,7 @@ export async function setUpSsh(config: MachineConfig, paths: RuntimePaths): Prom
         const key = parsePublicKeyLine((await agent.readFile(hostKeyPath, { maxBytes: 64 * 1024 })).toString('utf8'));
         if (key) {
           await writeFileAtomic(files.knownHosts, `${hostKeyAlias(config.name)} ${key}\n`, 0o600);
-          return;
+          break;
         }
         last = `${hostKeyPath} holds no public key`;
       } catch (err) {
@@ -151,6 +158,15 @@ export async function setUpSsh(config: MachineConfig, paths: RuntimePaths): Prom
       }
       if (Date.now() > deadline) throw new UserError(`the guest's SSH host key ${hostKeyPath} could not be read within ${HOST_KEY_WAIT_MS / 1000} s: ${last}`);
       await sleep(500);
+    }
+    // Listening, read from the guest kernel's own socket table (a connection through the forward
+    // would be accepted on the host side whether or not the server is up).
+    const listenDeadline = Date.now() + LISTEN_WAIT_MS;
+    while (!(await guestListeningPorts(agent)).includes(SSH_GUEST_PORT)) {
+      if (Date.now() > listenDeadline) {
+        throw new UserError(`nothing listens on guest port ${SSH_GUEST_PORT} ${LISTEN_WAIT_MS / 1000} s after the host key was pinned (is the SSH server running? \`vm ssh ${config.name} -- systemctl status ssh\`)`);
+      }
+      await sleep(1000);
     }
   });
 }

@@ -81,6 +81,26 @@ export class Project {
     return this.start(args, o).done;
   }
 
+  /** Runs another program (ssh, scp, rsync, a shell) in the project folder with the project's environment. */
+  exec(argv: string[], timeoutMs = 120_000): Promise<Result> {
+    return new Promise((resolve) => {
+      const child = spawn(argv[0]!, argv.slice(1), { cwd: this.dir, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        resolve({ code: null, signal: null, stdout, stderr: `${stderr}${err.message}\n` });
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
+  }
+
   /** `vm status --json` as data. */
   async status(): Promise<{ name: string; status: string; pid?: number; detail?: string }[]> {
     const r = await this.run(['status', '--json']);

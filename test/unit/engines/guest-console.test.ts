@@ -20,6 +20,13 @@ describe('guest console parser', () => {
     expect(ready('root@x:~# echo vm: ready\n')).toBe(false);
   });
 
+  it("reads the marker after systemd's terminal reset (CSI and OSC strings, BEL or ST ended) on the same line", () => {
+    // as a systemd unit writing to ttyS0 leaves it in console.log (debian-13 box)
+    expect(ready('\x1b[!p\x1b]104\x07\x1b[?7hvm: ready\r\n')).toBe(true);
+    expect(ready('\x1b]0;title\x1b\\vm: ready\n')).toBe(true);
+    expect(ready('\x1b]104\x07xvm: ready\n')).toBe(false);
+  });
+
   it('starts over after a reboot, whether the engine noted it or the box said so', () => {
     expect(ready(`vm: ready\n${REBOOT_NOTE}\nLinux again\n`)).toBe(false);
     expect(ready(`vm: ready\n${REBOOT_NOTE}\nvm: ready\n`)).toBe(true);
