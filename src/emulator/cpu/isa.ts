@@ -203,13 +203,6 @@ export function decode(insn: number): InstructionSpec | null {
   return null;
 }
 
-/** The instruction `name` (throws for an unknown name: the table is fixed, a miss is a bug). */
-export function instruction(name: string): InstructionSpec {
-  const spec = table.find((s) => s.name === name);
-  if (!spec) throw new Error(`no instruction '${name}' in the table`);
-  return spec;
-}
-
 const signExtend = (v: number, bits: number): number => (v << (32 - bits)) >> (32 - bits);
 
 /** The value of operand `op` in `insn` (immediates sign-extended as the spec says). */
