@@ -42,7 +42,24 @@ export const JC_TAG_PC = JIT_SIZE * 4; // f64: its pc
 export const JC_ENTRY = JIT_SIZE * 12; // i32: function-table slot, ENTRY_NONE or ENTRY_PENDING
 export const JC_CHECKED = JIT_SIZE * 16; // i32: fence.i epoch the entry was last checked in
 export const JC_EPOCH = JIT_SIZE * 20; // i32: the current epoch
-export const JC_BYTES = JIT_SIZE * 20 + 8;
+export const JC_JUMP_GENERATION = JIT_SIZE * 20 + 4; // i32: see JitCache.forgetJumps
+export const JC_JUMPS = JIT_SIZE * 20 + 8; // the jump cache: JUMP_SIZE entries of JUMP_STRIDE bytes
+
+/**
+ * The jump cache: where the dispatcher (translate.ts) finds the region of the pc a region left to
+ * without the fetch-TLB check and hash probe of the full lookup, as qemu's tb_jmp_cache does.
+ * Direct-mapped by pc: entry ((lo >>> 1) ^ (lo >>> 13)) & (JUMP_SIZE - 1) for the pc's low word lo
+ * (pcs are 2-aligned; the shifted copy mixes in the bits that tell the kernel's and a process's code
+ * apart). An entry is (pc: i64, stamp: i64, slot: i32), the stamp being what must
+ * not have changed since the entry was made: the TLB's generation (high word; a flush may have
+ * changed the pc's mapping), this cache's jump generation (bits 4..31; a region was dropped, or
+ * fence.i asks for re-checks) and the fetch context (bits 0..3: tlb.ts CTX_*).
+ */
+export const JUMP_BITS = 12;
+export const JUMP_SIZE = 1 << JUMP_BITS;
+export const JUMP_STRIDE = 32;
+export const JC_BYTES = JC_JUMPS + JUMP_SIZE * JUMP_STRIDE;
+
 
 /** Home slot of the region entered at RAM offset `ro` (a multiplicative hash of the offset). */
 export function jitSlot(ro: number): number {
@@ -95,6 +112,8 @@ export class JitCache {
   readonly checked: Int32Array;
   epoch = 0;
   private readonly epochCell: Int32Array;
+  private readonly jumpGenerationCell: Int32Array;
+  private readonly jumps: Int32Array;
   /** Set when a store dropped translated code: the region running now must leave (translate.ts). */
   codeDropped = false;
 
@@ -122,6 +141,19 @@ export class JitCache {
     this.entry = new Int32Array(buffer, at + JC_ENTRY, JIT_SIZE);
     this.checked = new Int32Array(buffer, at + JC_CHECKED, JIT_SIZE);
     this.epochCell = new Int32Array(buffer, at + JC_EPOCH, 1);
+    this.jumpGenerationCell = new Int32Array(buffer, at + JC_JUMP_GENERATION, 1);
+    this.jumps = new Int32Array(buffer, at + JC_JUMPS, (JUMP_SIZE * JUMP_STRIDE) / 4);
+  }
+
+  /**
+   * Make every jump-cache entry stale: a region was dropped (its slot may be reused) or must be
+   * re-checked. The generation lives in 28 bits of the stamp; when it wraps, the entries are
+   * cleared, so an old one can never match again.
+   */
+  private forgetJumps(): void {
+    const next = (this.jumpGenerationCell[0]! + 1) & 0x0fffffff;
+    if (next === 0) this.jumps.fill(0);
+    this.jumpGenerationCell[0] = next;
   }
 
   /** Instructions translated code left to the interpreter, by kind (see noteUntranslated). */
@@ -201,6 +233,7 @@ export class JitCache {
     this.entry[i] = ENTRY_NONE;
     this.bytes[i] = undefined;
     this.stats.invalidated++;
+    this.forgetJumps();
   }
 
   flushAll(): void {
@@ -208,6 +241,7 @@ export class JitCache {
     this.tagOff.fill(TAG_EMPTY);
     this.hot.fill(0);
     this.pending = 0;
+    this.forgetJumps();
   }
 
   /**
@@ -218,6 +252,7 @@ export class JitCache {
   recheckAll(): void {
     this.epoch = (this.epoch + 1) | 0;
     this.epochCell[0] = this.epoch;
+    this.forgetJumps();
   }
 
   /** Is the region in slot `i` still what RAM holds? Drops it if not. */

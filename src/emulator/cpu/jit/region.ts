@@ -8,7 +8,8 @@
 // i64 for this); misses, MMIO, faults and page-crossing accesses call the JavaScript slow paths
 // (mmu/access.ts), which record a trap in the hart exactly as the interpreter's would.
 //
-// A region leaves by returning the pc to continue at (a double, as the interpreter keeps it) with
+// A region leaves by returning the pc to continue at (an i64; the dispatcher hands it to the
+// interpreter as a double) with
 // the reason in the hart's state block (hart-state.ts HS_EXIT_CODE) and the number of instructions it
 // completed (HS_EXIT_DONE):
 //   EXIT_JUMP       control left the region (or the budget ran out at a backward branch);
@@ -29,7 +30,7 @@ import { expanded } from '../compressed.js';
 import { decode } from '../isa.js';
 import { HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
 import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_MASK, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
-import { Bytes, F64, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
+import { Bytes, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
 
 export const EXIT_JUMP = 0;
 export const EXIT_TRAP = 1;
@@ -61,9 +62,7 @@ export const CALL_TRAP = 0; // trapped, cause and tval recorded in the hart
 export const CALL_OK = 1;
 export const CALL_SERVICE = 2; // done, but leave for the interpreter's service point
 export const CALL_INTERPRET = 3; // (ex only) nothing done: the interpreter must run it
-export const REGION_TYPE: FuncType = { params: [I32, I32], results: [F64] };
-/** A page function: REGION_TYPE's parameters and the index of the block to start at. */
-const PAGE_TYPE: FuncType = { params: [I32, I32, I32], results: [F64] };
+export const REGION_TYPE: FuncType = { params: [I32, I32], results: [I64] };
 
 // Instruction kinds the discovery pass cares about.
 const K_NONE = 0; // not translated: the interpreter runs it
@@ -279,25 +278,23 @@ export function splitPlan(plan: RegionPlan): RegionPlan[] {
   return out;
 }
 
-// Locals of a region function: parameters, then i32 scratch, one f64, i64 scratch and x1..x31.
+// A page function's locals are all parameters, which its entry function (entryFunc) sets: Liftoff
+// zero-fills every declared local on each call, and a frame of ~40 locals cost a `rep stos` per
+// region run. First the region's own arguments and scratch, then the guest registers it uses.
 const L_BUDGET = 0;
 const L_DCTX = 1;
-const L_NEXT = 2; // block to dispatch to; a parameter: the entry's block (see entryFunc)
+const L_NEXT = 2; // block to dispatch to: the entry's block
 const L_N = 3; // instructions completed so far (blocks add their length on entry)
 const L_PO = 4; // page offset of the access
 const L_TI = 5; // TLB index * 8
 const L_ST = 6; // slow-path status
 const L_LO = 7; // low word of the address
-const L_EPC = 8; // f64: the pc to return
-const L_DCTX64 = 9;
+const L_EPC = 8; // i64: the pc to return
+const L_DCTX64 = 9; // the data-TLB context as i64
 const L_A = 10; // the address
 const L_T = 11; // scratch
-const L_X0 = 11; // x_r lives in local L_X0 + r (r >= 1)
-const REGION_LOCALS: [number, number][] = [
-  [5, I32],
-  [1, F64],
-  [3 + 31, I64],
-];
+const L_REGS = 12; // the guest registers the function uses, in ascending order (RegionEmitter.regs)
+const SCRATCH_PARAMS = [I32, I32, I32, I32, I32, I32, I32, I32, I64, I64, I64, I64];
 
 const MIN64 = -9223372036854775808;
 
@@ -310,15 +307,27 @@ class RegionEmitter {
   private readonly read = new Set<number>();
   private block = 0;
   private blockLen = 0;
-  /** Nesting level of the current block's own loop label (see emit). */
-  private blockLoop = 0;
+  /** Nesting level of the current block's own loop label, or -1 when it has none (see emit). */
+  private blockLoop = -1;
+  /** Local of each guest register (0 = not used), from `regs`. */
+  private readonly localOf = new Int32Array(32);
 
   constructor(
     private readonly plan: RegionPlan,
     /** Virtual address of the page (a double holding the signed 64-bit value). */
     private readonly pageVa: number,
     private readonly stateAt: number,
-  ) {}
+    /** The guest registers the code uses (x1..x31, ascending): each gets a local in this order.
+     *  Unknown before the code is generated once, so the first pass maps every register. */
+    readonly regs: number[] = Array.from({ length: 31 }, (_, i) => i + 1),
+  ) {
+    regs.forEach((r, i) => (this.localOf[r] = L_REGS + i));
+  }
+
+  /** The registers the code read or wrote, ascending. */
+  used(): number[] {
+    return [...new Set([...this.read, ...this.written])].sort((a, b) => a - b);
+  }
 
   private op(o: number): void {
     this.b.byte(o);
@@ -378,7 +387,7 @@ class RegionEmitter {
       this.i64(0);
     } else {
       this.read.add(r);
-      this.get(L_X0 + r);
+      this.get(this.localOf[r]!);
     }
   }
 
@@ -388,7 +397,7 @@ class RegionEmitter {
       this.op(OP.drop);
     } else {
       this.written.add(r);
-      this.set(L_X0 + r);
+      this.set(this.localOf[r]!);
     }
   }
 
@@ -408,8 +417,7 @@ class RegionEmitter {
       this.set(L_N);
     }
     if (pc !== null) {
-      this.b.byte(OP.f64Const);
-      this.b.f64(pc);
+      this.i64(pc);
       this.set(L_EPC);
     }
     if (code !== EXIT_JUMP) {
@@ -431,7 +439,7 @@ class RegionEmitter {
     if (j === this.block + 1 && canFall) {
       return; // falls into the next block
     }
-    if (j === this.block) {
+    if (j === this.block && this.blockLoop >= 0) {
       this.br(this.blockLoop); // a loop onto itself: straight back to its head, no dispatch
       return;
     }
@@ -897,7 +905,6 @@ class RegionEmitter {
           this.setX(rd);
         }
         this.get(L_T);
-        this.op(OP.f64ConvertI64s);
         this.set(L_EPC);
         this.exit(EXIT_JUMP, null, 0);
         return;
@@ -923,10 +930,13 @@ class RegionEmitter {
       const bl = blocks[k]!;
       this.block = k;
       this.blockLen = bl.insns.length;
-      // Each block's code sits in its own `loop`, so a branch back to the block's start (the inner
-      // loops of memcpy, checksums, string scans) is a direct `br` rather than a br_table dispatch.
-      this.open(OP.loop, VOID);
-      this.blockLoop = this.depth - 1;
+      // A block that branches back to its own start (the inner loops of memcpy, checksums, string
+      // scans) sits in its own `loop`, so that branch is a direct `br` rather than a br_table
+      // dispatch. Only those: Liftoff spills every register-cached local and checks the stack at
+      // each loop header.
+      const selfLoop = loopsToItself(bl);
+      this.open(selfLoop ? OP.loop : OP.block, VOID);
+      this.blockLoop = selfLoop ? this.depth - 1 : -1;
       // Count the block in; if it would overrun the budget, leave before it (so run(budget) is
       // exact, and every loop returns to the service point in bounded time).
       this.get(L_N);
@@ -947,37 +957,23 @@ class RegionEmitter {
         else this.exit(bl.end < 4096 && !bl.cut ? EXIT_INTERPRET : EXIT_JUMP, this.pageVa + bl.end, 0);
       }
       if (k === blocks.length - 1) this.op(OP.unreachable);
-      this.close(); // the block's loop
+      this.close(); // the block's loop or block
     }
     this.close(); // loop
     this.close(); // exit block
     // Epilogue: write back what the region changed, say how many instructions completed.
     for (const r of [...this.written].sort((a, b) => a - b)) {
       this.i32(0);
-      this.get(L_X0 + r);
+      this.get(this.localOf[r]!);
       this.mem(OP.i64Store, this.stateAt + HS_X + 8 * r);
     }
     this.i32(0);
     this.get(L_N);
     this.mem(OP.i32Store, this.stateAt + HS_EXIT_DONE);
     this.get(L_EPC);
-    // Prologue (written last, once the registers read are known): x_r into locals, the context as i64.
+    // Prologue: reset the exit code to EXIT_JUMP; exits that differ write theirs. (The registers
+    // arrive as parameters: entryFunc.)
     const pro = new Bytes();
-    for (const r of [...new Set([...this.read, ...this.written])].sort((a, b) => a - b)) {
-      pro.byte(OP.i32Const);
-      pro.sleb(0);
-      pro.byte(OP.i64Load);
-      pro.u32(0);
-      pro.u32(this.stateAt + HS_X + 8 * r);
-      pro.byte(OP.localSet);
-      pro.u32(L_X0 + r);
-    }
-    pro.byte(OP.localGet);
-    pro.u32(L_DCTX);
-    pro.byte(OP.i64ExtendI32u);
-    pro.byte(OP.localSet);
-    pro.u32(L_DCTX64);
-    // Reset the exit code to EXIT_JUMP; exits that differ write theirs.
     pro.byte(OP.i32Const);
     pro.sleb(0);
     pro.byte(OP.i32Const);
@@ -995,25 +991,67 @@ function decodeNext(end: number, blocks: Block[]): boolean {
   return blocks.some((bl) => bl.start === end);
 }
 
-/** The page function for `plan` (see the file comment), for the hart whose state is at `stateAt`. */
-export function regionFunc(plan: RegionPlan, pageVa: number, stateAt: number): DefinedFunc {
-  return { type: PAGE_TYPE, locals: REGION_LOCALS, body: new RegionEmitter(plan, pageVa, stateAt).emit() };
+/** Does the block end in a branch or jump back to its own start? */
+function loopsToItself(bl: Block): boolean {
+  const last = bl.insns[bl.insns.length - 1]!;
+  const at = bl.end - last.len;
+  if (last.kind === K_BRANCH) return at + branchImm(last.insn) === bl.start;
+  if (last.kind === K_JAL) return at + jalImm(last.insn) === bl.start;
+  return false;
+}
+
+/** A page function (see the file comment) and the guest registers it takes as parameters. */
+export interface PageFunc {
+  func: DefinedFunc;
+  regs: number[];
+}
+
+/** The page function for `plan`, for the hart whose state is at `stateAt`. Generated twice: the
+ *  first pass finds the registers used, the second gives them consecutive locals. */
+export function pageFunc(plan: RegionPlan, pageVa: number, stateAt: number): PageFunc {
+  const regs = new RegionEmitter(plan, pageVa, stateAt);
+  regs.emit();
+  const emitter = new RegionEmitter(plan, pageVa, stateAt, regs.used());
+  const body = emitter.emit();
+  const type: FuncType = { params: [...SCRATCH_PARAMS, ...emitter.regs.map(() => I64)], results: [I64] };
+  return { func: { type, locals: [], body }, regs: emitter.regs };
 }
 
 /**
- * The region of one entry point: a REGION_TYPE function that calls the page function (module
- * function index `pageFunc`) at the entry's block. Every entry point of a plan shares its code.
+ * The region of one entry point: a REGION_TYPE function that tail-calls the page function (module
+ * function index `funcIndex`) at the entry's block, with the scratch parameters zero and the guest
+ * registers loaded from the hart's state. Every entry point of a plan shares the page function.
  */
-export function entryFunc(plan: RegionPlan, entry: number, pageFunc: number): DefinedFunc {
-  const b = new Bytes(16);
+export function entryFunc(plan: RegionPlan, entry: number, page: PageFunc, funcIndex: number, stateAt: number): DefinedFunc {
+  const b = new Bytes(64);
   b.byte(OP.localGet);
   b.u32(L_BUDGET);
   b.byte(OP.localGet);
   b.u32(L_DCTX);
   b.byte(OP.i32Const);
   b.sleb(plan.blocks.findIndex((bl) => bl.start === entry));
-  b.byte(OP.call);
-  b.u32(pageFunc);
+  for (let l = L_N; l < L_EPC; l++) {
+    b.byte(OP.i32Const);
+    b.sleb(0);
+  }
+  b.byte(OP.i64Const); // L_EPC
+  b.sleb(0);
+  b.byte(OP.localGet); // L_DCTX64
+  b.u32(L_DCTX);
+  b.byte(OP.i64ExtendI32u);
+  b.byte(OP.i64Const); // L_A
+  b.sleb(0);
+  b.byte(OP.i64Const); // L_T
+  b.sleb(0);
+  for (const r of page.regs) {
+    b.byte(OP.i32Const);
+    b.sleb(0);
+    b.byte(OP.i64Load);
+    b.u32(0);
+    b.u32(stateAt + HS_X + 8 * r);
+  }
+  b.byte(OP.returnCall);
+  b.u32(funcIndex);
   return { type: REGION_TYPE, locals: [], body: b.view().slice() };
 }
 

@@ -6,14 +6,14 @@ import type { Hart } from '../hart.js';
 import { loadSlow, storeSlow } from '../mmu/access.js';
 import { pendingInterrupt } from '../trap.js';
 import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP } from '../hart-state.js';
-import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_MASK } from '../mmu/tlb.js';
+import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_GENERATION, TLB_MASK } from '../mmu/tlb.js';
 import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
-import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, planRegion, regionFunc, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
+import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, pageFunc, planRegion, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
 import { amoInstruction } from '../amo.js';
 import { csrInstruction } from '../csr.js';
 import { executeFp } from '../fpu/index.js';
 import { MSTATUS_FS } from '../csr-numbers.js';
-import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, TAG_EMPTY } from './cache.js';
+import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_JUMP_GENERATION, JC_JUMPS, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, JUMP_SIZE, JUMP_STRIDE, TAG_EMPTY } from './cache.js';
 
 /** Runs the region in function-table slot `slot` and the regions it leads to:
  *  (slot, budget, data-TLB context, fetch-TLB context) -> next pc. */
@@ -32,21 +32,24 @@ const D_RO = 7; // its RAM offset
 const D_I = 8; // probe position in the lookup table
 const D_N = 9; // probes left
 const D_CHAINED = 10;
-const D_PC = 11; // f64
-const D_PC64 = 12; // i64
+const D_J = 11; // the next pc's jump-cache entry (cache.ts jumpIndex)
+const D_PC = 12; // i64: the next pc
+const D_STAMP = 13; // i64: what a valid jump-cache entry holds besides its pc
+const D_PCF = 14; // f64: the next pc as the lookup table keeps it
 const DISPATCH_LOCALS: [number, number][] = [
-  [7, I32],
+  [8, I32],
+  [2, I64],
   [1, F64],
-  [1, I64],
 ];
 
 /**
  * The dispatcher: run a region; while it left by a plain jump, with budget left, to an entry point
- * that has a region (fetch TLB hit, lookup hit in JitCache's arrays, checked in this fence.i
- * epoch), run that one too. Anything else returns to the interpreter's loop (execute.ts), which
- * handles the exit, counts entry points towards translation and re-checks stale regions. The
- * lookup is the interpreter's, written in wasm: the same fetch-TLB test (tlb.ts) and the same
- * hash and probe window (cache.ts jitSlot, JIT_PROBES).
+ * that has a region, run that one too. The next region comes from the jump cache (cache.ts) when
+ * it holds the pc with the current stamp; else from the full lookup, the interpreter's, written in
+ * wasm: the same fetch-TLB test (tlb.ts), the same hash and probe window (cache.ts jitSlot,
+ * JIT_PROBES) and a region checked in this fence.i epoch; what that finds goes into the jump cache.
+ * Anything else returns to the interpreter's loop (execute.ts), which handles the exit, counts entry
+ * points towards translation and re-checks stale regions.
  */
 function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   const b = new Bytes();
@@ -60,7 +63,13 @@ function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   const brIf = (depth: number): void => (op(OP.brIf), b.u32(depth));
   const br = (depth: number): void => (op(OP.br), b.u32(depth));
   const tlbAt = stateAt + HS_TLB;
+  const jumpsAt = cacheAt + JC_JUMPS;
 
+  // stamp = TLB generation << 32 | jump generation << 4 | fetch context (fixed for this call: a
+  // region leaves before anything that could change them takes effect)
+  i32(0), mem(OP.i32Load, tlbAt + TLB_GENERATION), op(OP.i64ExtendI32u), i64(32), op(OP.i64Shl);
+  i32(0), mem(OP.i32Load, cacheAt + JC_JUMP_GENERATION), i32(4), op(OP.i32Shl), get(D_FCTX), op(OP.i32Or), op(OP.i64ExtendI32u);
+  op(OP.i64Or), set(D_STAMP);
   op(OP.block, 0x40); // $out
   op(OP.loop, 0x40); // $chain
   // pc = region(budget - total, dctx)
@@ -73,16 +82,29 @@ function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   i32(0), mem(OP.i32Load, stateAt + HS_EXIT_CODE), brIf(1);
   get(D_DONE), op(OP.i32Eqz), brIf(1);
   get(D_TOTAL), get(D_BUDGET), op(OP.i32GeS), brIf(1);
+  // The jump cache: entry at jumpIndex(lo), valid when it holds this pc and this stamp.
+  get(D_PC), op(OP.i32WrapI64), tee(D_LO);
+  i32(1), op(OP.i32ShrU), get(D_LO), i32(13), op(OP.i32ShrU), op(OP.i32Xor), i32(JUMP_SIZE - 1), op(OP.i32And);
+  i32(Math.log2(JUMP_STRIDE)), op(OP.i32Shl), tee(D_J);
+  mem(OP.i64Load, jumpsAt), get(D_PC), op(OP.i64Eq);
+  op(OP.if, 0x40);
+  get(D_J), mem(OP.i64Load, jumpsAt + 8), get(D_STAMP), op(OP.i64Eq);
+  op(OP.if, 0x40);
+  get(D_J), mem(OP.i32Load, jumpsAt + 16), set(D_SLOT);
+  get(D_CHAINED), i32(1), op(OP.i32Add), set(D_CHAINED);
+  br(2); // $chain
+  op(OP.end);
+  op(OP.end);
   // Fetch TLB: tag (pc & ~0xfff) | fctx at index (pc >>> 12) & TLB_MASK; the interpreter also
   // wants the instruction word inside the page.
-  get(D_PC), op(OP.i64TruncF64s), tee(D_PC64), op(OP.i32WrapI64), tee(D_LO);
-  i32(12), op(OP.i32ShrU), i32(TLB_MASK), op(OP.i32And), set(D_I);
+  get(D_LO), i32(12), op(OP.i32ShrU), i32(TLB_MASK), op(OP.i32And), set(D_I);
   get(D_I), i32(3), op(OP.i32Shl), mem(OP.i64Load, tlbAt + TLB_FETCH_TAG);
-  get(D_PC64), i64(-4096), op(OP.i64And), get(D_FCTX), op(OP.i64ExtendI32u), op(OP.i64Or);
+  get(D_PC), i64(-4096), op(OP.i64And), get(D_FCTX), op(OP.i64ExtendI32u), op(OP.i64Or);
   op(OP.i64Ne), brIf(1);
   get(D_LO), i32(0xfff), op(OP.i32And), i32(4092), op(OP.i32GtU), brIf(1);
   get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, tlbAt + TLB_FETCH_OFF);
   get(D_LO), i32(0xfff), op(OP.i32And), op(OP.i32Add), tee(D_RO);
+  get(D_PC), op(OP.f64ConvertI64s), set(D_PCF);
   // Home slot: jitSlot(ro)
   i32(1), op(OP.i32ShrU), i32(0x9e3779b1), op(OP.i32Mul), i32(32 - JIT_BITS), op(OP.i32ShrU), set(D_I);
   i32(JIT_PROBES), set(D_N);
@@ -91,7 +113,7 @@ function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, cacheAt + JC_TAG_OFF);
   get(D_RO), op(OP.i32Eq);
   op(OP.if, 0x40);
-  get(D_I), i32(3), op(OP.i32Shl), mem(OP.f64Load, cacheAt + JC_TAG_PC), get(D_PC), op(OP.f64Eq), brIf(2);
+  get(D_I), i32(3), op(OP.i32Shl), mem(OP.f64Load, cacheAt + JC_TAG_PC), get(D_PCF), op(OP.f64Eq), brIf(2);
   op(OP.end);
   get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, cacheAt + JC_TAG_OFF), i32(TAG_EMPTY), op(OP.i32Eq), brIf(3);
   get(D_I), i32(1), op(OP.i32Add), i32(JIT_MASK), op(OP.i32And), set(D_I);
@@ -104,13 +126,17 @@ function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   i32(0), op(OP.i32LtS), brIf(1);
   get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, cacheAt + JC_CHECKED);
   i32(0), mem(OP.i32Load, cacheAt + JC_EPOCH), op(OP.i32Ne), brIf(1);
+  // Found: remember it in the jump cache.
+  get(D_J), get(D_PC), mem(OP.i64Store, jumpsAt);
+  get(D_J), get(D_STAMP), mem(OP.i64Store, jumpsAt + 8);
+  get(D_J), get(D_SLOT), mem(OP.i32Store, jumpsAt + 16);
   get(D_CHAINED), i32(1), op(OP.i32Add), set(D_CHAINED);
   br(0);
   op(OP.end); // $chain
   op(OP.end); // $out
   i32(0), get(D_TOTAL), mem(OP.i32Store, stateAt + HS_EXIT_DONE);
   i32(0), get(D_CHAINED), mem(OP.i32Store, stateAt + HS_EXIT_CHAINED);
-  get(D_PC);
+  get(D_PC), op(OP.f64ConvertI64s);
   return b.view().slice();
 }
 
@@ -275,14 +301,15 @@ export function translatePending(h: Hart): void {
     const translated = new Set(plan.entries);
     for (const e of entries) if (!translated.has(e.ro - pageRo)) jit.entry[e.i] = ENTRY_NONE;
     for (const part of splitPlan(plan)) {
-      const pageFunc = REGION_IMPORTS.length + funcs.length;
-      funcs.push(regionFunc(part, pageVa, h.stateAt));
+      const funcIndex = REGION_IMPORTS.length + funcs.length;
+      const page = pageFunc(part, pageVa, h.stateAt);
+      funcs.push(page.func);
       const bytes = h.ram.bytes.slice(pageRo + part.lo, pageRo + part.hi);
       const starts = new Set(part.entries);
       for (const e of entries) {
         if (!starts.has(e.ro - pageRo)) continue;
         const slot = jit.allocSlot();
-        funcs.push({ ...entryFunc(part, e.ro - pageRo, pageFunc), export: regionExport(done.length) });
+        funcs.push({ ...entryFunc(part, e.ro - pageRo, page, funcIndex, h.stateAt), export: regionExport(done.length) });
         done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: pageRo + part.lo });
       }
       insns += part.insns;

@@ -29,7 +29,9 @@ export const TLB_STORE_TAG = TLB_SIZE * 16;
 export const TLB_FETCH_OFF = TLB_SIZE * 24;
 export const TLB_LOAD_OFF = TLB_SIZE * 28;
 export const TLB_STORE_OFF = TLB_SIZE * 32;
-export const TLB_BYTES = TLB_SIZE * 36;
+/** i32: the generation (see Tlb.generation), where translated code's dispatcher reads it. */
+export const TLB_GENERATION = TLB_SIZE * 36;
+export const TLB_BYTES = TLB_SIZE * 36 + 8;
 
 export class Tlb {
   readonly fetchTag: Int32Array;
@@ -41,8 +43,17 @@ export class Tlb {
   readonly storeOff: Uint32Array;
   /** True while some cached entry came from a superpage: a per-address flush must then flush all. */
   hasSuperpage = false;
-  /** Bumped on every flush, so holders of a cached fetch page know to re-check. */
-  generation = 0;
+  private readonly generationCell: Int32Array;
+
+  /** Bumped on every flush that can drop a fetch entry, so what caches a translation made through
+   *  this TLB (the translator's jump cache, jit/cache.ts) knows to re-check. Wraps at 2^32. */
+  get generation(): number {
+    return this.generationCell[0]!;
+  }
+
+  private bump(): void {
+    this.generationCell[0] = (this.generationCell[0]! + 1) | 0;
+  }
 
   /** The TLB occupies TLB_BYTES of `buffer` from byte `at` (8-aligned). */
   constructor(
@@ -55,6 +66,7 @@ export class Tlb {
     this.fetchOff = new Uint32Array(buffer, at + TLB_FETCH_OFF, TLB_SIZE);
     this.loadOff = new Uint32Array(buffer, at + TLB_LOAD_OFF, TLB_SIZE);
     this.storeOff = new Uint32Array(buffer, at + TLB_STORE_OFF, TLB_SIZE);
+    this.generationCell = new Int32Array(buffer, at + TLB_GENERATION, 1);
   }
 
   flushAll(): void {
@@ -62,7 +74,7 @@ export class Tlb {
     this.loadTag.fill(0);
     this.storeTag.fill(0);
     this.hasSuperpage = false;
-    this.generation++;
+    this.bump();
   }
 
   /** Drop the entries that could hold virtual address (lo, hi), whatever their context. */
@@ -78,7 +90,7 @@ export class Tlb {
     this.loadTag[i + 1] = 0;
     this.storeTag[i] = 0;
     this.storeTag[i + 1] = 0;
-    this.generation++;
+    this.bump();
   }
 
   /** Drop every store entry pointing at RAM page offset `pageOff` (another hart reserved it). */
@@ -97,6 +109,6 @@ export class Tlb {
       if (this.loadOff[i] === pageOff) this.loadTag[2 * i] = this.loadTag[2 * i + 1] = 0;
       if (this.fetchOff[i] === pageOff) this.fetchTag[2 * i] = this.fetchTag[2 * i + 1] = 0;
     }
-    this.generation++;
+    this.bump();
   }
 }
