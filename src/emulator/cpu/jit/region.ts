@@ -304,7 +304,6 @@ class RegionEmitter {
   /** Open blocks/loops/ifs; labels are addressed relative to it. */
   private depth = 0;
   private readonly written = new Set<number>();
-  private readonly read = new Set<number>();
   private block = 0;
   private blockLen = 0;
   /** Nesting level of the current block's own loop label, or -1 when it has none (see emit). */
@@ -317,16 +316,10 @@ class RegionEmitter {
     /** Virtual address of the page (a double holding the signed 64-bit value). */
     private readonly pageVa: number,
     private readonly stateAt: number,
-    /** The guest registers the code uses (x1..x31, ascending): each gets a local in this order.
-     *  Unknown before the code is generated once, so the first pass maps every register. */
-    readonly regs: number[] = Array.from({ length: 31 }, (_, i) => i + 1),
+    /** The guest registers the code may use (ascending): each gets a local in this order. */
+    readonly regs: number[],
   ) {
     regs.forEach((r, i) => (this.localOf[r] = L_REGS + i));
-  }
-
-  /** The registers the code read or wrote, ascending. */
-  used(): number[] {
-    return [...new Set([...this.read, ...this.written])].sort((a, b) => a - b);
   }
 
   private op(o: number): void {
@@ -386,9 +379,16 @@ class RegionEmitter {
     if (r === 0) {
       this.i64(0);
     } else {
-      this.read.add(r);
-      this.get(this.localOf[r]!);
+      this.get(this.local(r));
     }
+  }
+
+  /** x_r's local (registersOf lists every register an instruction names; anything else is a bug
+   *  that would otherwise read another local). */
+  private local(r: number): number {
+    const l = this.localOf[r]!;
+    if (l === 0) throw new Error(`translator: x${r} has no local in this region`);
+    return l;
   }
 
   /** Pop the value on the stack into x_r (dropped for x0). */
@@ -397,7 +397,7 @@ class RegionEmitter {
       this.op(OP.drop);
     } else {
       this.written.add(r);
-      this.set(this.localOf[r]!);
+      this.set(this.local(r));
     }
   }
 
@@ -1006,19 +1006,41 @@ export interface PageFunc {
   regs: number[];
 }
 
-/** The page function for `plan`, for the hart whose state is at `stateAt`. Generated twice: the
- *  first pass finds the registers used, the second gives them consecutive locals. */
+/** The integer registers the plan's instructions name (from the instruction table's operands;
+ *  an instruction the region calls the interpreter for syncs its rs1, rs2 and rd fields whatever
+ *  they name: RegionEmitter.callOut), ascending. */
+function registersOf(plan: RegionPlan): number[] {
+  const regs = new Set<number>();
+  for (const bl of plan.blocks) {
+    for (const d of bl.insns) {
+      const rd = (d.insn >>> 7) & 31;
+      const rs1 = (d.insn >>> 15) & 31;
+      const rs2 = (d.insn >>> 20) & 31;
+      if (d.kind === K_CALL) {
+        regs.add(rd).add(rs1).add(rs2);
+        continue;
+      }
+      for (const op of decode(d.insn)!.operands) {
+        if (op === 'xd') regs.add(rd);
+        else if (op === 'xs1') regs.add(rs1);
+        else if (op === 'xs2') regs.add(rs2);
+      }
+    }
+  }
+  regs.delete(0);
+  return [...regs].sort((a, b) => a - b);
+}
+
+/** The page function for `plan`, for the hart whose state is at `stateAt`. */
 export function pageFunc(plan: RegionPlan, pageVa: number, stateAt: number): PageFunc {
-  const regs = new RegionEmitter(plan, pageVa, stateAt);
-  regs.emit();
-  const emitter = new RegionEmitter(plan, pageVa, stateAt, regs.used());
+  const emitter = new RegionEmitter(plan, pageVa, stateAt, registersOf(plan));
   const body = emitter.emit();
   const type: FuncType = { params: [...SCRATCH_PARAMS, ...emitter.regs.map(() => I64)], results: [I64] };
   return { func: { type, locals: [], body }, regs: emitter.regs };
 }
 
 /**
- * The region of one entry point: a REGION_TYPE function that tail-calls the page function (module
+ * The region of one entry point: a REGION_TYPE function that calls the page function (module
  * function index `funcIndex`) at the entry's block, with the scratch parameters zero and the guest
  * registers loaded from the hart's state. Every entry point of a plan shares the page function.
  */
@@ -1050,7 +1072,7 @@ export function entryFunc(plan: RegionPlan, entry: number, page: PageFunc, funcI
     b.u32(0);
     b.u32(stateAt + HS_X + 8 * r);
   }
-  b.byte(OP.returnCall);
+  b.byte(OP.call);
   b.u32(funcIndex);
   return { type: REGION_TYPE, locals: [], body: b.view().slice() };
 }

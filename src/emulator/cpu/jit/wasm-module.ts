@@ -23,8 +23,6 @@ export const OP = {
   return: 0x0f,
   call: 0x10,
   callIndirect: 0x11,
-  /** Tail calls (WebAssembly 3.0, in V8 since 11.2). */
-  returnCall: 0x12,
   drop: 0x1a,
   select: 0x1b,
   localGet: 0x20,
