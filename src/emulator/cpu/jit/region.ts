@@ -916,6 +916,7 @@ class RegionEmitter {
   emit(): Uint8Array {
     const body = new Bytes();
     const blocks = this.plan.blocks;
+    const checks = budgetChecks(this.plan);
     // Structure: block $exit { loop $dispatch { block $Bm-1 ... block $B0 { br_table } code0 } code1 ... } }
     this.open(OP.block, VOID); // level 0: exit
     this.open(OP.loop, VOID); // level 1: dispatch
@@ -937,17 +938,23 @@ class RegionEmitter {
       const selfLoop = loopsToItself(bl);
       this.open(selfLoop ? OP.loop : OP.block, VOID);
       this.blockLoop = selfLoop ? this.depth - 1 : -1;
-      // Count the block in; if it would overrun the budget, leave before it (so run(budget) is
-      // exact, and every loop returns to the service point in bounded time).
+      // At a budget check (budgetChecks), leave before the block unless everything that can run
+      // until the next check fits the budget: run(budget) never overruns, and every loop returns
+      // to the service point in bounded time. Then count the block in.
+      if (checks.maxRun[k]! > 0) {
+        this.get(L_N);
+        this.i32(checks.maxRun[k]!);
+        this.op(OP.i32Add);
+        this.get(L_BUDGET);
+        this.op(OP.i32GtS);
+        this.open(OP.if, VOID);
+        this.exit(EXIT_JUMP, this.pageVa + bl.start, 0);
+        this.close();
+      }
       this.get(L_N);
       this.i32(bl.insns.length);
       this.op(OP.i32Add);
-      this.tee(L_N);
-      this.get(L_BUDGET);
-      this.op(OP.i32GtS);
-      this.open(OP.if, VOID);
-      this.exit(EXIT_JUMP, this.pageVa + bl.start, bl.insns.length);
-      this.close();
+      this.set(L_N);
       bl.insns.forEach((d, i) => this.insn(d, i));
       const last = bl.insns[bl.insns.length - 1]!;
       if (last.kind === K_PLAIN || last.kind === K_CALL) {
@@ -989,6 +996,41 @@ class RegionEmitter {
 
 function decodeNext(end: number, blocks: Block[]): boolean {
   return blocks.some((bl) => bl.start === end);
+}
+
+/**
+ * Where a page function checks its budget: at its entry blocks and at every block a branch or
+ * jump reaches from the same or a later offset (the heads of its loops). Every other edge goes
+ * forward in the page, so from a check, the instructions that can run before the next check are
+ * bounded: maxRun[k] is that bound for a checked block k, 0 for a block without a check (a check
+ * only as often as loops turn, rather than one compare and branch per block).
+ */
+export function budgetChecks(plan: RegionPlan): { maxRun: number[] } {
+  const { blocks } = plan;
+  const index = new Map(blocks.map((bl, i) => [bl.start, i]));
+  const checked = blocks.map((bl) => plan.entries.includes(bl.start));
+  const successors = blocks.map((bl) => {
+    const last = bl.insns[bl.insns.length - 1]!;
+    const at = bl.end - last.len;
+    const targets: number[] = [];
+    if (last.kind === K_PLAIN || last.kind === K_CALL) targets.push(bl.end);
+    else if (last.kind === K_BRANCH) targets.push(bl.end, at + branchImm(last.insn));
+    else if (last.kind === K_JAL) targets.push(at + jalImm(last.insn));
+    return targets.map((t) => index.get(t)).filter((j): j is number => j !== undefined);
+  });
+  successors.forEach((succ, i) => {
+    for (const j of succ) if (blocks[j]!.start <= blocks[i]!.start) checked[j] = true;
+  });
+  // Longest run from each block's start to the next check, in decreasing offset order (forward
+  // edges only lead to higher offsets, so those are known).
+  const run = new Array<number>(blocks.length).fill(0);
+  const order = blocks.map((_, i) => i).sort((a, b) => blocks[b]!.start - blocks[a]!.start);
+  for (const i of order) {
+    let next = 0;
+    for (const j of successors[i]!) if (!checked[j] && blocks[j]!.start > blocks[i]!.start) next = Math.max(next, run[j]!);
+    run[i] = blocks[i]!.insns.length + next;
+  }
+  return { maxRun: run.map((n, i) => (checked[i] ? n : 0)) };
 }
 
 /** Does the block end in a branch or jump back to its own start? */

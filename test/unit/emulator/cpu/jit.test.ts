@@ -11,7 +11,7 @@ import * as C from './rvc-asm.js';
 import { makeMachine, RAM_BASE, type TestMachine } from './machine.js';
 import { PRIV_M } from '../../../../src/emulator/cpu/hart-api.js';
 import { encode, INSTRUCTIONS, type InstructionSpec } from '../../../../src/emulator/cpu/isa.js';
-import { EXIT_INTERPRET, MAX_REGION_INSNS } from '../../../../src/emulator/cpu/jit/region.js';
+import { budgetChecks, EXIT_INTERPRET, MAX_REGION_INSNS, planRegion } from '../../../../src/emulator/cpu/jit/region.js';
 
 const DATA = RAM_BASE + 0x40000;
 const HANDLER = RAM_BASE + 0x3000;
@@ -284,6 +284,29 @@ describe('translation and the rest of the machine', () => {
     m.load(RAM_BASE, [...body, A.jal(0, -4 * 30)]);
     m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
     for (const budget of [1, 7, 31, 100, 1000]) {
+      const before = m.hart.instret;
+      expect(m.hart.run(budget)).toBe(budget);
+      expect(m.hart.instret - before).toBe(budget);
+    }
+  });
+  it('checks the budget at entry points and loop heads only, with the longest run to the next check', () => {
+    // 0 addi; 4 beq -> 16; 8 addi; 12 jal -> 20; 16 addi; 20 addi; 24 bne -> 4 (the loop); 28 jalr
+    const words = [A.addi(5, 5, 1), A.beq(5, 6, 12), A.addi(7, 7, 1), A.jal(0, 8), A.addi(8, 8, 1), A.addi(9, 9, -1), A.bne(9, 0, -20), A.jalr(0, 1, 0)];
+    const view = new DataView(new ArrayBuffer(4096));
+    words.forEach((w, i) => view.setInt32(4 * i, w, true));
+    const plan = planRegion(view, 0, [0])!;
+    expect(plan.blocks.map((bl) => bl.start)).toEqual([0, 4, 8, 16, 20, 28]);
+    // the entry runs 1 before the loop head's check; the loop head runs at most beq, addi, jal,
+    // addi, bne = 5 (through 8) or 4 (through 16) and then the jalr: 6
+    expect(budgetChecks(plan).maxRun).toEqual([1, 6, 0, 0, 0, 0]);
+  });
+  it('run(budget) is exact through forward branches between budget checks', () => {
+    const m = makeMachine();
+    m.hart.jit.threshold = 1;
+    // a loop whose body branches forward around a block, as compiled if/else does
+    m.load(RAM_BASE, [A.addi(5, 5, 1), A.andi(6, 5, 1), A.beq(6, 0, 12), A.addi(7, 7, 1), A.jal(0, 8), A.addi(8, 8, 1), A.addi(9, 9, 1), A.jal(0, -28)]);
+    m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+    for (const budget of [1, 2, 3, 5, 6, 7, 13, 100, 1001]) {
       const before = m.hart.instret;
       expect(m.hart.run(budget)).toBe(budget);
       expect(m.hart.instret - before).toBe(budget);
