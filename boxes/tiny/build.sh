@@ -251,6 +251,15 @@ stage_dropbear() {
 # patches change configure.ac, so configure.sh is made again first, as dh_autoreconf does for the
 # package (the Makefile would otherwise try to, half way through the build). A fresh copy of the
 # source each time, as for dropbear.
+# configure runs test programs unless it is cross-compiling, and a host with qemu-user in binfmt_misc
+# can run riscv64 ones, so the result would depend on the host: --build makes it cross-compile
+# everywhere, and RSYNC_RUN_ANSWERS are the answers those programs give on Linux with glibc (run
+# under qemu-riscv64; the cross-compiling guesses would turn off socketpair, C99 vsnprintf, secure
+# mkstemp and hard links to symlinks and special files).
+RSYNC_RUN_ANSWERS=(rsync_cv_HAVE_BROKEN_LARGEFILE=no rsync_cv_MAKEDEV_TAKES_3_ARGS=no
+	rsync_cv_chown_modifies_symlink=no rsync_cv_can_hardlink_symlink=yes rsync_cv_can_hardlink_special=yes
+	rsync_cv_HAVE_SOCKETPAIR=yes rsync_cv_HAVE_BROKEN_READDIR=no rsync_cv_HAVE_C99_VSNPRINTF=yes
+	rsync_cv_HAVE_SECURE_MKSTEMP=yes rsync_cv_MKNOD_CREATES_FIFOS=yes rsync_cv_MKNOD_CREATES_SOCKETS=yes)
 stage_rsync() {
 	[ -d "$RSSRC" ] || die "no rsync source in $RSSRC: run the sources stage"
 	local build=$WORK/rsync-build
@@ -259,7 +268,8 @@ stage_rsync() {
 	local start=$SECONDS
 	log "configuring rsync"
 	(cd "$build" && autoconf -o configure.sh && autoheader && touch config.h.in &&
-		./configure --host=riscv64-linux-gnu --prefix=/usr --with-included-zlib --with-included-popt \
+		./configure --build="$(dpkg-architecture -qDEB_BUILD_GNU_TYPE)" --host=riscv64-linux-gnu \
+		--prefix=/usr --with-included-zlib --with-included-popt "${RSYNC_RUN_ANSWERS[@]}" \
 		--disable-openssl --disable-xxhash --disable-zstd --disable-lz4 --disable-acl-support \
 		--disable-xattr-support --disable-iconv --disable-iconv-open --disable-locale --disable-ipv6 \
 		--disable-md2man --disable-debug \
