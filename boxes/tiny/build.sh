@@ -1,17 +1,18 @@
 #!/bin/bash
 # Builds the tiny box (riscv64) from Debian bookworm packages only: Linux 6.1 `Image`, a static
-# busybox 1.35 userland, a static dropbear 2022.83 SSH server, vm's guest agent (../../agent), the
-# initramfs, an ext4 root disk, box.json and the tiny.box archive.
+# busybox 1.35 userland, a static dropbear 2022.83 SSH server, a static rsync 3.2.7, vm's guest agent
+# (../../agent), the initramfs, an ext4 root disk, box.json and the tiny.box archive.
 # Reproducible: the same inputs give byte-identical artifacts (fixed timestamps, ids, ordering).
 #
 # Usage (as root on Debian bookworm):
 #   boxes/tiny/build.sh [--work DIR] [--out DIR] [--jobs N] [--no-deps] [STAGE...]
-# Stages, in order (default: all): deps sources kernel busybox dropbear agent images pack
-#   deps     apt packages and the deb-src entry busybox's and dropbear's sources need
-#   sources  unpack linux-source-6.1, `apt-get source busybox dropbear` into WORK (kept if present)
+# Stages, in order (default: all): deps sources kernel busybox dropbear rsync agent images pack
+#   deps     apt packages and the deb-src entry busybox's, dropbear's and rsync's sources need
+#   sources  unpack linux-source-6.1, `apt-get source busybox dropbear rsync` into WORK (kept if present)
 #   kernel   tinyconfig + kernel.config -> WORK/out/Image; fails if an option did not stick
 #   busybox  defconfig + busybox.config -> static busybox; fails if an applet is missing
 #   dropbear dropbear-options.h -> WORK/dropbear/dropbearmulti (static: dropbear, dropbearkey, scp)
+#   rsync    WORK/rsync/rsync (static, its bundled zlib and popt)
 #   agent    ../../agent with the cross compiler -> WORK/agent/vm-agent (static)
 #   images   WORK/out/initrd.gz and WORK/out/root.img from rootfs/ + busybox
 #   pack     WORK/out/box.json, then OUT/box.json and OUT/tiny.box (deterministic tar.gz)
@@ -26,7 +27,7 @@ DO_DEPS=1
 STAGES=()
 
 BOX_NAME=tiny
-BOX_VERSION=0.4.0
+BOX_VERSION=0.4.1
 BOX_CMDLINE="console=ttyS0 earlycon=sbi quiet"
 ROOT_DISK_SIZE=256M
 # Fixed identity for everything time- or id-stamped. It is also the kernel's build timestamp:
@@ -37,7 +38,7 @@ ROOT_FS_LABEL=vm-root
 export LC_ALL=C TZ=UTC
 
 APT_PACKAGES=(linux-source-6.1 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross bc flex bison
-	libssl-dev libelf-dev cpio e2fsprogs xz-utils bzip2 make dpkg-dev file gzip tar)
+	libssl-dev libelf-dev cpio e2fsprogs xz-utils bzip2 make dpkg-dev file gzip tar autoconf)
 # Applets the init, the udhcpc script and the box's documented tools rely on.
 BUSYBOX_APPLETS=(ASH CTTYHACK SETSID MOUNT UMOUNT MOUNTPOINT SWITCH_ROOT HOSTNAME IP UDHCPC AWK
 	SLEEP KILL POWEROFF REBOOT HALT HTTPD WGET SHA256SUM NC TAR GZIP VI PS DD)
@@ -51,18 +52,20 @@ while [ $# -gt 0 ]; do
 		--out) OUT=$2; shift 2 ;;
 		--jobs) JOBS=$2; shift 2 ;;
 		--no-deps) DO_DEPS=0; shift ;;
-		-h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-		deps | sources | kernel | busybox | dropbear | agent | images | pack) STAGES+=("$1"); shift ;;
+		-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+		deps | sources | kernel | busybox | dropbear | rsync | agent | images | pack) STAGES+=("$1"); shift ;;
 		*) die "unknown argument '$1' (try --help)" ;;
 	esac
 done
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(deps sources kernel busybox dropbear agent images pack)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(deps sources kernel busybox dropbear rsync agent images pack)
 [ "$DO_DEPS" = 1 ] || STAGES=("${STAGES[@]/deps/}")
 
 KSRC=$WORK/linux-source-6.1
 BBSRC=$WORK/busybox
 DBSRC=$WORK/dropbear-src/source
 DB_OUT=$WORK/dropbear
+RSSRC=$WORK/rsync-src/source
+RS_OUT=$WORK/rsync
 ARTIFACTS=$WORK/out
 AGENT_SRC=$(cd "$HERE/../../agent" && pwd)
 AGENT_OUT=$WORK/agent
@@ -116,6 +119,15 @@ stage_sources() {
 		dsc=$(ls "$WORK"/dropbear-src/dropbear_2022.83-*.dsc | head -n 1)
 		[ -n "$dsc" ] || die "apt-get source dropbear gave no dropbear_2022.83 .dsc"
 		dpkg-source -x "$dsc" "$DBSRC" >/dev/null
+	fi
+	if [ ! -d "$RSSRC" ]; then
+		log "fetching rsync's Debian source package"
+		mkdir -p "$WORK/rsync-src"
+		(cd "$WORK/rsync-src" && apt-get source --download-only rsync)
+		local dsc
+		dsc=$(ls "$WORK"/rsync-src/rsync_3.2.7-*.dsc | head -n 1)
+		[ -n "$dsc" ] || die "apt-get source rsync gave no rsync_3.2.7 .dsc"
+		dpkg-source -x "$dsc" "$RSSRC" >/dev/null
 	fi
 }
 
@@ -232,6 +244,48 @@ stage_dropbear() {
 	log "dropbear built in $((SECONDS - start)) s: $(stat -c %s "$DB_OUT/dropbearmulti") bytes"
 }
 
+# Rsync from Debian's source (its patches applied), so `rsync -e 'ssh -F FILE'` from the host finds
+# an rsync at the other end. Its bundled zlib and popt, none of the optional libraries (openssl,
+# xxhash, zstd, lz4, acl, xattr, iconv: the cross toolchain has no riscv64 builds of them, and md5/md4 checksums
+# and zlib compression are what every rsync speaks), no IPv6 (the kernel has none). Debian's
+# patches change configure.ac, so configure.sh is made again first, as dh_autoreconf does for the
+# package (the Makefile would otherwise try to, half way through the build). A fresh copy of the
+# source each time, as for dropbear.
+# configure runs test programs unless it is cross-compiling, and a host with qemu-user in binfmt_misc
+# can run riscv64 ones, so the result would depend on the host: --build makes it cross-compile
+# everywhere, and RSYNC_RUN_ANSWERS are the answers those programs give on Linux with glibc (run
+# under qemu-riscv64; the cross-compiling guesses would turn off socketpair, C99 vsnprintf, secure
+# mkstemp and hard links to symlinks and special files).
+RSYNC_RUN_ANSWERS=(rsync_cv_HAVE_BROKEN_LARGEFILE=no rsync_cv_MAKEDEV_TAKES_3_ARGS=no
+	rsync_cv_chown_modifies_symlink=no rsync_cv_can_hardlink_symlink=yes rsync_cv_can_hardlink_special=yes
+	rsync_cv_HAVE_SOCKETPAIR=yes rsync_cv_HAVE_BROKEN_READDIR=no rsync_cv_HAVE_C99_VSNPRINTF=yes
+	rsync_cv_HAVE_SECURE_MKSTEMP=yes rsync_cv_MKNOD_CREATES_FIFOS=yes rsync_cv_MKNOD_CREATES_SOCKETS=yes)
+stage_rsync() {
+	[ -d "$RSSRC" ] || die "no rsync source in $RSSRC: run the sources stage"
+	local build=$WORK/rsync-build
+	rm -rf "$build"
+	cp -a "$RSSRC" "$build"
+	local start=$SECONDS
+	log "configuring rsync"
+	(cd "$build" && autoconf -o configure.sh && autoheader && touch config.h.in &&
+		./configure --build="$(dpkg-architecture -qDEB_BUILD_GNU_TYPE)" --host=riscv64-linux-gnu \
+		--prefix=/usr --with-included-zlib --with-included-popt "${RSYNC_RUN_ANSWERS[@]}" \
+		--disable-openssl --disable-xxhash --disable-zstd --disable-lz4 --disable-acl-support \
+		--disable-xattr-support --disable-iconv --disable-iconv-open --disable-locale --disable-ipv6 \
+		--disable-md2man --disable-debug \
+		CFLAGS="-Os -g0 -ffunction-sections -fdata-sections -ffile-prefix-map=$build=. -fno-ident" \
+		LDFLAGS="-static -s -Wl,--gc-sections -Wl,--build-id=sha1" >"$WORK/rsync-configure.log" 2>&1) ||
+		die "rsync's configure failed: see $WORK/rsync-configure.log"
+	log "building rsync"
+	make -C "$build" -j"$JOBS" rsync >"$WORK/rsync-make.log" 2>&1 ||
+		die "rsync's build failed: see $WORK/rsync-make.log"
+	file -b "$build/rsync" | grep -q 'RISC-V.*statically linked' ||
+		die "rsync is not a static RISC-V binary: $(file -b "$build/rsync")"
+	mkdir -p "$RS_OUT"
+	cp "$build/rsync" "$RS_OUT/rsync"
+	log "rsync built in $((SECONDS - start)) s: $(stat -c %s "$RS_OUT/rsync") bytes"
+}
+
 stage_agent() {
 	log "building vm-agent"
 	make -s -C "$AGENT_SRC" agent CC=${CROSS}gcc OUT="$AGENT_OUT" >&2
@@ -255,6 +309,8 @@ make_tree() {
 	ln -sfn ../sbin/dropbearmulti "$dir/usr/bin/dropbearkey"
 	# busybox has no scp: `scp -O` from the host runs `scp -t` here
 	ln -sfn ../sbin/dropbearmulti "$dir/usr/bin/scp"
+	# `rsync -e ssh` from the host runs `rsync --server` here
+	cp "$RS_OUT/rsync" "$dir/usr/bin/rsync"
 	(cd "$HERE/rootfs" && find . -type d) | while read -r d; do mkdir -p "$dir/$d"; done
 	(cd "$HERE/rootfs" && find . -type f) | while read -r f; do cp "$HERE/rootfs/$f" "$dir/$f"; done
 	mkdir -p "$dir"/{proc,sys,dev,run,tmp,root,mnt,home,var/tmp,etc/vm,etc/dropbear}
@@ -268,7 +324,7 @@ make_tree() {
 	find "$dir" -type d -exec chmod 0755 {} +
 	find "$dir" -type f -exec chmod 0644 {} +
 	chmod 0755 "$dir/init" "$dir/bin/busybox" "$dir/usr/share/udhcpc/default.script" "$dir/usr/sbin/vm-agent" \
-		"$dir/usr/sbin/dropbearmulti"
+		"$dir/usr/sbin/dropbearmulti" "$dir/usr/bin/rsync"
 	chmod 1777 "$dir/tmp" "$dir/var/tmp"
 	chmod 0700 "$dir/root"
 	chmod 0600 "$dir/etc/shadow"
@@ -281,6 +337,7 @@ stage_images() {
 	[ -x "$WORK/busybox-install/bin/busybox" ] || die "no busybox install: run the busybox stage"
 	[ -x "$AGENT_OUT/vm-agent" ] || die "no $AGENT_OUT/vm-agent: run the agent stage"
 	[ -x "$DB_OUT/dropbearmulti" ] || die "no $DB_OUT/dropbearmulti: run the dropbear stage"
+	[ -x "$RS_OUT/rsync" ] || die "no $RS_OUT/rsync: run the rsync stage"
 	[ "$(id -u)" = 0 ] || die "the images stage needs root so files in the images are owned by root"
 	mkdir -p "$ARTIFACTS"
 
@@ -323,7 +380,7 @@ stage_pack() {
 		{
 		  "name": "$BOX_NAME",
 		  "version": "$BOX_VERSION",
-		  "description": "Linux 6.1 (tinyconfig + virtio, 9p, ext4), static busybox 1.35, dropbear and vm's guest agent for riscv64; boots to a root shell on the serial console",
+		  "description": "Linux 6.1 (tinyconfig + virtio, 9p, ext4), static busybox 1.35, dropbear, rsync and vm's guest agent for riscv64; boots to a root shell on the serial console",
 		  "architecture": "riscv64",
 		  "engines": ["builtin", "qemu"],
 		  "kernel": "Image",

@@ -1,11 +1,12 @@
 // Real SSH (issue 14) through the compiled CLI and OpenSSH's own client: `vm up` forwards a free
 // 127.0.0.1 port to the guest's SSH server (dropbear in the tiny box), authorizes a key made for
 // the machine and pins the guest's host key; `vm ssh-config > FILE; ssh -F FILE` then runs commands with their
-// exit codes and no host key prompt, `scp -O` copies both ways, and one machine's key does not open
-// another. A box without an SSH server, and a machine without a nat card, say so.
+// exit codes and no host key prompt, `scp -O` and `rsync -a -e 'ssh -F FILE'` (the box's static
+// rsync at the other end) copy both ways, and one machine's key does not open another. A box without
+// an SSH server, and a machine without a nat card, say so.
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, E2E_READY, Project, ROOT, show } from './helpers/vm-cli.js';
@@ -13,6 +14,7 @@ import { BIN, E2E_READY, Project, ROOT, show } from './helpers/vm-cli.js';
 const BOOT = 600_000;
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const hasSsh = spawnSync('ssh', ['-V']).status === 0;
+const hasRsync = spawnSync('rsync', ['--version']).status === 0;
 
 // Never the user's own ssh config or agent: only what `vm ssh-config` says.
 const SSH_ISOLATED = ['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=60'];
@@ -103,6 +105,46 @@ machines:
     expect(get.code, show(get)).toBe(0);
     expect(sha(readFileSync(back))).toBe(sha(data));
   });
+
+  it.skipIf(!hasRsync)('rsync -a -e "ssh -F FILE" copies a tree into the guest and back with its bytes and modes', async () => {
+    // a binary file, an executable, a private file, an empty one, text in a subfolder
+    const files: { path: string; data: Buffer; mode: number }[] = [
+      { path: 'blob.bin', data: randomBytes(700 * 1024), mode: 0o644 },
+      { path: 'run.sh', data: Buffer.from('#!/bin/sh\necho ran\n'), mode: 0o755 },
+      { path: 'secret', data: randomBytes(100), mode: 0o600 },
+      { path: 'empty', data: Buffer.alloc(0), mode: 0o644 },
+      { path: 'sub/deeper/notes.txt', data: Buffer.from('notes\n'.repeat(1000)), mode: 0o644 },
+    ];
+    const tree = join(p.dir, 'tree');
+    for (const f of files) {
+      mkdirSync(join(tree, f.path, '..'), { recursive: true });
+      writeFileSync(join(tree, f.path), f.data);
+      chmodSync(join(tree, f.path), f.mode);
+    }
+    const e = `ssh -F ${cfgFile} ${SSH_ISOLATED.join(' ')}`;
+    const put = await p.exec(['rsync', '-a', '-e', e, `${tree}/`, 'one:/root/tree/'], 300_000);
+    expect(put.code, show(put)).toBe(0);
+    const list = files.map((f) => f.path).join(' ');
+    const inGuest = await p.run(['ssh', 'one', '--', 'sh', '-c', `cd /root/tree && sha256sum ${list} && stat -c '%a %n' ${list} && ./run.sh`]);
+    expect(inGuest.code, show(inGuest)).toBe(0);
+    expect(inGuest.stdout).toBe([
+      ...files.map((f) => `${sha(f.data)}  ${f.path}`),
+      ...files.map((f) => `${f.mode.toString(8)} ${f.path}`),
+      'ran',
+      '',
+    ].join('\n'));
+    // changed in the guest, then fetched into a new folder
+    const change = await p.run(['ssh', 'one', '--', 'sh', '-c', 'echo guest >> /root/tree/run.sh']);
+    expect(change.code, show(change)).toBe(0);
+    const back = join(p.dir, 'rsync-back');
+    const get = await p.exec(['rsync', '-a', '-e', e, 'one:/root/tree/', `${back}/`], 300_000);
+    expect(get.code, show(get)).toBe(0);
+    for (const f of files) {
+      const want = f.path === 'run.sh' ? Buffer.concat([f.data, Buffer.from('guest\n')]) : f.data;
+      expect(sha(readFileSync(join(back, f.path))), f.path).toBe(sha(want));
+      expect(statSync(join(back, f.path)).mode & 0o777, f.path).toBe(f.mode);
+    }
+  }, 700_000);
 
   it("one machine's key does not open another machine", async () => {
     // two's address, user and pinned host key, but one's key alone
