@@ -21,7 +21,7 @@
 // kept layers is refused with a hint to delete snapshots.
 import { randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
-import { link, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDir } from './atomic-file.js';
 import { copySparse } from './sparse-copy.js';
@@ -61,6 +61,12 @@ export interface LayerOps {
    * child must read the same throughout; running it twice does no harm.
    */
   absorb(childPath: string, layerPath: string, parentPath: string | null): Promise<void>;
+  /**
+   * For a disk that is written in place until its first snapshot (an extra disk): make the top, empty,
+   * on that file, which from then on is the image below every layer and never written again. A
+   * chain without it (the root disk) always has its top.
+   */
+  startTop?(topPath: string): Promise<void>;
 }
 
 /** A chain that cannot be used as asked; the message says why, the hint what to do. */
@@ -95,6 +101,8 @@ export class DiskChain {
       maxDepth?: number;
       /** Called between the steps of an operation (tests stop there to stand for a crash). */
       step?: (name: string) => void;
+      /** What the disk is called in messages. */
+      label?: string;
     } = {},
   ) {
     this.dir = dirname(topPath);
@@ -103,6 +111,15 @@ export class DiskChain {
     this.stem = dot > 0 ? name.slice(0, dot) : name;
     this.ext = dot > 0 ? name.slice(dot) : '';
     this.manifestPath = join(this.dir, `${this.stem}.chain.json`);
+  }
+
+  get label(): string {
+    return this.o.label ?? 'the root disk';
+  }
+
+  /** Whether the top exists (a disk written in place until its first snapshot has none). */
+  async layered(): Promise<boolean> {
+    return (await lstat(this.topPath).catch(() => undefined)) !== undefined;
   }
 
   layerPath(id: string): string {
@@ -219,8 +236,10 @@ export class DiskChain {
    */
   async freeze(id: string, live?: { open(newTopFile: string): Promise<void>; switched(): void; abandon(): Promise<void> }): Promise<ChainManifest> {
     const m = await this.recover();
-    if (id in m.layers) throw new DiskChainError(`the disk already has a layer '${id}'`);
+    if (id in m.layers) throw new DiskChainError(`${this.label} already has a layer '${id}'`);
     this.checkRoom(m);
+    // A live engine started the top itself (it has the disk open).
+    if (!live && this.ops.startTop && !(await this.layered())) await this.ops.startTop(this.topPath);
     const layerFile = this.layerPath(id);
     // The top's file becomes the layer under a second name; the new top replaces the first name.
     await link(this.topPath, layerFile);
@@ -249,14 +268,14 @@ export class DiskChain {
     const depth = lineage(m, TOP).length;
     const max = this.o.maxDepth ?? MAX_CHAIN_DEPTH;
     if (depth + 1 > max) {
-      throw new DiskChainError(`the root disk already lies on ${depth} snapshot layers, the most vm stacks`, 'delete snapshots you no longer need (`vm snapshot delete`), then save again');
+      throw new DiskChainError(`${this.label} already lies on ${depth} snapshot layers, the most vm stacks`, 'delete snapshots you no longer need (`vm snapshot delete`), then save again');
     }
   }
 
   /** Drop the top (its writes are discarded) and start an empty one on layer `id`. */
   async restore(id: string): Promise<ChainManifest> {
     const m = await this.recover();
-    if (!(id in m.layers)) throw new DiskChainError(`the root disk has no layer '${id}'`, 'the snapshot is damaged; delete it');
+    if (!(id in m.layers)) throw new DiskChainError(`${this.label} has no layer '${id}'`, 'the snapshot is damaged; delete it');
     const tmpName = await this.makeTop(id);
     return this.swapTop({ ...m, top: { parent: id } }, tmpName);
   }

@@ -25,6 +25,7 @@ import { planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from '../ssh-a
 import { stepGuestClock } from '../../machines/suspend.js';
 import { suspendStatePath } from '../../machines/suspend-file.js';
 import { ensureTunnel, stopTunnel, tunnelServing } from '../../machines/forward-tunnel.js';
+import { finishPendingRestore } from '../../machines/restore-journal.js';
 
 export interface UpOptions {
   /** true: --provision (run once+always again); false: --no-provision; undefined: the default rules. */
@@ -84,6 +85,8 @@ export async function openUp(projectDir: string, config: MachineConfig, opts: Up
   const lock = await lockMachine(projectDir, config.name, opts.command ?? 'vm up');
   try {
     killPoint('after-lock');
+    // A snapshot restore a crash interrupted is finished first: the machine is the snapshot's.
+    await finishPendingRestore(projectDir, config);
     const view = await inspectMachine(projectDir, config.name, config.engine);
     const up = new MachineUp(projectDir, config, opts, view);
     let closed = false;
