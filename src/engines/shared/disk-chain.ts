@@ -1,9 +1,11 @@
-// The layers under a machine's root disk, for snapshots that cost only what changed since. The
-// writable top keeps its fixed name (root.overlay for builtin, qemu-root.qcow2 for qemu) so an engine
-// always opens the same file; below it, frozen read-only layers in the same folder named
-// `<stem>.<id><ext>`, each the top as it was when a snapshot froze it. Which layer lies on which is
-// written down in `<stem>.chain.json` beside them; layers form a tree (a restore starts a new top on
-// an older layer while later snapshots keep theirs), and the box's image is below them all.
+// The layers under one of a machine's disks (its root disk, each extra disk), for snapshots that
+// cost only what changed since. The writable top keeps its fixed name (root.overlay for builtin,
+// qemu-root.qcow2 for qemu; an extra disk's beside its file) so an engine always opens the same file;
+// below it, frozen read-only layers in the same folder named `<stem>.<id><ext>`, each the top as it
+// was when a snapshot froze it. Which layer lies on which is written down in `<stem>.chain.json`
+// beside them; layers form a tree (a restore starts a new top on an older layer while later
+// snapshots keep theirs), and below them all is the box's image (root disk), the extra disk's raw
+// file (builtin) or nothing (qemu's extra disks).
 //
 // Crash safety: the manifest is the one truth, replaced whole (temp file, fsync, rename, fsync of
 // the folder), so it is either the old description or the new. Each step that must touch files and
