@@ -30,15 +30,15 @@ const time = async (f) => {
 
 async function builtinRound(box, dir) {
   const { OverlayDisk } = await import(join(DIST, 'engines/builtin/disk/overlay-disk.js'));
-  const { LayeredRootDisk, rootChainAt } = await import(join(DIST, 'engines/builtin/disk/root-chain.js'));
+  const { LayeredDisk, chainAt } = await import(join(DIST, 'engines/builtin/disk/layered-disk.js'));
   const base = { path: box.rootDisk.path, sha256: box.rootDisk.sha256 };
   const top = join(dir, 'root.overlay');
   await OverlayDisk.create(top, base);
-  const d = await LayeredRootDisk.open(top, base);
+  const d = await LayeredDisk.open(top, { base });
   const chunk = new Uint8Array(MIB).fill(0x5a);
   for (let i = 0; i < MB; i++) await d.write(i * MIB, chunk);
   await d.close();
-  const chain = rootChainAt(top, base);
+  const chain = chainAt(top, { base });
   const save = await time(() => chain.freeze('lbench'));
   const restore = await time(() => chain.restore('lbench'));
   const del = await time(() => chain.collapse(new Set()));
@@ -46,12 +46,12 @@ async function builtinRound(box, dir) {
 }
 
 async function qemuRound(box, dir) {
-  const { qemuRootChain } = await import(join(DIST, 'engines/qemu/qemu-img.js'));
+  const { qemuDiskChains } = await import(join(DIST, 'engines/qemu/qemu-img.js'));
   const config = { ...configFor(box, dir, 'qemu', {}), project: { dir, vmfile: join(dir, 'Vmfile'), stateDir: dir } };
   const top = join(dir, 'qemu-root.qcow2');
   execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', box.rootDisk.path, '-F', box.rootDisk.format, top]);
   execFileSync('qemu-io', ['-f', 'qcow2', '-c', `write -P 0x5a 0 ${MB * MIB}`, top], { stdio: 'ignore' });
-  const chain = qemuRootChain(config, async () => 'qemu-img');
+  const [chain] = qemuDiskChains(config, async () => 'qemu-img');
   const save = await time(() => chain.freeze('lbench'));
   const restore = await time(() => chain.restore('lbench'));
   const del = await time(() => chain.collapse(new Set()));

@@ -2,9 +2,9 @@
 // Warm start (`warm_start:`, engines/builtin/warm/): the bundled tiny box's machine brought to
 // agent-ready on the builtin engine by a cold boot, and by a resume from the warm image that cold
 // boot saved, through the engine as `vm up` drives it: for warm, finding and checking the image,
-// making the machine's disks on it, starting the engine process with the state to resume; then
-// until the guest agent answers a handshake through the machine's agent multiplexer (`vm up`'s
-// ready probe, which starts the multiplexer process). Then (warm only, in the detail) the agent commands
+// making the machine's disks on it, starting the engine process with the state to resume (and the
+// machine's agent multiplexer process alongside); then until the guest agent answers a handshake
+// through the multiplexer (`vm up`'s ready probe, which starts the multiplexer on a cold boot). Then (warm only, in the detail) the agent commands
 // that make the guest this machine (core/machines/warm-start.ts). Host wall clock from the first
 // of these steps, median of BENCH_WARM_RUNS; the CLI's own start-up is not in it.
 // Env: BENCH_WARM_RUNS (default 3).
@@ -38,6 +38,7 @@ export async function run() {
   const { BuiltinEngine } = await import(join(DIST, 'engines/builtin/builtin-engine.js'));
   const { agentAnswers } = await import(join(DIST, 'core/lifecycle/guest/agent.js'));
   const { becomeThisMachine } = await import(join(DIST, 'core/machines/warm-start.js'));
+  const { startMuxWithEngine } = await import(join(DIST, 'core/agent/mux-connect.js'));
   const engine = new BuiltinEngine();
   const project = mkdtempSync(join(tmpdir(), 'vm-bench-warm-'));
   const cache = join(project, 'warm');
@@ -65,7 +66,13 @@ export async function run() {
         resumeFrom = await engine.warm.prepare(config, found.image);
       }
       await engine.prepare(config);
-      const proc = await engine.start(config, paths, { ...(resumeFrom ? { resumeFrom } : {}), spawned: (p) => ((pid = p), (since = startTime(p))) });
+      const spawned = (p) => {
+        pid = p;
+        since = startTime(p);
+        // as `vm up` does for a resume: the agent multiplexer starts alongside the engine
+        if (resumeFrom) startMuxWithEngine(paths.agentSocket, paths.engineLog, READY_TIMEOUT_MS);
+      };
+      const proc = await engine.start(config, paths, { ...(resumeFrom ? { resumeFrom } : {}), spawned });
       pid = proc.pid;
       await agentReady(agentAnswers, paths, pid, since);
       const seconds = (performance.now() - t0) / 1000;

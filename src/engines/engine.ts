@@ -98,7 +98,7 @@ export interface Engine {
    * Resolves once the file is written; the process exits right after.
    */
   suspend(config: MachineConfig, paths: RuntimePaths, stateFile: string): Promise<void>;
-  /** The files that hold the machine's disks (root overlay, extra disks), all inside its state folder. */
+  /** The files that hold the machine's disks (root overlay, extra disks), all inside its state folder, in the order of `diskChains`. */
   diskFiles(config: MachineConfig): string[];
   /**
    * How a running machine's snapshot is taken: 'live' by `snapshotRunning` (the guest paused only
@@ -108,14 +108,13 @@ export interface Engine {
   /** Why a snapshot of this machine while it runs cannot be taken, or undefined when it can. */
   runningSnapshotRefusal(config: MachineConfig): string | undefined;
   /**
-   * The copy-on-write layers under the machine's root disk (the top is the first of `diskFiles`),
-   * which snapshots freeze and restore instead of copying it; undefined when the engine keeps none.
+   * The copy-on-write layers under each of the machine's disks, the root disk's first, which
+   * snapshots freeze and restore instead of copying the disks; empty when the engine keeps none.
    */
-  rootDiskChain(config: MachineConfig): DiskChain | undefined;
+  diskChains(config: MachineConfig): DiskChain[];
   /**
-   * Snapshot the running machine: with the guest paused, freeze its root disk's top as chain layer
-   * `layer`, copy each other of `diskFiles` to `into/<its path below the state folder>` and its
-   * memory and device state to `into/memory.state`; the guest then runs on.
+   * Snapshot the running machine: with the guest paused, freeze every disk's top as chain layer
+   * `layer` and write its memory and device state to `into/memory.state`; the guest then runs on.
    */
   snapshotRunning(config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void>;
 }

@@ -2,11 +2,11 @@
 // kill -9 there would: no catch, no finally, no cleanup). argv: dir op step.
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { rootChainAt } from '../../dist/engines/builtin/disk/root-chain.js';
+import { chainAt } from '../../dist/engines/builtin/disk/layered-disk.js';
 
 const [dir, op, at] = process.argv.slice(2);
 const base = JSON.parse(readFileSync(join(dir, 'base.json'), 'utf8'));
-const chain = rootChainAt(join(dir, 'root.overlay'), base, {
+const chain = chainAt(join(dir, 'root.overlay'), { base }, {
   step: (s) => {
     if (s === at) process.kill(process.pid, 'SIGKILL');
   },

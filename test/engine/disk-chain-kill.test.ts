@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OverlayDisk, type BaseImage } from '../../src/engines/builtin/disk/overlay-disk.js';
-import { LayeredRootDisk, rootChainAt } from '../../src/engines/builtin/disk/root-chain.js';
+import { chainAt, LayeredDisk } from '../../src/engines/builtin/disk/layered-disk.js';
 import type { ChainManifest } from '../../src/engines/shared/disk-chain.js';
 
 const CHILD = join(import.meta.dirname, 'disk-chain-kill-child.mjs');
@@ -32,21 +32,21 @@ describe('disk chain under kill -9', () => {
         const top = join(dir, 'root.overlay');
         await OverlayDisk.create(top, base);
         const write = async (b: number, v: number): Promise<void> => {
-          const d = await LayeredRootDisk.open(top, base);
+          const d = await LayeredDisk.open(top, { base });
           await d.write(b * BS, new Uint8Array(BS * 3).fill(v));
           await d.close();
         };
         const view = async (): Promise<string> => {
-          const d = await LayeredRootDisk.open(top, base); // opening recovers first
+          const d = await LayeredDisk.open(top, { base }); // opening recovers first
           const h = createHash('sha256').update(await d.read(0, SIZE)).digest('hex');
           await d.close();
           return h;
         };
         await write(1, 1);
-        await rootChainAt(top, base).freeze('la');
+        await chainAt(top, { base }).freeze('la');
         const a = await view();
         await write(2, 2);
-        await rootChainAt(top, base).freeze('lb');
+        await chainAt(top, { base }).freeze('lb');
         const b = await view();
         await write(7, 3);
         const before = await view();
@@ -65,7 +65,7 @@ describe('disk chain under kill -9', () => {
         const files = readdirSync(dir).filter((f) => f !== 'base.img' && f !== 'base.json').sort();
         expect(files).toEqual(['root.chain.json', ...Object.keys(m.layers).map((id) => `root.${id}.overlay`), 'root.overlay'].sort());
         // What was kept still restores to what it held.
-        await rootChainAt(top, base).restore('lb');
+        await chainAt(top, { base }).restore('lb');
         expect(await view()).toBe(b);
       });
     }

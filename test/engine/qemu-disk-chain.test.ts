@@ -9,7 +9,6 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { MachineConfig } from '../../src/model/machine-config.js';
 import { DiskChain, type ChainManifest } from '../../src/engines/shared/disk-chain.js';
 import { qemuLayerOps } from '../../src/engines/qemu/qemu-img.js';
 
@@ -27,17 +26,16 @@ const root = mkdtempSync(join(tmpdir(), 'vm-qchain-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const MiB = 1024 * 1024;
 
-describe.skipIf(!READY)('qemu root disk chain', () => {
+describe.skipIf(!READY)('qemu disk chains', () => {
   let n = 0;
   const setup = (): { dir: string; top: string; chain: (step?: (s: string) => void) => DiskChain } => {
     const dir = join(root, `m${n++}`);
     mkdirSync(dir);
     const base = join(dir, 'box.raw');
     writeFileSync(base, Buffer.alloc(16 * MiB, 0x5a));
-    const config = { box: { name: 'b', version: '1', rootDisk: { path: base, format: 'raw', sha256: '0'.repeat(64) } } } as unknown as MachineConfig;
     const top = join(dir, 'qemu-root.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw', top]);
-    return { dir, top, chain: (step) => new DiskChain(top, qemuLayerOps(config, async () => 'qemu-img'), { step }) };
+    return { dir, top, chain: (step) => new DiskChain(top, qemuLayerOps({ path: base, format: 'raw' }, async () => 'qemu-img'), { step }) };
   };
   const write = (top: string, v: number, off: number, len: number): void => {
     execFileSync('qemu-io', ['-f', 'qcow2', '-c', `write -P ${v} ${off} ${len}`, top], { stdio: 'ignore' });
@@ -103,5 +101,30 @@ describe.skipIf(!READY)('qemu root disk chain', () => {
       expect(layers(dir)).toEqual([]);
       expect(view(dir, top)).toBe(before);
     }
+  });
+
+  // An extra disk is a qcow2 of its own: its chain has nothing below the lowest layer, and a merge
+  // into the top makes the top stand alone again.
+  it('an extra disk (a qcow2 with no backing file) freezes, restores and collapses', async () => {
+    const dir = join(root, `x${n++}`);
+    mkdirSync(dir);
+    const top = join(dir, 'data.qcow2');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', top, String(16 * MiB)]);
+    const chain = (): DiskChain => new DiskChain(top, qemuLayerOps(null, async () => 'qemu-img'), { label: 'disk data' });
+    write(top, 0x31, 0, 4 * MiB);
+    await chain().freeze('la');
+    const a = view(dir, top);
+    expect(statSync(top).blocks * 512).toBeLessThan(MiB);
+    write(top, 0x42, MiB, MiB);
+    const b = view(dir, top);
+    await chain().restore('la');
+    expect(view(dir, top)).toBe(a);
+    write(top, 0x53, 0, 4096);
+    const live = view(dir, top);
+    await chain().collapse(new Set());
+    expect(readdirSync(dir).filter((f) => /^data\.l.*\.qcow2$/.test(f))).toEqual([]);
+    expect(view(dir, top)).toBe(live);
+    expect(execFileSync('qemu-img', ['info', '-U', '--output=json', top], { encoding: 'utf8' })).not.toContain('backing-filename');
+    expect(b).not.toBe(a);
   });
 });

@@ -46,9 +46,12 @@ export function viaMux(agentSocket: string, logPath: string): (timeoutMs: number
     } catch {
       // no mux yet (or one that just left): start one below
     }
+    // A mux this process started with the engine is coming: wait for it rather than start another.
+    const early = started.get(mux);
+    const coming = early && early() === '' ? early : undefined;
     // Without the engine's socket there is no machine to talk to: say so as a direct connect would.
-    if (!(await isSocket(agentSocket))) return connectSocket(agentSocket, timeoutMs);
-    const ended = startMux(agentSocket, mux, logPath);
+    if (!coming && !(await isSocket(agentSocket))) return connectSocket(agentSocket, timeoutMs);
+    const ended = coming ?? startMux(agentSocket, mux, logPath);
     for (;;) {
       const left = deadline - Date.now();
       if (left <= 0) break;
@@ -68,7 +71,22 @@ export function viaMux(agentSocket: string, logPath: string): (timeoutMs: number
   };
 }
 
+/** Muxes this process started with their engine, by mux socket: how each ended, '' while it runs. */
+const started = new Map<string, () => string>();
+
 /** Spawns the mux detached (it outlives this command); returns how it ended, '' while it runs. */
-function startMux(agentSocket: string, mux: string, logPath: string): () => string {
-  return spawnDetached(process.execPath, [muxMainPath(), agentSocket, mux], { log: logPath, cwd: dirname(agentSocket), env: detachedNodeEnv() }).exited;
+function startMux(agentSocket: string, mux: string, logPath: string, waitMs?: number): () => string {
+  const args = [muxMainPath(), agentSocket, mux, ...(waitMs !== undefined ? [String(waitMs)] : [])];
+  return spawnDetached(process.execPath, args, { log: logPath, cwd: dirname(agentSocket), env: detachedNodeEnv() }).exited;
+}
+
+/**
+ * Start the machine's mux together with its engine, before the engine's agent socket is there (it
+ * waits up to `waitMs` for it): its process starts while the engine does, instead of after, for a
+ * resume, where the agent answers as soon as the engine runs. The first command's connect waits for it.
+ */
+export function startMuxWithEngine(agentSocket: string, logPath: string, waitMs: number): void {
+  const mux = muxSocketPath(agentSocket);
+  if (Buffer.byteLength(mux) > MAX_SOCKET_PATH_BYTES) return;
+  started.set(mux, startMux(agentSocket, mux, logPath, waitMs));
 }

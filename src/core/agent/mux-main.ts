@@ -1,16 +1,20 @@
-// The agent multiplexer's process (see mux.ts): `node mux-main.js AGENT_SOCKET MUX_SOCKET`, started
-// detached by the first command that talks to a machine's agent (mux-connect.ts). It holds the one
+// The agent multiplexer's process (see mux.ts): `node mux-main.js AGENT_SOCKET MUX_SOCKET [WAIT_MS]`,
+// started detached by the first command that talks to a machine's agent, or with the engine of a
+// resuming machine (then it waits WAIT_MS for the engine's socket) (mux-connect.ts). It holds the one
 // connection to agent.sock and serves MUX_SOCKET to any number of commands; it ends when the engine
 // closes agent.sock (the machine stopped) or when no command used it for IDLE_MS. Its stdout and
 // stderr are the machine's engine.log.
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { linkSync, lstatSync, unlinkSync } from 'node:fs';
 import { connectSocket } from './client.js';
+import { AgentError } from './errors.js';
 import { AgentMux } from './mux.js';
 import { socketInUse } from '../../engines/shared/unix-socket.js';
 
 /** A mux no command has used for this long lets the agent connection go. */
 const IDLE_MS = 15_000;
+/** How often a mux started with its engine tries the agent socket until it is there. */
+const UPSTREAM_RETRY_MS = 10;
 
 const log = (m: string): void => {
   process.stderr.write(`${new Date().toISOString()} agent mux ${process.pid}: ${m}\n`);
@@ -47,14 +51,30 @@ async function listenExclusive(server: Server, path: string): Promise<number | n
   }
 }
 
+/**
+ * The engine's agent socket; with `waitMs`, a mux started with its engine (mux-connect.ts
+ * startMuxWithEngine) waits that long for the socket to be there and accept.
+ */
+async function connectUpstream(agentSocket: string, waitMs: number): Promise<Socket> {
+  const deadline = Date.now() + (Number.isFinite(waitMs) ? waitMs : 0);
+  for (;;) {
+    try {
+      return await connectSocket(agentSocket, 10_000);
+    } catch (err) {
+      if (Date.now() >= deadline || !(err instanceof AgentError) || err.kind !== 'channel') throw err;
+    }
+    await new Promise((r) => setTimeout(r, UPSTREAM_RETRY_MS));
+  }
+}
+
 async function main(): Promise<number> {
-  const [agentSocket, muxSocket] = process.argv.slice(2);
+  const [agentSocket, muxSocket, wait] = process.argv.slice(2);
   if (!agentSocket || !muxSocket) {
-    log('usage: mux-main.js AGENT_SOCKET MUX_SOCKET');
+    log('usage: mux-main.js AGENT_SOCKET MUX_SOCKET [WAIT_MS]');
     return 2;
   }
   process.umask(0o077);
-  const upstream = await connectSocket(agentSocket, 10_000);
+  const upstream = await connectUpstream(agentSocket, Number(wait ?? 0));
   const mux = new AgentMux(upstream, { log });
   const server = createServer((s) => mux.attach(s));
   const ino = await listenExclusive(server, muxSocket);

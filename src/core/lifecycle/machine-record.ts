@@ -71,6 +71,11 @@ export function stoppedState(previous: MachineState): MachineState {
   return { ...rest, state: 'halted', sockets: {} };
 }
 
+/** A machine whose engine ended with its memory saved (suspend.state). */
+export function suspendedState(previous: MachineState): MachineState {
+  return { ...stoppedState(previous), state: 'suspended' };
+}
+
 let saving: Promise<unknown> = Promise.resolve();
 
 /**

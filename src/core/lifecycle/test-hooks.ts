@@ -4,7 +4,12 @@
 export const TEST_KILL_ENV = 'VM_TEST_KILL_AT';
 
 /** Step names a test may name. */
-export type KillPoint = 'after-lock' | 'after-created' | 'after-prepare' | 'after-spawn' | 'after-running' | 'after-ready' | 'before-halted' | 'after-suspend-saved';
+export type KillPoint = 'after-lock' | 'after-created' | 'after-prepare' | 'after-spawn' | 'after-running' | 'after-ready' | 'before-halted' | 'after-suspend-saved'
+  // vm snapshot restore (core/machines/restore-journal.ts): staged, journal written, after each disk, record saved
+  | 'restore-staged'
+  | 'restore-journaled'
+  | 'restore-disk'
+  | 'restore-state-saved';
 
 export function killPoint(step: KillPoint): void {
   const at = process.env[TEST_KILL_ENV];

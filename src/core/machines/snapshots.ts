@@ -1,31 +1,33 @@
 // `vm snapshot save/restore/list/delete/push/pop`: named snapshots of a machine in
-// .vm/machines/NAME/snapshots/SNAP. The root disk is not copied: the engine's chain of copy-on-write
-// layers (engines/shared/disk-chain.ts) freezes its top as the snapshot's layer and goes on in a new
-// one, so a snapshot costs what the guest wrote since the one before; restore starts a new top on
-// the snapshot's layer; delete lets the chain drop or merge layers no snapshot keeps. Extra disks
-// (raw files) are copied sparsely, paths as below the machine's folder; when the machine was running
-// or suspended its memory and device state goes to memory.state, so a restore continues that guest.
-// A snapshot is built in a temp folder and renamed into place once its layer is frozen (a crash in
-// between leaves a layer no snapshot names, which the next snapshot command collapses); a restore
-// writes every copied file to a temp file before committing the chain and renaming them.
-// Snapshots written before the chain (`disks` naming the root overlay, no `rootLayer`) still restore:
-// their full copy of the root overlay becomes the new top.
+// .vm/machines/NAME/snapshots/SNAP. No disk is copied: each disk (the root disk and the Vmfile's
+// extra disks) is the top of the engine's chain of copy-on-write layers (engines/shared/disk-chain.ts),
+// whose top a snapshot freezes as its layer, going on in a new one, so a snapshot costs what the
+// guest wrote since the one before; restore starts a new top on the snapshot's layers; delete lets
+// the chains drop or merge layers no snapshot keeps. When the machine was running or suspended its
+// memory and device state goes to memory.state, so a restore continues that guest.
+// A snapshot is built in a temp folder and renamed into place once its layers are frozen (a crash in
+// between leaves layers no snapshot names, which the next snapshot command collapses); a restore
+// stages its files and commits through a journal (restore-journal.ts), so a crash leaves the machine
+// as it was or as the snapshot.
+// Snapshots written by an older vm still restore: `rootLayer` is the root disk's layer, and `disks`
+// lists full copies (of the root overlay, which becomes the new top, or of an extra disk's file).
 import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { SNAPSHOT_MEMORY_FILE } from '../../engines/engine.js';
 import type { MachineConfig } from '../../model/machine-config.js';
 import { copySparse } from '../../engines/shared/sparse-copy.js';
-import { DiskChainError, newLayerId } from '../../engines/shared/disk-chain.js';
+import { DiskChainError, newLayerId, type DiskChain } from '../../engines/shared/disk-chain.js';
 import { DiskError } from '../../engines/errors.js';
 import { EXIT, UserError } from '../errors.js';
 import { engineFor } from '../lifecycle/engine/engine-for.js';
-import { recordedPaths, saveState, stoppedState } from '../lifecycle/machine-record.js';
+import { recordedPaths } from '../lifecycle/machine-record.js';
 import { removeRuntimeDir, runtimePathsFor } from '../lifecycle/engine/runtime-dir.js';
 import { stopRunning } from '../lifecycle/power/halt.js';
 import { machineDir } from '../paths.js';
 import { withMachineLock } from './machine-lock.js';
 import { assertMachineName, inspectMachine } from './state.js';
-import { discardSuspendState, suspendedState, suspendMachine } from './suspend.js';
+import { suspendMachine } from './suspend.js';
+import { commitRestore, finishPendingRestore, machineRel, stagedName, type RestoreJournal } from './restore-journal.js';
 import { suspendStatePath } from './suspend-file.js';
 import { syncDir } from '../../engines/shared/atomic-file.js';
 
@@ -50,9 +52,11 @@ export interface SnapshotInfo {
   /** What the machine was when taken; 'running' and 'suspended' snapshots hold memory. */
   machineState: 'running' | 'suspended' | 'halted' | 'created';
   memory: boolean;
-  /** Disk files copied into the snapshot, relative to the machine's folder. */
+  /** Disk files copied into the snapshot, relative to the machine's folder (an older vm's; now none). */
   disks: string[];
-  /** The root disk's chain layer this snapshot keeps (`file` relative to the machine's folder). */
+  /** The chain layer of each disk this snapshot keeps: `disk` the chain's top, `file` the layer (relative to the machine's folder). */
+  layers?: { disk: string; id: string; file: string }[];
+  /** The root disk's chain layer (an older vm's snapshots; now in `layers`). */
   rootLayer?: { id: string; file: string };
   /** Bytes the snapshot takes on disk. */
   bytes?: number;
@@ -88,16 +92,47 @@ async function duOf(dir: string): Promise<number> {
   return total;
 }
 
-/** Bytes the snapshot's root disk layer takes (what the guest wrote between it and the snapshot before). */
-async function layerBytes(projectDir: string, machine: string, info: SnapshotInfo): Promise<number> {
-  if (!info.rootLayer || info.rootLayer.file.includes('..')) return 0;
-  const st = await lstat(join(machineDir(projectDir, machine), info.rootLayer.file)).catch(() => undefined);
-  return st?.isFile() ? st.blocks * 512 : 0;
+/** The layers the snapshot keeps, `rootLayer` of an older vm's as the layer of `rootTop` (the root chain's top, relative). */
+function layersOf(info: SnapshotInfo, rootTop?: string): { disk: string; id: string; file: string }[] {
+  const out = [...(info.layers ?? [])];
+  if (info.rootLayer && rootTop !== undefined && !out.some((l) => l.disk === rootTop)) out.push({ disk: rootTop, ...info.rootLayer });
+  return out;
 }
 
-/** Layers the machine's snapshots keep. */
-async function keptLayers(projectDir: string, machine: string): Promise<Set<string>> {
-  return new Set((await listSnapshots(projectDir, machine)).flatMap((s) => (s.rootLayer ? [s.rootLayer.id] : [])));
+/** Bytes the snapshot's disk layers take (what the guest wrote between it and the snapshot before). */
+async function layerBytes(projectDir: string, machine: string, info: SnapshotInfo): Promise<number> {
+  let total = 0;
+  for (const l of [...(info.layers ?? []), ...(info.rootLayer ? [info.rootLayer] : [])]) {
+    if (l.file.includes('..')) continue;
+    const st = await lstat(join(machineDir(projectDir, machine), l.file)).catch(() => undefined);
+    if (st?.isFile()) total += st.blocks * 512;
+  }
+  return total;
+}
+
+/** A chain's top relative to the machine's folder: how snapshots name the disk. */
+const diskOf = (config: MachineConfig, chain: DiskChain): string => machineRel(config, chain.topPath);
+
+/** Layers of `chain` the machine's snapshots keep (`root`: it is the root disk's, which older snapshots name by `rootLayer`). */
+async function keptLayers(projectDir: string, config: MachineConfig, chain: DiskChain, root: boolean): Promise<Set<string>> {
+  const disk = diskOf(config, chain);
+  return new Set((await listSnapshots(projectDir, config.name)).flatMap((s) => layersOf(s, root ? disk : undefined).filter((l) => l.disk === disk).map((l) => l.id)));
+}
+
+/** Collapse every chain's layers that no snapshot keeps. */
+async function collapseAll(projectDir: string, config: MachineConfig, chains: DiskChain[], root: DiskChain | undefined, o: { busy?: boolean; checkRoom?: boolean } = {}): Promise<void> {
+  for (const chain of chains) {
+    await onChain(config.name, async () => {
+      const m = await chain.collapse(await keptLayers(projectDir, config, chain, chain === root), { busy: o.busy });
+      if (o.checkRoom) chain.checkRoom(m);
+    });
+  }
+}
+
+/** The engine's chains and which of them is the root disk's. */
+function chainsOf(engine: { diskChains(c: MachineConfig): DiskChain[] }, config: MachineConfig): { chains: DiskChain[]; root?: DiskChain } {
+  const chains = engine.diskChains(config);
+  return { chains, root: config.box.rootDisk ? chains[0] : undefined };
 }
 
 /** Chain errors as user errors. */
@@ -122,14 +157,6 @@ export async function listSnapshots(projectDir: string, machine: string): Promis
     if (info) out.push({ ...info, bytes: (await duOf(join(dir, n))) + (await layerBytes(projectDir, machine, info)) });
   }
   return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
-}
-
-function diskRels(config: MachineConfig, files: string[]): string[] {
-  return files.map((f) => {
-    const rel = relative(config.project.stateDir, f);
-    if (rel.startsWith('..') || isAbsolute(rel)) throw new UserError(`disk ${f} is outside the machine's folder; vm cannot snapshot it`);
-    return rel;
-  });
 }
 
 /** A snapshot just saved; `resume`: the machine was suspended to take it, and the caller resumes it (as `vm up` does). */
@@ -166,6 +193,7 @@ export async function saveSnapshot(projectDir: string, config: MachineConfig, sn
 
 async function saveSnapshotOf(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SnapshotInfo> {
   return withMachineLock(projectDir, config.name, o.command ?? 'vm snapshot save', async () => {
+    await finishPendingRestore(projectDir, config);
     const view = await inspectMachine(projectDir, config.name, config.engine);
     if (view.status === 'not created' || view.status === 'broken' || view.status === 'aborted') {
       throw new UserError(`machine '${config.name}' is ${view.status}${view.detail ? ` (${view.detail})` : ''}: nothing to snapshot`, { exitCode: EXIT.wrongState, hint: '`vm up` starts it' });
@@ -175,12 +203,9 @@ async function saveSnapshotOf(projectDir: string, config: MachineConfig, snap: s
       throw new UserError(`machine '${config.name}' already has a snapshot '${snap}'`, { hint: `\`vm snapshot delete ${config.name} ${snap}\` removes it` });
     }
     const engine = await engineFor({ ...config, engine: view.state!.engine });
-    const chain = engine.rootDiskChain(config);
-    const files = engine.diskFiles(config);
-    const copied = files.filter((f) => f !== chain?.topPath);
-    const rels = diskRels(config, copied);
-    if (files.length === 0) {
-      throw new UserError(`cannot snapshot machine '${config.name}': ${engine.runningSnapshotRefusal(config) ?? `the ${config.engine} engine has no disk files to copy`}`, { exitCode: EXIT.unsupported });
+    const { chains, root } = chainsOf(engine, config);
+    if (chains.length === 0) {
+      throw new UserError(`cannot snapshot machine '${config.name}': ${engine.runningSnapshotRefusal(config) ?? `the ${config.engine} engine keeps no disk layers for it`}`, { exitCode: EXIT.unsupported });
     }
     if (view.status === 'running') {
       const refusal = engine.runningSnapshotRefusal(config);
@@ -188,41 +213,31 @@ async function saveSnapshotOf(projectDir: string, config: MachineConfig, snap: s
     }
     const tmp = join(snapshotsDir(projectDir, config.name), `.tmp-${snap}-${process.pid}`);
     await rm(tmp, { recursive: true, force: true });
-    await mkdir(join(tmp, DISKS_DIR), { recursive: true, mode: 0o700 });
-    const layer = chain ? newLayerId() : undefined;
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
+    const layer = newLayerId();
     try {
-      // Layers left by deleted snapshots (or a crash) first: fewer layers, room under the depth bound.
-      if (chain) {
-        await onChain(config.name, async () => {
-          // The depth bound, here too: a running machine's engine freezes the layer itself.
-          chain.checkRoom(await chain.collapse(await keptLayers(projectDir, config.name), { busy: view.status === 'running' }));
-        });
-      }
+      // Layers left by deleted snapshots (or a crash) first: fewer layers, room under the depth bound
+      // (checked here too: a running machine's engine freezes the layers itself).
+      await collapseAll(projectDir, config, chains, root, { busy: view.status === 'running', checkRoom: true });
       if (view.status === 'running') {
         const paths = recordedPaths(view.state!, runtimePathsFor(config.project.stateDir));
         try {
-          await engine.snapshotRunning(config, paths, join(tmp, DISKS_DIR), layer ?? newLayerId());
+          await engine.snapshotRunning(config, paths, tmp, layer);
         } catch (err) {
           throw new UserError(`machine '${config.name}' could not be snapshotted: ${(err as Error).message}`, { hint: 'it keeps running; see the engine log' });
         }
-        await rename(join(tmp, DISKS_DIR, SNAPSHOT_MEMORY_FILE), join(tmp, SNAPSHOT_MEMORY_FILE));
       } else {
-        for (const [i, f] of copied.entries()) {
-          if (!(await lstat(f).catch(() => undefined))) continue;
-          await mkdir(dirname(join(tmp, DISKS_DIR, rels[i]!)), { recursive: true, mode: 0o700 });
-          await copySparse(f, join(tmp, DISKS_DIR, rels[i]!));
-        }
         if (view.status === 'suspended') await copySparse(suspendStatePath(projectDir, config.name), join(tmp, SNAPSHOT_MEMORY_FILE));
-        // Last before the snapshot is named: the frozen layer is the snapshot's disk.
-        if (chain && layer) await onChain(config.name, () => chain.freeze(layer));
+        // Last before the snapshot is named: the frozen layers are the snapshot's disks.
+        for (const chain of chains) await onChain(config.name, () => chain.freeze(layer));
       }
       const info: SnapshotInfo = {
         name: snap,
         createdAt: new Date().toISOString(),
         machineState: view.status as SnapshotInfo['machineState'],
         memory: view.status === 'running' || view.status === 'suspended',
-        disks: rels,
-        ...(chain && layer ? { rootLayer: { id: layer, file: diskRels(config, [chain.layerPath(layer)])[0]! } } : {}),
+        disks: [],
+        layers: chains.map((c) => ({ disk: diskOf(config, c), id: layer, file: machineRel(config, c.layerPath(layer)) })),
       };
       await writeFile(join(tmp, META_FILE), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
       await syncFile(join(tmp, META_FILE));
@@ -246,40 +261,63 @@ async function findSnapshot(projectDir: string, machine: string, snap: string): 
 
 export async function deleteSnapshot(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<void> {
   return withMachineLock(projectDir, config.name, o.command ?? 'vm snapshot delete', async () => {
+    await finishPendingRestore(projectDir, config);
     const { dir } = await findSnapshot(projectDir, config.name, snap);
     // Renamed away first: a crash mid-delete leaves a hidden leftover, never half a snapshot under its name.
     const gone = join(snapshotsDir(projectDir, config.name), `.deleting-${snap}-${process.pid}`);
     await rename(dir, gone);
     await syncDir(snapshotsDir(projectDir, config.name));
     await rm(gone, { recursive: true, force: true });
-    // Its layer, now kept by no snapshot, is dropped or merged into the one layer on it; a layer
+    // Its layers, now kept by no snapshot, are dropped or merged into the one layer on them; a layer
     // that others lie on stays until they go.
     const view = await inspectMachine(projectDir, config.name, config.engine);
     if (!view.state) return;
-    const chain = (await engineFor({ ...config, engine: view.state.engine })).rootDiskChain(config);
-    if (chain) await onChain(config.name, async () => chain.collapse(await keptLayers(projectDir, config.name), { busy: view.status === 'running' }));
+    const { chains, root } = chainsOf(await engineFor({ ...config, engine: view.state.engine }), config);
+    await collapseAll(projectDir, config, chains, root, { busy: view.status === 'running' });
   });
 }
 
 /**
  * Put the machine back as it was when `snap` was taken: a running machine is stopped first (what it
- * did since is discarded), its disks replaced; with memory the machine is left suspended at that
- * moment (the caller resumes it), otherwise halted.
+ * did since is discarded), its disks put on the snapshot's layers; with memory the machine is left
+ * suspended at that moment (the caller resumes it), otherwise halted. Everything is checked and
+ * staged before anything changes, then committed through the restore journal.
  */
 export async function restoreSnapshot(projectDir: string, config: MachineConfig, snap: string, o: { command?: string } = {}): Promise<SnapshotInfo> {
   return withMachineLock(projectDir, config.name, o.command ?? 'vm snapshot restore', async () => {
+    await finishPendingRestore(projectDir, config);
     const { dir, info } = await findSnapshot(projectDir, config.name, snap);
     const view = await inspectMachine(projectDir, config.name, config.engine);
     if (view.status === 'not created' || view.status === 'broken') {
       throw new UserError(`machine '${config.name}' is ${view.status}${view.detail ? ` (${view.detail})` : ''}`, { exitCode: EXIT.wrongState });
     }
     const engine = await engineFor({ ...config, engine: view.state!.engine });
-    const rels = diskRels(config, engine.diskFiles(config));
-    const chain = engine.rootDiskChain(config);
-    const topRel = chain ? diskRels(config, [chain.topPath])[0] : undefined;
-    if (info.rootLayer && !chain) throw new UserError(`snapshot '${snap}' holds a root disk layer, but machine '${config.name}' has no layered root disk`, { hint: 'the Vmfile changed since; restore the Vmfile it was taken with' });
+    const { chains, root } = chainsOf(engine, config);
+    const byDisk = new Map(chains.map((c) => [diskOf(config, c), c]));
+    const changed = 'the Vmfile changed since; restore the Vmfile it was taken with';
+    const layers = layersOf(info, root ? diskOf(config, root) : undefined);
+    if (info.rootLayer && !root) throw new UserError(`snapshot '${snap}' holds a root disk layer, but machine '${config.name}' has no layered root disk`, { hint: changed });
+    for (const l of layers) {
+      if (!byDisk.has(l.disk)) throw new UserError(`snapshot '${snap}' holds a layer of disk ${l.disk}, which machine '${config.name}' no longer has`, { hint: changed });
+    }
+    // An older vm's full copies: of a chain's top (it becomes the top), or of an extra disk's raw
+    // file, which goes back in place only while the disk has no layers (once it has, the file is
+    // the image under them and is never written).
+    // diskFiles and diskChains name the disks in the same order.
+    const fileChain = new Map(engine.diskFiles(config).map((f, i) => [machineRel(config, f), chains[i]]));
     for (const r of info.disks) {
-      if (!rels.includes(r)) throw new UserError(`snapshot '${snap}' holds disk ${r}, which machine '${config.name}' no longer has`, { hint: 'the Vmfile changed since; restore the Vmfile it was taken with' });
+      if (!fileChain.has(r) && !byDisk.has(r)) throw new UserError(`snapshot '${snap}' holds disk ${r}, which machine '${config.name}' no longer has`, { hint: changed });
+      const chain = fileChain.get(r);
+      if (!byDisk.has(r) && chain && (await chain.layered())) {
+        throw new UserError(`snapshot '${snap}' (made by an older vm) holds a full copy of disk ${r}, which now has snapshot layers on it`, {
+          hint: 'restore a snapshot taken since, or delete the later snapshots and `vm destroy` the machine',
+        });
+      }
+    }
+    // A layer a chain lacks would stop the journal half way: checked first.
+    for (const l of layers) {
+      const m = await onChain(config.name, () => byDisk.get(l.disk)!.recover());
+      if (!(l.id in m.layers)) throw new UserError(`snapshot '${snap}' is damaged: disk ${l.disk} has no layer '${l.id}'`, { hint: `\`vm snapshot delete ${config.name} ${snap}\` removes it` });
     }
     const computed = runtimePathsFor(config.project.stateDir);
     if (view.status === 'running') {
@@ -287,37 +325,31 @@ export async function restoreSnapshot(projectDir: string, config: MachineConfig,
       await stopRunning(config, view.state!, paths, { force: true });
       await removeRuntimeDir(paths);
     }
-    // Every file staged beside its target first, then renamed in one quick pass.
-    const staged: [string, string][] = [];
-    // A snapshot from before the chain holds a full copy of the root overlay: it becomes the top.
-    let legacyTop: string | undefined;
+    // Everything the restore installs, written and synced beside its target first.
+    const journal: Omit<RestoreJournal, 'format' | 'version'> = { snapshot: snap, layers: layers.map(({ disk, id }) => ({ disk, id })), adopt: [], renames: [], memory: info.memory };
+    const staged: string[] = [];
     try {
       for (const r of info.disks) {
-        const target = join(config.project.stateDir, r);
-        const stage = `${target}.restore-${process.pid}`;
+        const stage = stagedName(join(config.project.stateDir, r));
+        staged.push(stage);
         await copySparse(join(dir, DISKS_DIR, r), stage);
-        if (r === topRel) legacyTop = stage;
-        else staged.push([stage, target]);
+        if (byDisk.has(r)) journal.adopt.push({ disk: r, file: machineRel(config, stage) });
+        else journal.renames.push({ from: machineRel(config, stage), to: r });
       }
       if (info.memory) {
-        const stage = `${suspendStatePath(projectDir, config.name)}.restore-${process.pid}`;
+        const target = suspendStatePath(projectDir, config.name);
+        const stage = stagedName(target);
+        staged.push(stage);
         await copySparse(join(dir, SNAPSHOT_MEMORY_FILE), stage);
-        staged.push([stage, suspendStatePath(projectDir, config.name)]);
-      } else {
-        await discardSuspendState(projectDir, config.name);
+        journal.renames.push({ from: machineRel(config, stage), to: machineRel(config, target) });
       }
-      // The root disk: the chain's manifest commit is the point the disk becomes the snapshot's.
-      if (chain && info.rootLayer) await onChain(config.name, () => chain.restore(info.rootLayer!.id));
-      else if (chain && legacyTop) await onChain(config.name, () => chain.adoptTop(legacyTop!));
     } catch (err) {
-      await Promise.all([...staged.map(([s]) => rm(s, { force: true })), ...(legacyTop ? [rm(legacyTop, { force: true })] : [])]);
+      await Promise.all(staged.map((f) => rm(f, { force: true })));
       throw err;
     }
-    for (const [s, t] of staged) await rename(s, t);
-    const base = view.state!;
-    await saveState(projectDir, info.memory ? suspendedState(base) : stoppedState(base), { vmfile: config.project.vmfile });
-    // The dropped top's layers that no snapshot keeps go.
-    if (chain) await onChain(config.name, async () => chain.collapse(await keptLayers(projectDir, config.name)));
+    await onChain(config.name, () => commitRestore(projectDir, config, journal));
+    // The dropped tops' layers that no snapshot keeps go.
+    await collapseAll(projectDir, config, chains, root);
     return info;
   });
 }

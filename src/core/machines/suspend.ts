@@ -6,15 +6,16 @@ import type { MachineConfig } from '../../model/machine-config.js';
 import { EXIT, UserError } from '../errors.js';
 import { engineFor } from '../lifecycle/engine/engine-for.js';
 import { engineIdentity, stopEngine, waitForExit } from '../lifecycle/engine/process.js';
-import { recordedPaths, saveState, stoppedState } from '../lifecycle/machine-record.js';
+import { recordedPaths, saveState, suspendedState } from '../lifecycle/machine-record.js';
 import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from '../lifecycle/engine/runtime-dir.js';
 import { killPoint } from '../lifecycle/test-hooks.js';
 import { muxSocketPath } from '../agent/mux-connect.js';
 import type { RuntimePaths } from '../../engines/engine.js';
 import { withAgent } from '../lifecycle/guest/agent.js';
 import { withMachineLock } from './machine-lock.js';
-import { inspectMachine, type MachineState } from './state.js';
+import { inspectMachine } from './state.js';
 import { suspendStatePath } from './suspend-file.js';
+import { finishPendingRestore } from './restore-journal.js';
 
 /** How long the engine gets to end once its state file is written. */
 const EXIT_AFTER_SAVE_MS = 30_000;
@@ -26,9 +27,7 @@ export interface SuspendResult {
   stateBytes?: number;
 }
 
-export function suspendedState(previous: MachineState): MachineState {
-  return { ...stoppedState(previous), state: 'suspended' };
-}
+export { suspendedState };
 
 /** Delete a suspended machine's saved state (halt from suspended; its disks stay). */
 export async function discardSuspendState(projectDir: string, name: string): Promise<void> {
@@ -39,6 +38,7 @@ export async function discardSuspendState(projectDir: string, name: string): Pro
 
 export async function suspendMachine(projectDir: string, config: MachineConfig, o: { command?: string } = {}): Promise<SuspendResult> {
   return withMachineLock(projectDir, config.name, o.command ?? 'vm suspend', async () => {
+    await finishPendingRestore(projectDir, config);
     const view = await inspectMachine(projectDir, config.name, config.engine);
     if (view.status === 'suspended') return { name: config.name, outcome: 'already suspended' };
     if (view.status !== 'running') {

@@ -61,14 +61,21 @@ const IDENTITY_SCRIPT = `
 set -u
 hn=$1 key=$2 mid=$3 now=$4; shift 4
 fail=0
-# first: dropbear's loop (the box's init) starts it again a second after it ends, with the new key
-# by then in place; the script waits for that at its end, so ssh answers once \`vm up\` is done
+# first: dropbear's loop (the box's init) starts it again with the new key by then in place, after
+# a \`sleep 1\` that is cut short here (the loop is dropbear's parent); the script waits for the new
+# dropbear at its end, so ssh answers once \`vm up\` is done
 old_sshd=
 if [ -n "$key" ] && [ -e "$key" ]; then
 	priv=\${key%.pub}
 	if command -v dropbearkey >/dev/null; then
 		cat "$NEW_KEY" >"$priv.tmp" && mv "$priv.tmp" "$priv" && cat "$NEW_KEY.pub" >"$key.tmp" && mv "$key.tmp" "$key" || fail=1
-		read -r old_sshd </run/dropbear.pid 2>/dev/null && kill "$old_sshd" 2>/dev/null
+		loop=
+		read -r old_sshd </run/dropbear.pid 2>/dev/null && read -r _ _ _ loop _ </proc/"$old_sshd"/stat 2>/dev/null
+		[ -n "$old_sshd" ] && kill "$old_sshd" 2>/dev/null
+		if [ -n "$loop" ] && [ "$loop" != 1 ] && command -v pkill >/dev/null; then
+			i=0
+			while [ $i -lt 50 ] && ! pkill -P "$loop" -x sleep 2>/dev/null; do i=$((i + 1)); done
+		fi
 	elif command -v ssh-keygen >/dev/null; then
 		rm -f "$priv" "$key"
 		ssh-keygen -q -t ed25519 -N '' -f "$priv" || fail=1
@@ -99,8 +106,8 @@ while [ $# -ge 3 ]; do
 done
 if [ -n "$old_sshd" ]; then
 	i=0 now_sshd=$old_sshd
-	while [ "$now_sshd" = "$old_sshd" ] && [ $i -lt 40 ]; do
-		sleep 0.1; i=$((i + 1))
+	while [ "$now_sshd" = "$old_sshd" ] && [ $i -lt 200 ]; do
+		sleep 0.02; i=$((i + 1))
 		read -r now_sshd </run/dropbear.pid 2>/dev/null
 	done
 fi

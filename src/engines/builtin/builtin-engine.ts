@@ -7,7 +7,7 @@ import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } fr
 import { EngineStartError } from '../errors.js';
 import type { MachineConfig } from '../../model/machine-config.js';
 import { MAX_HARTS } from '../../emulator/machine/virt.js';
-import { destroyDisks, prepareDisks, rootChain, rootOverlayPath } from './disk/machine-disks.js';
+import { destroyDisks, diskChains, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
 import type { DiskChain } from '../shared/disk-chain.js';
 import { guestParams } from './guest-params.js';
 import { LAUNCH_FORMAT, launchFilePath, type LaunchFile } from './launch-file.js';
@@ -92,8 +92,8 @@ export class BuiltinEngine implements Engine {
     return undefined;
   }
 
-  rootDiskChain(config: MachineConfig): DiskChain | undefined {
-    return rootChain(config);
+  diskChains(config: MachineConfig): DiskChain[] {
+    return diskChains(config);
   }
 
   async snapshotRunning(_config: MachineConfig, paths: RuntimePaths, into: string, layer: string): Promise<void> {

@@ -36,8 +36,8 @@ import { GuestConsoleParser } from '../guest-console.js';
 import { readBootImage } from './boot-files.js';
 import { BootFileError, DiskError } from '../errors.js';
 import { HartProfiler, type HartProfile } from './hart-profile.js';
-import { openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
-import type { LayeredRootDisk } from './disk/root-chain.js';
+import { openExtraDisk, openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
+import type { LayeredDisk } from './disk/layered-disk.js';
 import type { BaseImage } from './disk/overlay-disk.js';
 import { RawDisk } from './disk/raw-disk.js';
 import { ForwardBindError } from './net/forward-ports.js';
@@ -125,8 +125,11 @@ export type BuiltinNic =
 export interface BuiltinDevices {
   /** The root disk: a copy-on-write overlay on the box's image, never written (/dev/vda). */
   rootDisk?: { overlay: string; base: BaseImage };
-  /** Sparse raw disks, in order after the root disk (/dev/vdb, ...). */
-  disks?: { path: string; serial?: string; readOnly?: boolean }[];
+  /**
+   * Sparse raw disks, in order after the root disk (/dev/vdb, ...). `layered`: the disk's snapshot
+   * layers may lie beside it (machine-disks.ts): it is opened as its chain's top, which a snapshot freezes.
+   */
+  disks?: { path: string; serial?: string; readOnly?: boolean; layered?: boolean }[];
   nics?: BuiltinNic[];
   /** virtio-console: port 0 an hvc console, port 1 `vm.agent` (the agent channel). Default true. */
   console?: boolean;
@@ -211,7 +214,7 @@ export function bootSpecFromConfig(c: MachineConfig, hooks: ConfigDeviceHooks = 
     ...bootFilesSpec(c),
     devices: {
       rootDisk: base ? { overlay: rootOverlayPath(c), base } : undefined,
-      disks: c.disks.map((d) => ({ path: d.path, serial: d.name })),
+      disks: c.disks.map((d) => ({ path: d.path, serial: d.name, layered: true })),
       nics,
       console: true,
       rng: true,
@@ -249,12 +252,12 @@ interface AttachedDevices {
   nets: VirtioNet[];
   nats: NodeUserNet[];
   transports: VirtioMmio[];
-  /** The root disk's layers (a snapshot freezes its top). */
-  root?: LayeredRootDisk;
+  /** The disks kept as chains of layers, the root disk first (a snapshot freezes their tops). */
+  layered: LayeredDisk[];
   close(): Promise<void>;
 }
 
-const NO_DEVICES: AttachedDevices = { console: null, blks: [], nets: [], nats: [], transports: [], close: async () => {} };
+const NO_DEVICES: AttachedDevices = { console: null, blks: [], nets: [], nats: [], transports: [], layered: [], close: async () => {} };
 
 /**
  * One boot of a machine on the host: a VirtMachine with the host side of its devices (disk files, NAT,
@@ -352,9 +355,9 @@ export class BuiltinMachine {
     this.machine.stop();
   }
 
-  /** The root disk's layered overlay, when the machine has one. */
-  get rootDisk(): LayeredRootDisk | undefined {
-    return this.devices.root;
+  /** The disks kept as chains of layers, the root disk first. */
+  get layeredDisks(): readonly LayeredDisk[] {
+    return this.devices.layered;
   }
 
   /** Where host time went so far (instructions, translation, exits); null unless the spec asked to profile. */
@@ -522,8 +525,8 @@ function checkSpec(s: BuiltinBootSpec): void {
 
 /** Host resources opened for the devices before the machine exists. */
 interface OpenedDevices {
-  root: LayeredRootDisk | undefined;
-  disks: { backend: BlockBackend; serial?: string }[];
+  root: LayeredDisk | undefined;
+  disks: { backend: BlockBackend; serial?: string; layered?: LayeredDisk }[];
   nics: { mac: Uint8Array; link: EthernetLink }[];
   nats: NodeUserNet[];
   closers: (() => Promise<void> | void)[];
@@ -548,6 +551,12 @@ async function openDevices(d: BuiltinDevices, log: (m: string) => void): Promise
       o.root = root;
     }
     for (const disk of d.disks ?? []) {
+      if (disk.layered && !disk.readOnly) {
+        const layered = await openExtraDisk({ path: disk.path, name: disk.serial ?? disk.path });
+        o.closers.push(() => layered.close());
+        o.disks.push({ backend: layered, serial: disk.serial, layered });
+        continue;
+      }
       const raw = await RawDisk.open(disk.path, { readOnly: disk.readOnly });
       o.closers.push(() => raw.close());
       o.disks.push({ backend: raw, serial: disk.serial });
@@ -584,6 +593,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
     nets: [],
     nats: o.nats,
     transports: [],
+    layered: [],
     close: async () => {
       // A request still running when the machine stopped finishes before its disk is flushed and closed.
       await Promise.all(out.blks.map((b) => b.settled()));
@@ -617,7 +627,7 @@ function attachDevices(machine: VirtMachine, d: BuiltinDevices, o: OpenedDevices
     plug(b);
   };
   if (o.root) blk(o.root, 'vm-root');
-  out.root = o.root;
+  out.layered = [...(o.root ? [o.root] : []), ...o.disks.flatMap((d) => (d.layered ? [d.layered] : []))];
   for (const disk of o.disks) blk(disk.backend, disk.serial);
   for (const nic of o.nics) {
     const net = new VirtioNet({ mac: nic.mac, link: nic.link });

@@ -120,36 +120,38 @@ export class MachineRunner implements QmpBackend {
   }
 
   /**
-   * Snapshot the running machine into `dir`: while the guest is paused (its disks flushed), the root
-   * disk's top is frozen as chain layer `layer` (the guest goes on writing into a new top) and the
-   * extra disks are copied; then its state goes to memory.state; the guest runs on. Without `layer`
-   * (an older CLI) the root overlay is copied too. Resolves to an error text when it cannot.
+   * Snapshot the running machine into `dir`: while the guest is paused (its disks flushed), each
+   * disk's top (the root disk's and the extra disks') is frozen as chain layer `layer` (the guest
+   * goes on writing into new tops); then its state goes to memory.state; the guest runs on. Without
+   * `layer` (a warm image, warm-image.ts) the root overlay is copied into `dir` instead and no disk
+   * changes. Resolves to an error text when it cannot.
    */
   async snapshot(dir: string, layer?: string): Promise<string | undefined> {
     const vm = this.vm;
     if (!vm || this.quitting) return 'the machine is not running';
     const config = this.launch.config;
     const stateDir = config.project.stateDir;
-    const root = layer ? vm.rootDisk : undefined;
-    if (layer && config.box.rootDisk && !root) return 'the machine has no layered root disk';
-    const files = [...(config.box.rootDisk && !root ? [rootOverlayPath(config)] : []), ...config.disks.map((d) => d.path)];
+    const layered = vm.layeredDisks;
+    if (layer && layered.length !== (config.box.rootDisk ? 1 : 0) + config.disks.length) return 'the machine has disks that are not layered';
+    const copies = layer || !config.box.rootDisk ? [] : [rootOverlayPath(config)];
     const shares = this.shares;
     try {
       const info = await vm.saveState(join(dir, SNAPSHOT_MEMORY_FILE), {
         machineName: config.name,
         hostState: () => ({ p9: shares.map((s) => s.server.saveSession()) }),
         whilePaused: async () => {
-          for (const f of files) {
+          for (const f of copies) {
             const rel = relative(stateDir, f);
             if (rel.startsWith('..') || isAbsolute(rel)) throw new Error(`disk ${f} is outside the machine's folder`);
             await mkdir(dirname(join(dir, rel)), { recursive: true, mode: 0o700 });
             await copySparse(f, join(dir, rel));
           }
-          // Last: once frozen the layer is the snapshot's; nothing after it may fail.
-          if (root && layer) await root.freezeAs(layer);
+          // Last: once frozen the layers are the snapshot's. A failure part way leaves layers no
+          // snapshot names, which the CLI's next snapshot command collapses (disk-chain.ts).
+          if (layer) for (const d of layered) await d.freezeAs(layer);
         },
       });
-      this.o.log(`snapshot into ${dir}${layer ? ` (root disk layer ${layer})` : ''}: memory ${info.fileBytes} bytes, guest paused ${info.pausedMs.toFixed(0)} ms`);
+      this.o.log(`snapshot into ${dir}${layer ? ` (disk layer ${layer} of ${layered.length} disks)` : ''}: memory ${info.fileBytes} bytes, guest paused ${info.pausedMs.toFixed(0)} ms`);
       return undefined;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -173,8 +173,8 @@ export class LibvirtEngine implements Engine {
     return 'the libvirt engine keeps disks as storage-pool volumes, which vm snapshots do not cover yet';
   }
 
-  rootDiskChain(): undefined {
-    return undefined;
+  diskChains(): [] {
+    return [];
   }
 
   async snapshotRunning(): Promise<void> {

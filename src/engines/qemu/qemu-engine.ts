@@ -19,7 +19,7 @@ import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';
 import { DiskError, EngineStartError, EngineUnsupportedError } from '../errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
-import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks, qemuRootChain } from './qemu-img.js';
+import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks, qemuDiskChains } from './qemu-img.js';
 import type { DiskChain } from '../shared/disk-chain.js';
 import { QmpClient } from '../qmp-client.js';
 import { appendLog, consoleRelayMainPath, isSocket, qmpStatus } from './start-plumbing.js';
@@ -158,8 +158,8 @@ export class QemuEngine implements Engine {
     return migrationBlocker(config.syncedFolders.length);
   }
 
-  rootDiskChain(config: MachineConfig): DiskChain | undefined {
-    return qemuRootChain(config, async () => {
+  diskChains(config: MachineConfig): DiskChain[] {
+    return qemuDiskChains(config, async () => {
       const p = await this.program(QEMU_IMG);
       if (typeof p !== 'string') throw new DiskError(`cannot change the machine's disk layers: ${p.reason}`, installHint([QEMU_IMG], config.arch));
       return p;
@@ -189,7 +189,7 @@ export class QemuEngine implements Engine {
     if (!existsSync(relayMain)) throw new EngineStartError(`the qemu engine's console relay ${relayMain} is missing (build vm first: npm run build)`);
     const plan = diskPlan(config);
     // A snapshot step a crash interrupted is finished first: qemu must not open a frozen layer as its top.
-    await this.rootDiskChain(config)?.recover();
+    for (const chain of this.diskChains(config)) await chain.recover();
     await checkDisksPresent(plan);
     const choice = await this.chooseAccel(config);
     const incomingPort = hooks.resumeFrom ? await freeLoopbackPort() : undefined;

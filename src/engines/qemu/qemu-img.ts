@@ -161,37 +161,42 @@ async function fsyncFile(path: string): Promise<void> {
 }
 
 /**
- * The qcow2 side of a root disk chain (engines/shared/disk-chain.ts): a layer is a qcow2 image whose
+ * The qcow2 side of a disk chain (engines/shared/disk-chain.ts): a layer is a qcow2 image whose
  * backing file is the layer below it, named by its bare file name (all layers share the top's folder,
  * and qemu resolves a relative backing name against the folder of the image naming it), the lowest
- * on the box's image. Backing formats are always given (-F), never probed.
+ * on `lowest` (the box's image for the root disk) or on nothing (an extra disk, a qcow2 of its own
+ * from the start). Backing formats are always given (-F), never probed.
  */
-export function qemuLayerOps(config: MachineConfig, qemuImg: () => Promise<string>): LayerOps {
-  const base = config.box.rootDisk;
+export function qemuLayerOps(lowest: { path: string; format: string } | null, qemuImg: () => Promise<string>): LayerOps {
   const backing = (parentPath: string | null): string[] => {
     if (parentPath !== null) return ['-b', basename(parentPath), '-F', 'qcow2'];
-    if (!base) throw new DiskError(`box ${config.box.name} has no root disk to lay a layer on`);
-    return ['-b', base.path, '-F', base.format];
+    // qemu-img(1) rebase: an empty backing file makes the image stand alone.
+    return lowest ? ['-b', lowest.path, '-F', lowest.format] : ['-b', ''];
   };
   return {
     createEmpty: async (path, parentPath) => {
-      await qemuImgOk(await qemuImg(), ['create', '-q', '-f', 'qcow2', ...backing(parentPath), path], 'root disk layer');
+      if (parentPath === null && !lowest) throw new DiskError(`internal: a disk layer with nothing below it has no size (${path})`);
+      await qemuImgOk(await qemuImg(), ['create', '-q', '-f', 'qcow2', ...backing(parentPath), path], 'disk layer');
       await fsyncFile(path);
     },
     // Safe-mode rebase (qemu-img(1)): every cluster the child does not hold and whose contents differ
     // between the old backing chain and the new one is written into the child, then the child's
     // header names the new backing file. The child reads the same throughout; run again it copies nothing.
     absorb: async (child, _layer, parentPath) => {
-      await qemuImgOk(await qemuImg(), ['rebase', '-q', '-f', 'qcow2', ...backing(parentPath), child], 'root disk layer merge');
+      await qemuImgOk(await qemuImg(), ['rebase', '-q', '-f', 'qcow2', ...backing(parentPath), child], 'disk layer merge');
       await fsyncFile(child);
     },
   };
 }
 
-/** The chain of snapshot layers under the qemu root overlay, or undefined for a box without a root disk. */
-export function qemuRootChain(config: MachineConfig, qemuImg: () => Promise<string>): DiskChain | undefined {
+/** The chains of snapshot layers under each of the machine's qemu disks: the root overlay's (when the box has a root disk), then the extra disks'. */
+export function qemuDiskChains(config: MachineConfig, qemuImg: () => Promise<string>): DiskChain[] {
   const plan = diskPlan(config);
-  return plan.root ? new DiskChain(plan.root.path, qemuLayerOps(config, qemuImg)) : undefined;
+  const base = config.box.rootDisk;
+  return [
+    ...(plan.root && base ? [new DiskChain(plan.root.path, qemuLayerOps({ path: base.path, format: base.format }, qemuImg))] : []),
+    ...plan.extra.map((d) => new DiskChain(d.path, qemuLayerOps(null, qemuImg), { label: `disk ${d.name}` })),
+  ];
 }
 
 /**
@@ -202,11 +207,14 @@ export function qemuRootChain(config: MachineConfig, qemuImg: () => Promise<stri
 export async function prepareQemuDisks(config: MachineConfig, qemuImg: string): Promise<void> {
   const plan = diskPlan(config);
   const base = config.box.rootDisk;
+  // A snapshot step that a crash interrupted is finished before the tops are looked for.
+  for (const chain of qemuDiskChains(config, async () => qemuImg)) {
+    await ensureDir(chain.dir);
+    await chain.recover();
+  }
   if (base && plan.root) {
     const overlay = plan.root.path;
     await ensureDir(dirname(overlay));
-    // A snapshot step that a crash interrupted is finished before the top is looked for.
-    await qemuRootChain(config, async () => qemuImg)?.recover();
     if (await fileExists(overlay, 'the root disk overlay')) {
       if (config.rootDiskBytes !== undefined) await resizeTo(qemuImg, overlay, config.rootDiskBytes, 'the root disk', 'disk_size');
     } else {
@@ -260,8 +268,8 @@ export async function checkDisksPresent(plan: QemuDiskPlan): Promise<void> {
 /** Deletes the overlay, its snapshot layers and the extra disks (missing files are fine). The box is never touched. */
 export async function destroyQemuDisks(config: MachineConfig): Promise<void> {
   const plan = diskPlan(config);
-  const chain = qemuRootChain(config, async () => 'qemu-img');
-  const layers = chain ? await chain.files() : [];
+  const layers: string[] = [];
+  for (const chain of qemuDiskChains(config, async () => 'qemu-img')) layers.push(...(await chain.files()));
   for (const p of [...layers, ...(plan.root ? [plan.root.path] : []), ...plan.extra.map((d) => d.path)]) {
     try {
       const st = await lstat(p);

@@ -1,9 +1,11 @@
-// The layers under a machine's root disk, for snapshots that cost only what changed since. The
-// writable top keeps its fixed name (root.overlay for builtin, qemu-root.qcow2 for qemu) so an engine
-// always opens the same file; below it, frozen read-only layers in the same folder named
-// `<stem>.<id><ext>`, each the top as it was when a snapshot froze it. Which layer lies on which is
-// written down in `<stem>.chain.json` beside them; layers form a tree (a restore starts a new top on
-// an older layer while later snapshots keep theirs), and the box's image is below them all.
+// The layers under one of a machine's disks (its root disk, each extra disk), for snapshots that
+// cost only what changed since. The writable top keeps its fixed name (root.overlay for builtin,
+// qemu-root.qcow2 for qemu; an extra disk's beside its file) so an engine always opens the same file;
+// below it, frozen read-only layers in the same folder named `<stem>.<id><ext>`, each the top as it
+// was when a snapshot froze it. Which layer lies on which is written down in `<stem>.chain.json`
+// beside them; layers form a tree (a restore starts a new top on an older layer while later
+// snapshots keep theirs), and below them all is the box's image (root disk), the extra disk's raw
+// file (builtin) or nothing (qemu's extra disks).
 //
 // Crash safety: the manifest is the one truth, replaced whole (temp file, fsync, rename, fsync of
 // the folder), so it is either the old description or the new. Each step that must touch files and
@@ -21,7 +23,7 @@
 // kept layers is refused with a hint to delete snapshots.
 import { randomBytes } from 'node:crypto';
 import { constants as C } from 'node:fs';
-import { link, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { link, lstat, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDir } from './atomic-file.js';
 import { copySparse } from './sparse-copy.js';
@@ -61,6 +63,12 @@ export interface LayerOps {
    * child must read the same throughout; running it twice does no harm.
    */
   absorb(childPath: string, layerPath: string, parentPath: string | null): Promise<void>;
+  /**
+   * For a disk that is written in place until its first snapshot (an extra disk): make the top, empty,
+   * on that file, which from then on is the image below every layer and never written again. A
+   * chain without it (the root disk) always has its top.
+   */
+  startTop?(topPath: string): Promise<void>;
 }
 
 /** A chain that cannot be used as asked; the message says why, the hint what to do. */
@@ -95,6 +103,8 @@ export class DiskChain {
       maxDepth?: number;
       /** Called between the steps of an operation (tests stop there to stand for a crash). */
       step?: (name: string) => void;
+      /** What the disk is called in messages. */
+      label?: string;
     } = {},
   ) {
     this.dir = dirname(topPath);
@@ -103,6 +113,15 @@ export class DiskChain {
     this.stem = dot > 0 ? name.slice(0, dot) : name;
     this.ext = dot > 0 ? name.slice(dot) : '';
     this.manifestPath = join(this.dir, `${this.stem}.chain.json`);
+  }
+
+  get label(): string {
+    return this.o.label ?? 'the root disk';
+  }
+
+  /** Whether the top exists (a disk written in place until its first snapshot has none). */
+  async layered(): Promise<boolean> {
+    return (await lstat(this.topPath).catch(() => undefined)) !== undefined;
   }
 
   layerPath(id: string): string {
@@ -219,8 +238,10 @@ export class DiskChain {
    */
   async freeze(id: string, live?: { open(newTopFile: string): Promise<void>; switched(): void; abandon(): Promise<void> }): Promise<ChainManifest> {
     const m = await this.recover();
-    if (id in m.layers) throw new DiskChainError(`the disk already has a layer '${id}'`);
+    if (id in m.layers) throw new DiskChainError(`${this.label} already has a layer '${id}'`);
     this.checkRoom(m);
+    // A live engine started the top itself (it has the disk open).
+    if (!live && this.ops.startTop && !(await this.layered())) await this.ops.startTop(this.topPath);
     const layerFile = this.layerPath(id);
     // The top's file becomes the layer under a second name; the new top replaces the first name.
     await link(this.topPath, layerFile);
@@ -249,14 +270,14 @@ export class DiskChain {
     const depth = lineage(m, TOP).length;
     const max = this.o.maxDepth ?? MAX_CHAIN_DEPTH;
     if (depth + 1 > max) {
-      throw new DiskChainError(`the root disk already lies on ${depth} snapshot layers, the most vm stacks`, 'delete snapshots you no longer need (`vm snapshot delete`), then save again');
+      throw new DiskChainError(`${this.label} already lies on ${depth} snapshot layers, the most vm stacks`, 'delete snapshots you no longer need (`vm snapshot delete`), then save again');
     }
   }
 
   /** Drop the top (its writes are discarded) and start an empty one on layer `id`. */
   async restore(id: string): Promise<ChainManifest> {
     const m = await this.recover();
-    if (!(id in m.layers)) throw new DiskChainError(`the root disk has no layer '${id}'`, 'the snapshot is damaged; delete it');
+    if (!(id in m.layers)) throw new DiskChainError(`${this.label} has no layer '${id}'`, 'the snapshot is damaged; delete it');
     const tmpName = await this.makeTop(id);
     return this.swapTop({ ...m, top: { parent: id } }, tmpName);
   }

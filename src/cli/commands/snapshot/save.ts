@@ -6,7 +6,7 @@ import { humanBytes, snapshotArgs, snapshotTarget } from '../../snapshot-target.
 export default class SnapshotSave extends BaseCommand {
   static override summary = "Take a named snapshot of a machine's disks (and memory when it runs)";
   static override description =
-    "Freezes the root disk's copy-on-write top as the snapshot's layer (the machine goes on in a new one, so the snapshot costs what was written since the last one) and copies extra disks sparsely into .vm/machines/NAME/snapshots/SNAP. Taken of a running machine, its memory and device state is saved too, so `vm snapshot restore` continues that running guest (builtin: the guest is paused meanwhile; qemu: the machine is suspended and resumed); of a halted machine it is disk-only.";
+    "Freezes each disk's copy-on-write top (the root disk's and the extra disks') as the snapshot's layer (the machine goes on in new ones, so the snapshot costs what was written since the last one); the snapshot's record is in .vm/machines/NAME/snapshots/SNAP. Taken of a running machine, its memory and device state is saved too, so `vm snapshot restore` continues that running guest (builtin: the guest is paused meanwhile; qemu: the machine is suspended and resumed); of a halted machine it is disk-only.";
   static override examples = [{ description: 'Before an upgrade', command: '<%= config.bin %> snapshot save default before-upgrade' }];
   static override args = snapshotArgs;
   static override flags = { file: fileFlag };

@@ -21,6 +21,7 @@ import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from '../engine/run
 import { machineAgent } from '../guest/agent.js';
 import { recordedPaths, saveState, stoppedState } from '../machine-record.js';
 import { killPoint } from '../test-hooks.js';
+import { finishPendingRestore } from '../../machines/restore-journal.js';
 
 /** How long the guest gets to power off by itself, by default. */
 export const DEFAULT_HALT_TIMEOUT_MS = 30_000;
@@ -76,6 +77,7 @@ async function dropAgentMux(paths: RuntimePaths): Promise<void> {
 
 export async function haltMachine(projectDir: string, config: MachineConfig, o: HaltOptions = {}): Promise<HaltResult> {
   return withMachineLock(projectDir, config.name, o.command ?? 'vm halt', async () => {
+    await finishPendingRestore(projectDir, config);
     const view = await inspectMachine(projectDir, config.name, config.engine);
     const computed = runtimePathsFor(config.project.stateDir);
     switch (view.status) {

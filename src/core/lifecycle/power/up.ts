@@ -25,6 +25,8 @@ import { planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from '../ssh-a
 import { stepGuestClock } from '../../machines/suspend.js';
 import { suspendStatePath } from '../../machines/suspend-file.js';
 import { ensureTunnel, stopTunnel, tunnelServing } from '../../machines/forward-tunnel.js';
+import { finishPendingRestore } from '../../machines/restore-journal.js';
+import { startMuxWithEngine } from '../../agent/mux-connect.js';
 
 export interface UpOptions {
   /** true: --provision (run once+always again); false: --no-provision; undefined: the default rules. */
@@ -68,6 +70,8 @@ function withSsh(state: MachineState, forward: ForwardConfig | undefined): Machi
 }
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+/** How long a mux started with a resuming engine waits for its agent socket (the engines put it up within seconds). */
+const ENGINE_START_WAIT_MS = 15_000;
 
 export interface UpSession {
   name: string;
@@ -84,6 +88,8 @@ export async function openUp(projectDir: string, config: MachineConfig, opts: Up
   const lock = await lockMachine(projectDir, config.name, opts.command ?? 'vm up');
   try {
     killPoint('after-lock');
+    // A snapshot restore a crash interrupted is finished first: the machine is the snapshot's.
+    await finishPendingRestore(projectDir, config);
     const view = await inspectMachine(projectDir, config.name, config.engine);
     const up = new MachineUp(projectDir, config, opts, view);
     let closed = false;
@@ -242,8 +248,11 @@ class MachineUp {
       // The pid is recorded the moment the process exists, not once its sockets answer: a CLI
       // killed in between must leave a state file that names the running engine.
       let recorded: Promise<void> | undefined;
+      const resumeFrom = this.resuming ? suspendStatePath(this.projectDir, c.name) : this.warm && 'resume' in this.warm ? this.warm.resume.stateFile : undefined;
       const spawned = (pid: number): void => {
         killPoint('after-spawn');
+        // A resumed guest's agent answers as soon as the engine runs: its mux starts alongside.
+        if (resumeFrom) startMuxWithEngine(this.paths.agentSocket, this.paths.engineLog, ENGINE_START_WAIT_MS);
         this.state = withSsh(runningState(c, before, pid, this.paths, moved), sshForward);
         recorded = this.save();
       };
@@ -251,8 +260,7 @@ class MachineUp {
       try {
         proc = await engine.start(engineForwards ? { ...c, forwards: engineForwards } : c, this.paths, {
           spawned,
-          ...(this.resuming ? { resumeFrom: suspendStatePath(this.projectDir, c.name) } : {}),
-          ...(this.warm && 'resume' in this.warm ? { resumeFrom: this.warm.resume.stateFile } : {}),
+          ...(resumeFrom ? { resumeFrom } : {}),
         });
       } catch (err) {
         await recorded?.catch(() => undefined);

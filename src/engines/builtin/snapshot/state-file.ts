@@ -156,8 +156,12 @@ export interface LoadedState {
 
 const inflateRawAsync = promisify(inflateRaw) as (buf: Buffer, options: { chunkSize: number }) => Promise<Buffer>;
 
-/** Read and verify `path`. Nothing is returned from a file that fails any check. */
-export async function readStateFile(path: string): Promise<LoadedState> {
+/**
+ * Read and verify `path`. Nothing is returned from a file that fails any check. The RAM records
+ * start decompressing at once unless `o.ram` is false (a check of the file alone: applyRam then
+ * decompresses them when called).
+ */
+export async function readStateFile(path: string, o: { ram?: boolean } = {}): Promise<LoadedState> {
   const damaged = (why: string): StateFileError =>
     new StateFileError(`the saved machine state ${path} is damaged (${why}); it was not loaded`, '`vm halt` discards it; the machine then boots afresh with its disks.');
   let buf: Buffer;
@@ -224,15 +228,15 @@ export async function readStateFile(path: string): Promise<LoadedState> {
   if (state === undefined) throw damaged('no machine state record');
   const found = state;
   // One output buffer of each record's known size: zlib then has no chunks to join.
-  const inflated = Promise.all(
-    runs.map((r) => inflateRawAsync(body.subarray(r.at, r.at + r.stored), { chunkSize: Math.max(64, r.raw + 64) }).catch(() => null)),
-  );
+  const inflate = (): Promise<(Buffer | null)[]> =>
+    Promise.all(runs.map((r) => inflateRawAsync(body.subarray(r.at, r.at + r.stored), { chunkSize: Math.max(64, r.raw + 64) }).catch(() => null)));
+  let inflated = o.ram === false ? undefined : inflate();
   return {
     header,
     state: found,
     async applyRam(ram: Ram): Promise<void> {
       if (ram.size !== header.ramBytes) throw new SnapshotError(`the state is of ${header.ramBytes} bytes of RAM, the machine has ${ram.size}`);
-      const records = await inflated;
+      const records = await (inflated ??= inflate());
       const backed = residentPages(ram);
       const written = new Uint8Array(ram.size / PAGE_SIZE);
       for (let k = 0; k < runs.length; k++) {

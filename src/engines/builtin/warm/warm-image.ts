@@ -117,8 +117,9 @@ export async function findWarmImage(cacheDir: string, c: MachineConfig): Promise
   if (!meta.from || !Array.isArray(meta.from.macs) || !Array.isArray(meta.from.mounts) || typeof meta.from.hostname !== 'string') return bad('its warm.json is malformed');
   try {
     // Read whole and its checksum verified, as the engine will again: a damaged file must mean a
-    // cold boot here, not a failed start there.
-    const loaded = await readStateFile(join(dir, SNAPSHOT_MEMORY_FILE));
+    // cold boot here, not a failed start there. Its RAM is not decompressed here: that would take
+    // the CPU the engine starting next needs.
+    const loaded = await readStateFile(join(dir, SNAPSHOT_MEMORY_FILE), { ram: false });
     if (loaded.header.ramBytes !== c.memoryBytes || loaded.header.cpus !== c.cpus) return bad('its state is of another memory size or cpu count');
   } catch (err) {
     if (err instanceof StateFileError) return bad(err.message);

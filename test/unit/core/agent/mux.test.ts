@@ -13,7 +13,7 @@ import { encodeFrame, FrameDecoder } from '../../../../src/core/agent/frame-code
 import { PayloadWriter } from '../../../../src/core/agent/payloads.js';
 import { T } from '../../../../src/core/agent/protocol.js';
 import { AgentMux } from '../../../../src/core/agent/mux.js';
-import { muxSocketPath } from '../../../../src/core/agent/mux-connect.js';
+import { muxSocketPath, startMuxWithEngine } from '../../../../src/core/agent/mux-connect.js';
 import { withAgent } from '../../../../src/core/lifecycle/guest/agent.js';
 import type { RuntimePaths } from '../../../../src/engines/engine.js';
 import { buildHostAgent, compilerMissing, startHostAgent, type HostAgent } from './host-agent.js';
@@ -27,19 +27,23 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** The pid of the mux process serving `agentSocket` (found by its command line), or 0. */
-function muxProcessFor(agentSocket: string): number {
+/** The pids of the mux processes serving `agentSocket` (found by their command lines). */
+function muxProcessesFor(agentSocket: string): number[] {
+  const out: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      if (argv.some((a) => a.endsWith('mux-main.js')) && argv.includes(agentSocket)) return Number(entry);
+      if (argv.some((a) => a.endsWith('mux-main.js')) && argv.includes(agentSocket)) out.push(Number(entry));
     } catch {
       // gone meanwhile
     }
   }
-  return 0;
+  return out;
 }
+
+/** The pid of the mux process serving `agentSocket`, or 0. */
+const muxProcessFor = (agentSocket: string): number => muxProcessesFor(agentSocket)[0] ?? 0;
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -178,11 +182,38 @@ describe.skipIf(compilerMissing)(`the agent multiplexer${compilerMissing ? ` (sk
   }, 30_000);
 });
 
+// A resuming machine's mux starts with its engine (core/lifecycle/power/up.ts): before the engine's
+// agent socket is there, which it waits for; the first command then goes through it instead of
+// starting a second one.
+describe('a mux started with its engine', () => {
+  it("waits for the engine's agent socket; the first command uses it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vm-mux-'));
+    const agentSocket = join(dir, 'agent.sock');
+    const paths = { runDir: dir, agentSocket, consoleSocket: join(dir, 'console.sock'), qmpSocket: join(dir, 'qmp.sock'), consoleLog: join(dir, 'console.log'), engineLog: join(dir, 'engine.log') } satisfies RuntimePaths;
+    startMuxWithEngine(agentSocket, paths.engineLog, 20_000);
+    await until(() => muxProcessFor(agentSocket) > 0, 5000);
+    // the engine's socket comes later, as an engine process takes a while to start
+    await new Promise((r) => setTimeout(r, 300));
+    const agent = await fakeAgent(dir, 'agent.sock');
+    try {
+      await withAgent('m', paths, 20_000, async (a) => expect(a.info).toBeDefined());
+      expect(agent.hellos()).toBe(1);
+      expect(muxProcessesFor(agentSocket)).toHaveLength(1);
+      const pid = muxProcessFor(agentSocket);
+      agent.close();
+      await until(() => !alive(pid), 5000);
+    } finally {
+      agent.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
 /**
  * A scripted agent on the mux's upstream: answers HELLO (counting them), starts every EXEC and
  * leaves it running, and restarts (AGENT_RESET) when the test says so.
  */
-async function fakeAgent(dir: string): Promise<{ path: string; hellos: () => number; restart: () => void; close: () => void }> {
+async function fakeAgent(dir: string, name = 'fake-agent.sock'): Promise<{ path: string; hellos: () => number; restart: () => void; close: () => void }> {
   let hellos = 0;
   let conn: Socket | undefined;
   const server = createServer((s) => {
@@ -200,7 +231,7 @@ async function fakeAgent(dir: string): Promise<{ path: string; hellos: () => num
     s.on('data', (d: Buffer) => decoder.push(d));
     s.on('error', () => undefined);
   });
-  const path = join(dir, 'fake-agent.sock');
+  const path = join(dir, name);
   await new Promise<void>((r) => server.listen(path, r));
   return {
     path,

@@ -72,7 +72,7 @@ describe('builtin engine devices from a MachineConfig', () => {
     const c = config();
     const d = bootSpecFromConfig(c).devices!;
     expect(d.rootDisk).toEqual({ overlay: rootOverlayPath(c), base: { path: join(dir, 'root.img'), sha256: SHA } });
-    expect(d.disks).toEqual([{ path: c.disks[0]!.path, serial: 'data' }]);
+    expect(d.disks).toEqual([{ path: c.disks[0]!.path, serial: 'data', layered: true }]);
     expect(d.nics).toEqual([
       { kind: 'nat', mac: '52:54:00:00:00:01', forwards: c.forwards, hostname: 'm' },
       { kind: 'nat', mac: '52:54:00:00:00:02', forwards: [], hostname: 'm' },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { OverlayDisk, overlayAllocatedBlocks, type BaseImage } from '../../../../src/engines/builtin/disk/overlay-disk.js';
-import { LayeredRootDisk, rootChainAt } from '../../../../src/engines/builtin/disk/root-chain.js';
+import { chainAt, LayeredDisk } from '../../../../src/engines/builtin/disk/layered-disk.js';
 import { DiskChainError, TOP, type ChainManifest } from '../../../../src/engines/shared/disk-chain.js';
 
 const root = mkdtempSync(join(tmpdir(), 'vm-chain-'));
@@ -34,7 +34,7 @@ beforeEach(async () => {
 
 /** Write block `b` (whole) with byte `v`, or a partial write of 100 bytes at 10 into the block. */
 async function write(blocks: [number, number][], partial = false): Promise<void> {
-  const d = await LayeredRootDisk.open(top, base);
+  const d = await LayeredDisk.open(top, { base });
   for (const [b, v] of blocks) {
     if (partial) await d.write(b * BS + 10, new Uint8Array(100).fill(v));
     else await d.write(b * BS, new Uint8Array(BS).fill(v));
@@ -43,13 +43,13 @@ async function write(blocks: [number, number][], partial = false): Promise<void>
 }
 
 async function view(): Promise<string> {
-  const d = await LayeredRootDisk.open(top, base);
+  const d = await LayeredDisk.open(top, { base });
   const all = await d.read(0, BLOCKS * BS);
   await d.close();
   return createHash('sha256').update(all).digest('hex');
 }
 
-const chain = (step?: (s: string) => void, maxDepth?: number) => rootChainAt(top, base, { step, maxDepth });
+const chain = (step?: (s: string) => void, maxDepth?: number) => chainAt(top, { base }, { step, maxDepth });
 const manifest = (): ChainManifest => JSON.parse(readFileSync(join(dir, 'root.chain.json'), 'utf8')) as ChainManifest;
 const layerFiles = (): string[] => readdirSync(dir).filter((f) => /^root\.l.*\.overlay$/.test(f)).sort();
 const strays = (): string[] => readdirSync(dir).filter((f) => f.includes('.new-') || f.includes('.tmp-'));
@@ -60,7 +60,7 @@ describe('disk chain', () => {
     const size = BLOCKS * BS * 4;
     await OverlayDisk.create(top, base, { virtualSize: size });
     const sizeOf = async (): Promise<number> => {
-      const d = await LayeredRootDisk.open(top, base);
+      const d = await LayeredDisk.open(top, { base });
       const n = d.sizeBytes;
       await d.close();
       return n;
@@ -247,7 +247,7 @@ describe('disk chain', () => {
 
   it('a live freeze goes on writing into the new top; the frozen layer keeps its contents', async () => {
     await write([[1, 1]]);
-    const d = await LayeredRootDisk.open(top, base);
+    const d = await LayeredDisk.open(top, { base });
     await d.write(2 * BS, new Uint8Array(BS).fill(2));
     await d.freezeAs('la');
     const frozen = await view();
@@ -304,3 +304,72 @@ describe('disk chain', () => {
     expect(strays()).toEqual([]);
   });
 });
+
+// An extra disk: its raw file is the disk until the first snapshot, then the image under an
+// overlay top; the same chain freezes, restores and collapses it.
+describe('disk chain of an extra disk (written in place until its first snapshot)', () => {
+  const SIZE = BLOCKS * BS;
+  let raw: string;
+  let rawTop: string;
+  const b = (): Parameters<typeof chainAt>[1] => ({ base: { path: raw, sha256: 'ab'.repeat(32) }, inPlace: true, label: 'disk data' });
+  const readAll = async (): Promise<string> => {
+    const d = await LayeredDisk.open(rawTop, b());
+    const all = await d.read(0, SIZE);
+    await d.close();
+    return createHash('sha256').update(all).digest('hex');
+  };
+  const put = async (blk: number, v: number): Promise<void> => {
+    const d = await LayeredDisk.open(rawTop, b());
+    await d.write(blk * BS, new Uint8Array(BS).fill(v));
+    await d.close();
+  };
+  beforeEach(() => {
+    raw = join(dir, 'data.raw');
+    rawTop = join(dir, 'data.overlay');
+    writeFileSync(raw, new Uint8Array(SIZE));
+  });
+
+  it('a halted freeze makes the top on the raw file, which is never written again; restore and collapse keep the contents', async () => {
+    await put(1, 1); // in place
+    expect(readFileSync(raw)[BS]).toBe(1);
+    expect(existsSync(rawTop)).toBe(false);
+    const rawBefore = readFileSync(raw);
+    await chainAt(rawTop, b()).freeze('la');
+    const a = await readAll();
+    expect(existsSync(rawTop)).toBe(true);
+    await put(2, 2);
+    expect(readFileSync(raw).equals(rawBefore)).toBe(true);
+    // The layer of an unchanged disk costs its header and map only.
+    expect(statSync(join(dir, 'data.la.overlay')).blocks * 512).toBeLessThanOrEqual(2 * BS);
+    const withTwo = await readAll();
+    await chainAt(rawTop, b()).freeze('lb');
+    await put(3, 3);
+    await chainAt(rawTop, b()).restore('la');
+    expect(await readAll()).toBe(a);
+    await chainAt(rawTop, b()).restore('lb');
+    expect(await readAll()).toBe(withTwo);
+    await chainAt(rawTop, b()).collapse(new Set());
+    expect(await readAll()).toBe(withTwo);
+    expect(readdirSync(dir).filter((f) => f.startsWith('data.l'))).toEqual([]);
+    expect(readFileSync(raw).equals(rawBefore)).toBe(true);
+  });
+
+  it('a live freeze of the open raw disk switches it to an overlay top without the device noticing', async () => {
+    const d = await LayeredDisk.open(rawTop, b());
+    expect(d.conflictUnit).toBe(BS);
+    await d.write(4 * BS, new Uint8Array(BS).fill(4));
+    await d.freezeAs('la');
+    const frozen = await readAll();
+    await d.write(5 * BS + 3, new Uint8Array(9).fill(5));
+    expect(d.topAllocatedBlocks).toBe(1);
+    expect((await d.read(4 * BS, 4))).toEqual(new Uint8Array(4).fill(4));
+    await d.close();
+    expect(readFileSync(raw)[5 * BS + 3]).toBe(0); // written to the top, not the raw file
+    expect(await readAll()).not.toBe(frozen);
+    await chainAt(rawTop, b()).restore('la');
+    expect(await readAll()).toBe(frozen);
+    expect(manifestOf(join(dir, 'data.chain.json')).top.parent).toBe('la');
+  });
+});
+
+const manifestOf = (p: string): ChainManifest => JSON.parse(readFileSync(p, 'utf8')) as ChainManifest;
