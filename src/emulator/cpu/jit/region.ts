@@ -1,18 +1,18 @@
 // Region translation: the basic blocks reachable inside one guest page from the hot entry points
 // queued together for it become one WebAssembly page function (V8 compiles it to machine code at
 // once with Liftoff and tiers it up in the background), so code two entry points share is
-// translated once. Each entry point's region is a two-instruction function calling the page
-// function at its block (entryFunc). Branches and loops inside the page stay inside the page
-// function: a `loop` around a `br_table` dispatches between the blocks. Registers live in i64 locals, loaded on entry and written
-// back on every exit. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one
-// i64 for this); misses, MMIO, faults and page-crossing accesses call the JavaScript slow paths
+// translated once. Each entry point's region is a small function that loads the guest registers
+// the page function uses and calls it at the entry's block (entryFunc). Branches and loops inside
+// the page stay inside the page function: a `loop` around a `br_table` dispatches between the
+// blocks. Registers live in i64 locals (the page function's parameters) and are written back on
+// every exit. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one i64 for
+// this); misses, MMIO, faults and page-crossing accesses call the JavaScript slow paths
 // (mmu/access.ts), which record a trap in the hart exactly as the interpreter's would.
 //
 // A region leaves by returning the pc to continue at (an i64; the dispatcher hands it to the
-// interpreter as a double) with
-// the reason in the hart's state block (hart-state.ts HS_EXIT_CODE) and the number of instructions it
-// completed (HS_EXIT_DONE):
-//   EXIT_JUMP       control left the region (or the budget ran out at a backward branch);
+// interpreter as a double) with the reason in the hart's state block (hart-state.ts HS_EXIT_CODE)
+// and the number of instructions it completed (HS_EXIT_DONE):
+//   EXIT_JUMP       control left the region (or the budget ran out at a budget check: budgetChecks);
 //   EXIT_TRAP       the instruction at pc trapped (cause and tval recorded in the hart); not counted;
 //   EXIT_SERVICE    a slow-path access may have raised an interrupt, asked to stop, or written to
 //                   translated code: the interpreter's service point must run before anything else;
