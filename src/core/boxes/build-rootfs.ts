@@ -28,7 +28,8 @@ export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 /** The host's dpkg-divert acting on the image: works for every variant, needs nothing inside. */
 const DIVERT = 'dpkg-divert --root="$1" --quiet --local --rename';
 
-const DEBIAN_ARCH: Record<BoxRecipe['architecture'], string> = { riscv64: 'riscv64', x86_64: 'amd64' };
+/** Debian's name for each box architecture (dpkg --print-architecture): mmdebstrap's --arch, the archive's Architectures. */
+export const DEBIAN_ARCH: Record<BoxRecipe['architecture'], string> = { riscv64: 'riscv64', x86_64: 'amd64' };
 
 /** mmdebstrap's argv (without the program). `--verbose` makes apt's `Get:` lines visible for counting. */
 export function mmdebstrapArgs(recipe: BoxRecipe, paths: RootfsPaths): string[] {

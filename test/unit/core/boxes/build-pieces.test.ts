@@ -121,6 +121,11 @@ describe('mmdebstrap', () => {
     expect(customizeScript({ ...r, base: { ...r.base, variant: 'extract' } }, PATHS)).not.toContain('dpkg-divert');
   });
 
+  it("asks for Debian's architecture name: amd64 for an x86_64 box", () => {
+    const x86 = { ...recipe(), architecture: 'x86_64' as const };
+    expect(mmdebstrapArgs(x86, PATHS)).toContain('--arch=amd64');
+  });
+
   it('writes a hook that quotes what it copies and runs, and clamps timestamps', () => {
     const r = recipe(`files: [{source: motd, destination: "/etc/it's motd", mode: "0600"}]\ncommands: ["echo 'hi' > /etc/x"]\n`);
     const script = customizeScript(r, PATHS);
@@ -154,6 +159,8 @@ describe('archive state and manifest', () => {
       tzdata: '2026a',
       zlib1g: '1:1.3',
     });
+    // An x86_64 box's own packages are amd64: unqualified; a foreign one is qualified.
+    expect(parsePackageManifest('libc6\t2.41\tamd64\nzlib1g\t1:1.3\triscv64\n', 'x86_64')).toEqual({ libc6: '2.41', 'zlib1g:riscv64': '1:1.3' });
   });
 
   it('derives a stable UUID from the recipe', () => {
