@@ -108,6 +108,8 @@ export function customizeScript(recipe: BoxRecipe, paths: RootfsPaths): string {
     ': > "$ROOT/etc/machine-id"',
     'rm -f "$ROOT/var/lib/dbus/machine-id" "$ROOT/var/lib/systemd/random-seed" "$ROOT/var/cache/ldconfig/aux-cache"',
     'rm -f "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/lib/dpkg/*-old "$ROOT"/var/log/apt/eipp.log.xz',
+    // apt's binary caches differ between two builds of one archive state; apt remakes them when missing.
+    'rm -f "$ROOT"/var/cache/apt/pkgcache.bin "$ROOT"/var/cache/apt/srcpkgcache.bin',
     'find "$ROOT/var/log" -type f -exec truncate -s 0 {} +',
     'rm -rf "$ROOT"/tmp/* "$ROOT"/var/tmp/*',
     // Kept for sync-out (--skip=download/empty; extract has no hook for it: copied here), not part of the image.

@@ -134,6 +134,7 @@ describe('mmdebstrap', () => {
     expect(script).toContain(`install -D -o 0 -g 0 -m 0755 -- '/w/agent/vm-agent' "$ROOT/usr/sbin/vm-agent"`);
     expect(script).toContain('rm -f "$ROOT"/etc/ssh/ssh_host_*_key');
     expect(script).toContain('rm -f "$ROOT"/var/cache/apt/archives/*.deb');
+    expect(script).toContain('rm -f "$ROOT"/var/cache/apt/pkgcache.bin "$ROOT"/var/cache/apt/srcpkgcache.bin');
     // Nothing of the build host: its hostname and resolv.conf are replaced.
     expect(script).toContain(`echo 't' > "$ROOT/etc/hostname"`);
     expect(script).toContain('[ -L "$ROOT/etc/resolv.conf" ] || rm -f "$ROOT/etc/resolv.conf"');
