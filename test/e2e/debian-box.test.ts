@@ -1,9 +1,11 @@
-// The debian-13 box built by `vm box build boxes/debian-13`, booted with `vm up` to agent-ready:
-// a provisioner runs, the hostname and a synced folder arrive, sshd is up, the root file system has
-// grown to the Vmfile's disk_size (larger than the box's 2G image), `vm halt` powers off.
-// Opt-in: VM_TEST_DEBIAN_BOX=PATH (the built box: a .box archive or a store folder). The engine is
-// qemu unless VM_TEST_DEBIAN_ENGINE=builtin (slow: Debian's userland under the builtin CPU takes
-// minutes). It runs in the main project only (it picks its engine itself).
+// A Debian box built by `vm box build boxes/debian-13` (riscv64) or `boxes/debian-13-x86_64`,
+// booted with `vm up` to agent-ready: the guest runs the box's architecture, a provisioner runs, the
+// hostname and a synced folder arrive, sshd is up, the root file system has grown to the Vmfile's
+// disk_size (larger than the box's 2G image), `vm halt` powers off.
+// Opt-in: VM_TEST_DEBIAN_BOX=PATH (the built box: a .box archive or a store folder); the box's name
+// and architecture are what `vm box add` reports. The engine is qemu unless
+// VM_TEST_DEBIAN_ENGINE=builtin (riscv64 boxes only; slow: Debian's userland under the builtin CPU
+// takes minutes). It runs in the main project only (it picks its engine itself).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,19 +16,24 @@ const GiB = 1024 ** 3;
 const BOX = process.env.VM_TEST_DEBIAN_BOX;
 const ENGINE = process.env.VM_TEST_DEBIAN_ENGINE === 'builtin' ? 'builtin' : 'qemu';
 
-describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`debian-13 on ${ENGINE} (opt-in: VM_TEST_DEBIAN_BOX=PATH)`, () => {
+describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debian box on ${ENGINE} (opt-in: VM_TEST_DEBIAN_BOX=PATH)`, () => {
   let p: Project;
+  /** From `vm box add`'s report: "Added box 'NAME' VERSION (ARCH; ENGINES) in DIR". */
+  let box: { name: string; arch: string };
   beforeAll(async () => {
     p = new Project('debian', '');
+    const added = await p.run(['box', 'add', BOX!], { timeoutMs: 600_000 });
+    expect(added.code, show(added)).toBe(0);
+    const m = /box '([^']+)' \S+ \((\w+);/.exec(added.stdout);
+    expect(m, show(added)).not.toBeNull();
+    box = { name: m![1]!, arch: m![2]! };
     writeFileSync(join(p.dir, 'shared.txt'), 'from the host\n');
     writeFileSync(
       join(p.dir, 'Vmfile'),
-      `box: debian-13\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\ndisk_size: 4G\n` +
+      `box: ${box.name}\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\ndisk_size: 4G\n` +
         'synced_folders: [{host: ., guest: /vagrant}]\n' +
         'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned"}\n',
     );
-    const added = await p.run(['box', 'add', BOX!], { timeoutMs: 600_000 });
-    expect(added.code, show(added)).toBe(0);
   }, 700_000);
   afterAll(async () => {
     await p?.cleanup();
@@ -37,12 +44,13 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`debian-
     const up = await p.run(['up'], { timeoutMs: 1_500_000 });
     const seconds = (Date.now() - started) / 1000;
     expect(up.code, show(up)).toBe(0);
-    process.stderr.write(`debian-13 on ${ENGINE}: vm up (boot to agent-ready + provision) took ${seconds.toFixed(1)} s\n`);
+    process.stderr.write(`${box.name} on ${ENGINE}: vm up (boot to agent-ready + provision) took ${seconds.toFixed(1)} s\n`);
     const run = async (cmd: string) => {
       const r = await p.run(['ssh', '-c', cmd], { timeoutMs: 300_000 });
       expect(r.code, show(r)).toBe(0);
       return r.stdout.trim();
     };
+    expect(await run('uname -m')).toBe(box.arch);
     expect(await run('cat /root/provisioned')).toMatch(/^1:10\./);
     expect(await run('hostname')).toBe('deb-test');
     expect(await run('cat /vagrant/shared.txt')).toBe('from the host');

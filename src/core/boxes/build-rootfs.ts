@@ -28,7 +28,8 @@ export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 /** The host's dpkg-divert acting on the image: works for every variant, needs nothing inside. */
 const DIVERT = 'dpkg-divert --root="$1" --quiet --local --rename';
 
-const DEBIAN_ARCH: Record<BoxRecipe['architecture'], string> = { riscv64: 'riscv64', x86_64: 'amd64' };
+/** Debian's name for each box architecture (dpkg --print-architecture): mmdebstrap's --arch, the archive's Architectures. */
+export const DEBIAN_ARCH: Record<BoxRecipe['architecture'], string> = { riscv64: 'riscv64', x86_64: 'amd64' };
 
 /** mmdebstrap's argv (without the program). `--verbose` makes apt's `Get:` lines visible for counting. */
 export function mmdebstrapArgs(recipe: BoxRecipe, paths: RootfsPaths): string[] {
@@ -107,6 +108,8 @@ export function customizeScript(recipe: BoxRecipe, paths: RootfsPaths): string {
     ': > "$ROOT/etc/machine-id"',
     'rm -f "$ROOT/var/lib/dbus/machine-id" "$ROOT/var/lib/systemd/random-seed" "$ROOT/var/cache/ldconfig/aux-cache"',
     'rm -f "$ROOT"/var/cache/debconf/*-old "$ROOT"/var/lib/dpkg/*-old "$ROOT"/var/log/apt/eipp.log.xz',
+    // apt's binary caches differ between two builds of one archive state; apt remakes them when missing.
+    'rm -f "$ROOT"/var/cache/apt/pkgcache.bin "$ROOT"/var/cache/apt/srcpkgcache.bin',
     'find "$ROOT/var/log" -type f -exec truncate -s 0 {} +',
     'rm -rf "$ROOT"/tmp/* "$ROOT"/var/tmp/*',
     // Kept for sync-out (--skip=download/empty; extract has no hook for it: copied here), not part of the image.

@@ -13,7 +13,7 @@ import { packageRoot, storeRoot, storeTmpDir, type StoreLocation } from '../path
 import { currentBootId, isAlive } from '../machines/process-identity.js';
 import { AGENT_COMPILERS, checkHostTools, hostArch } from './build-tools.js';
 import { buildInitrd } from './build-initrd.js';
-import { clampTimesArgs, customizeScript, mmdebstrapArgs, parsePackageManifest, type RootfsPaths } from './build-rootfs.js';
+import { DEBIAN_ARCH, clampTimesArgs, customizeScript, mmdebstrapArgs, parsePackageManifest, type RootfsPaths } from './build-rootfs.js';
 import { OPENSSH_HOST_KEY, type BoxManifest } from './manifest.js';
 import type { BoxRecipe } from './recipe.js';
 import { addBox, ensureStore, tempPrefix, type AddResult } from './store.js';
@@ -98,8 +98,6 @@ export function parseRelease(text: string): ArchiveState {
   const version = field('Version');
   return { date, epoch, ...(version ? { version } : {}), architectures: (field('Architectures') ?? '').split(/\s+/).filter(Boolean) };
 }
-
-const DEBIAN_ARCH = { riscv64: 'riscv64', x86_64: 'amd64' } as const;
 
 /**
  * Prepares a build: checks the host tools (throwing before any work), sweeps dead builds, makes the
@@ -404,7 +402,10 @@ async function depmod(root: string, version: string): Promise<void> {
   }
 }
 
-/** The newest /boot/vmlinu[xz]-VERSION in the tree (riscv64 Debian ships an uncompressed Image as vmlinux-*). */
+/**
+ * The newest /boot/vmlinu[xz]-VERSION in the tree: riscv64 Debian ships an uncompressed Image as
+ * vmlinux-*, amd64 a bzImage as vmlinuz-*; both are what qemu's -kernel and the box's `kernel` take.
+ */
 async function findKernel(root: string): Promise<{ path: string; version: string }> {
   const names = (await readdir(join(root, 'boot')).catch(() => [] as string[])).filter((n) => /^vmlinu[xz]-/.test(n)).sort();
   const name = names.at(-1);

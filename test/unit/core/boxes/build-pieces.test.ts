@@ -121,6 +121,11 @@ describe('mmdebstrap', () => {
     expect(customizeScript({ ...r, base: { ...r.base, variant: 'extract' } }, PATHS)).not.toContain('dpkg-divert');
   });
 
+  it("asks for Debian's architecture name: amd64 for an x86_64 box", () => {
+    const x86 = { ...recipe(), architecture: 'x86_64' as const };
+    expect(mmdebstrapArgs(x86, PATHS)).toContain('--arch=amd64');
+  });
+
   it('writes a hook that quotes what it copies and runs, and clamps timestamps', () => {
     const r = recipe(`files: [{source: motd, destination: "/etc/it's motd", mode: "0600"}]\ncommands: ["echo 'hi' > /etc/x"]\n`);
     const script = customizeScript(r, PATHS);
@@ -129,6 +134,7 @@ describe('mmdebstrap', () => {
     expect(script).toContain(`install -D -o 0 -g 0 -m 0755 -- '/w/agent/vm-agent' "$ROOT/usr/sbin/vm-agent"`);
     expect(script).toContain('rm -f "$ROOT"/etc/ssh/ssh_host_*_key');
     expect(script).toContain('rm -f "$ROOT"/var/cache/apt/archives/*.deb');
+    expect(script).toContain('rm -f "$ROOT"/var/cache/apt/pkgcache.bin "$ROOT"/var/cache/apt/srcpkgcache.bin');
     // Nothing of the build host: its hostname and resolv.conf are replaced.
     expect(script).toContain(`echo 't' > "$ROOT/etc/hostname"`);
     expect(script).toContain('[ -L "$ROOT/etc/resolv.conf" ] || rm -f "$ROOT/etc/resolv.conf"');
@@ -154,6 +160,8 @@ describe('archive state and manifest', () => {
       tzdata: '2026a',
       zlib1g: '1:1.3',
     });
+    // An x86_64 box's own packages are amd64: unqualified; a foreign one is qualified.
+    expect(parsePackageManifest('libc6\t2.41\tamd64\nzlib1g\t1:1.3\triscv64\n', 'x86_64')).toEqual({ libc6: '2.41', 'zlib1g:riscv64': '1:1.3' });
   });
 
   it('derives a stable UUID from the recipe', () => {

@@ -52,6 +52,16 @@ describe('schemas/box-recipe.schema.json', () => {
     expect(r.packages).toContain('openssh-server');
     expect(r.files.length).toBeGreaterThan(0);
   });
+
+  it('accepts the bundled debian-13-x86_64 recipe', () => {
+    const r = loadRecipe(join(ROOT, 'boxes', 'debian-13-x86_64'));
+    expect(r.name).toBe('debian-13-x86_64');
+    expect(r.architecture).toBe('x86_64');
+    expect(r.engines).toEqual(['qemu']);
+    expect(r.kernel.package).toBe('linux-image-amd64');
+    expect(r.initrd?.modules).toEqual(['crc32c_generic', 'virtio_blk', 'ext4']);
+    expect(r.files.length).toBeGreaterThan(0);
+  });
 });
 
 describe('loading a recipe', () => {
