@@ -1,4 +1,4 @@
-// A Debian box built by `vm box build boxes/debian-13` (riscv64) or `boxes/debian-13-x86_64`,
+// A Debian box built by `vm box build boxes/debian-13` (riscv64) or `boxes/debian-13/box-recipe-x86_64.yaml`,
 // booted with `vm up` to agent-ready: the guest runs the box's architecture, a provisioner runs, the
 // hostname and a synced folder arrive, sshd is up, the root file system has grown to the Vmfile's
 // disk_size (larger than the box's 2G image), `vm halt` powers off.

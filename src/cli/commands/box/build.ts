@@ -10,7 +10,7 @@ export default class BoxBuild extends BaseCommand {
     'Build a box from a recipe folder (box-recipe.yaml, see schemas/box-recipe.schema.json): the root file system with mmdebstrap from a Debian archive, the distribution kernel, a small initrd and an ext4 root disk (mkfs.ext4 -d), reproducibly (SOURCE_DATE_EPOCH). The box is added to the store; --output also writes a .box archive. Needs root, mmdebstrap, e2fsprogs and, for a foreign architecture, qemu-user-static.';
   static override examples = [
     { description: 'Build the Debian 13 riscv64 box', command: 'sudo <%= config.bin %> box build boxes/debian-13' },
-    { description: 'Build the Debian 13 x86_64 box (qemu engine)', command: 'sudo <%= config.bin %> box build boxes/debian-13-x86_64' },
+    { description: 'Build the Debian 13 x86_64 box (qemu engine)', command: 'sudo <%= config.bin %> box build boxes/debian-13/box-recipe-x86_64.yaml' },
     { description: 'Also write an archive to share', command: 'sudo <%= config.bin %> box build boxes/debian-13 --output debian-13.box' },
   ];
   static override args = {

@@ -54,7 +54,7 @@ describe('schemas/box-recipe.schema.json', () => {
   });
 
   it('accepts the bundled debian-13-x86_64 recipe', () => {
-    const r = loadRecipe(join(ROOT, 'boxes', 'debian-13-x86_64'));
+    const r = loadRecipe(join(ROOT, 'boxes', 'debian-13', 'box-recipe-x86_64.yaml'));
     expect(r.name).toBe('debian-13-x86_64');
     expect(r.architecture).toBe('x86_64');
     expect(r.engines).toEqual(['qemu']);
