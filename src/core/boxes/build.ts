@@ -9,14 +9,14 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ExternalError, UserError } from '../errors.js';
-import { packageRoot, storeRoot, storeTmpDir, type StoreLocation } from '../paths.js';
+import { BOX_ORIGIN_FILE, packageRoot, storeRoot, storeTmpDir, type StoreLocation } from '../paths.js';
 import { currentBootId, isAlive } from '../machines/process-identity.js';
 import { AGENT_COMPILERS, checkHostTools, hostArch } from './build-tools.js';
 import { buildInitrd } from './build-initrd.js';
 import { DEBIAN_ARCH, clampTimesArgs, customizeScript, mmdebstrapArgs, parsePackageManifest, type RootfsPaths } from './build-rootfs.js';
 import { OPENSSH_HOST_KEY, type BoxManifest } from './manifest.js';
 import type { BoxRecipe } from './recipe.js';
-import { addBox, ensureStore, tempPrefix, type AddResult } from './store.js';
+import { addBox, ensureStore, readStoredBox, tempPrefix, type AddResult, type StoredBox } from './store.js';
 
 const run = promisify(execFile);
 
@@ -97,6 +97,20 @@ export function parseRelease(text: string): ArchiveState {
   if (!date || !Number.isSafeInteger(epoch)) throw new UserError('the archive\'s Release file has no readable Date field');
   const version = field('Version');
   return { date, epoch, ...(version ? { version } : {}), architectures: (field('Architectures') ?? '').split(/\s+/).filter(Boolean) };
+}
+
+/**
+ * The build `vm box build` can skip: the store already holds this box built from this very recipe
+ * (box.json's build.recipe_sha256 is the recipe's hash, which covers its text and every file it
+ * copies in). Then `output`, if given, gets the stored box's archive. Undefined when the box is
+ * absent, damaged or built from another recipe state. The archive may have moved on since (a new
+ * point release): `--force` builds again.
+ */
+export async function reuseStoredBuild(recipe: BoxRecipe, opts: { output?: string; loc?: StoreLocation } = {}): Promise<{ box: StoredBox; archive?: string } | undefined> {
+  const box = await readStoredBox(recipe.name, recipe.version, opts.loc);
+  if (!box || box.error || box.manifest?.build?.recipe_sha256 !== recipe.hash) return undefined;
+  if (opts.output) await writeArchive(box.dir, opts.output);
+  return { box, ...(opts.output ? { archive: opts.output } : {}) };
 }
 
 /**
@@ -484,7 +498,8 @@ async function hashFile(path: string): Promise<{ sha256: string; size: number }>
  */
 async function writeArchive(boxDir: string, out: string): Promise<void> {
   const tmp = `${out}.${process.pid}.tmp`;
-  const argv = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', boxDir, '-czf', tmp, 'box.json', '--exclude=./box.json', '.'];
+  // A stored box's folder also holds the store's own note of where it came from: not part of the box.
+  const argv = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', boxDir, '-czf', tmp, 'box.json', '--exclude=./box.json', `--exclude=./${BOX_ORIGIN_FILE}`, '.'];
   try {
     await run('tar', argv, { env: { ...process.env, GZIP: '-n' } });
   } catch (err) {

@@ -18,17 +18,27 @@ export default class BoxBuild extends BaseCommand {
   };
   static override flags = {
     output: Flags.string({ char: 'o', description: 'also write the box as a .box archive (tar.gz) to this file' }),
-    force: Flags.boolean({ description: 'replace a stored box with the same name and version' }),
+    force: Flags.boolean({ description: 'build even when the store holds this box built from the same recipe, and replace a stored box with the same name and version' }),
     json: jsonFlag,
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(BoxBuild);
     const { loadRecipe } = await import('../../../core/boxes/recipe.js');
-    const { openBuild } = await import('../../../core/boxes/build.js');
+    const { openBuild, reuseStoredBuild } = await import('../../../core/boxes/build.js');
     const { Listr } = await import('listr2');
     const recipe = loadRecipe(args.dir);
-    const session = await openBuild(recipe, { force: flags.force, output: flags.output ? resolve(flags.output) : undefined });
+    const output = flags.output ? resolve(flags.output) : undefined;
+    const reused = flags.force ? undefined : await reuseStoredBuild(recipe, { output });
+    if (reused) {
+      if (flags.json) {
+        this.log(JSON.stringify({ name: recipe.name, version: recipe.version, dir: reused.box.dir, checksum: reused.box.checksum, archive: reused.archive, built: false }, null, 2));
+        return;
+      }
+      this.log(`Box '${recipe.name}' ${recipe.version} is already in the store, built from this recipe (sha256 ${recipe.hash.slice(0, 12)}…): ${reused.box.dir}${reused.archive ? `; wrote ${reused.archive}` : ''}. --force builds it again.`);
+      return;
+    }
+    const session = await openBuild(recipe, { force: flags.force, output });
     const tty = process.stdout.isTTY === true && (process.stdout.columns ?? 0) > 0 && !flags.json;
     const list = new Listr(
       session.steps.map((step) => ({
@@ -76,6 +86,7 @@ export default class BoxBuild extends BaseCommand {
             archive: r.archive,
             packages: Object.keys(r.manifest?.packages ?? {}).length,
             seconds: r.seconds,
+            built: true,
           },
           null,
           2,
