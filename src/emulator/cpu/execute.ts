@@ -72,6 +72,12 @@ export function runLoop(h: Hart, budget: number): number {
   let jumped = jitOn;
   // Set when translated code left an instruction to the interpreter: look up again after it.
   let lookupAfter = false;
+  // The untranslated entry point the interpreter is running from (its home slot, RAM offset and pc)
+  // and `spent` after its first instruction; credited at the next lookup.
+  let heatHome = -1;
+  let heatRo = 0;
+  let heatPc = 0;
+  let heatFrom = 0;
 
   for (;;) {
     if (spent >= limit) {
@@ -109,6 +115,19 @@ export function runLoop(h: Hart, budget: number): number {
     // exit from translated code), entered with the budget left, left with the pc to continue at
     if (jumped && fo >= 0) {
       jumped = false;
+      if (heatHome >= 0) {
+        // Credit the entry point the interpreter ran from with the instructions it ran since: an
+        // unrolled loop body or a long straight-line function costs its length per entry, and gets
+        // hot as soon as a short block entered a thousand times more often.
+        const heat = jHot[heatHome]! + (spent - heatFrom);
+        const home = heatHome;
+        heatHome = -1;
+        if (heat < jit.threshold) jHot[home] = heat;
+        else {
+          jHot[home] = 0;
+          if (jit.find(heatRo, heatPc, home) < 0 && jit.queue(heatRo, heatPc, home, startInstret + spent)) translatePending(h);
+        }
+      }
       const ro = fOff + fo;
       const home = Math.imul(ro >>> 1, 0x9e3779b1) >>> JIT_SHIFT; // jitSlot(ro), inlined
       const js = jTagOff[home] === ro && jTagPc[home] === pc ? home : jit.find(ro, pc, home);
@@ -155,6 +174,11 @@ export function runLoop(h: Hart, budget: number): number {
           jumped = true;
           continue;
         }
+      } else {
+        heatHome = home;
+        heatRo = ro;
+        heatPc = pc;
+        heatFrom = spent + 1; // its first instruction was counted above
       }
     }
     spent++;

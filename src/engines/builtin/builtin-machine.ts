@@ -87,7 +87,7 @@ export interface BuiltinBootSpec {
   /** Default 'until-ready': warp over idle time while booting, real time once the marker is seen. */
   idleWarp?: WarpPolicy;
   /**
-   * Executions of a guest entry point before it is translated to WebAssembly (emulator/cpu/jit/);
+   * Instructions the interpreter runs from a guest entry point before it is translated to WebAssembly (emulator/cpu/jit/);
    * 0 keeps the interpreter only. Default: the emulator's DEFAULT_THRESHOLD; VM_JIT_THRESHOLD overrides.
    */
   jitThreshold?: number;
@@ -101,7 +101,7 @@ export interface BuiltinBootSpec {
  *  everything), else the spec's, else the emulator's default. */
 function jitThreshold(spec: BuiltinBootSpec): number {
   const env = process.env.VM_JIT_THRESHOLD;
-  if (env !== undefined && /^\d+$/.test(env)) return Math.min(65535, Number(env));
+  if (env !== undefined && /^\d+$/.test(env)) return Math.min(2 ** 31, Number(env));
   return spec.jitThreshold ?? DEFAULT_THRESHOLD;
 }
 

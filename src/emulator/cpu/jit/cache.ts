@@ -13,13 +13,16 @@ import { decode } from '../isa.js';
 export const JIT_BITS = 15;
 export const JIT_SIZE = 1 << JIT_BITS;
 export const JIT_MASK = JIT_SIZE - 1;
-/** Executions of an entry point the interpreter sees before queueing it for translation. Chosen by
- *  measurement (boot to shell, the ash loop and the Debian kernel to /init at several thresholds, in
- *  the profile counters and `npm run bench`): lower thresholds translate the many entry points a
- *  kernel boot runs only a few hundred times each, for more compile cost than they save; higher
- *  ones leave a shell's hot paths interpreted for too long (a loop of a few ten thousand turns runs
- *  its first `threshold` turns in the interpreter). */
-export const DEFAULT_THRESHOLD = 2000;
+/** Instructions the interpreter runs from an entry point before queueing it for translation (its
+ *  heat: execute.ts credits each run from the entry point, up to the next control transfer). Counting
+ *  instructions rather than entries makes a long straight-line body (an unrolled crypto round, a
+ *  kernel's init code) hot after a few runs, where a count of entries left such code interpreted
+ *  for thousands of runs of a thousand instructions each. Chosen by measurement (boot to shell, the
+ *  ash loop and the Debian kernel to /init at several thresholds, in the profile counters and
+ *  `npm run bench`): lower thresholds translate the many entry points a kernel boot runs only a few
+ *  hundred times each, for more compile cost than they save; higher ones leave a shell's hot paths
+ *  interpreted for too long. */
+export const DEFAULT_THRESHOLD = 8000;
 /** Queued entry points that make a batch, and how many instructions the oldest may wait. */
 export const BATCH_SIZE = 64;
 export const BATCH_MAX_WAIT = 1_000_000;
@@ -86,7 +89,7 @@ export interface JitStats {
 export class JitCache {
   private thresholdValue = DEFAULT_THRESHOLD;
 
-  /** Executions of an entry point seen by the interpreter before it is translated; 0 = never.
+  /** Heat (instructions run from an entry point by the interpreter) that gets it translated; 0 = never.
    *  1 is the test mode "translate every entry point at its first execution", at once: batches of
    *  one, compiled synchronously. */
   get threshold(): number {
@@ -103,8 +106,10 @@ export class JitCache {
   readonly tagPc: Float64Array;
   /** The region's function-table slot, or ENTRY_NONE / ENTRY_PENDING. */
   readonly entry: Int32Array;
-  /** Execution counts by home slot (collisions only make an entry hot sooner). */
-  readonly hot = new Uint16Array(JIT_SIZE);
+  /** Heat by home slot: the instructions the interpreter ran from the entry points hashing there
+   *  (execute.ts credits a run from an entry at the next lookup; collisions only make an entry hot
+   *  sooner). */
+  readonly hot = new Uint32Array(JIT_SIZE);
   /** The instruction bytes each region was made from and their RAM offset, to re-check after fence.i. */
   readonly bytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(JIT_SIZE).fill(undefined);
   readonly bytesAt = new Float64Array(JIT_SIZE);

@@ -251,6 +251,33 @@ describe('translation and the rest of the machine', () => {
     expect(m.hart.jit.stats.exits[EXIT_INTERPRET]).toBe(0);
   });
 
+  it('an entry point gets hot by the instructions run from it, not only by how often it is entered', () => {
+    // Two loops of the same number of turns under the same threshold: one turn of the long loop runs
+    // a few hundred instructions from its head, of the short one four. Only the long one is worth
+    // translating (an unrolled crypto round, a page-clearing loop), and only it is translated.
+    const TURNS = 60;
+    const runLoop = (bodyLength: number) => {
+      const m = makeMachine();
+      m.hart.jit.threshold = 2000;
+      m.hart.jit.syncCompile = true;
+      m.hart.jit.maxWait = 0; // translate what is queued at the end of each run() slice
+      const body = Array.from({ length: bodyLength }, (_, i) => A.addi(5 + (i % 3), 5 + (i % 3), 1));
+      m.load(RAM_BASE, [...A.li(12, TURNS), ...body, A.addi(12, 12, -1), A.bne(12, 0, -4 * (body.length + 1)), A.wfi()]);
+      m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+      while (!m.hart.waiting) m.hart.run(5000);
+      expect(m.x(5) + m.x(6) + m.x(7)).toBe(BigInt(TURNS * body.length));
+      return m.hart.jit.stats;
+    };
+    const long = runLoop(300);
+    expect(long.regions).toBeGreaterThan(0);
+    // Hot after 2000 instructions (under 7 turns), translated at the end of that slice; each later
+    // slice may end inside the body, and its next slice interprets up to the loop's branch.
+    expect(long.translatedInsns).toBeGreaterThan((TURNS - 20) * 300);
+    const short = runLoop(2);
+    expect(short.regions).toBe(0);
+    expect(short.translatedInsns).toBe(0);
+  });
+
   it('a trap in the middle of a block: earlier instructions done, later ones not, exact mepc and minstret', () => {
     const results = [0, 1].map((threshold) => {
       const m = makeMachine();
