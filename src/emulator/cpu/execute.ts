@@ -211,7 +211,7 @@ export function runLoop(h: Hart, budget: number): number {
     } else {
       npc = pc + 4;
     }
-    if (lookupAfter) jit.noteUntranslated(insn);
+    if (lookupAfter) jit.noteUntranslated(insn, (pc & 0xfff) === 0xffe && (word & 3) === 3);
     const rd2 = ((insn >> 6) & 62) || X0_SINK; // 2 * rd; writes to x0 land in the sink
     const rs1 = (insn >> 14) & 62; // 2 * rs1
     const rs2 = (insn >> 19) & 62; // 2 * rs2

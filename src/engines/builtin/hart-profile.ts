@@ -8,6 +8,7 @@
 import type { Hart } from '../../emulator/cpu/hart.js';
 import { EXIT_INTERPRET, EXIT_JUMP, EXIT_SERVICE, EXIT_TRAP } from '../../emulator/cpu/jit/region.js';
 import { decode, disassemble } from '../../emulator/cpu/isa.js';
+import { CROSSES_PAGE } from '../../emulator/cpu/jit/cache.js';
 
 export interface HartProfile {
   /** Host seconds since the machine started. */
@@ -48,6 +49,7 @@ export interface HartProfile {
 /** A readable name for an untranslated-instruction key (cpu/jit/cache.ts noteUntranslated: the
  *  instruction table's entry, with the CSR number for CSR instructions). */
 export function untranslatedName(key: number): string {
+  if (key === CROSSES_PAGE) return 'an instruction crossing a page';
   const spec = decode(key);
   if (spec === null) return disassemble(key);
   return spec.operands.includes('csr') ? `${spec.name} 0x${(key >>> 20).toString(16).padStart(3, '0')}` : spec.name;

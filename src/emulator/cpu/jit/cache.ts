@@ -28,6 +28,8 @@ export const BATCH_SIZE = 64;
 export const BATCH_MAX_WAIT = 1_000_000;
 
 /** Entry values that are not a table slot. */
+/** noteUntranslated's key for an instruction that crosses into the next page (no 32-bit encoding). */
+export const CROSSES_PAGE = 2 ** 32;
 export const ENTRY_NONE = -1; // the interpreter runs this entry point (not translatable)
 export const ENTRY_PENDING = -2; // queued for the next batch
 
@@ -166,10 +168,18 @@ export class JitCache {
 
   /** Count an instruction a region exited to the interpreter for, keyed by its instruction-table
    *  entry (isa.ts: its match bits; CSR instructions keep their CSR number, so `csrr time` and
-   *  `csrr sstatus` stay apart; an illegal encoding is its own key). */
-  noteUntranslated(insn: number): void {
+   *  `csrr sstatus` stay apart; an illegal encoding is its own key). A 4-byte instruction whose
+   *  second half is on the next page is keyed CROSSES_PAGE whatever it is: a region covers one
+   *  page, so the kind of instruction is not why it was left. */
+  noteUntranslated(insn: number, crossesPage = false): void {
     const spec = decode(insn);
-    const key = spec === null ? insn : spec.operands.includes('csr') ? spec.match | (insn & 0xfff00000) : spec.match;
+    const key = crossesPage
+      ? CROSSES_PAGE
+      : spec === null
+        ? insn
+        : spec.operands.includes('csr')
+          ? spec.match | (insn & 0xfff00000)
+          : spec.match;
     this.untranslated.set(key, (this.untranslated.get(key) ?? 0) + 1);
   }
 

@@ -12,6 +12,7 @@ import { makeMachine, RAM_BASE, type TestMachine } from './machine.js';
 import { PRIV_M } from '../../../../src/emulator/cpu/hart-api.js';
 import { encode, INSTRUCTIONS, type InstructionSpec } from '../../../../src/emulator/cpu/isa.js';
 import { budgetChecks, EXIT_INTERPRET, MAX_REGION_INSNS, planRegion } from '../../../../src/emulator/cpu/jit/region.js';
+import { CROSSES_PAGE } from '../../../../src/emulator/cpu/jit/cache.js';
 
 const DATA = RAM_BASE + 0x40000;
 const HANDLER = RAM_BASE + 0x3000;
@@ -276,6 +277,24 @@ describe('translation and the rest of the machine', () => {
     const short = runLoop(2);
     expect(short.regions).toBe(0);
     expect(short.translatedInsns).toBe(0);
+  });
+
+  it('an instruction crossing into the next page is left to the interpreter, and counted as crossing, not by kind', () => {
+    const m = makeMachine();
+    m.hart.jit.threshold = 1;
+    // A loop whose 4-byte addi starts 2 bytes before a page boundary: a region covers one page.
+    const loopAt = RAM_BASE + 0x1ff0;
+    const jalAt = place(m, RAM_BASE, A.li(12, 5));
+    place(m, jalAt, [A.jal(0, loopAt - jalAt)]);
+    const end = place(m, loopAt, [A.addi(5, 5, 1), A.addi(5, 5, 1), A.addi(5, 5, 1), C.addi(5, 1), A.addi(6, 6, 1)]);
+    expect(end - 4).toBe(RAM_BASE + 0x1ffe);
+    place(m, end, [A.addi(12, 12, -1), A.bne(12, 0, loopAt - (end + 4)), A.wfi()]);
+    m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+    m.hart.run(10_000);
+    expect(m.hart.waiting).toBe(true);
+    expect([m.x(5), m.x(6)]).toEqual([20n, 5n]);
+    expect(m.hart.jit.stats.regions).toBeGreaterThan(0);
+    expect([...m.hart.jit.untranslated]).toEqual([[CROSSES_PAGE, 5]]);
   });
 
   it('a trap in the middle of a block: earlier instructions done, later ones not, exact mepc and minstret', () => {
