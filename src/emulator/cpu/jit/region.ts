@@ -298,6 +298,11 @@ const SCRATCH_PARAMS = [I32, I32, I32, I32, I32, I32, I32, I32, I64, I64, I64, I
 
 const MIN64 = -9223372036854775808;
 
+// The page function's outer structure (emit), as br levels counted from the outside.
+const LEVEL_EXIT = 0;
+const LEVEL_STATUS = 1;
+const LEVEL_DISPATCH = 2;
+
 /** Emits the body of one region function. */
 class RegionEmitter {
   readonly b = new Bytes();
@@ -425,7 +430,7 @@ class RegionEmitter {
       this.i32(code);
       this.mem(OP.i32Store, this.stateAt + HS_EXIT_CODE);
     }
-    this.br(0);
+    this.br(LEVEL_EXIT);
   }
 
   /** Continue at page offset `t`: inside the region through the dispatch loop, else leave. */
@@ -445,7 +450,7 @@ class RegionEmitter {
     }
     this.i32(j);
     this.set(L_NEXT);
-    this.br(1);
+    this.br(LEVEL_DISPATCH);
   }
 
   /** Compute rs1 + imm into L_A, its low word into L_LO, the page offset into L_PO and the TLB
@@ -502,21 +507,57 @@ class RegionEmitter {
     this.op(OP.i32WrapI64);
   }
 
-  /** After a slow-path call left its status in L_ST: trap, or leave for the service point. */
-  private slowStatus(pc: number, index: number): void {
+  /** After a call-out left its CALL_* status in L_ST, with its effects (a loaded register) already
+   *  in place: unless CALL_OK, leave through the function's one status exit (emit: $status), with
+   *  the instruction's pc, the block's instructions from it on taken back, and its length in L_PO.
+   *  One shared exit rather than one per status at each call site keeps memory accesses small,
+   *  and V8's compile time goes with a module's size. */
+  private statusExit(pc: number, index: number, len: number): void {
     this.get(L_ST);
-    this.op(OP.i32Eqz);
+    this.i32(CALL_OK);
+    this.op(OP.i32Ne);
     this.open(OP.if, VOID);
-    this.exit(EXIT_TRAP, pc, this.blockLen - index);
+    this.i64(pc);
+    this.set(L_EPC);
+    this.get(L_N);
+    this.i32(this.blockLen - index);
+    this.op(OP.i32Sub);
+    this.set(L_N);
+    this.i32(len);
+    this.set(L_PO);
+    this.br(LEVEL_STATUS);
     this.close();
   }
 
-  private serviceIfAsked(pc: number, index: number, len: number): void {
+  /** The status exit's code, reached with L_EPC, L_N and L_PO as statusExit left them: a trap or an
+   *  instruction for the interpreter leave at the instruction, nothing of it done; CALL_SERVICE
+   *  leaves after it, done. */
+  private statusEpilogue(): void {
     this.get(L_ST);
-    this.i32(2);
+    this.i32(CALL_SERVICE);
     this.op(OP.i32Eq);
     this.open(OP.if, VOID);
-    this.exit(EXIT_SERVICE, pc + len, this.blockLen - index - 1);
+    this.get(L_EPC);
+    this.get(L_PO);
+    this.op(OP.i64ExtendI32u);
+    this.op(OP.i64Add);
+    this.set(L_EPC);
+    this.get(L_N);
+    this.i32(1);
+    this.op(OP.i32Add);
+    this.set(L_N);
+    this.i32(0);
+    this.i32(EXIT_SERVICE);
+    this.mem(OP.i32Store, this.stateAt + HS_EXIT_CODE);
+    this.b.byte(OP.else);
+    this.i32(0);
+    this.i32(EXIT_INTERPRET);
+    this.i32(EXIT_TRAP);
+    this.get(L_ST);
+    this.i32(CALL_INTERPRET);
+    this.op(OP.i32Eq);
+    this.op(OP.select);
+    this.mem(OP.i32Store, this.stateAt + HS_EXIT_CODE);
     this.close();
   }
 
@@ -537,7 +578,6 @@ class RegionEmitter {
     this.b.byte(OP.call);
     this.b.u32(FN_LD);
     this.set(L_ST);
-    this.slowStatus(pc, index);
     this.i32(0);
     this.mem(OP.i64Load, this.stateAt + HS_TMP);
     switch (f3) {
@@ -563,8 +603,12 @@ class RegionEmitter {
         this.op(OP.i64And);
         break;
     }
+    // A trap leaves rd as it was: the value only when the status is not CALL_TRAP.
+    this.x(rd);
+    this.get(L_ST);
+    this.op(OP.select);
     this.setX(rd);
-    this.serviceIfAsked(pc, index, d.len);
+    this.statusExit(pc, index, d.len);
     this.close();
   }
 
@@ -591,8 +635,7 @@ class RegionEmitter {
     this.b.byte(OP.call);
     this.b.u32(FN_ST);
     this.set(L_ST);
-    this.slowStatus(pc, index);
-    this.serviceIfAsked(pc, index, d.len);
+    this.statusExit(pc, index, d.len);
     this.close();
   }
 
@@ -767,20 +810,16 @@ class RegionEmitter {
     this.i32(insn);
     this.b.byte(OP.call);
     this.b.u32(FN_EX);
-    this.tee(L_ST);
-    this.i32(CALL_INTERPRET);
-    this.op(OP.i32Eq);
-    this.open(OP.if, VOID);
-    this.exit(EXIT_INTERPRET, pc, this.blockLen - index);
-    this.close();
-    this.slowStatus(pc, index);
+    this.set(L_ST);
+    // The handler wrote rd to the register file only if it ran (CALL_OK, CALL_SERVICE); otherwise
+    // the file still holds what was stored above, so reading it back is right either way.
     const rd = (insn >>> 7) & 31;
     if (rd !== 0) {
       this.i32(0);
       this.mem(OP.i64Load, this.stateAt + HS_X + 8 * rd);
       this.setX(rd);
     }
-    this.serviceIfAsked(pc, index, d.len);
+    this.statusExit(pc, index, d.len);
   }
 
   /** One instruction, the `index`th of the current block. */
@@ -917,9 +956,11 @@ class RegionEmitter {
     const body = new Bytes();
     const blocks = this.plan.blocks;
     const checks = budgetChecks(this.plan);
-    // Structure: block $exit { loop $dispatch { block $Bm-1 ... block $B0 { br_table } code0 } code1 ... } }
-    this.open(OP.block, VOID); // level 0: exit
-    this.open(OP.loop, VOID); // level 1: dispatch
+    // Structure: block $exit { block $status { loop $dispatch { block $Bm-1 ... block $B0 { br_table }
+    // code0 } code1 ... } } statusEpilogue }
+    this.open(OP.block, VOID); // LEVEL_EXIT
+    this.open(OP.block, VOID); // LEVEL_STATUS
+    this.open(OP.loop, VOID); // LEVEL_DISPATCH
     for (let i = blocks.length - 1; i >= 0; i--) this.open(OP.block, VOID);
     this.get(L_NEXT);
     this.b.byte(OP.brTable);
@@ -967,6 +1008,8 @@ class RegionEmitter {
       this.close(); // the block's loop or block
     }
     this.close(); // loop
+    this.close(); // status block
+    this.statusEpilogue();
     this.close(); // exit block
     // Epilogue: write back what the region changed, say how many instructions completed.
     for (const r of [...this.written].sort((a, b) => a - b)) {
