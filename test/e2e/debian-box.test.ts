@@ -32,7 +32,7 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debia
       join(p.dir, 'Vmfile'),
       `box: ${box.name}\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\ndisk_size: 4G\n` +
         'synced_folders: [{host: ., guest: /vagrant}]\n' +
-        'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned"}\n',
+        'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned; ip -4 route show default > /root/route-at-provision"}\n',
     );
   }, 700_000);
   afterAll(async () => {
@@ -52,6 +52,10 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debia
     };
     expect(await run('uname -m')).toBe(box.arch);
     expect(await run('cat /root/provisioned')).toMatch(/^1:10\./);
+    // Provisioners run once the agent answers: the NAT card's DHCP address and route were already there
+    // (apt-get in a provisioner needs them), and `vm up` showed the address the box reported.
+    expect(await run('cat /root/route-at-provision')).toMatch(/^default via 10\.0\.2\.2 dev eth0/);
+    expect(up.stdout + up.stderr).toMatch(/Network: eth0 10\.0\.2\.15\/24/);
     expect(await run('hostname')).toBe('deb-test');
     expect(await run('cat /vagrant/shared.txt')).toBe('from the host');
     // Ready comes before the rest of the boot (sshd's socket among it): wait for systemd to finish.

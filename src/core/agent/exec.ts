@@ -308,10 +308,7 @@ export function startExec(channel: AgentChannel, options: ExecOptions, prepare: 
         if (typeof stdin === 'string' || stdin instanceof Uint8Array) {
           await run.sendStdin(typeof stdin === 'string' ? Buffer.from(stdin) : stdin);
         } else {
-          for await (const chunk of stdin) {
-            if (run.finished) break;
-            await run.sendStdin(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-          }
+          await feedStdin(run, stdin);
         }
       })
       .then(
@@ -332,6 +329,41 @@ export function startExec(channel: AgentChannel, options: ExecOptions, prepare: 
       void opened.then(() => run.signal(n), () => {});
     },
   };
+}
+
+/**
+ * Streams `source` into the command's stdin until the source ends or the command is over. A source
+ * that never ends (a pipe whose writer keeps it open, such as the stdin a script or CI job hands
+ * `vm ssh -c`) must not outlive the command: waiting for its next chunk would keep the host process
+ * alive after the command's output and exit status were all delivered. So the wait for the next
+ * chunk races the command's end, and then the source is closed as leaving a `for await` loop closes
+ * it: a stream is destroyed (its file descriptor released), any other iterator is asked to return.
+ */
+async function feedStdin(run: ExecRun, source: AsyncIterable<Uint8Array | string>): Promise<void> {
+  const it = source[Symbol.asyncIterator]();
+  const over = run.exit.then(
+    () => null,
+    () => null,
+  );
+  let ended = false;
+  try {
+    while (!run.finished) {
+      const next = await Promise.race([it.next(), over]);
+      if (next === null || next.done) {
+        ended = next !== null;
+        break;
+      }
+      await run.sendStdin(typeof next.value === 'string' ? Buffer.from(next.value) : next.value);
+    }
+  } finally {
+    if (!ended) {
+      // A pending next() of an async generator would hold a return() back until the source yields:
+      // a stream is destroyed directly, which also settles that pending next().
+      const stream = source as Partial<Readable>;
+      if (typeof stream.destroy === 'function') stream.destroy();
+      else void it.return?.().catch(() => {});
+    }
+  }
 }
 
 function describe(argv: Bytes[]): string {

@@ -17,17 +17,37 @@ export interface ExecStreams {
   stderr: NodeJS.WritableStream;
 }
 
-/** Copies a guest output stream to a host one, waiting on the host side when it is slow. */
-function pump(from: NodeJS.ReadableStream, to: NodeJS.WritableStream): Promise<void> {
+/**
+ * Copies a guest output stream to a host one, waiting on the host side when it is slow. When the host
+ * side breaks (its reader went away: `vm ssh -c CMD | head`, EPIPE), `broken` is called once and the
+ * rest is read and dropped: waiting for a 'drain' that a broken stream never emits would stall the
+ * command on a full window, and with it `vm ssh`.
+ */
+function pump(from: NodeJS.ReadableStream, to: NodeJS.WritableStream, broken: () => void): Promise<void> {
   return new Promise((resolve) => {
+    let gone = false;
+    const onGone = (): void => {
+      if (gone) return;
+      gone = true;
+      broken();
+      from.resume();
+    };
+    to.once('error', onGone);
+    to.once('close', onGone);
     from.on('data', (c: Buffer) => {
+      if (gone) return;
       if (!to.write(c)) {
         from.pause();
         to.once('drain', () => from.resume());
       }
     });
-    from.once('end', resolve);
-    from.once('close', resolve);
+    const done = (): void => {
+      to.off('error', onGone);
+      to.off('close', onGone);
+      resolve();
+    };
+    from.once('end', done);
+    from.once('close', done);
   });
 }
 
@@ -49,7 +69,9 @@ export async function execArgv(m: RunningMachine, argv: string[], io: ExecStream
       stdin: io.stdin ? (io.stdin as AsyncIterable<Uint8Array>) : undefined,
     });
     try {
-      const [status] = await Promise.all([handle.exit, pump(handle.stdout, io.stdout), pump(handle.stderr, io.stderr)]);
+      // Nobody reads the output any more: the command gets SIGPIPE, as a writer into a closed pipe does.
+      const broken = (): void => handle.kill('SIGPIPE');
+      const [status] = await Promise.all([handle.exit, pump(handle.stdout, io.stdout, broken), pump(handle.stderr, io.stderr, broken)]);
       return exitCodeOf(status);
     } catch (err) {
       // Not the command failing: the channel to it broke (the engine died, the agent restarted).

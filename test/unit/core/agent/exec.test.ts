@@ -2,6 +2,7 @@
 // channel, so each transition is checked on its own: what is sent on the wire in each state, and
 // how `pid`, `exit` and the output streams settle. The real agent runs the same code end to end in
 // agent-host.test.ts.
+import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentChannel, SessionSink } from '../../../../src/core/agent/channel.js';
 import { AgentError } from '../../../../src/core/agent/errors.js';
@@ -118,6 +119,57 @@ describe('startExec session states', () => {
     await settle();
     expect(ch.sent.length).toBe(before);
     expect(() => h.kill('SIGNOPE')).toThrow(/unknown signal/);
+  });
+
+  it('done: a stdin source that never ends is closed once the command exits (a pipe left open must not keep the host waiting)', async () => {
+    // What `vm ssh -c` gets as stdin from a script or CI job that never closes its end.
+    const open = new PassThrough();
+    const h = startExec(ch.asChannel(), { argv: ['uname'], stdin: open });
+    await settle();
+    open.write('typed ahead');
+    await settle();
+    expect(ch.sent.filter((s) => s.type === T.STDIN).map((s) => s.payload.toString()).join('')).toBe('typed ahead'.slice(0, 6)); // the stdin window
+    ch.frame(T.EXIT, exitFrame(EXIT_KIND.CODE, 0));
+    await expect(h.exit).resolves.toEqual({ code: 0 });
+    await settle();
+    expect(open.destroyed).toBe(true);
+    // nothing more goes to the agent for a session that is over
+    const sent = ch.sent.length;
+    await settle();
+    expect(ch.sent.length).toBe(sent);
+
+    // Any other async iterable: its pending next() is left and return() asks it to stop.
+    const ch2 = new FakeChannel();
+    let returned = 0;
+    const never: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => new Promise<IteratorResult<Uint8Array>>(() => {}),
+        return: () => {
+          returned++;
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      }),
+    };
+    const h2 = startExec(ch2.asChannel(), { argv: ['true'], stdin: never });
+    await settle();
+    ch2.frame(T.EXIT, exitFrame(EXIT_KIND.CODE, 0));
+    await expect(h2.exit).resolves.toEqual({ code: 0 });
+    await settle();
+    expect(returned).toBe(1);
+  });
+
+  it('a stdin source that ends is read to its end and not destroyed', async () => {
+    const src = new PassThrough();
+    const h = startExec(ch.asChannel(), { argv: ['cat'], stdin: src });
+    src.end('abc');
+    await settle();
+    await settle();
+    const stdin = ch.sent.filter((s) => s.type === T.STDIN);
+    expect(stdin.map((s) => s.payload.toString()).join('')).toBe('abc');
+    expect(stdin.at(-1)!.flags & FLAG_EOF).toBe(FLAG_EOF);
+    ch.frame(T.EXIT, exitFrame(EXIT_KIND.CODE, 0));
+    await expect(h.exit).resolves.toEqual({ code: 0 });
+    expect(src.readableEnded).toBe(true);
   });
 
   it('running -> killing on timeoutMs: CANCEL, then the EXIT that follows is a timeout error', async () => {

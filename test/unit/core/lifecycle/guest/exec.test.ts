@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT, UserError } from '../../../../../src/core/errors.js';
 import { execCommand } from '../../../../../src/core/lifecycle/guest/exec.js';
@@ -66,5 +66,33 @@ describe.skipIf(compilerMissing)('vm ssh -c exit codes', () => {
     expect((err as UserError).exitCode).toBe(EXIT.connectionLost);
     expect(EXIT.connectionLost).toBe(255);
     expect((err as UserError).message).toMatch(/^lost the connection to machine 'web' while the command ran: /);
+  }, 120_000);
+  it('a host reader that goes away (`vm ssh -c CMD | head`) ends the command with SIGPIPE instead of stalling it', async () => {
+    const m = await machine();
+    let got = '';
+    // the host side of a pipe whose reader exited: the first write works, then EPIPE
+    const closedPipe = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        if (got) return done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        got = chunk.toString();
+        done();
+      },
+    });
+    // far more output than the agent may send ahead of its reader
+    const code = await execCommand(m, 'seq 1 2000000', { stdout: closedPipe, stderr: sink() });
+    expect(code).toBe(128 + 13);
+    expect(got.startsWith('1\n2\n')).toBe(true);
+  }, 120_000);
+
+  it('stdin that stays open after the command exits (a script that never closes it) does not hold the command back', async () => {
+    const m = await machine();
+    const stdin = new PassThrough();
+    stdin.write('ahead\n');
+    let out = '';
+    const code = await execCommand(m, 'read line; echo "got $line"', { stdin, stdout: sink((s) => (out += s)), stderr: sink() });
+    expect(code).toBe(0);
+    expect(out).toBe('got ahead\n');
+    // released, so a CLI whose process.stdin this is can exit
+    expect(stdin.destroyed).toBe(true);
   }, 120_000);
 });
