@@ -126,6 +126,8 @@ if [ -n "$old_sshd" ]; then
 		sleep 0.02; i=$((i + 1))
 		read -r now_sshd </run/dropbear.pid 2>/dev/null
 	done
+	# vm up pins the new key and checks no more that ssh answers: say so when it may not
+	[ "$now_sshd" != "$old_sshd" ] || { echo "dropbear did not start again with the new host key" >&2; fail=1; }
 fi
 exit $fail
 `;
