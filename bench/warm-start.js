@@ -78,7 +78,7 @@ export async function run() {
       const seconds = (performance.now() - t0) / 1000;
       if (mode === 'warm') {
         const t1 = performance.now();
-        const note = await becomeThisMachine(config, paths, from);
+        const { note } = await becomeThisMachine(config, paths, from);
         if (note) throw new Error(note);
         identity.push((performance.now() - t1) / 1000);
       }

@@ -11,7 +11,8 @@ import { detachedNodeEnv, spawnDetached } from '../../engines/shared/detached.js
 export const MUX_SOCKET = 'agent.mux';
 /** sun_path holds 107 bytes and a NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
-const RETRY_MS = 50;
+/** Between tries for a mux socket that is coming: a try is a failed connect() to a missing path, cheap; `vm up` of a resumed machine waits on it. */
+const RETRY_MS = 10;
 
 export function muxSocketPath(agentSocket: string): string {
   return join(dirname(agentSocket), MUX_SOCKET);

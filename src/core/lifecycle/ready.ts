@@ -33,17 +33,36 @@ const indent = (t: string): string =>
     .join('\n');
 
 /** Runs `probe` again and again in the background, one attempt at a time, until stopped. */
-function backgroundProbe(probe: (() => Promise<boolean>) | undefined): { ok: () => boolean; stop: () => void } {
+function backgroundProbe(probe: (() => Promise<boolean>) | undefined): { ok: () => boolean; pause: () => Promise<void>; stop: () => void } {
   let ok = false;
   let stopped = false;
+  /** Ends the current pause early. */
+  let wake: (() => void) | undefined;
   const run = async (): Promise<void> => {
     while (probe && !stopped && !ok) {
       ok = await probe().catch(() => false);
-      if (!ok) await sleep(POLL_MS);
+      if (ok) wake?.();
+      else await sleep(POLL_MS);
     }
   };
   void run();
-  return { ok: () => ok, stop: () => (stopped = true) };
+  return {
+    ok: () => ok,
+    // A poll interval's pause, cut short when the probe passes: it is not left waiting for the next tick.
+    pause: () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          wake = undefined;
+          resolve();
+        }, POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        };
+      }),
+    stop: () => (stopped = true),
+  };
 }
 
 /** A readiness probe: the guest agent answering a handshake. */
@@ -79,7 +98,7 @@ export async function waitReady(o: WaitReadyOptions): Promise<void> {
           { hint: `raise boot_timeout in the Vmfile, watch it with \`vm logs --follow ${o.name}\`, or stop it with \`vm halt ${o.name}\`` },
         );
       }
-      await sleep(POLL_MS);
+      await probe.pause();
     }
   } finally {
     probe.stop();

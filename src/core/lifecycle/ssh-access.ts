@@ -96,6 +96,15 @@ export function sshRecordFor(f: ForwardConfig): SshRecord {
   return { hostIp: any ? '127.0.0.1' : f.hostIp, port: f.host };
 }
 
+/** Pin `hostKey` (an OpenSSH public key line) as the machine's SSH host key. */
+export async function pinHostKey(config: MachineConfig, hostKey: string): Promise<void> {
+  const key = parsePublicKeyLine(hostKey);
+  if (!key) throw new Error(`not an SSH host key: ${hostKey}`);
+  const files = sshFiles(config.project.stateDir);
+  await ensurePrivateDir(files.dir);
+  await writeFileAtomic(files.knownHosts, `${hostKeyAlias(config.name)} ${key}\n`, 0o600);
+}
+
 /** The machine's key pair, made on first use; resolves with the public key line. */
 export async function ensureMachineKey(config: MachineConfig): Promise<string> {
   const files = sshFiles(config.project.stateDir);
@@ -149,7 +158,7 @@ export async function setUpSsh(config: MachineConfig, paths: RuntimePaths): Prom
       try {
         const key = parsePublicKeyLine((await agent.readFile(hostKeyPath, { maxBytes: 64 * 1024 })).toString('utf8'));
         if (key) {
-          await writeFileAtomic(files.knownHosts, `${hostKeyAlias(config.name)} ${key}\n`, 0o600);
+          await pinHostKey(config, key);
           break;
         }
         last = `${hostKeyPath} holds no public key`;

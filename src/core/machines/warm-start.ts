@@ -15,7 +15,8 @@
 //   where the box has one.
 // - SSH host key: the first machine's key is on the image's disk layer; a new one is made on the host
 //   and put in place for dropbear, which is restarted to serve it (a box with OpenSSH makes its own
-//   with ssh-keygen).
+//   with ssh-keygen). The same command authorizes the machine's own ssh key, and when the host's key
+//   was the one put in place `vm up` pins it: ssh is then set up without a second agent command.
 // - synced folders: the image's 9p mounts are of the first machine's folders (its sessions were
 //   taken over by this machine's servers on resume, engines/builtin/machine-runner.ts); they are
 //   unmounted and this machine's folders mounted by tag where its Vmfile says.
@@ -59,7 +60,7 @@ export function hostKeyPair(): { dropbear: Buffer; publicLine: string } {
 
 const IDENTITY_SCRIPT = `
 set -u
-hn=$1 key=$2 mid=$3 now=$4; shift 4
+hn=$1 key=$2 mid=$3 auth=$4 now=$5; shift 5
 fail=0
 # first: dropbear's loop (the box's init) starts it again with the new key by then in place, after
 # a \`sleep 1\` that is cut short here (the loop is dropbear's parent); the script waits for the new
@@ -68,7 +69,7 @@ old_sshd=
 if [ -n "$key" ] && [ -e "$key" ]; then
 	priv=\${key%.pub}
 	if command -v dropbearkey >/dev/null; then
-		cat "$NEW_KEY" >"$priv.tmp" && mv "$priv.tmp" "$priv" && cat "$NEW_KEY.pub" >"$key.tmp" && mv "$key.tmp" "$key" || fail=1
+		cat "$NEW_KEY" >"$priv.tmp" && mv "$priv.tmp" "$priv" && cat "$NEW_KEY.pub" >"$key.tmp" && mv "$key.tmp" "$key" && echo host-key-installed || fail=1
 		loop=
 		read -r old_sshd </run/dropbear.pid 2>/dev/null && read -r _ _ _ loop _ </proc/"$old_sshd"/stat 2>/dev/null
 		[ -n "$old_sshd" ] && kill "$old_sshd" 2>/dev/null
@@ -104,21 +105,50 @@ while [ $# -ge 3 ]; do
 	[ "$mode" = ro ] && opts="$opts,ro"
 	mkdir -p "$path" && mount -t 9p -o "$opts" "$tag" "$path" || { echo "cannot mount $tag on $path" >&2; fail=1; }
 done
+# the machine's ssh key in root's authorized_keys, other keys kept (as ssh-access.ts does at every
+# boot), with shell builtins where they do (a fork costs a just-resumed guest much); last, for its
+# umask; modes as the servers require, set by chmod where the folder or file was already there
+if [ -n "$auth" ]; then
+	umask 077
+	home=
+	while IFS=: read -r u _ _ _ _ h _; do [ "$u" = root ] && { home=$h; break; }; done </etc/passwd
+	[ -n "$home" ] || home=/root
+	if [ -d "$home/.ssh" ]; then chmod 700 "$home/.ssh"; else mkdir -p "$home/.ssh"; fi || fail=1
+	f=$home/.ssh/authorized_keys
+	if [ -e "$f" ]; then chmod 600 "$f" || fail=1; else : >"$f" || fail=1; fi
+	have=
+	while IFS= read -r line; do [ "$line" = "$auth" ] && have=1; done <"$f"
+	[ -n "$have" ] || printf '%s\\n' "$auth" >>"$f" || { echo "cannot authorize the machine's ssh key" >&2; fail=1; }
+fi
 if [ -n "$old_sshd" ]; then
 	i=0 now_sshd=$old_sshd
 	while [ "$now_sshd" = "$old_sshd" ] && [ $i -lt 200 ]; do
 		sleep 0.02; i=$((i + 1))
 		read -r now_sshd </run/dropbear.pid 2>/dev/null
 	done
+	# vm up pins the new key and checks no more that ssh answers: say so when it may not
+	[ "$now_sshd" != "$old_sshd" ] || { echo "dropbear did not start again with the new host key" >&2; fail=1; }
 fi
 exit $fail
 `;
 
+/** What becomeThisMachine did. */
+export interface BecameThisMachine {
+  /** For `vm up`'s output when some part failed; the machine runs on either way. */
+  note?: string;
+  /**
+   * The guest's new ssh host key (an OpenSSH public key line) when it is the one made on the host
+   * and the machine's key (`authorize`) was authorized: ssh is set up, nothing to read back.
+   */
+  hostKey?: string;
+}
+
 /**
- * Make the guest resumed from warm image `from` this machine (see the file comment for each part).
- * Returns a note for `vm up`'s output when some part failed; the machine runs on either way.
+ * Make the guest resumed from warm image `from` this machine (see the file comment for each part),
+ * in one agent command. `o.authorize`: the machine's ssh public key line, put in root's
+ * authorized_keys in the same command (what `vm up`'s network step does otherwise).
  */
-export async function becomeThisMachine(config: MachineConfig, paths: RuntimePaths, from: WarmImageRef['from']): Promise<string | undefined> {
+export async function becomeThisMachine(config: MachineConfig, paths: RuntimePaths, from: WarmImageRef['from'], o: { authorize?: string } = {}): Promise<BecameThisMachine> {
   const macs = config.nics.flatMap((n, i) => {
     const old = from.macs[i];
     return old && old.toLowerCase() !== n.mac.toLowerCase() ? [old.toLowerCase(), n.mac.toLowerCase()] : [];
@@ -128,6 +158,7 @@ export async function becomeThisMachine(config: MachineConfig, paths: RuntimePat
     config.hostname,
     config.box.ssh?.hostKey ?? '',
     randomBytes(16).toString('hex'),
+    o.authorize ?? '',
     // the clock last of all, as close to the command's start as can be (suspend.ts stepGuestClock does the same alone)
     String(Math.round(Date.now() / 1000)),
     String(macs.length / 2), ...macs,
@@ -135,17 +166,21 @@ export async function becomeThisMachine(config: MachineConfig, paths: RuntimePat
     ...config.syncedFolders.flatMap((f) => [f.tag, f.guestPath, f.readOnly ? 'ro' : 'rw']),
   ];
   try {
+    let hostKey: string | undefined;
     const r = await withAgent(config.name, paths, 10_000, async (agent) => {
       if (config.box.ssh) {
         const key = hostKeyPair();
-        await agent.writeFile(NEW_KEY, key.dropbear, { mode: 0o600 });
-        await agent.writeFile(`${NEW_KEY}.pub`, key.publicLine, { mode: 0o644 });
+        hostKey = key.publicLine.trim();
+        await Promise.all([agent.writeFile(NEW_KEY, key.dropbear, { mode: 0o600 }), agent.writeFile(`${NEW_KEY}.pub`, key.publicLine, { mode: 0o644 })]);
       }
       return agent.run({ argv, stdin: `${randomBytes(SEED_BYTES).toString('hex')}\n`, timeoutMs: 30_000, env: { NEW_KEY } });
     });
-    if ('code' in r.status && r.status.code === 0) return undefined;
-    return `machine '${config.name}' resumed from a warm image, but not all of it could be made its own: ${r.stderr.toString().trim() || JSON.stringify(r.status)}`;
+    if ('code' in r.status && r.status.code === 0) {
+      const installed = r.stdout.toString().split('\n').includes('host-key-installed');
+      return installed && hostKey && o.authorize ? { hostKey } : {};
+    }
+    return { note: `machine '${config.name}' resumed from a warm image, but not all of it could be made its own: ${r.stderr.toString().trim() || JSON.stringify(r.status)}` };
   } catch (err) {
-    return `machine '${config.name}' resumed from a warm image, but the agent could not make it its own: ${(err as Error).message}`;
+    return { note: `machine '${config.name}' resumed from a warm image, but the agent could not make it its own: ${(err as Error).message}` };
   }
 }

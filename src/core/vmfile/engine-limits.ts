@@ -20,7 +20,7 @@ export async function checkEngineLimits(d: MachineDraft, box: BoxRef, engine: En
     }
   }
   if (engine === 'builtin' && d.cpusPath && d.cpus > 1) {
-    const { MAX_HARTS } = await import('../../emulator/machine/virt.js');
+    const { MAX_HARTS } = await import('../../emulator/machine/limits.js');
     if (d.cpus > MAX_HARTS) {
       report.error(d.cpusPath, `cpus: ${d.cpus} is more than the builtin engine emulates (at most ${MAX_HARTS} harts)`, {
         hint: box.engines.includes('qemu') ? `use at most ${MAX_HARTS}, or \`engine: qemu\` (needs qemu-system installed)` : `use at most ${MAX_HARTS}`,

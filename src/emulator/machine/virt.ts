@@ -20,6 +20,7 @@ import { HostSbi } from './sbi.js';
 import { defaultHostTimers, Scheduler, type HostTimers, type WarpPolicy } from './scheduler.js';
 import { buildVirtDtb } from './virt-dt.js';
 import { VirtioSlot } from './virtio-slot.js';
+import { MAX_HARTS } from './limits.js';
 import { warmUpInterpreter } from './warmup.js';
 
 /** The memory map (QEMU `virt`, hw/riscv/virt.c `virt_memmap`). */
@@ -41,8 +42,7 @@ const PLIC_SOURCES = 96; // riscv,ndev as QEMU 7.2 reports it
 /** The uart's input clock as QEMU declares it (3.6864 MHz); only divisor arithmetic uses it. */
 const UART_CLOCK_HZ = 3_686_400;
 export const TIMEBASE_HZ = 10_000_000;
-/** QEMU's `virt` takes up to 8 harts per socket; one thread gains nothing from more. */
-export const MAX_HARTS = 8;
+export { MAX_HARTS };
 
 /** What the CPU implements; kept truthful, the kernel believes it. */
 export const VIRT_ISA = 'rv64imafdc_zicsr_zifencei';

@@ -50,3 +50,46 @@ export async function readBootImage(path: string, label: string, maxBytes: numbe
     throw new BootFileError(`${label} image ${path} looks gzip-compressed but does not decompress: ${(err as Error).message}`);
   }
 }
+
+/** Bytes of an image's head a stand-in keeps: a RISC-V Image header (emulator/machine/loader.ts). */
+const STAND_IN_HEAD = 64;
+
+/**
+ * For a machine that resumes a saved state (its RAM is the state's, the images are never copied
+ * in: virt.ts `restoring`): an image's stand-in of its real (decompressed) length holding only its
+ * first bytes, which is all the memory layout is planned from. Reading and decompressing the
+ * whole images was work a resume waited behind. The untouched rest of the array costs no memory.
+ * A gzip image's length is its trailer's ISIZE (RFC 1952 section 2.3.1); a gzip kernel, whose
+ * header is inside the compressed data, is read whole. The same checks as readBootImage.
+ */
+export async function readBootImageStandIn(path: string, label: string, maxBytes: number): Promise<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch {
+    // readBootImage says why, as a boot would
+    return readBootImage(path, label, maxBytes);
+  }
+  let size: number;
+  const head = Buffer.alloc(STAND_IN_HEAD);
+  let gzip: boolean;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.size === 0 || st.size > maxBytes) return await readBootImage(path, label, maxBytes);
+    const { bytesRead } = await fh.read(head, 0, STAND_IN_HEAD, 0);
+    gzip = bytesRead >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    size = st.size;
+    if (gzip && label !== 'kernel' && st.size >= 18) {
+      const trailer = Buffer.alloc(4);
+      await fh.read(trailer, 0, 4, st.size - 4);
+      size = trailer.readUInt32LE(0);
+    }
+  } finally {
+    await fh.close();
+  }
+  if (gzip && label === 'kernel') return readBootImage(path, label, maxBytes);
+  if (size === 0 || size > maxBytes) return readBootImage(path, label, maxBytes);
+  const out = new Uint8Array(size);
+  if (!gzip) out.set(head.subarray(0, Math.min(size, STAND_IN_HEAD)));
+  return out;
+}

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
 import { EngineStartError } from '../errors.js';
 import type { MachineConfig } from '../../model/machine-config.js';
-import { MAX_HARTS } from '../../emulator/machine/virt.js';
+// the limit alone: virt.js would load the whole emulator into every CLI command that asks for this engine
+import { MAX_HARTS } from '../../emulator/machine/limits.js';
 import { destroyDisks, diskChains, prepareDisks, rootOverlayPath } from './disk/machine-disks.js';
 import type { DiskChain } from '../shared/disk-chain.js';
 import { guestParams } from './guest-params.js';

@@ -33,7 +33,7 @@ import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
 import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../../model/machine-config.js';
 import { GuestConsoleParser } from '../guest-console.js';
-import { readBootImage } from './boot-files.js';
+import { readBootImage, readBootImageStandIn } from './boot-files.js';
 import { BootFileError, DiskError } from '../errors.js';
 import { HartProfiler, type HartProfile } from './hart-profile.js';
 import { openExtraDisk, openRootDisk, rootBase, rootOverlayPath } from './disk/machine-disks.js';
@@ -658,10 +658,12 @@ export async function startBuiltinMachine(
   try {
     checkSpec(spec);
     const limit = spec.memoryBytes;
+    // A resume plans the memory layout from the images but never copies them in: stand-ins do.
+    const read = opts.restore ? readBootImageStandIn : readBootImage;
     [kernel, initrd, firmware] = await Promise.all([
-      spec.kernel ? readBootImage(spec.kernel, 'kernel', limit) : undefined,
-      spec.initrd ? readBootImage(spec.initrd, 'initrd', limit) : undefined,
-      spec.firmware ? readBootImage(spec.firmware, 'firmware', limit) : undefined,
+      spec.kernel ? read(spec.kernel, 'kernel', limit) : undefined,
+      spec.initrd ? read(spec.initrd, 'initrd', limit) : undefined,
+      spec.firmware ? read(spec.firmware, 'firmware', limit) : undefined,
     ]);
   } catch (err) {
     if (spec.devices) await releaseGiven(spec.devices);

@@ -21,7 +21,7 @@ import { prepareRuntimeDir, runtimePathsFor } from '../engine/runtime-dir.js';
 import { ensureAutoForwarder } from '../forwards/auto-forward.js';
 import { describeProbe, guestReadyProbe, waitForService, waitReady } from '../ready.js';
 import { killPoint } from '../test-hooks.js';
-import { planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from '../ssh-access.js';
+import { ensureMachineKey, pinHostKey, planSshForward, setUpSsh, SSH_GUEST_PORT, sshRecordFor } from '../ssh-access.js';
 import { stepGuestClock } from '../../machines/suspend.js';
 import { suspendStatePath } from '../../machines/suspend-file.js';
 import { ensureTunnel, stopTunnel, tunnelServing } from '../../machines/forward-tunnel.js';
@@ -119,6 +119,8 @@ class MachineUp {
   private readonly firstProvisionDone: Promise<boolean>;
   /** A new machine with `warm_start:`: the image it resumes from and its state file, or that it saves one once ready. */
   private warm: { resume: { image: WarmImageRef; stateFile: string } } | { save: true } | undefined;
+  /** SSH was set up while the guest was made this machine (warm start): the network step has nothing to do for it. */
+  private sshSetUp = false;
 
   constructor(
     private readonly projectDir: string,
@@ -283,8 +285,15 @@ class MachineUp {
     killPoint('after-ready');
     const warm = this.warm && 'resume' in this.warm ? this.warm.resume : undefined;
     if (warm) {
-      const note = await becomeThisMachine(c, this.paths, warm.image.from);
-      if (note) this.result.notes.push(note);
+      // The machine's ssh key is authorized in the same guest command (the network step then has nothing to do for ssh).
+      const ssh = this.state?.ssh && c.box.ssh;
+      const authorize = ssh ? await ensureMachineKey(c) : undefined;
+      const became = await becomeThisMachine(c, this.paths, warm.image.from, { authorize });
+      if (became.note) this.result.notes.push(became.note);
+      if (ssh && became.hostKey) {
+        await pinHostKey(c, became.hostKey);
+        this.sshSetUp = true;
+      }
       this.result.warm = 'resumed';
       this.result.outcome = 'warm-started';
     }
@@ -333,7 +342,7 @@ class MachineUp {
     const ssh = this.state?.ssh;
     if (ssh && c.box.ssh) {
       try {
-        await setUpSsh(c, this.paths);
+        if (!this.sshSetUp) await setUpSsh(c, this.paths);
         parts.push(`ssh ${ssh.hostIp}:${ssh.port} (\`vm ssh-config\`)`);
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
