@@ -7,9 +7,8 @@ import { EXIT, UserError } from '../errors.js';
 import { engineFor } from '../lifecycle/engine/engine-for.js';
 import { engineIdentity, stopEngine, waitForExit } from '../lifecycle/engine/process.js';
 import { recordedPaths, saveState, suspendedState } from '../lifecycle/machine-record.js';
-import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from '../lifecycle/engine/runtime-dir.js';
+import { removeRuntimeDir, runtimePathsFor } from '../lifecycle/engine/runtime-dir.js';
 import { killPoint } from '../lifecycle/test-hooks.js';
-import { muxSocketPath } from '../agent/mux-connect.js';
 import type { RuntimePaths } from '../../engines/engine.js';
 import { withAgent } from '../lifecycle/guest/agent.js';
 import { withMachineLock } from './machine-lock.js';
@@ -65,7 +64,6 @@ export async function suspendMachine(projectDir: string, config: MachineConfig, 
     // The state is safely on disk: an engine that does not end by itself is stopped.
     if (!(await waitForExit(who, EXIT_AFTER_SAVE_MS))) await stopEngine(who, undefined, 10_000);
     await saveState(projectDir, suspendedState(state), { vmfile: config.project.vmfile });
-    await removeIfSocket(muxSocketPath(paths.agentSocket));
     await removeRuntimeDir(paths);
     return { name: config.name, outcome: 'suspended' };
   });

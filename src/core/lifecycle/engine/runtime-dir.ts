@@ -2,7 +2,7 @@
 // /tmp/vm-<uid>/<8-hex> (the hex names the machine's state folder), 0700, refused when it is a link
 // or someone else's. Unix socket paths hold at most 107 bytes (sun_path is 108 with its NUL).
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, chmod, readFile, unlink, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, chmod, readdir, readFile, unlink, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RuntimePaths } from '../../../engines/engine.js';
 import { UserError } from '../../errors.js';
@@ -18,6 +18,8 @@ export const CONSOLE_LOG = 'console.log';
 export const ENGINE_LOG = 'engine.log';
 /** Inside the runtime dir: which state folder it belongs to, so a hash collision is never shared. */
 const OWNER_FILE = 'owner';
+/** How long removeRuntimeDir keeps sweeping a folder a process that is ending still writes in. */
+const RMDIR_SETTLE_MS = 1000;
 
 const uid = (): number => (typeof process.getuid === 'function' ? process.getuid() : -1);
 
@@ -109,12 +111,24 @@ export async function removeIfSocket(path: string): Promise<void> {
   if (st?.isSocket()) await unlink(path).catch(() => undefined);
 }
 
-/** After a machine is gone for good: its sockets and the runtime dir, if nothing else is in it. */
+/** After a machine is gone for good: its sockets and the runtime dir, if nothing else is in it.
+ *  Every socket in the folder goes, not only the known ones: the agent multiplexer ends on its own
+ *  once the engine's socket closes, but on a loaded host it may not have yet, and its socket (or the
+ *  private name it binds before linking it into place) would keep the folder. So a folder that is
+ *  not empty is swept again for a moment before it is left; anything not a socket stays. */
 export async function removeRuntimeDir(paths: RuntimePaths): Promise<void> {
   for (const s of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) await removeIfSocket(s);
   const st = await lstat(paths.runDir).catch(() => undefined);
   if (!st || !st.isDirectory() || st.isSymbolicLink()) return;
   await unlink(join(paths.runDir, OWNER_FILE)).catch(() => undefined);
-  // rmdir fails when the folder still holds something: that is left alone on purpose.
-  await rmdir(paths.runDir).catch(() => undefined);
+  const deadline = Date.now() + RMDIR_SETTLE_MS;
+  for (;;) {
+    for (const name of await readdir(paths.runDir).catch(() => [] as string[])) await removeIfSocket(join(paths.runDir, name));
+    const code = await rmdir(paths.runDir).then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => err.code,
+    );
+    if (code !== 'ENOTEMPTY' || Date.now() >= deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -10,14 +10,13 @@ import type { RuntimePaths } from '../../../engines/engine.js';
 import type { MachineConfig } from '../../../model/machine-config.js';
 import { QmpClient } from '../../../engines/qmp-client.js';
 import { connectAgent } from '../../agent/index.js';
-import { muxSocketPath } from '../../agent/mux-connect.js';
 import { EXIT, UserError } from '../../errors.js';
 import { stopTunnel } from '../../machines/forward-tunnel.js';
 import { withMachineLock } from '../../machines/machine-lock.js';
 import { inspectMachine, type MachineState } from '../../machines/state.js';
 import { discardSuspendState } from '../../machines/suspend.js';
 import { engineIdentity, stopEngine, sweepStaleEngine, waitForExit } from '../engine/process.js';
-import { removeIfSocket, removeRuntimeDir, runtimePathsFor } from '../engine/runtime-dir.js';
+import { removeRuntimeDir, runtimePathsFor } from '../engine/runtime-dir.js';
 import { machineAgent } from '../guest/agent.js';
 import { recordedPaths, saveState, stoppedState } from '../machine-record.js';
 import { killPoint } from '../test-hooks.js';
@@ -51,7 +50,6 @@ export async function stopRunning(config: MachineConfig, state: MachineState, pa
     const asked = await requestGuestPoweroff(paths);
     if (asked.ok) {
       if (await waitForExit(who, o.timeoutMs ?? DEFAULT_HALT_TIMEOUT_MS)) {
-        await dropAgentMux(paths);
         // the engine ends its forward tunnel; one it could not (killed) goes here
         stopTunnel(config.project.stateDir);
         return { forced: false, detail: `the guest powered off when asked through ${asked.via}` };
@@ -65,14 +63,8 @@ export async function stopRunning(config: MachineConfig, state: MachineState, pa
   if (!gone) {
     throw new UserError(`could not stop the engine of machine '${config.name}' (pid ${who.pid})`, { hint: `kill it by hand: kill -9 ${who.pid}` });
   }
-  await dropAgentMux(paths);
   stopTunnel(config.project.stateDir);
   return { forced: true, detail };
-}
-
-/** The agent multiplexer ends with the engine's socket; its own socket must not outlive the machine's runtime dir. */
-async function dropAgentMux(paths: RuntimePaths): Promise<void> {
-  await removeIfSocket(muxSocketPath(paths.agentSocket));
 }
 
 export async function haltMachine(projectDir: string, config: MachineConfig, o: HaltOptions = {}): Promise<HaltResult> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../../../../src/core/errors.js';
+import { muxSocketPath } from '../../../../../src/core/agent/mux-connect.js';
 import { MAX_SOCKET_PATH_BYTES, prepareRuntimeDir, removeIfSocket, removeRuntimeDir, runtimePathsFor, VM_RUNTIME_DIR_ENV } from '../../../../../src/core/lifecycle/engine/runtime-dir.js';
 
 describe('runtime dir', () => {
@@ -79,5 +80,17 @@ describe('runtime dir', () => {
     rmSync(p.qmpSocket);
     await removeRuntimeDir(p);
     expect(() => lstatSync(p.runDir)).toThrow();
+  });
+
+  it("an agent multiplexer that has not ended yet does not keep the folder: its socket goes with the machine's", async () => {
+    const p = await prepareRuntimeDir('/z');
+    const mux = net.createServer();
+    await new Promise<void>((r) => mux.listen(muxSocketPath(p.agentSocket), r));
+    try {
+      await removeRuntimeDir(p);
+      expect(() => lstatSync(p.runDir)).toThrow();
+    } finally {
+      await new Promise<void>((r) => mux.close(() => r()));
+    }
   });
 });
