@@ -27,9 +27,10 @@ export const DEFAULT_THRESHOLD = 8000;
 export const BATCH_SIZE = 64;
 export const BATCH_MAX_WAIT = 1_000_000;
 
-/** Entry values that are not a table slot. */
 /** noteUntranslated's key for an instruction that crosses into the next page (no 32-bit encoding). */
 export const CROSSES_PAGE = 2 ** 32;
+
+/** Entry values that are not a table slot. */
 export const ENTRY_NONE = -1; // the interpreter runs this entry point (not translatable)
 export const ENTRY_PENDING = -2; // queued for the next batch
 
@@ -86,6 +87,12 @@ export interface JitStats {
   /** Guest instructions completed in translated code. */
   translatedInsns: number;
   invalidated: number;
+}
+
+function untranslatedKey(insn: number): number {
+  const spec = decode(insn);
+  if (spec === null) return insn;
+  return spec.operands.includes('csr') ? spec.match | (insn & 0xfff00000) : spec.match;
 }
 
 export class JitCache {
@@ -172,14 +179,7 @@ export class JitCache {
    *  second half is on the next page is keyed CROSSES_PAGE whatever it is: a region covers one
    *  page, so the kind of instruction is not why it was left. */
   noteUntranslated(insn: number, crossesPage = false): void {
-    const spec = decode(insn);
-    const key = crossesPage
-      ? CROSSES_PAGE
-      : spec === null
-        ? insn
-        : spec.operands.includes('csr')
-          ? spec.match | (insn & 0xfff00000)
-          : spec.match;
+    const key = crossesPage ? CROSSES_PAGE : untranslatedKey(insn);
     this.untranslated.set(key, (this.untranslated.get(key) ?? 0) + 1);
   }
 
