@@ -160,9 +160,12 @@ export function runLoop(h: Hart, budget: number): number {
                 takeTrap(h, h.trapCause, false, h.trapTvalLo, h.trapTvalHi);
                 h.trapCause = -1;
                 pc = h.pc;
-                dctx = h.dataCtx;
                 fBase = NaN;
               }
+              // A service exit follows, among others, a CSR write that changed the data context
+              // (sstatus.SUM around the kernel's user copies): the next region must check its TLB
+              // hits against the new one, or every access misses into the slow path.
+              dctx = h.dataCtx;
             }
           }
           continue;

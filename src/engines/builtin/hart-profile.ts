@@ -41,6 +41,8 @@ export interface HartProfile {
     exits: { jump: number; trap: number; service: number; interpret: number };
     /** Regions dropped because the code they came from changed (stores into code pages, fence.i). */
     invalidated: number;
+    /** Loads and stores of translated code that missed the inline TLB path (cpu/jit/cache.ts). */
+    slowAccesses: number;
     /** The instructions regions most often left to the interpreter, most frequent first. */
     untranslated: { instruction: string; count: number }[];
   };
@@ -88,6 +90,7 @@ export class HartProfiler {
       chained: 0,
       exits: { jump: 0, trap: 0, service: 0, interpret: 0 },
       invalidated: 0,
+      slowAccesses: 0,
       untranslated: [] as { instruction: string; count: number }[],
     };
     let translated = 0;
@@ -110,6 +113,7 @@ export class HartProfiler {
       jit.exits.service += s.exits[EXIT_SERVICE];
       jit.exits.interpret += s.exits[EXIT_INTERPRET];
       jit.invalidated += s.invalidated;
+      jit.slowAccesses += s.slowAccesses;
       translated += s.translatedInsns;
     }
     jit.untranslated = [...untranslated].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([instruction, count]) => ({ instruction, count }));
@@ -143,6 +147,7 @@ export function formatProfile(p: HartProfile): string[] {
       ? '  translation off (VM_JIT_THRESHOLD=0): every instruction interpreted'
       : `  regions compiled: ${j.regions} in ${j.batches} batches (${j.regionInstructions} guest instructions), compile time ${(j.compileSeconds * 1000).toFixed(0)} ms (${share(j.compileSeconds, p.guestSeconds)} of guest execution); ${j.invalidated} dropped as their code changed; threshold ${j.threshold}`,
     `  region runs: ${j.runs} (${j.chained} entered from another region without leaving wasm), ${j.runs > 0 ? (p.translatedInstructions / j.runs).toFixed(1) : '-'} instructions each; exits: jump ${e.jump}, trap ${e.trap}, service ${e.service}, interpret ${e.interpret} (an instruction left to the interpreter)`,
+    `  loads and stores off the inline TLB path: ${j.slowAccesses} (${share(j.slowAccesses, p.translatedInstructions)} of translated instructions)`,
     ...(j.untranslated.length > 0 ? [`  left to the interpreter most: ${j.untranslated.map((u) => `${u.instruction} ×${u.count}`).join(', ')}`] : []),
   ];
 }

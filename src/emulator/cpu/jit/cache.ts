@@ -87,6 +87,9 @@ export interface JitStats {
   /** Guest instructions completed in translated code. */
   translatedInsns: number;
   invalidated: number;
+  /** Loads and stores translated code sent to the slow paths (mmu/access.ts): TLB misses, MMIO,
+   *  page-crossing accesses, stores into pages holding translated code or reservations. */
+  slowAccesses: number;
 }
 
 function untranslatedKey(insn: number): number {
@@ -143,7 +146,7 @@ export class JitCache {
   pending = 0;
   pendingSince = 0;
 
-  readonly stats: JitStats = { regions: 0, batches: 0, regionInsns: 0, compileMs: 0, runs: 0, chained: 0, exits: [0, 0, 0, 0], translatedInsns: 0, invalidated: 0 };
+  readonly stats: JitStats = { regions: 0, batches: 0, regionInsns: 0, compileMs: 0, runs: 0, chained: 0, exits: [0, 0, 0, 0], translatedInsns: 0, invalidated: 0, slowAccesses: 0 };
 
   /** The cache's arrays occupy JC_BYTES of `buffer` from byte `at` (8-aligned). */
   constructor(

@@ -208,6 +208,7 @@ function linksFor(h: Hart): HartLinks {
     e: {
       mem: h.ram.memory,
       ld: (lo: number, hi: number, size: number): number => {
+        jit.stats.slowAccesses++;
         if (!loadSlow(h, lo, hi, size)) return 0;
         s32[0] = h.tmpLo;
         s32[1] = h.tmpHi;
@@ -223,6 +224,7 @@ function linksFor(h: Hart): HartLinks {
         return serviceDue(h) ? CALL_SERVICE : CALL_OK;
       },
       st: (lo: number, hi: number, size: number, vlo: number, vhi: number): number => {
+        jit.stats.slowAccesses++;
         if (!storeSlow(h, lo, hi, size, vlo, vhi)) return 0;
         if (jit.codeDropped) {
           jit.codeDropped = false;

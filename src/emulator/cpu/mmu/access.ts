@@ -27,7 +27,7 @@ export function xlate(h: Hart, lo: number, hi: number, access: Access): number {
     const off = page - ram.base;
     const i = ti;
     const tag = (lo & ~0xfff) | ctx;
-    if (lastPageShift > 12) tlb.hasSuperpage = true;
+    if (lastPageShift > 12) tlb.noteSuperpage(lo, hi, lastPageShift);
     if (access === ACCESS_LOAD) {
       tlb.loadTag[2 * i] = tag;
       tlb.loadTag[2 * i + 1] = hi;

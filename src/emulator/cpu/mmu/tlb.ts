@@ -41,8 +41,14 @@ export class Tlb {
   readonly fetchOff: Uint32Array;
   readonly loadOff: Uint32Array;
   readonly storeOff: Uint32Array;
-  /** True while some cached entry came from a superpage: a per-address flush must then flush all. */
-  hasSuperpage = false;
+  /** The virtual range [superFrom, superTo) (signed 64-bit addresses as numbers, exact below 2^53)
+   *  covering every superpage some cached entry came from; empty when superFrom >= superTo. An
+   *  entry caches one 4 KiB slice of a superpage, so SFENCE.VMA of an address inside a superpage
+   *  (privileged spec 4.2.1: it covers the whole leaf PTE) must drop all of them. Outside the range
+   *  a per-page flush stays per page: Linux flushes each user address it maps on a page fault while
+   *  its own linear map sits in superpages. */
+  private superFrom = 0;
+  private superTo = 0;
   private readonly generationCell: Int32Array;
 
   /** Bumped on every flush that can drop a fetch entry, so what caches a translation made through
@@ -73,13 +79,27 @@ export class Tlb {
     this.fetchTag.fill(0);
     this.loadTag.fill(0);
     this.storeTag.fill(0);
-    this.hasSuperpage = false;
+    this.superFrom = this.superTo = 0;
     this.bump();
   }
 
+  /** An entry is being cached for virtual address (lo, hi) from a superpage of 2^shift bytes. */
+  noteSuperpage(lo: number, hi: number, shift: number): void {
+    const size = 2 ** shift;
+    const base = Math.floor((hi * 4294967296 + (lo >>> 0)) / size) * size;
+    if (this.superFrom >= this.superTo) {
+      this.superFrom = base;
+      this.superTo = base + size;
+    } else {
+      if (base < this.superFrom) this.superFrom = base;
+      if (base + size > this.superTo) this.superTo = base + size;
+    }
+  }
+
   /** Drop the entries that could hold virtual address (lo, hi), whatever their context. */
-  flushPage(lo: number, _hi: number): void {
-    if (this.hasSuperpage) {
+  flushPage(lo: number, hi: number): void {
+    const va = hi * 4294967296 + (lo >>> 0);
+    if (va >= this.superFrom && va < this.superTo) {
       this.flushAll();
       return;
     }

@@ -225,6 +225,28 @@ describe('U bit, SUM and MXR', () => {
     expect(r.mcause).toBe(NO_TRAP);
     expect(m.x(5)).toBe(3n);
   });
+  it('translated code sees SUM set by a CSR write in a region: its user-page stores stay on the inline TLB path', () => {
+    // The kernel sets sstatus.SUM around each copy to user memory. A region leaves after that write
+    // (translate.ts interpretOne); the regions after it must check their TLB hits in the new context,
+    // or every store of the copy takes the slow path (correct, but slow).
+    const { m, pt } = setup();
+    pt.map(VA, DATA, V | R | W | U | AC | D);
+    m.hart.jit.threshold = 1;
+    m.hart.jit.syncCompile = true;
+    const TURNS = 500;
+    const r = runPriv(PRIV_S, [A.li(10, VA), A.li(11, 1n << 18n), A.csrrs(0, A.CSR.sstatus, 11), A.li(12, TURNS), A.sd(12, 10, 0), A.addi(12, 12, -1), A.bne(12, 0, -8)], {
+      machine: m,
+      budget: 100_000,
+      csrs: [
+        [A.CSR.satp, pt.satp],
+        [A.CSR.mstatus, 1n << 13n],
+      ],
+    });
+    expect(r.mcause).toBe(NO_TRAP);
+    expect(m.read64(DATA)).toBe(1n);
+    expect(m.hart.jit.stats.translatedInsns).toBeGreaterThan(2 * TURNS);
+    expect(m.hart.jit.stats.slowAccesses).toBeLessThan(10);
+  });
   it('cached translations do not leak across a trap from U to S (TLB context)', () => {
     const m = makeMachine();
     const pt = new PageTables(m);
@@ -266,6 +288,40 @@ describe('flushing and access faults', () => {
       expect(r.mcause).toBe(NO_TRAP);
       expect([m.x(5), m.x(6)]).toEqual([1n, 2n]);
     }
+  });
+  it('sfence.vma of one address inside a 2 MiB page drops every cached slice of it', () => {
+    const { m, pt } = setup();
+    const big = 0x40200000n; // a 2 MiB-aligned virtual superpage
+    const a = pt.map(big, DATA, V | R | AC, 1);
+    m.write64(DATA, 1n);
+    m.write64(DATA + 0x1000, 2n);
+    const moved = ((BigInt(RAM_BASE) >> 12n) << 10n) | BigInt(V | R | AC); // the other 2 MiB of RAM
+    // Cache two slices, move the superpage, fence by the second slice's address, read both again.
+    const r = go(m, pt, PRIV_S, [
+      A.li(10, big), A.ld(5, 10, 0), A.li(13, big + 0x1000n), A.ld(6, 13, 0),
+      A.li(11, a), A.li(12, moved), A.sd(12, 11, 0), A.sfenceVma(13, 0),
+      A.ld(7, 10, 0), A.ld(8, 13, 0),
+    ]);
+    expect(r.mcause).toBe(NO_TRAP);
+    expect([m.x(5), m.x(6)]).toEqual([1n, 2n]);
+    expect([m.x(7), m.x(8)]).toEqual([m.read64(RAM_BASE), m.read64(RAM_BASE + 0x1000)]);
+    expect(m.x(8)).not.toBe(2n);
+  });
+  it('sfence.vma of an address outside every cached superpage keeps their entries', () => {
+    const { m, pt } = setup();
+    pt.map(VA, DATA, V | R | AC);
+    m.write64(DATA, 5n);
+    // The code runs from the identity-mapped gigapage: its fetch entries are slices of it. A fence of
+    // a 4 KiB page elsewhere must not flush them; a fence anywhere inside the gigapage must.
+    const r = go(m, pt, PRIV_S, [A.li(10, VA), A.ld(5, 10, 0), A.sfenceVma(10, 0)]);
+    expect(r.mcause).toBe(NO_TRAP);
+    const tlb = m.hart.tlb;
+    const cached = (): number => tlb.fetchTag.filter((t, i) => i % 2 === 0 && t !== 0).length;
+    expect(cached()).toBeGreaterThan(0);
+    tlb.flushPage(Number(VA) + 0x3ff000, 0);
+    expect(cached()).toBeGreaterThan(0);
+    tlb.flushPage((RAM_BASE + 0x3ff000) | 0, 0); // another slot, inside the gigapage
+    expect(cached()).toBe(0);
   });
   it('a satp write switches address spaces', () => {
     const { m, pt } = setup();
