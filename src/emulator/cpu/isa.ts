@@ -5,15 +5,19 @@
 // here: compressed.ts expands each to the 32-bit instruction it stands for (spec ch. 16).
 //
 // What is derived from it (as v86 drives its interpreter and JIT decoders from gen/x86_table.js):
+//   - for the integer ALU instructions (`alu`: what each computes) and the conditional branches
+//     (`branch`: when each is taken), both execution forms: the interpreter's cases in execute.ts,
+//     written by interpreter-codegen.ts, and the translator's wasm (jit/region.ts alu, insn);
 //   - the translator's decode: which instructions a region runs inline, which it runs by calling the
 //     interpreter's handler, which end a block and how (jit/region.ts kindOf);
 //   - instruction names for the profile (`vm debug boot --profile`) and for test failures;
 //   - the differential fuzzer's instruction generator (every entry the translator takes is drawn);
 //   - a test that the interpreter (execute.ts) accepts exactly the encodings this table lists.
-// The semantics are written once per execution form, as v86 writes an interpreter function and a
-// JIT function per opcode: the interpreter on 32-bit halves (execute.ts, muldiv.ts, amo.ts, fpu/),
-// the translator on wasm i64 (jit/region.ts), and the translator calls the interpreter's handlers
-// for everything marked 'call'.
+// The primitive operations are written once per execution form: each AluOp as a JavaScript
+// template on 32-bit halves (interpreter-codegen.ts) and as wasm i64/i32 instructions (region.ts).
+// The instructions not yet described here (loads, stores, jumps, LUI/AUIPC) still have
+// their semantics written by hand in both forms (execute.ts and jit/region.ts); the translator
+// calls the interpreter's handlers for everything marked 'call' (amo.ts, fpu/, csr.ts).
 
 /** What a translated region does with an instruction. */
 export type Translation =
@@ -26,6 +30,31 @@ export type Translation =
   /** the region ends before it; the interpreter runs it (it may change privilege, translation or
    *  interrupt state, which regions never re-check) */
   | 'interpret';
+
+/**
+ * What an integer ALU instruction computes: rd = op(rs1, second operand), the second operand being
+ * rs2 or the sign-extended I-type immediate (for shifts, its shift amount), on all 64 bits or, for
+ * the W forms, on the low 32 bits with the result sign-extended (unprivileged spec 2.4, 5.2, 7.1,
+ * 7.2). Shift amounts are the low 6 bits of the operand (5 for W forms). Division by zero and
+ * overflow give the results of spec table 7.1.
+ *
+ * Both execution forms are derived from this: interpreter-codegen.ts writes the interpreter's ALU
+ * cases in execute.ts from it, and jit/region.ts maps each op to its wasm instruction.
+ */
+export interface Alu {
+  readonly op: AluOp;
+  readonly src2: 'rs2' | 'imm';
+  readonly word: boolean;
+}
+
+export type AluOp =
+  | 'add' | 'sub' | 'sll' | 'slt' | 'sltu' | 'xor' | 'srl' | 'sra' | 'or' | 'and'
+  | 'mul' | 'mulh' | 'mulhsu' | 'mulhu' | 'div' | 'divu' | 'rem' | 'remu';
+
+/** When a conditional branch is taken: rs1 compared with rs2 on 64 bits, signed or unsigned
+ *  (unprivileged spec 2.5). Derived from it like Alu: the interpreter's BRANCH case
+ *  (interpreter-codegen.ts) and the translator's compare (jit/region.ts). */
+export type Cond = 'eq' | 'ne' | 'lt' | 'ge' | 'ltu' | 'geu';
 
 /** How control leaves an instruction. */
 export type Flow = 'next' | 'branch' | 'jal' | 'jalr' | 'system';
@@ -50,6 +79,10 @@ export interface InstructionSpec {
   readonly translation: Translation;
   /** The access size of loads and stores (integer, float and atomic), in bytes; 0 otherwise. */
   readonly bytes: number;
+  /** What it computes, for the integer ALU instructions; null for the others. */
+  readonly alu: Alu | null;
+  /** When it is taken, for the conditional branches; null for the others. */
+  readonly branch: Cond | null;
 }
 
 const OPERANDS: Record<string, readonly Operand[]> = {
@@ -84,8 +117,13 @@ const OPERANDS: Record<string, readonly Operand[]> = {
 
 const table: InstructionSpec[] = [];
 
-function add(name: string, mask: number, match: number, form: keyof typeof OPERANDS, flow: Flow, translation: Translation, bytes = 0): void {
-  table.push({ name, mask: mask | 0, match: match | 0, operands: OPERANDS[form]!, flow, translation, bytes });
+function add(name: string, mask: number, match: number, form: keyof typeof OPERANDS, flow: Flow, translation: Translation, bytes = 0, alu: Alu | null = null, branch: Cond | null = null): void {
+  table.push({ name, mask: mask | 0, match: match | 0, operands: OPERANDS[form]!, flow, translation, bytes, alu, branch });
+}
+
+/** An integer ALU instruction: always inline, always falls through. */
+function addAlu(name: string, mask: number, match: number, form: keyof typeof OPERANDS, op: AluOp, word = false): void {
+  add(name, mask, match, form, 'next', 'inline', 0, { op, src2: form === 'R' ? 'rs2' : 'imm', word });
 }
 
 const OPC = 0x7f;
@@ -97,8 +135,8 @@ add('lui', OPC, 0x37, 'U', 'next', 'inline');
 add('auipc', OPC, 0x17, 'U', 'next', 'inline');
 add('jal', OPC, 0x6f, 'J', 'jal', 'inline');
 add('jalr', F3, 0x67, 'I', 'jalr', 'inline');
-for (const [name, f3] of [['beq', 0], ['bne', 1], ['blt', 4], ['bge', 5], ['bltu', 6], ['bgeu', 7]] as const) {
-  add(name, F3, 0x63 | (f3 << 12), 'B', 'branch', 'inline');
+for (const [name, f3, cond] of [['beq', 0, 'eq'], ['bne', 1, 'ne'], ['blt', 4, 'lt'], ['bge', 5, 'ge'], ['bltu', 6, 'ltu'], ['bgeu', 7, 'geu']] as const) {
+  add(name, F3, 0x63 | (f3 << 12), 'B', 'branch', 'inline', 0, null, cond);
 }
 for (const [name, f3] of [['lb', 0], ['lh', 1], ['lw', 2], ['ld', 3], ['lbu', 4], ['lhu', 5], ['lwu', 6]] as const) {
   add(name, F3, 0x03 | (f3 << 12), 'LOAD', 'next', 'inline', 1 << (f3 & 3));
@@ -106,24 +144,24 @@ for (const [name, f3] of [['lb', 0], ['lh', 1], ['lw', 2], ['ld', 3], ['lbu', 4]
 for (const [name, f3] of [['sb', 0], ['sh', 1], ['sw', 2], ['sd', 3]] as const) {
   add(name, F3, 0x23 | (f3 << 12), 'STORE', 'next', 'inline', 1 << f3);
 }
-for (const [name, f3] of [['addi', 0], ['slti', 2], ['sltiu', 3], ['xori', 4], ['ori', 6], ['andi', 7]] as const) {
-  add(name, F3, 0x13 | (f3 << 12), 'I', 'next', 'inline');
+for (const [name, f3, op] of [['addi', 0, 'add'], ['slti', 2, 'slt'], ['sltiu', 3, 'sltu'], ['xori', 4, 'xor'], ['ori', 6, 'or'], ['andi', 7, 'and']] as const) {
+  addAlu(name, F3, 0x13 | (f3 << 12), 'I', op);
 }
-add('slli', 0xfc00707f, 0x1013, 'SH6', 'next', 'inline');
-add('srli', 0xfc00707f, 0x5013, 'SH6', 'next', 'inline');
-add('srai', 0xfc00707f, 0x40005013, 'SH6', 'next', 'inline');
+addAlu('slli', 0xfc00707f, 0x1013, 'SH6', 'sll');
+addAlu('srli', 0xfc00707f, 0x5013, 'SH6', 'srl');
+addAlu('srai', 0xfc00707f, 0x40005013, 'SH6', 'sra');
 for (const [name, f7, f3] of [
   ['add', 0, 0], ['sub', 0x20, 0], ['sll', 0, 1], ['slt', 0, 2], ['sltu', 0, 3],
   ['xor', 0, 4], ['srl', 0, 5], ['sra', 0x20, 5], ['or', 0, 6], ['and', 0, 7],
 ] as const) {
-  add(name, F7F3, 0x33 | (f3 << 12) | (f7 << 25), 'R', 'next', 'inline');
+  addAlu(name, F7F3, 0x33 | (f3 << 12) | (f7 << 25), 'R', name);
 }
-add('addiw', F3, 0x1b, 'I', 'next', 'inline');
-add('slliw', F7F3, 0x101b, 'SH5', 'next', 'inline');
-add('srliw', F7F3, 0x501b, 'SH5', 'next', 'inline');
-add('sraiw', F7F3, 0x4000501b, 'SH5', 'next', 'inline');
-for (const [name, f7, f3] of [['addw', 0, 0], ['subw', 0x20, 0], ['sllw', 0, 1], ['srlw', 0, 5], ['sraw', 0x20, 5]] as const) {
-  add(name, F7F3, 0x3b | (f3 << 12) | (f7 << 25), 'R', 'next', 'inline');
+addAlu('addiw', F3, 0x1b, 'I', 'add', true);
+addAlu('slliw', F7F3, 0x101b, 'SH5', 'sll', true);
+addAlu('srliw', F7F3, 0x501b, 'SH5', 'srl', true);
+addAlu('sraiw', F7F3, 0x4000501b, 'SH5', 'sra', true);
+for (const [name, f7, f3, op] of [['addw', 0, 0, 'add'], ['subw', 0x20, 0, 'sub'], ['sllw', 0, 1, 'sll'], ['srlw', 0, 5, 'srl'], ['sraw', 0x20, 5, 'sra']] as const) {
+  addAlu(name, F7F3, 0x3b | (f3 << 12) | (f7 << 25), 'R', op, true);
 }
 // FENCE orders nothing here (one thread runs every hart); FENCE.I must drop stale translations.
 add('fence', F3, 0x0f, 'FENCE', 'next', 'inline');
@@ -131,10 +169,10 @@ add('fence.i', F3, 0x100f, 'NONE', 'system', 'interpret');
 
 // M (ch. 7)
 for (const [name, f3] of [['mul', 0], ['mulh', 1], ['mulhsu', 2], ['mulhu', 3], ['div', 4], ['divu', 5], ['rem', 6], ['remu', 7]] as const) {
-  add(name, F7F3, 0x02000033 | (f3 << 12), 'R', 'next', 'inline');
+  addAlu(name, F7F3, 0x02000033 | (f3 << 12), 'R', name);
 }
-for (const [name, f3] of [['mulw', 0], ['divw', 4], ['divuw', 5], ['remw', 6], ['remuw', 7]] as const) {
-  add(name, F7F3, 0x0200003b | (f3 << 12), 'R', 'next', 'inline');
+for (const [name, f3, op] of [['mulw', 0, 'mul'], ['divw', 4, 'div'], ['divuw', 5, 'divu'], ['remw', 6, 'rem'], ['remuw', 7, 'remu']] as const) {
+  addAlu(name, F7F3, 0x0200003b | (f3 << 12), 'R', op, true);
 }
 
 // A (ch. 8): funct5 in bits 31:27, aq/rl free

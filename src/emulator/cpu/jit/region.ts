@@ -27,7 +27,7 @@
 
 import type { Hart } from '../hart.js';
 import { expanded } from '../compressed.js';
-import { decode } from '../isa.js';
+import { decode, type Alu, type AluOp, type Cond, type InstructionSpec } from '../isa.js';
 import { HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
 import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_MASK, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
 import { Bytes, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
@@ -83,8 +83,7 @@ const CALLED_CSRS = new Set([0x001, 0x002, 0x003, 0x100, 0x104, 0x105, 0x140, 0x
 /** How the translator treats the 32-bit (expanded) instruction `insn`: from the instruction table
  *  (isa.ts), whose entries say which instructions a region runs inline, which it calls the
  *  interpreter's handler for, which end a block, and which it leaves to the interpreter. */
-function kindOf(insn: number): number {
-  const spec = decode(insn);
+function kindOf(insn: number, spec: InstructionSpec | null): number {
   if (spec === null) return K_NONE; // illegal: the interpreter raises the trap
   switch (spec.translation) {
     case 'interpret':
@@ -120,6 +119,8 @@ interface Insn {
   insn: number;
   len: number;
   kind: number;
+  /** Its instruction table entry (isa.ts); null for an illegal encoding. */
+  spec: InstructionSpec | null;
 }
 
 interface Block {
@@ -150,11 +151,13 @@ function decodeAt(view: DataView, pageRo: number, off: number): Insn | null {
   const half = view.getUint16(pageRo + off, true);
   if ((half & 3) !== 3) {
     const insn = expanded(half);
-    return { off, insn, len: 2, kind: kindOf(insn) };
+    const spec = decode(insn);
+    return { off, insn, len: 2, kind: kindOf(insn, spec), spec };
   }
   if (off + 4 > 4096) return null;
   const insn = view.getInt32(pageRo + off, true);
-  return { off, insn, len: 4, kind: kindOf(insn) };
+  const spec = decode(insn);
+  return { off, insn, len: 4, kind: kindOf(insn, spec), spec };
 }
 
 /**
@@ -297,6 +300,18 @@ const L_REGS = 12; // the guest registers the function uses, in ascending order 
 const SCRATCH_PARAMS = [I32, I32, I32, I32, I32, I32, I32, I32, I64, I64, I64, I64];
 
 const MIN64 = -9223372036854775808;
+
+/** The ALU operations that are one wasm instruction on i64 (isa.ts AluOp). */
+const ALU64: Partial<Record<AluOp, number>> = {
+  add: OP.i64Add, sub: OP.i64Sub, sll: OP.i64Shl, slt: OP.i64LtS, sltu: OP.i64LtU, xor: OP.i64Xor,
+  srl: OP.i64ShrU, sra: OP.i64ShrS, or: OP.i64Or, and: OP.i64And, mul: OP.i64Mul,
+};
+/** ... and on i32, for the W forms. */
+const ALU32: Partial<Record<AluOp, number>> = {
+  add: OP.i32Add, sub: OP.i32Sub, sll: OP.i32Shl, srl: OP.i32ShrU, sra: OP.i32ShrS, mul: OP.i32Mul,
+};
+/** The i64 compare that takes each conditional branch (isa.ts Cond). */
+const BRANCH_COMPARE: Record<Cond, number> = { eq: OP.i64Eq, ne: OP.i64Ne, lt: OP.i64LtS, ge: OP.i64GeS, ltu: OP.i64LtU, geu: OP.i64GeU };
 
 // The page function's outer structure (emit), as br levels counted from the outside.
 const LEVEL_EXIT = 0;
@@ -656,26 +671,42 @@ class RegionEmitter {
     this.close();
   }
 
-  /** M-extension register-register ops (RISC-V unprivileged 20191213, 7.1-7.2: division by zero
-   *  and overflow have defined results, where wasm's division traps). */
-  private muldiv(f3: number, rs1: number, rs2: number): void {
-    const a = (): void => this.x(rs1);
-    const b = (): void => this.x(rs2);
-    switch (f3) {
-      case 0:
-        a();
-        b();
-        this.op(OP.i64Mul);
-        return;
-      case 1:
-      case 2:
-      case 3:
+  /**
+   * An integer ALU instruction, from what the instruction table says it computes (isa.ts Alu; the
+   * interpreter's cases come from the same description, interpreter-codegen.ts): the operation on
+   * i64 operands, or for the W forms on their low words with the i32 result sign-extended.
+   */
+  private alu(alu: Alu, insn: number): void {
+    const rd = (insn >>> 7) & 31;
+    if (rd === 0) return; // hints and nops; no ALU instruction traps, so nothing else happens
+    const rs1 = (insn >>> 15) & 31;
+    const rs2 = (insn >>> 20) & 31;
+    const imm = insn >> 20;
+    const shift = alu.op === 'sll' || alu.op === 'srl' || alu.op === 'sra';
+    if (alu.word) {
+      const b = alu.src2 === 'rs2' ? (): void => this.x32(rs2) : (): void => this.i32(shift ? imm & 31 : imm);
+      this.alu32(alu.op, () => this.x32(rs1), b);
+      this.op(OP.i64ExtendI32s);
+    } else {
+      const b = alu.src2 === 'rs2' ? (): void => this.x(rs2) : (): void => this.i64(shift ? imm & 63 : imm);
+      this.alu64(alu.op, () => this.x(rs1), b);
+    }
+    this.setX(rd);
+  }
+
+  /** `op` on two i64 operands (wasm's shifts take the amount modulo 64, as RISC-V does). Division
+   *  by zero and overflow have defined results in RISC-V (spec 7.2), where wasm's division traps. */
+  private alu64(op: AluOp, a: () => void, b: () => void): void {
+    switch (op) {
+      case 'mulh':
+      case 'mulhsu':
+      case 'mulhu':
         a();
         b();
         this.b.byte(OP.call);
-        this.b.u32(f3 === 1 ? FN_MULH : f3 === 2 ? FN_MULHSU : FN_MULHU);
+        this.b.u32(op === 'mulh' ? FN_MULH : op === 'mulhsu' ? FN_MULHSU : FN_MULHU);
         return;
-      case 4: // DIV
+      case 'div':
         b();
         this.op(OP.i64Eqz);
         this.select64(
@@ -696,7 +727,7 @@ class RegionEmitter {
           },
         );
         return;
-      case 5: // DIVU
+      case 'divu':
         b();
         this.op(OP.i64Eqz);
         this.select64(
@@ -708,28 +739,33 @@ class RegionEmitter {
           },
         );
         return;
-      default: // REM, REMU (rem_s of MIN by -1 is 0 in wasm, as in RISC-V)
+      case 'rem':
+      case 'remu': // rem_s of MIN by -1 is 0 in wasm, as in RISC-V
         b();
         this.op(OP.i64Eqz);
         this.select64(a, () => {
           a();
           b();
-          this.op(f3 === 6 ? OP.i64RemS : OP.i64RemU);
+          this.op(op === 'rem' ? OP.i64RemS : OP.i64RemU);
         });
+        return;
+      default: {
+        const code = ALU64[op];
+        if (code === undefined) throw new Error(`translator: no i64 form of ${op}`);
+        a();
+        b();
+        this.op(code);
+        if (op === 'slt' || op === 'sltu') this.op(OP.i64ExtendI32u);
+      }
     }
   }
 
-  private muldivW(f3: number, rs1: number, rs2: number): void {
-    const a = (): void => this.x32(rs1);
-    const b = (): void => this.x32(rs2);
-    if (f3 === 0) {
-      a();
-      b();
-      this.op(OP.i32Mul);
-    } else {
-      b();
-      this.op(OP.i32Eqz);
-      if (f3 === 4) {
+  /** `op` on two i32 operands (the W forms; wasm's shifts take the amount modulo 32, as RISC-V's). */
+  private alu32(op: AluOp, a: () => void, b: () => void): void {
+    switch (op) {
+      case 'div':
+        b();
+        this.op(OP.i32Eqz);
         this.select32(
           () => this.i32(-1),
           () => {
@@ -747,7 +783,10 @@ class RegionEmitter {
             });
           },
         );
-      } else if (f3 === 5) {
+        return;
+      case 'divu':
+        b();
+        this.op(OP.i32Eqz);
         this.select32(
           () => this.i32(-1),
           () => {
@@ -756,43 +795,24 @@ class RegionEmitter {
             this.op(OP.i32DivU);
           },
         );
-      } else {
+        return;
+      case 'rem':
+      case 'remu':
+        b();
+        this.op(OP.i32Eqz);
         this.select32(a, () => {
           a();
           b();
-          this.op(f3 === 6 ? OP.i32RemS : OP.i32RemU);
+          this.op(op === 'rem' ? OP.i32RemS : OP.i32RemU);
         });
+        return;
+      default: {
+        const code = ALU32[op];
+        if (code === undefined) throw new Error(`translator: no W form of ${op}`);
+        a();
+        b();
+        this.op(code);
       }
-    }
-    this.op(OP.i64ExtendI32s);
-  }
-
-  /** The RV64I ALU operation `f3` on the two i64 operands on the stack (OP and OP-IMM share it);
-   *  `alt` is the instruction's bit 30: SUB for ADD, SRA for SRL. */
-  private alu64(f3: number, alt: boolean): void {
-    switch (f3) {
-      case 0:
-        this.op(alt ? OP.i64Sub : OP.i64Add);
-        return;
-      case 1:
-        this.op(OP.i64Shl);
-        return;
-      case 2:
-      case 3:
-        this.op(f3 === 2 ? OP.i64LtS : OP.i64LtU);
-        this.op(OP.i64ExtendI32u);
-        return;
-      case 4:
-        this.op(OP.i64Xor);
-        return;
-      case 5:
-        this.op(alt ? OP.i64ShrS : OP.i64ShrU);
-        return;
-      case 6:
-        this.op(OP.i64Or);
-        return;
-      default:
-        this.op(OP.i64And);
     }
   }
 
@@ -829,64 +849,16 @@ class RegionEmitter {
       this.callOut(d, this.pageVa + d.off, index);
       return;
     }
+    const alu = d.spec?.alu;
+    if (alu) {
+      this.alu(alu, insn);
+      return;
+    }
     const pc = this.pageVa + d.off;
     const rd = (insn >>> 7) & 31;
     const rs1 = (insn >>> 15) & 31;
     const rs2 = (insn >>> 20) & 31;
-    const f3 = (insn >>> 12) & 7;
-    const f7 = insn >>> 25;
     switch (insn & 0x7f) {
-      case 0x13: {
-        if (rd === 0) return; // hints and nops: no effect
-        const imm = insn >> 20;
-        this.x(rs1);
-        // Shift amounts are the low 6 bits of the immediate; SRAI's 0x400 bit picks the arithmetic shift.
-        this.i64(f3 === 1 || f3 === 5 ? imm & 63 : imm);
-        this.alu64(f3, f3 === 5 && insn >>> 26 !== 0);
-        this.setX(rd);
-        return;
-      }
-      case 0x1b: {
-        if (rd === 0) return;
-        this.x32(rs1);
-        if (f3 === 0) {
-          this.i32(insn >> 20);
-          this.op(OP.i32Add);
-        } else {
-          this.i32(rs2); // shamt
-          this.op(f3 === 1 ? OP.i32Shl : f7 === 0 ? OP.i32ShrU : OP.i32ShrS);
-        }
-        this.op(OP.i64ExtendI32s);
-        this.setX(rd);
-        return;
-      }
-      case 0x33: {
-        if (rd === 0) return;
-        if (f7 === 1) {
-          this.muldiv(f3, rs1, rs2);
-        } else {
-          this.x(rs1);
-          this.x(rs2);
-          this.alu64(f3, f7 === 0x20);
-        }
-        this.setX(rd);
-        return;
-      }
-      case 0x3b: {
-        if (rd === 0) return;
-        if (f7 === 1) {
-          this.muldivW(f3, rs1, rs2);
-        } else {
-          this.x32(rs1);
-          this.x32(rs2);
-          if (f3 === 0) this.op(f7 === 0 ? OP.i32Add : OP.i32Sub);
-          else if (f3 === 1) this.op(OP.i32Shl);
-          else this.op(f7 === 0 ? OP.i32ShrU : OP.i32ShrS);
-          this.op(OP.i64ExtendI32s);
-        }
-        this.setX(rd);
-        return;
-      }
       case 0x37:
         if (rd === 0) return;
         this.i64(insn & -4096);
@@ -908,7 +880,7 @@ class RegionEmitter {
       case 0x63: {
         this.x(rs1);
         this.x(rs2);
-        this.op([OP.i64Eq, OP.i64Ne, 0, 0, OP.i64LtS, OP.i64GeS, OP.i64LtU, OP.i64GeU][f3]!);
+        this.op(BRANCH_COMPARE[d.spec!.branch!]);
         this.open(OP.if, VOID);
         this.goto(d.off + branchImm(insn));
         this.close();
