@@ -5,8 +5,9 @@
 // here: compressed.ts expands each to the 32-bit instruction it stands for (spec ch. 16).
 //
 // What is derived from it (as v86 drives its interpreter and JIT decoders from gen/x86_table.js):
-//   - for the integer ALU instructions (`alu`: what each computes) and the conditional branches
-//     (`branch`: when each is taken), both execution forms: the interpreter's cases in execute.ts,
+//   - for the integer ALU instructions (`alu`: what each computes), the conditional branches
+//     (`branch`: when each is taken) and the integer loads and stores (`bytes`, `load`: how wide,
+//     how extended), both execution forms: the interpreter's cases in execute.ts,
 //     written by interpreter-codegen.ts, and the translator's wasm (jit/region.ts alu, insn);
 //   - the translator's decode: which instructions a region runs inline, which it runs by calling the
 //     interpreter's handler, which end a block and how (jit/region.ts kindOf);
@@ -15,7 +16,7 @@
 //   - a test that the interpreter (execute.ts) accepts exactly the encodings this table lists.
 // The primitive operations are written once per execution form: each AluOp as a JavaScript
 // template on 32-bit halves (interpreter-codegen.ts) and as wasm i64/i32 instructions (region.ts).
-// The instructions not yet described here (loads, stores, jumps, LUI/AUIPC) still have
+// The instructions not yet described here (jumps, LUI/AUIPC, SYSTEM, FENCE) still have
 // their semantics written by hand in both forms (execute.ts and jit/region.ts); the translator
 // calls the interpreter's handlers for everything marked 'call' (amo.ts, fpu/, csr.ts).
 
@@ -83,6 +84,9 @@ export interface InstructionSpec {
   readonly alu: Alu | null;
   /** When it is taken, for the conditional branches; null for the others. */
   readonly branch: Cond | null;
+  /** How an integer load fills the register above its `bytes`: sign- or zero-extended (spec 5.3;
+   *  LD fills it all: 'sign'); null for the others. */
+  readonly load: 'sign' | 'zero' | null;
 }
 
 const OPERANDS: Record<string, readonly Operand[]> = {
@@ -117,13 +121,15 @@ const OPERANDS: Record<string, readonly Operand[]> = {
 
 const table: InstructionSpec[] = [];
 
-function add(name: string, mask: number, match: number, form: keyof typeof OPERANDS, flow: Flow, translation: Translation, bytes = 0, alu: Alu | null = null, branch: Cond | null = null): void {
-  table.push({ name, mask: mask | 0, match: match | 0, operands: OPERANDS[form]!, flow, translation, bytes, alu, branch });
+type Described = Partial<Pick<InstructionSpec, 'bytes' | 'alu' | 'branch' | 'load'>>;
+
+function add(name: string, mask: number, match: number, form: keyof typeof OPERANDS, flow: Flow, translation: Translation, more: Described = {}): void {
+  table.push({ name, mask: mask | 0, match: match | 0, operands: OPERANDS[form]!, flow, translation, bytes: 0, alu: null, branch: null, load: null, ...more });
 }
 
 /** An integer ALU instruction: always inline, always falls through. */
 function addAlu(name: string, mask: number, match: number, form: keyof typeof OPERANDS, op: AluOp, word = false): void {
-  add(name, mask, match, form, 'next', 'inline', 0, { op, src2: form === 'R' ? 'rs2' : 'imm', word });
+  add(name, mask, match, form, 'next', 'inline', { alu: { op, src2: form === 'R' ? 'rs2' : 'imm', word } });
 }
 
 const OPC = 0x7f;
@@ -136,13 +142,13 @@ add('auipc', OPC, 0x17, 'U', 'next', 'inline');
 add('jal', OPC, 0x6f, 'J', 'jal', 'inline');
 add('jalr', F3, 0x67, 'I', 'jalr', 'inline');
 for (const [name, f3, cond] of [['beq', 0, 'eq'], ['bne', 1, 'ne'], ['blt', 4, 'lt'], ['bge', 5, 'ge'], ['bltu', 6, 'ltu'], ['bgeu', 7, 'geu']] as const) {
-  add(name, F3, 0x63 | (f3 << 12), 'B', 'branch', 'inline', 0, null, cond);
+  add(name, F3, 0x63 | (f3 << 12), 'B', 'branch', 'inline', { branch: cond });
 }
 for (const [name, f3] of [['lb', 0], ['lh', 1], ['lw', 2], ['ld', 3], ['lbu', 4], ['lhu', 5], ['lwu', 6]] as const) {
-  add(name, F3, 0x03 | (f3 << 12), 'LOAD', 'next', 'inline', 1 << (f3 & 3));
+  add(name, F3, 0x03 | (f3 << 12), 'LOAD', 'next', 'inline', { bytes: 1 << (f3 & 3), load: f3 >= 4 ? 'zero' : 'sign' });
 }
 for (const [name, f3] of [['sb', 0], ['sh', 1], ['sw', 2], ['sd', 3]] as const) {
-  add(name, F3, 0x23 | (f3 << 12), 'STORE', 'next', 'inline', 1 << f3);
+  add(name, F3, 0x23 | (f3 << 12), 'STORE', 'next', 'inline', { bytes: 1 << f3 });
 }
 for (const [name, f3, op] of [['addi', 0, 'add'], ['slti', 2, 'slt'], ['sltiu', 3, 'sltu'], ['xori', 4, 'xor'], ['ori', 6, 'or'], ['andi', 7, 'and']] as const) {
   addAlu(name, F3, 0x13 | (f3 << 12), 'I', op);
@@ -178,18 +184,18 @@ for (const [name, f3, op] of [['mulw', 0, 'mul'], ['divw', 4, 'div'], ['divuw', 
 // A (ch. 8): funct5 in bits 31:27, aq/rl free
 for (const [suffix, f3] of [['w', 2], ['d', 3]] as const) {
   const bytes = f3 === 2 ? 4 : 8;
-  add(`lr.${suffix}`, 0xf9f0707f, 0x1000002f | (f3 << 12), 'LR', 'next', 'call', bytes);
-  add(`sc.${suffix}`, 0xf800707f, 0x1800002f | (f3 << 12), 'AMO', 'next', 'call', bytes);
+  add(`lr.${suffix}`, 0xf9f0707f, 0x1000002f | (f3 << 12), 'LR', 'next', 'call', { bytes });
+  add(`sc.${suffix}`, 0xf800707f, 0x1800002f | (f3 << 12), 'AMO', 'next', 'call', { bytes });
   for (const [op, f5] of [['amoswap', 0x01], ['amoadd', 0x00], ['amoxor', 0x04], ['amoand', 0x0c], ['amoor', 0x08], ['amomin', 0x10], ['amomax', 0x14], ['amominu', 0x18], ['amomaxu', 0x1c]] as const) {
-    add(`${op}.${suffix}`, 0xf800707f, (f5 << 27) | (f3 << 12) | 0x2f, 'AMO', 'next', 'call', bytes);
+    add(`${op}.${suffix}`, 0xf800707f, (f5 << 27) | (f3 << 12) | 0x2f, 'AMO', 'next', 'call', { bytes });
   }
 }
 
 // F and D (ch. 11 and 12): fmt in bits 26:25 (0 single, 1 double)
-add('flw', F3, 0x2007, 'FLOAD', 'next', 'call', 4);
-add('fld', F3, 0x3007, 'FLOAD', 'next', 'call', 8);
-add('fsw', F3, 0x2027, 'FSTORE', 'next', 'call', 4);
-add('fsd', F3, 0x3027, 'FSTORE', 'next', 'call', 8);
+add('flw', F3, 0x2007, 'FLOAD', 'next', 'call', { bytes: 4 });
+add('fld', F3, 0x3007, 'FLOAD', 'next', 'call', { bytes: 8 });
+add('fsw', F3, 0x2027, 'FSTORE', 'next', 'call', { bytes: 4 });
+add('fsd', F3, 0x3027, 'FSTORE', 'next', 'call', { bytes: 8 });
 for (const [s, fmt] of [['s', 0], ['d', 1]] as const) {
   const f = fmt << 25;
   for (const [name, opcode] of [['fmadd', 0x43], ['fmsub', 0x47], ['fnmsub', 0x4b], ['fnmadd', 0x4f]] as const) {

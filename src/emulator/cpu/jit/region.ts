@@ -310,6 +310,10 @@ const ALU64: Partial<Record<AluOp, number>> = {
 const ALU32: Partial<Record<AluOp, number>> = {
   add: OP.i32Add, sub: OP.i32Sub, sll: OP.i32Shl, srl: OP.i32ShrU, sra: OP.i32ShrS, mul: OP.i32Mul,
 };
+/** The wasm loads and stores by access size in bytes (isa.ts bytes, load). */
+const LOAD_SIGNED: Record<number, number> = { 1: OP.i64Load8s, 2: OP.i64Load16s, 4: OP.i64Load32s };
+const LOAD_UNSIGNED: Record<number, number> = { 1: OP.i64Load8u, 2: OP.i64Load16u, 4: OP.i64Load32u };
+const STORE: Record<number, number> = { 1: OP.i64Store8, 2: OP.i64Store16, 4: OP.i64Store32, 8: OP.i64Store };
 /** The i64 compare that takes each conditional branch (isa.ts Cond). */
 const BRANCH_COMPARE: Record<Cond, number> = { eq: OP.i64Eq, ne: OP.i64Ne, lt: OP.i64LtS, ge: OP.i64GeS, ltu: OP.i64LtU, geu: OP.i64GeU };
 
@@ -576,15 +580,17 @@ class RegionEmitter {
     this.close();
   }
 
+  /** An integer load of the width and extension the instruction table gives (isa.ts bytes, load;
+   *  the interpreter's LOAD case comes from the same entries, interpreter-codegen.ts). */
   private load(d: Insn, pc: number, index: number): void {
     const insn = d.insn;
-    const f3 = (insn >>> 12) & 7;
     const rd = (insn >>> 7) & 31;
-    const size = 1 << (f3 & 3);
+    const size = d.spec!.bytes;
+    const signed = d.spec!.load === 'sign';
     this.access((insn >>> 15) & 31, insn >> 20, size, TLB_LOAD_TAG);
     this.open(OP.if, VOID);
     this.hostAddr(TLB_LOAD_OFF);
-    this.mem([OP.i64Load8s, OP.i64Load16s, OP.i64Load32s, OP.i64Load, OP.i64Load8u, OP.i64Load16u, OP.i64Load32u][f3]!, 0);
+    this.mem(size === 8 ? OP.i64Load : (signed ? LOAD_SIGNED : LOAD_UNSIGNED)[size]!, 0);
     this.setX(rd);
     this.b.byte(OP.else);
     this.get(L_LO);
@@ -595,28 +601,13 @@ class RegionEmitter {
     this.set(L_ST);
     this.i32(0);
     this.mem(OP.i64Load, this.stateAt + HS_TMP);
-    switch (f3) {
-      case 0:
-        this.op(0xc2); // i64.extend8_s
-        break;
-      case 1:
-        this.op(0xc3); // i64.extend16_s
-        break;
-      case 2:
-        this.op(0xc4); // i64.extend32_s
-        break;
-      case 4:
-        this.i64(0xff);
+    if (size < 8) {
+      if (signed) {
+        this.op(size === 1 ? 0xc2 : size === 2 ? 0xc3 : 0xc4); // i64.extend8_s, extend16_s, extend32_s
+      } else {
+        this.i64(2 ** (8 * size) - 1);
         this.op(OP.i64And);
-        break;
-      case 5:
-        this.i64(0xffff);
-        this.op(OP.i64And);
-        break;
-      case 6:
-        this.i64(0xffffffff);
-        this.op(OP.i64And);
-        break;
+      }
     }
     // A trap leaves rd as it was: the value only when the status is not CALL_TRAP.
     this.x(rd);
@@ -627,17 +618,17 @@ class RegionEmitter {
     this.close();
   }
 
+  /** An integer store of the width the instruction table gives (isa.ts bytes). */
   private store(d: Insn, pc: number, index: number): void {
     const insn = d.insn;
-    const f3 = (insn >>> 12) & 7;
     const rs2 = (insn >>> 20) & 31;
-    const size = 1 << f3;
+    const size = d.spec!.bytes;
     const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f);
     this.access((insn >>> 15) & 31, imm, size, TLB_STORE_TAG);
     this.open(OP.if, VOID);
     this.hostAddr(TLB_STORE_OFF);
     this.x(rs2);
-    this.mem([OP.i64Store8, OP.i64Store16, OP.i64Store32, OP.i64Store][f3]!, 0);
+    this.mem(STORE[size]!, 0);
     this.b.byte(OP.else);
     this.get(L_LO);
     this.hiWord();
