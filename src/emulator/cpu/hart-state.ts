@@ -15,5 +15,9 @@ export const HS_EXIT_DONE = 276;
 export const HS_TMP = 280;
 /** Regions the dispatcher entered from another region in its last call (jit/translate.ts). */
 export const HS_EXIT_CHAINED = 288;
-export const HS_TLB = 512;
+/** mstatus bits 31:0 (cpu/hart.ts Hart.mstatus): translated code checks FS and marks it dirty. */
+export const HS_MSTATUS = 292;
+/** f0..f31 as 64-bit raw bits (fpu/index.ts FpuState), where translated FP loads and stores reach them. */
+export const HS_F = 512;
+export const HS_TLB = 768;
 export const HS_BYTES = HS_TLB + TLB_BYTES;

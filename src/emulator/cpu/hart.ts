@@ -4,7 +4,7 @@
 import type { Bus } from '../memory/bus.js';
 import type { Ram } from '../memory/ram.js';
 import { Tlb } from './mmu/tlb.js';
-import { HS_BYTES, HS_TLB, HS_X, HS_X_WORDS } from './hart-state.js';
+import { HS_BYTES, HS_F, HS_MSTATUS, HS_TLB, HS_X, HS_X_WORDS } from './hart-state.js';
 import { createFpuState, type FpuState } from './fpu/index.js';
 import {
   PRIV_M,
@@ -57,10 +57,16 @@ export class Hart implements HartControl {
   priv: Privilege = PRIV_M;
   waiting = false;
   stopped = false;
-  readonly fpu: FpuState = createFpuState();
+  readonly fpu: FpuState;
 
-  // CSR state. mstatus holds bits 31:0; the fixed high bits are synthesised by csr.ts.
-  mstatus = 0;
+  // CSR state. mstatus holds bits 31:0 (in the hart's state block, where translated code reads FS);
+  // the fixed high bits are synthesised by csr.ts.
+  get mstatus(): number {
+    return this.hs[HS_MSTATUS >> 2]!;
+  }
+  set mstatus(v: number) {
+    this.hs[HS_MSTATUS >> 2] = v;
+  }
   mie = 0;
   /** mip bits written by software (SSIP, STIP, SEIP via csrw mip/sip). */
   mipSw = 0;
@@ -119,6 +125,7 @@ export class Hart implements HartControl {
     this.x = new Int32Array(buffer, this.stateAt + HS_X, HS_X_WORDS);
     this.hs = new Int32Array(buffer, this.stateAt, HS_TLB / 4);
     this.tlb = new Tlb(buffer, this.stateAt + HS_TLB);
+    this.fpu = createFpuState(buffer, this.stateAt + HS_F);
     this.jit = new JitCache(buffer, this.ram.allocState(JC_BYTES));
     if (host.domain.ram !== this.ram) throw new Error('a hart joins the domain of the RAM its bus maps');
     this.domain = host.domain;

@@ -192,10 +192,10 @@ for (const [suffix, f3] of [['w', 2], ['d', 3]] as const) {
 }
 
 // F and D (ch. 11 and 12): fmt in bits 26:25 (0 single, 1 double)
-add('flw', F3, 0x2007, 'FLOAD', 'next', 'call', { bytes: 4 });
-add('fld', F3, 0x3007, 'FLOAD', 'next', 'call', { bytes: 8 });
-add('fsw', F3, 0x2027, 'FSTORE', 'next', 'call', { bytes: 4 });
-add('fsd', F3, 0x3027, 'FSTORE', 'next', 'call', { bytes: 8 });
+add('flw', F3, 0x2007, 'FLOAD', 'next', 'inline', { bytes: 4 });
+add('fld', F3, 0x3007, 'FLOAD', 'next', 'inline', { bytes: 8 });
+add('fsw', F3, 0x2027, 'FSTORE', 'next', 'inline', { bytes: 4 });
+add('fsd', F3, 0x3027, 'FSTORE', 'next', 'inline', { bytes: 8 });
 for (const [s, fmt] of [['s', 0], ['d', 1]] as const) {
   const f = fmt << 25;
   for (const [name, opcode] of [['fmadd', 0x43], ['fmsub', 0x47], ['fnmsub', 0x4b], ['fnmadd', 0x4f]] as const) {

@@ -68,9 +68,10 @@ export interface FpuState {
   frm: number;
 }
 
-export function createFpuState(): FpuState {
-  const buffer = new ArrayBuffer(32 * 8);
-  return { f: new Float64Array(buffer), fRaw: new Int32Array(buffer), fflags: 0, frm: 0 };
+/** FP state whose registers are the 256 bytes of `buffer` at `at` (8-aligned): a hart's state
+ *  block (hart-state.ts HS_F), or a buffer of their own. */
+export function createFpuState(buffer: ArrayBuffer = new ArrayBuffer(32 * 8), at = 0): FpuState {
+  return { f: new Float64Array(buffer, at, 32), fRaw: new Int32Array(buffer, at, 64), fflags: 0, frm: 0 };
 }
 
 const OK = 0;

@@ -28,7 +28,8 @@
 import type { Hart } from '../hart.js';
 import { expanded } from '../compressed.js';
 import { decode, type Alu, type AluOp, type Cond, type InstructionSpec } from '../isa.js';
-import { HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
+import { HS_EXIT_CODE, HS_EXIT_DONE, HS_F, HS_MSTATUS, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
+import { MSTATUS_FS } from '../csr-numbers.js';
 import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_MASK, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
 import { Bytes, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
 
@@ -645,6 +646,90 @@ class RegionEmitter {
     this.close();
   }
 
+  /**
+   * FLW, FLD, FSW, FSD (spec 11.5, 12.3): raw bits between memory and f[rd] / f[rs2] in the hart's
+   * state block (HS_F), FLW NaN-boxing its 32 bits. With mstatus.FS off they are illegal: the
+   * region leaves them to the interpreter, which raises the trap. A load marks FS dirty, as the
+   * interpreter does. The data-TLB hit path is inline; anything else calls the slow paths.
+   */
+  private fpAccess(d: Insn, pc: number, index: number): void {
+    const insn = d.insn;
+    const store = (insn & 0x7f) === 0x27;
+    const size = d.spec!.bytes;
+    const fAt = this.stateAt + HS_F + 8 * (store ? (insn >>> 20) & 31 : (insn >>> 7) & 31);
+    this.i32(0);
+    this.mem(OP.i32Load, this.stateAt + HS_MSTATUS);
+    this.i32(MSTATUS_FS);
+    this.op(OP.i32And);
+    this.op(OP.i32Eqz);
+    this.open(OP.if, VOID);
+    this.exit(EXIT_INTERPRET, pc, this.blockLen - index);
+    this.close();
+    const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f) : insn >> 20;
+    this.access((insn >>> 15) & 31, imm, size, store ? TLB_STORE_TAG : TLB_LOAD_TAG);
+    this.open(OP.if, VOID);
+    if (store) {
+      this.hostAddr(TLB_STORE_OFF);
+      this.i32(0);
+      this.mem(size === 8 ? OP.i64Load : OP.i32Load, fAt);
+      this.mem(size === 8 ? OP.i64Store : OP.i32Store, 0);
+    } else {
+      this.i32(0);
+      this.hostAddr(TLB_LOAD_OFF);
+      this.mem(size === 8 ? OP.i64Load : OP.i64Load32u, 0);
+      if (size === 4) this.nanBox();
+      this.mem(OP.i64Store, fAt);
+      this.markFsDirty();
+    }
+    this.b.byte(OP.else);
+    this.get(L_LO);
+    this.hiWord();
+    this.i32(size);
+    if (store) {
+      this.i32(0);
+      this.mem(OP.i32Load, fAt);
+      this.i32(0);
+      this.mem(OP.i32Load, fAt + 4);
+      this.b.byte(OP.call);
+      this.b.u32(FN_ST);
+      this.set(L_ST);
+    } else {
+      this.b.byte(OP.call);
+      this.b.u32(FN_LD);
+      this.set(L_ST);
+      // f[rd] only when the load did not trap
+      this.get(L_ST);
+      this.i32(CALL_TRAP);
+      this.op(OP.i32Ne);
+      this.open(OP.if, VOID);
+      this.i32(0);
+      this.i32(0);
+      this.mem(size === 8 ? OP.i64Load : OP.i64Load32u, this.stateAt + HS_TMP);
+      if (size === 4) this.nanBox();
+      this.mem(OP.i64Store, fAt);
+      this.markFsDirty();
+      this.close();
+    }
+    this.statusExit(pc, index, d.len);
+    this.close();
+  }
+
+  /** mstatus.FS = Dirty (an FP register was written). */
+  private markFsDirty(): void {
+    this.i32(0);
+    this.i32(0);
+    this.mem(OP.i32Load, this.stateAt + HS_MSTATUS);
+    this.i32(MSTATUS_FS);
+    this.op(OP.i32Or);
+    this.mem(OP.i32Store, this.stateAt + HS_MSTATUS);
+  }
+
+  /** The i64 on the stack (32 bits, zero-extended) with its upper half all ones: a NaN-boxed single. */
+  private nanBox(): void {
+    this.i64(-4294967296);
+    this.op(OP.i64Or);
+  }
+
   /** `if (cond on stack) then a else b` with an i64 result, where a/b emit their value. */
   private select64(a: () => void, b: () => void): void {
     this.open(OP.if, I64);
@@ -865,6 +950,10 @@ class RegionEmitter {
         return;
       case 0x23:
         this.store(d, pc, index);
+        return;
+      case 0x07:
+      case 0x27:
+        this.fpAccess(d, pc, index);
         return;
       case 0x0f:
         return;

@@ -147,7 +147,7 @@ function serviceDue(h: Hart): boolean {
 
 /**
  * The interpreter's own handler for an instruction a region calls out for (region.ts kindOf: AMOs,
- * LR/SC, F/D loads, stores and arithmetic, some CSR instructions), with the integer registers it names already in the
+ * LR/SC, F/D arithmetic, some CSR instructions), with the integer registers it names already in the
  * hart's memory. Returns a region call status: CALL_TRAP with the trap recorded in the hart, or
  * CALL_INTERPRET when the instruction must trap as illegal (the interpreter, re-running it, raises
  * it with the original encoding as tval); neither has changed any state.
@@ -164,29 +164,7 @@ function interpretOne(h: Hart, insn: number): number {
     return h.dataCtx !== dataCtx ? CALL_SERVICE : CALL_OK;
   }
   if ((h.mstatus & MSTATUS_FS) === 0) return CALL_INTERPRET;
-  if (opcode !== 0x07 && opcode !== 0x27) {
-    if (executeFp(h.fpu, insn, h.x) !== 0) return CALL_INTERPRET;
-    h.mstatus |= MSTATUS_FS;
-    return CALL_OK;
-  }
-  // FLW/FLD/FSW/FSD (region.ts only sends widths 2 and 3); FLW NaN-boxes.
-  const size = (insn >>> 12) & 1 ? 8 : 4;
-  const rs1 = (insn >>> 15) & 31;
-  const x = h.x;
-  const fRaw = h.fpu.fRaw;
-  const store = opcode === 0x27;
-  const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f) : insn >> 20;
-  const u = (x[2 * rs1]! >>> 0) + imm;
-  const lo = u | 0;
-  const hi = (x[2 * rs1 + 1]! + (u < 0 ? -1 : u > 4294967295 ? 1 : 0)) | 0;
-  if (store) {
-    const rs2 = (insn >>> 20) & 31;
-    return storeSlow(h, lo, hi, size, fRaw[2 * rs2]!, fRaw[2 * rs2 + 1]!) ? CALL_OK : CALL_TRAP;
-  }
-  if (!loadSlow(h, lo, hi, size)) return CALL_TRAP;
-  const fd = (insn >>> 7) & 31;
-  fRaw[2 * fd] = h.tmpLo;
-  fRaw[2 * fd + 1] = size === 8 ? h.tmpHi : -1;
+  if (executeFp(h.fpu, insn, h.x) !== 0) return CALL_INTERPRET;
   h.mstatus |= MSTATUS_FS;
   return CALL_OK;
 }

@@ -168,7 +168,8 @@ function runWith(threshold: number, seed: number, prologue: Item[], body: Item[]
   const regs = Array.from({ length: 32 }, (_, i) => m.hart.getX(i));
   const mem = Buffer.from(m.ram.bytes.subarray(DATA - 4096 - RAM_BASE, DATA + 4096 - RAM_BASE)).toString('hex');
   const fregs = Array.from(m.hart.fpu.fRaw);
-  return { regs, fregs, mem, pc: m.hart.getPc(), instret: m.hart.instret, spent, waiting: m.hart.waiting };
+  const status = [m.hart.getCsr(A.CSR.mstatus), m.hart.getCsr(A.CSR.fcsr)];
+  return { regs, fregs, status, mem, pc: m.hart.getPc(), instret: m.hart.instret, spent, waiting: m.hart.waiting };
 }
 
 describe('translated blocks match the interpreter', () => {
@@ -322,6 +323,41 @@ describe('translation and the rest of the machine', () => {
     expect(results[1]).toEqual(results[0]);
     expect(results[0][0]).toBe(5n); // load access fault
     expect(results[0].slice(3, 6)).toEqual([2n, 2n, 1n]);
+  });
+  it('FP loads and stores: translated with FS on (FS becomes dirty), illegal at their pc with FS off', () => {
+    const results = [0, 1].map((threshold) => {
+      const m = makeMachine();
+      m.hart.jit.threshold = threshold;
+      withHandler(m);
+      m.write64(DATA, 0x4010_0000_0000_0000n);
+      m.write64(DATA + 8, 0x1234_5678_9abc_def0n);
+      const fs = 3n << 13n;
+      m.load(RAM_BASE, [
+        ...A.li(29, HANDLER),
+        A.csrw(A.CSR.mtvec, 29),
+        ...A.li(11, DATA),
+        ...A.li(12, 1 << 13),
+        A.csrs(A.CSR.mstatus, 12), // FS = Initial
+        A.fld(1, 11, 0),
+        A.flw(2, 11, 8), // NaN-boxed
+        A.fsd(2, 11, 16),
+        A.fsw(2, 11, 28),
+        A.csrr(13, A.CSR.mstatus),
+        ...A.li(12, Number(fs)),
+        A.csrrc(0, A.CSR.mstatus, 12), // FS = Off
+        A.fsd(1, 11, 32), // illegal: the handler parks
+        A.wfi(),
+      ]);
+      m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+      m.hart.run(10_000);
+      return [m.x(20), m.x(21), m.read64(DATA + 16), m.read64(DATA + 24), m.read64(DATA + 32), (m.x(13) & fs) >> 13n, Array.from(m.hart.fpu.fRaw.slice(2, 6))];
+    });
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0][0]).toBe(2n); // illegal instruction
+    expect(results[0][2]).toBe(0xffff_ffff_9abc_def0n);
+    expect(results[0][3]).toBe(0x9abc_def0n << 32n);
+    expect(results[0][4]).toBe(0n);
+    expect(results[0][5]).toBe(3n); // FS = Dirty after the loads
   });
   it('run(budget) never executes more than the budget', () => {
     const m = makeMachine();
