@@ -187,7 +187,7 @@ for (const [suffix, f3] of [['w', 2], ['d', 3]] as const) {
   add(`lr.${suffix}`, 0xf9f0707f, 0x1000002f | (f3 << 12), 'LR', 'next', 'call', { bytes });
   add(`sc.${suffix}`, 0xf800707f, 0x1800002f | (f3 << 12), 'AMO', 'next', 'call', { bytes });
   for (const [op, f5] of [['amoswap', 0x01], ['amoadd', 0x00], ['amoxor', 0x04], ['amoand', 0x0c], ['amoor', 0x08], ['amomin', 0x10], ['amomax', 0x14], ['amominu', 0x18], ['amomaxu', 0x1c]] as const) {
-    add(`${op}.${suffix}`, 0xf800707f, (f5 << 27) | (f3 << 12) | 0x2f, 'AMO', 'next', 'call', { bytes });
+    add(`${op}.${suffix}`, 0xf800707f, (f5 << 27) | (f3 << 12) | 0x2f, 'AMO', 'next', 'inline', { bytes });
   }
 }
 

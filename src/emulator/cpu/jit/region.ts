@@ -714,6 +714,92 @@ class RegionEmitter {
     this.close();
   }
 
+  /**
+   * An AMO other than LR/SC (spec 8.4): on a data-TLB store hit at an aligned address, the read,
+   * the operation and the write inline, rd = the old value (sign-extended for .W). A store-TLB entry
+   * means RAM, writable, and no other hart's reservation or translated code in the page
+   * (domain.ts storeCacheable), so nothing else has to see the store. Anything else (a miss,
+   * misalignment, MMIO) runs the interpreter's handler (amo.ts), which traps as the spec says.
+   */
+  private amo(d: Insn, pc: number, index: number): void {
+    const insn = d.insn;
+    const size = d.spec!.bytes;
+    const f5 = insn >>> 27;
+    const rd = (insn >>> 7) & 31;
+    const rs2 = (insn >>> 20) & 31;
+    this.access((insn >>> 15) & 31, 0, size, TLB_STORE_TAG);
+    this.get(L_LO);
+    this.i32(size - 1);
+    this.op(OP.i32And);
+    this.op(OP.i32Eqz);
+    this.op(OP.i32And);
+    this.open(OP.if, VOID);
+    this.hostAddr(TLB_STORE_OFF);
+    this.set(L_PO);
+    this.get(L_PO);
+    this.mem(size === 8 ? OP.i64Load : OP.i64Load32s, 0);
+    this.set(L_A);
+    this.get(L_PO);
+    const wide = size === 8;
+    const a = (): void => {
+      this.get(L_A);
+      if (!wide) this.op(OP.i32WrapI64);
+    };
+    const b = (): void => (wide ? this.x(rs2) : this.x32(rs2));
+    const pick = (less: number): void => {
+      a();
+      b();
+      a();
+      b();
+      this.op(less);
+      this.op(OP.select);
+    };
+    switch (f5) {
+      case 0x01: // AMOSWAP
+        b();
+        break;
+      case 0x00: // AMOADD
+        a();
+        b();
+        this.op(wide ? OP.i64Add : OP.i32Add);
+        break;
+      case 0x04: // AMOXOR
+        a();
+        b();
+        this.op(wide ? OP.i64Xor : OP.i32Xor);
+        break;
+      case 0x0c: // AMOAND
+        a();
+        b();
+        this.op(wide ? OP.i64And : OP.i32And);
+        break;
+      case 0x08: // AMOOR
+        a();
+        b();
+        this.op(wide ? OP.i64Or : OP.i32Or);
+        break;
+      case 0x10: // AMOMIN: a when a < b
+        pick(wide ? OP.i64LtS : OP.i32LtS);
+        break;
+      case 0x14: // AMOMAX
+        pick(wide ? OP.i64GtS : OP.i32GtS);
+        break;
+      case 0x18: // AMOMINU
+        pick(wide ? OP.i64LtU : OP.i32LtU);
+        break;
+      default: // AMOMAXU
+        pick(wide ? OP.i64GtU : OP.i32GtU);
+    }
+    this.mem(wide ? OP.i64Store : OP.i32Store, 0);
+    if (rd !== 0) {
+      this.get(L_A);
+      this.setX(rd);
+    }
+    this.b.byte(OP.else);
+    this.callOut(d, pc, index);
+    this.close();
+  }
+
   /** mstatus.FS = Dirty (an FP register was written). */
   private markFsDirty(): void {
     this.i32(0);
@@ -954,6 +1040,9 @@ class RegionEmitter {
       case 0x07:
       case 0x27:
         this.fpAccess(d, pc, index);
+        return;
+      case 0x2f:
+        this.amo(d, pc, index);
         return;
       case 0x0f:
         return;
