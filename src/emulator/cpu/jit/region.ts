@@ -18,8 +18,10 @@
 //                   translated code: the interpreter's service point must run before anything else;
 //   EXIT_INTERPRET  the instruction at pc is one this translator leaves to the interpreter.
 // Only instructions that cannot change privilege, translation or interrupt state are translated:
-// RV64I except SYSTEM and FENCE.I, and M, inline; A and F/D by calling the interpreter's own handlers
-// (translate.ts interpretOne) with the registers they name synced through memory. Everything else
+// RV64I except SYSTEM and FENCE.I, M, the AMOs and the F/D loads and stores inline (the F registers
+// and mstatus live in the hart's state block); LR/SC, F/D arithmetic and some CSR instructions by
+// calling the interpreter's own handlers (translate.ts interpretOne) with the registers they name
+// synced through memory. Everything else
 // exits to the interpreter for one instruction, so a region never has to re-check what the
 // interpreter's service point checks.
 //
