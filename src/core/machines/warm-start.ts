@@ -10,7 +10,7 @@
 // - IP address: every machine has a NAT of its own that hands the guest the same address, so the
 //   lease the guest holds is this machine's too; its DHCP client renews it from this machine's NAT
 //   when it is due (renewing now would only cost the guest a DHCP exchange and its script's forks).
-// - random seed: host random bytes (hex, read by the shell itself) written into /dev/urandom (mixed into the guest's pool, so two
+// - random seed: host random bytes (hex, in the command's environment) written into /dev/urandom (mixed into the guest's pool, so two
 //   machines resumed from one image stop sharing their random state), and a new /etc/machine-id
 //   where the box has one.
 // - SSH host key: the first machine's key is on the image's disk layer; a new one is made on the host
@@ -33,8 +33,6 @@ import { withAgent } from '../lifecycle/guest/agent.js';
 
 /** Bytes of host randomness written into the guest's pool. */
 const SEED_BYTES = 64;
-/** Where the host puts the new ssh host key pair in the guest for the script to move into place. */
-const NEW_KEY = '/run/vm-warm-host-key';
 
 /**
  * A new ed25519 host key pair made on the host (a guest just resumed runs its crypto cold, slowly):
@@ -58,35 +56,50 @@ export function hostKeyPair(): { dropbear: Buffer; publicLine: string } {
   };
 }
 
+/** `bytes` as a printf format made of octal escapes only (a backslash and three octal digits a byte):
+ *  printf(1), busybox ash's builtin among them, writes them back byte for byte, NULs included;
+ *  nothing in it is a conversion. */
+export function printfOctal(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += `\\${b.toString(8).padStart(3, '0')}`;
+  return out;
+}
+
 const IDENTITY_SCRIPT = `
 set -u
 hn=$1 key=$2 mid=$3 auth=$4 now=$5; shift 5
 fail=0
-# first: dropbear's loop (the box's init) starts it again with the new key by then in place, after
-# a \`sleep 1\` that is cut short here (the loop is dropbear's parent); the script waits for the new
-# dropbear at its end, so ssh answers once \`vm up\` is done
-old_sshd=
+# The secrets come in the environment (readable by root alone in /proc, unlike the arguments), and
+# are dropped from it once used: VM_SEED the random seed (hex), VM_HOST_KEY the new host key as
+# printf octal escapes and VM_HOST_KEY_PUB its public line (both empty when the host made none).
+# A just-resumed guest runs its code in the interpreter until it is hot again, so every fork costs
+# much, and so does every byte \`read\` takes (one system call each): builtins wherever they do, and
+# short reads. The host key first: dropbear is stopped at once; its loop (the box's init: \`while :;
+# do dropbear ...; sleep 1; done\`) starts it again with the new key once its \`sleep 1\` is cut
+# short, which is done near the end (that sleep has surely begun by then); the script then waits
+# for the new dropbear, so ssh answers once \`vm up\` is done.
+old_sshd= loop=
 if [ -n "$key" ] && [ -e "$key" ]; then
 	priv=\${key%.pub}
-	if command -v dropbearkey >/dev/null; then
-		cat "$NEW_KEY" >"$priv.tmp" && mv "$priv.tmp" "$priv" && cat "$NEW_KEY.pub" >"$key.tmp" && mv "$key.tmp" "$key" && echo host-key-installed || fail=1
-		loop=
-		read -r old_sshd </run/dropbear.pid 2>/dev/null && read -r _ _ _ loop _ </proc/"$old_sshd"/stat 2>/dev/null
+	if [ -n "\${VM_HOST_KEY:-}" ] && command -v dropbearkey >/dev/null; then
+		# written beside the old files and renamed over them: a reader sees the old key or the new one
+		umask 077
+		printf "$VM_HOST_KEY" >"$priv.tmp" && mv -f "$priv.tmp" "$priv" && umask 022 && printf '%s\\n' "$VM_HOST_KEY_PUB" >"$key.tmp" && mv -f "$key.tmp" "$key" && echo host-key-installed || fail=1
+		umask 022
+		read -r old_sshd 2>/dev/null </run/dropbear.pid && read -r -n 64 _ _ _ loop _ 2>/dev/null </proc/"$old_sshd"/stat
 		[ -n "$old_sshd" ] && kill "$old_sshd" 2>/dev/null
-		if [ -n "$loop" ] && [ "$loop" != 1 ] && command -v pkill >/dev/null; then
-			i=0
-			while [ $i -lt 50 ] && ! pkill -P "$loop" -x sleep 2>/dev/null; do i=$((i + 1)); done
-		fi
 	elif command -v ssh-keygen >/dev/null; then
 		rm -f "$priv" "$key"
 		ssh-keygen -q -t ed25519 -N '' -f "$priv" || fail=1
 	fi
 fi
-rm -f "$NEW_KEY" "$NEW_KEY.pub"
+unset VM_HOST_KEY VM_HOST_KEY_PUB
 date -u -s "@$now" >/dev/null || { echo "cannot set the clock" >&2; fail=1; }
-hostname "$hn" || fail=1
+# the kernel's hostname through /proc (no fork), else hostname(1)
+{ echo "$hn" >/proc/sys/kernel/hostname; } 2>/dev/null || hostname "$hn" || fail=1
 [ -f /etc/hostname ] && echo "$hn" >/etc/hostname
-read -r seed && echo "$seed" >/dev/urandom || fail=1
+[ -n "\${VM_SEED:-}" ] && echo "$VM_SEED" >/dev/urandom || fail=1
+unset VM_SEED
 [ -s /etc/machine-id ] && echo "$mid" >/etc/machine-id
 n=$1; shift
 while [ "$n" -gt 0 ]; do
@@ -106,8 +119,8 @@ while [ $# -ge 3 ]; do
 	mkdir -p "$path" && mount -t 9p -o "$opts" "$tag" "$path" || { echo "cannot mount $tag on $path" >&2; fail=1; }
 done
 # the machine's ssh key in root's authorized_keys, other keys kept (as ssh-access.ts does at every
-# boot), with shell builtins where they do (a fork costs a just-resumed guest much); last, for its
-# umask; modes as the servers require, set by chmod where the folder or file was already there
+# boot); last, for its umask; modes as the servers require, set by chmod where the folder or file
+# was already there
 if [ -n "$auth" ]; then
 	umask 077
 	home=
@@ -121,10 +134,31 @@ if [ -n "$auth" ]; then
 	[ -n "$have" ] || printf '%s\\n' "$auth" >>"$f" || { echo "cannot authorize the machine's ssh key" >&2; fail=1; }
 fi
 if [ -n "$old_sshd" ]; then
+	# cut the loop's \`sleep 1\` short (unless it is over already): the loop's child named sleep,
+	# among the processes made last (their pids up to the last one given, /proc/loadavg's last field)
+	if [ -n "$loop" ] && [ "$loop" != 1 ]; then
+		i=0 cut= now_sshd=$old_sshd
+		while [ -z "$cut" ] && [ $i -lt 50 ]; do
+			read -r now_sshd 2>/dev/null </run/dropbear.pid
+			[ "$now_sshd" = "$old_sshd" ] || break
+			last=; read -r _ _ _ _ last 2>/dev/null </proc/loadavg
+			p=\${last:-0} k=0
+			while [ -z "$cut" ] && [ "$p" -gt "$old_sshd" ] && [ $k -lt 64 ]; do
+				c=; read -r c 2>/dev/null </proc/$p/comm
+				if [ "$c" = sleep ]; then
+					pp=; read -r -n 64 _ _ _ pp _ 2>/dev/null </proc/$p/stat
+					[ "$pp" = "$loop" ] && kill "$p" 2>/dev/null && cut=1
+				fi
+				p=$((p - 1)) k=$((k + 1))
+			done
+			[ -n "$cut" ] || sleep 0.02
+			i=$((i + 1))
+		done
+	fi
 	i=0 now_sshd=$old_sshd
 	while [ "$now_sshd" = "$old_sshd" ] && [ $i -lt 200 ]; do
 		sleep 0.02; i=$((i + 1))
-		read -r now_sshd </run/dropbear.pid 2>/dev/null
+		read -r now_sshd 2>/dev/null </run/dropbear.pid
 	done
 	# vm up pins the new key and checks no more that ssh answers: say so when it may not
 	[ "$now_sshd" != "$old_sshd" ] || { echo "dropbear did not start again with the new host key" >&2; fail=1; }
@@ -165,19 +199,20 @@ export async function becomeThisMachine(config: MachineConfig, paths: RuntimePat
     String(from.mounts.length), ...from.mounts.map((m) => m.guestPath),
     ...config.syncedFolders.flatMap((f) => [f.tag, f.guestPath, f.readOnly ? 'ro' : 'rw']),
   ];
+  // The new host key and the seed go to the guest in the command's environment: not in its
+  // arguments (which any guest process can read), not as files written first (an agent exchange
+  // each), not on stdin (which the shell reads a byte per system call).
+  const key = config.box.ssh ? hostKeyPair() : undefined;
+  const env = {
+    VM_SEED: randomBytes(SEED_BYTES).toString('hex'),
+    VM_HOST_KEY: key ? printfOctal(key.dropbear) : '',
+    VM_HOST_KEY_PUB: key ? key.publicLine.trim() : '',
+  };
   try {
-    let hostKey: string | undefined;
-    const r = await withAgent(config.name, paths, 10_000, async (agent) => {
-      if (config.box.ssh) {
-        const key = hostKeyPair();
-        hostKey = key.publicLine.trim();
-        await Promise.all([agent.writeFile(NEW_KEY, key.dropbear, { mode: 0o600 }), agent.writeFile(`${NEW_KEY}.pub`, key.publicLine, { mode: 0o644 })]);
-      }
-      return agent.run({ argv, stdin: `${randomBytes(SEED_BYTES).toString('hex')}\n`, timeoutMs: 30_000, env: { NEW_KEY } });
-    });
+    const r = await withAgent(config.name, paths, 10_000, (agent) => agent.run({ argv, env, timeoutMs: 30_000 }));
     if ('code' in r.status && r.status.code === 0) {
       const installed = r.stdout.toString().split('\n').includes('host-key-installed');
-      return installed && hostKey && o.authorize ? { hostKey } : {};
+      return installed && key && o.authorize ? { hostKey: key.publicLine.trim() } : {};
     }
     return { note: `machine '${config.name}' resumed from a warm image, but not all of it could be made its own: ${r.stderr.toString().trim() || JSON.stringify(r.status)}` };
   } catch (err) {

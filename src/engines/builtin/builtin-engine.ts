@@ -1,6 +1,6 @@
 // The builtin engine behind the Engine interface: the machine runs in a detached Node process
 // (engine-main.js) in its own process group and session, its stdout/stderr in engine.log.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Availability, Engine, EngineProcess, RuntimePaths, StartHooks } from '../engine.js';
@@ -30,11 +30,27 @@ export const QMP_SNAPSHOT = 'x-vm-snapshot';
 /** How long the engine process gets to put up its sockets. */
 const START_TIMEOUT_MS = 15_000;
 
-/** The compiled engine-main.js: beside this file when built, under dist/ when this runs from src/ (tests). */
+/**
+ * The file the engine process starts from: the compiled engine-main.js (beside this file when
+ * built, under dist/ when this runs from src/, as tests do), or the one-file bundle of it that
+ * `npm run build` makes beside it (scripts/bundle-engine.js), which starts faster, when that is
+ * there and not older than engine-main.js (a bundle left from an earlier build is not used).
+ */
 export function engineMainPath(): string {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return fileURLToPath(new URL('./engine-main.js', import.meta.url));
-  return fileURLToPath(new URL('../../../dist/engines/builtin/engine-main.js', import.meta.url));
+  const main = here.endsWith('.js') ? fileURLToPath(new URL('./engine-main.js', import.meta.url)) : fileURLToPath(new URL('../../../dist/engines/builtin/engine-main.js', import.meta.url));
+  return bundleOrModules(main);
+}
+
+/** `main`'s bundle (main.bundle.js beside it) when it is there and not older than `main`, else `main`. */
+export function bundleOrModules(main: string): string {
+  const bundle = main.replace(/\.js$/, '.bundle.js');
+  try {
+    if (statSync(bundle).mtimeMs >= statSync(main).mtimeMs) return bundle;
+  } catch {
+    // no bundle (or no main: the spawn says so)
+  }
+  return main;
 }
 
 

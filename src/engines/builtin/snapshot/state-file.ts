@@ -35,15 +35,31 @@ const RECORD_PAGES = 256;
 const DEFLATE_LEVEL = 1;
 const MAX_HEADER = 64 * 1024;
 
-/** The version of vm that writes state files; a file from another version is refused. */
-export const VM_VERSION: string = (() => {
-  try {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
+/**
+ * The version of vm that writes state files; a file from another version is refused. From vm's
+ * package.json, the first one up from this module's folder: four levels up for the module
+ * (src/ or dist/engines/builtin/snapshot/), three for the engine's one-file bundle
+ * (dist/engines/builtin/, scripts/bundle-engine.js), which both must read alike.
+ */
+export const VM_VERSION: string = vmVersionFrom(import.meta.dirname);
+
+export function vmVersionFrom(dir: string): string {
+  for (let at = dir, up = 0; up < 6; at = dirname(at), up++) {
+    let text: string;
+    try {
+      text = readFileSync(join(at, 'package.json'), 'utf8');
+    } catch {
+      continue;
+    }
+    try {
+      const pkg = JSON.parse(text) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'vm') return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+    } catch {
+      // not JSON: go on up
+    }
   }
-})();
+  return 'unknown';
+}
 
 export interface StateFileHeader {
   /** vm's version at writing. */

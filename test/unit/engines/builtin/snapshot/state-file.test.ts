@@ -2,12 +2,12 @@
 // (and clears what a fresh machine's loader left where the saved RAM was zero); a truncated file,
 // a flipped byte, another format and another vm version are refused with messages naming the file.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Ram } from '../../../../../src/emulator/memory/ram.js';
-import { captureState, readStateFile, STATE_FILE_FORMAT, VM_VERSION, writeStateFile } from '../../../../../src/engines/builtin/snapshot/state-file.js';
+import { captureState, readStateFile, STATE_FILE_FORMAT, VM_VERSION, vmVersionFrom, writeStateFile } from '../../../../../src/engines/builtin/snapshot/state-file.js';
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'vm-state-file-'));
@@ -88,5 +88,26 @@ describe('state file', () => {
     await expect(writeStateFile(path, broken)).rejects.toThrow();
     expect(readFileSync(path).equals(before)).toBe(true);
     expect(readFileSync(path).length).toBe(before.length);
+  });
+});
+
+describe('VM_VERSION', () => {
+  const repo = join(import.meta.dirname, '../../../../..');
+  const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
+
+  it("is vm's package.json version, from the module and from the engine's bundle alike", () => {
+    expect(VM_VERSION).toBe(version);
+    // the compiled module's folder and the bundle's (scripts/bundle-engine.js), one level apart
+    expect(vmVersionFrom(join(repo, 'dist/engines/builtin/snapshot'))).toBe(version);
+    expect(vmVersionFrom(join(repo, 'dist/engines/builtin'))).toBe(version);
+  });
+
+  it('skips package.json files of other packages on the way up, and is unknown without one', () => {
+    const nested = join(dir, 'version', 'a', 'b');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(join(dir, 'version', 'a', 'package.json'), JSON.stringify({ name: 'other', version: '9.9.9' }));
+    writeFileSync(join(dir, 'version', 'package.json'), JSON.stringify({ name: 'vm', version: '1.2.3' }));
+    expect(vmVersionFrom(nested)).toBe('1.2.3');
+    expect(vmVersionFrom(join(dir, 'version-none'))).toBe('unknown');
   });
 });
