@@ -214,7 +214,9 @@ export function runLoop(h: Hart, budget: number): number {
     } else {
       npc = pc + 4;
     }
-    if (lookupAfter) jit.noteUntranslated(insn, (pc & 0xfff) === 0xffe && (word & 3) === 3);
+    // Both compares evaluated every time (no &&): V8 has feedback for them from the warm-up, and the
+    // first page-crossing instruction of a boot does not deoptimize this loop.
+    if (lookupAfter) jit.noteUntranslated(insn, (pc & 0xfff) === 0xffe, (word & 3) === 3);
     const rd2 = ((insn >> 6) & 62) || X0_SINK; // 2 * rd; writes to x0 land in the sink
     const rs1 = (insn >> 14) & 62; // 2 * rs1
     const rs2 = (insn >> 19) & 62; // 2 * rs2

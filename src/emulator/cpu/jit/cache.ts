@@ -180,9 +180,10 @@ export class JitCache {
    *  entry (isa.ts: its match bits; CSR instructions keep their CSR number, so `csrr time` and
    *  `csrr sstatus` stay apart; an illegal encoding is its own key). A 4-byte instruction whose
    *  second half is on the next page is keyed CROSSES_PAGE whatever it is: a region covers one
-   *  page, so the kind of instruction is not why it was left. */
-  noteUntranslated(insn: number, crossesPage = false): void {
-    const key = crossesPage ? CROSSES_PAGE : untranslatedKey(insn);
+   *  page, so the kind of instruction is not why it was left: atPageEnd (it starts 2 bytes before
+   *  the page's end) and long (a 4-byte encoding) together. */
+  noteUntranslated(insn: number, atPageEnd = false, long = false): void {
+    const key = atPageEnd && long ? CROSSES_PAGE : untranslatedKey(insn);
     this.untranslated.set(key, (this.untranslated.get(key) ?? 0) + 1);
   }
 
