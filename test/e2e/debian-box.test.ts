@@ -32,7 +32,7 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debia
       join(p.dir, 'Vmfile'),
       `box: ${box.name}\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\ndisk_size: 4G\n` +
         'synced_folders: [{host: ., guest: /vagrant}]\n' +
-        'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned; ip -4 route show default > /root/route-at-provision"}\n',
+        'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned; ip -4 route show default > /root/route-at-provision; grep ^nameserver /run/systemd/resolve/resolv.conf > /root/dns-at-provision"}\n',
     );
   }, 700_000);
   afterAll(async () => {
@@ -55,6 +55,8 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debia
     // Provisioners run once the agent answers: the NAT card's DHCP address and route were already there
     // (apt-get in a provisioner needs them), and `vm up` showed the address the box reported.
     expect(await run('cat /root/route-at-provision')).toMatch(/^default via 10\.0\.2\.2 dev eth0/);
+    // ...and systemd-resolved had the lease's DNS server (the NAT's), which name lookups go to.
+    expect(await run('cat /root/dns-at-provision')).toMatch(/^nameserver 10\.0\.2\.3$/m);
     expect(up.stdout + up.stderr).toMatch(/Network: eth0 10\.0\.2\.15\/24/);
     expect(await run('hostname')).toBe('deb-test');
     expect(await run('cat /vagrant/shared.txt')).toBe('from the host');
@@ -66,6 +68,8 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debia
     expect(await run(settle)).toBe('running');
     // sshd is socket-activated (the box's boot trims): the socket listens, the service starts per connection.
     expect(await run('systemctl is-active ssh.socket vm-agent.service')).toBe('active\nactive');
+    // Started after the agent (the box's vm-after-agent.conf), but started.
+    expect(await run('systemctl is-active systemd-logind.service dbus.service systemd-user-sessions.service')).toBe('active\nactive\nactive');
     expect(await run('ls /etc/ssh/ssh_host_ed25519_key')).toBe('/etc/ssh/ssh_host_ed25519_key');
     // The disk is disk_size; the root file system (the whole disk) was grown to it before ready.
     expect(Number(await run('cat /sys/block/vda/size')) * 512).toBe(4 * GiB);
