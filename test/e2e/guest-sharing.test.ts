@@ -52,8 +52,9 @@ describe.skipIf(!E2E_READY)('sharing the guest and its console (compiled CLI; sk
         { sleep: 1 },
         { send: '\x1a' },
         { wait: 'Stopped', timeout: 30 },
-        { send: 'kill -9 %1; echo "jobs-done"\r' },
-        { wait: 'Killed\\s+sleep 1000', timeout: 30 },
+        // wait reaps the job: the shell's "Killed" notice alone races the prompt
+        { send: 'kill -9 %1; wait %1; echo "killed-status=$?"\r' },
+        { wait: 'killed-status=\\d+', timeout: 30 },
         { send: '\r~.' },
         { expectExit: 20 },
       ],
@@ -65,6 +66,8 @@ describe.skipIf(!E2E_READY)('sharing the guest and its console (compiled CLI; sk
     // 128 + SIGINT, 128 + SIGQUIT: the shell's child died of the signal the key sends
     expect(r.screen).toContain('int-status=130');
     expect(r.screen).toContain('quit-status=131');
+    // 128 + SIGKILL: the stopped job was a job of this shell's, killed through its job number
+    expect(r.screen).toContain('killed-status=137');
   }, 180_000);
 
   it('a running ssh -c locks out neither another ssh -c nor halt, which powers off cleanly', async () => {
