@@ -186,42 +186,54 @@ function addressLines(line: (s: string) => void, imm: string): void {
   line('  const o = lo & 0xfff;');
 }
 
-/** The LOAD case: a data-TLB hit reads RAM through the hart's DataView, anything else goes through
- *  loadSlow (mmu/access.ts); each width then extended as the table says. */
-function loadCase(line: (s: string) => void, opcode: number, specs: InstructionSpec[]): void {
+/** What LOAD and STORE share: the funct3 check, the width, the effective address and the
+ *  data-TLB hit test (`tag`/`offs` are the load or store TLB's arrays), then one `onHit` body per
+ *  width in a switch on funct3; a load declares the (vlo, vhi) value both paths fill. The caller writes the miss path and what follows. */
+function accessPreamble(
+  line: (s: string) => void,
+  opcode: number,
+  specs: InstructionSpec[],
+  access: { loads: boolean; size: [formula: string, of: (f3: number) => number]; imm: string; tag: string; offs: string },
+  onHit: (spec: InstructionSpec) => string[],
+): void {
   line(`case ${(opcode >>> 2) & 31}: { // opcode ${hex(opcode)}: ${specs.map((s) => s.name).join(' ')}`);
   line(`  if (${illegalF3(specs)}) {`);
   line('    trap = true;');
   line('    break;');
   line('  }');
-  line(`  const size = ${sizeFromF3(specs, '1 << (f3 & 3)', (f3) => 1 << (f3 & 3))};`);
-  addressLines(line, 'insn >> 20');
-  line('  let vlo: number;');
-  line('  let vhi = 0;');
-  line("  if (lTag[2 * ti] === ((lo & -4096) | dctx) && lTag[2 * ti + 1] === hi && o + size <= 4096) {");
-  line('    const p = lOffs[ti] + o;');
+  line(`  const size = ${sizeFromF3(specs, ...access.size)};`);
+  addressLines(line, access.imm);
+  if (access.loads) {
+    line('  let vlo: number;');
+    line('  let vhi = 0;');
+  }
+  line(`  if (${access.tag}[2 * ti] === ((lo & -4096) | dctx) && ${access.tag}[2 * ti + 1] === hi && o + size <= 4096) {`);
+  line(`    const p = ${access.offs}[ti] + o;`);
   line('    switch (f3) {');
   specs.forEach((spec, i) => {
-    const signed = spec.load === 'sign';
     line(i === specs.length - 1 ? `      default: // ${spec.name.toUpperCase()}` : `      case ${(spec.match & F3_BITS) >>> 12}: // ${spec.name.toUpperCase()}`);
-    switch (spec.bytes) {
-      case 1:
-        line(`        vlo = view.get${signed ? 'Int8' : 'Uint8'}(p);`);
-        break;
-      case 2:
-        line(`        vlo = view.get${signed ? 'Int16' : 'Uint16'}(p, true);`);
-        break;
-      case 4:
-        line('        vlo = view.getInt32(p, true);');
-        break;
-      default:
-        line('        vlo = view.getInt32(p, true);');
-        line('        vhi = view.getInt32(p + 4, true);');
-    }
-    if (signed && spec.bytes < 8) line('        vhi = vlo >> 31;');
+    for (const l of onHit(spec)) line(`        ${l}`);
     line('        break;');
   });
   line('    }');
+}
+
+/** The LOAD case: a data-TLB hit reads RAM through the hart's DataView, anything else goes through
+ *  loadSlow (mmu/access.ts); each width then extended as the table says. */
+function loadCase(line: (s: string) => void, opcode: number, specs: InstructionSpec[]): void {
+  accessPreamble(line, opcode, specs, { loads: true, size: ['1 << (f3 & 3)', (f3) => 1 << (f3 & 3)], imm: 'insn >> 20', tag: 'lTag', offs: 'lOffs' }, (spec) => {
+    const signed = spec.load === 'sign';
+    switch (spec.bytes) {
+      case 1:
+        return [`vlo = view.get${signed ? 'Int8' : 'Uint8'}(p);`, ...(signed ? ['vhi = vlo >> 31;'] : [])];
+      case 2:
+        return [`vlo = view.get${signed ? 'Int16' : 'Uint16'}(p, true);`, ...(signed ? ['vhi = vlo >> 31;'] : [])];
+      case 4:
+        return ['vlo = view.getInt32(p, true);', ...(signed ? ['vhi = vlo >> 31;'] : [])];
+      default:
+        return ['vlo = view.getInt32(p, true);', 'vhi = view.getInt32(p + 4, true);'];
+    }
+  });
   line('  } else {');
   line('    limit = 0; // MMIO may have raised an interrupt or asked us to stop');
   line('    if (!loadSlow(h, lo, hi, size)) {');
@@ -255,35 +267,19 @@ function loadCase(line: (s: string) => void, opcode: number, specs: InstructionS
 /** The STORE case: a data-TLB hit writes RAM through the hart's DataView, anything else (a miss,
  *  MMIO, a page holding translated code or a reservation) goes through storeSlow. */
 function storeCase(line: (s: string) => void, opcode: number, specs: InstructionSpec[]): void {
-  line(`case ${(opcode >>> 2) & 31}: { // opcode ${hex(opcode)}: ${specs.map((s) => s.name).join(' ')}`);
-  line(`  if (${illegalF3(specs)}) {`);
-  line('    trap = true;');
-  line('    break;');
-  line('  }');
-  line(`  const size = ${sizeFromF3(specs, '1 << f3', (f3) => 1 << f3)};`);
-  addressLines(line, '((insn >> 25) << 5) | ((insn >>> 7) & 0x1f)');
-  line("  if (sTag[2 * ti] === ((lo & -4096) | dctx) && sTag[2 * ti + 1] === hi && o + size <= 4096) {");
-  line('    const p = sOffs[ti] + o;');
-  line('    switch (f3) {');
-  specs.forEach((spec, i) => {
-    line(i === specs.length - 1 ? `      default: // ${spec.name.toUpperCase()}` : `      case ${(spec.match & F3_BITS) >>> 12}: // ${spec.name.toUpperCase()}`);
+  const store = { loads: false, size: ['1 << f3', (f3: number) => 1 << f3] as [string, (f3: number) => number], imm: '((insn >> 25) << 5) | ((insn >>> 7) & 0x1f)', tag: 'sTag', offs: 'sOffs' };
+  accessPreamble(line, opcode, specs, store, (spec) => {
     switch (spec.bytes) {
       case 1:
-        line('        view.setInt8(p, x[rs2]);');
-        break;
+        return ['view.setInt8(p, x[rs2]);'];
       case 2:
-        line('        view.setInt16(p, x[rs2], true);');
-        break;
+        return ['view.setInt16(p, x[rs2], true);'];
       case 4:
-        line('        view.setInt32(p, x[rs2], true);');
-        break;
+        return ['view.setInt32(p, x[rs2], true);'];
       default:
-        line('        view.setInt32(p, x[rs2], true);');
-        line('        view.setInt32(p + 4, x[rs2 + 1], true);');
+        return ['view.setInt32(p, x[rs2], true);', 'view.setInt32(p + 4, x[rs2 + 1], true);'];
     }
-    line('        break;');
   });
-  line('    }');
   line('  } else {');
   line('    limit = 0;');
   line('    if (!storeSlow(h, lo, hi, size, x[rs2], x[rs2 + 1])) trap = true;');

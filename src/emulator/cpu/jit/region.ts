@@ -313,6 +313,19 @@ const ALU64: Partial<Record<AluOp, number>> = {
 const ALU32: Partial<Record<AluOp, number>> = {
   add: OP.i32Add, sub: OP.i32Sub, sll: OP.i32Shl, srl: OP.i32ShrU, sra: OP.i32ShrS, mul: OP.i32Mul,
 };
+/** One operand width's wasm opcodes, for the operations emitted the same way at both. */
+interface Width {
+  ops: Partial<Record<AluOp, number>>;
+  eqz: number;
+  eq: number;
+  divS: number;
+  divU: number;
+  remS: number;
+  remU: number;
+  min: number;
+}
+const WIDE: Width = { ops: ALU64, eqz: OP.i64Eqz, eq: OP.i64Eq, divS: OP.i64DivS, divU: OP.i64DivU, remS: OP.i64RemS, remU: OP.i64RemU, min: MIN64 };
+const WORD: Width = { ops: ALU32, eqz: OP.i32Eqz, eq: OP.i32Eq, divS: OP.i32DivS, divU: OP.i32DivU, remS: OP.i32RemS, remU: OP.i32RemU, min: -0x80000000 };
 /** The wasm loads and stores by access size in bytes (isa.ts bytes, load). */
 const LOAD_SIGNED: Record<number, number> = { 1: OP.i64Load8s, 2: OP.i64Load16s, 4: OP.i64Load32s };
 const LOAD_UNSIGNED: Record<number, number> = { 1: OP.i64Load8u, 2: OP.i64Load16u, 4: OP.i64Load32u };
@@ -858,8 +871,7 @@ class RegionEmitter {
     this.setX(rd);
   }
 
-  /** `op` on two i64 operands (wasm's shifts take the amount modulo 64, as RISC-V does). Division
-   *  by zero and overflow have defined results in RISC-V (spec 7.2), where wasm's division traps. */
+  /** `op` on two i64 operands (wasm's shifts take the amount modulo 64, as RISC-V does). */
   private alu64(op: AluOp, a: () => void, b: () => void): void {
     switch (op) {
       case 'mulh':
@@ -870,112 +882,63 @@ class RegionEmitter {
         this.b.byte(OP.call);
         this.b.u32(op === 'mulh' ? FN_MULH : op === 'mulhsu' ? FN_MULHSU : FN_MULHU);
         return;
-      case 'div':
-        b();
-        this.op(OP.i64Eqz);
-        this.select64(
-          () => this.i64(-1),
-          () => {
-            a();
-            this.i64(MIN64);
-            this.op(OP.i64Eq);
-            b();
-            this.i64(-1);
-            this.op(OP.i64Eq);
-            this.op(OP.i32And);
-            this.select64(a, () => {
-              a();
-              b();
-              this.op(OP.i64DivS);
-            });
-          },
-        );
-        return;
-      case 'divu':
-        b();
-        this.op(OP.i64Eqz);
-        this.select64(
-          () => this.i64(-1),
-          () => {
-            a();
-            b();
-            this.op(OP.i64DivU);
-          },
-        );
-        return;
-      case 'rem':
-      case 'remu': // rem_s of MIN by -1 is 0 in wasm, as in RISC-V
-        b();
-        this.op(OP.i64Eqz);
-        this.select64(a, () => {
-          a();
-          b();
-          this.op(op === 'rem' ? OP.i64RemS : OP.i64RemU);
-        });
-        return;
-      default: {
-        const code = ALU64[op];
-        if (code === undefined) throw new Error(`translator: no i64 form of ${op}`);
-        a();
-        b();
-        this.op(code);
+      default:
+        this.aluOn(WIDE, op, a, b);
         if (op === 'slt' || op === 'sltu') this.op(OP.i64ExtendI32u);
-      }
     }
   }
 
   /** `op` on two i32 operands (the W forms; wasm's shifts take the amount modulo 32, as RISC-V's). */
   private alu32(op: AluOp, a: () => void, b: () => void): void {
+    this.aluOn(WORD, op, a, b);
+  }
+
+  /**
+   * `op` at one width. Division by zero and overflow have defined results in RISC-V (spec 7.2),
+   * where wasm's division traps: by zero gives all ones (div, divu) or the dividend (rem, remu),
+   * MIN / -1 gives MIN; wasm's rem_s of MIN by -1 is already 0, as RISC-V's.
+   */
+  private aluOn(w: Width, op: AluOp, a: () => void, b: () => void): void {
+    const select = (x: () => void, y: () => void): void => (w === WIDE ? this.select64(x, y) : this.select32(x, y));
+    const konst = (v: number): void => (w === WIDE ? this.i64(v) : this.i32(v));
+    const binary = (code: number) => (): void => {
+      a();
+      b();
+      this.op(code);
+    };
     switch (op) {
       case 'div':
         b();
-        this.op(OP.i32Eqz);
-        this.select32(
-          () => this.i32(-1),
+        this.op(w.eqz);
+        select(
+          () => konst(-1),
           () => {
             a();
-            this.i32(-0x80000000);
-            this.op(OP.i32Eq);
+            konst(w.min);
+            this.op(w.eq);
             b();
-            this.i32(-1);
-            this.op(OP.i32Eq);
+            konst(-1);
+            this.op(w.eq);
             this.op(OP.i32And);
-            this.select32(a, () => {
-              a();
-              b();
-              this.op(OP.i32DivS);
-            });
+            select(a, binary(w.divS));
           },
         );
         return;
       case 'divu':
         b();
-        this.op(OP.i32Eqz);
-        this.select32(
-          () => this.i32(-1),
-          () => {
-            a();
-            b();
-            this.op(OP.i32DivU);
-          },
-        );
+        this.op(w.eqz);
+        select(() => konst(-1), binary(w.divU));
         return;
       case 'rem':
       case 'remu':
         b();
-        this.op(OP.i32Eqz);
-        this.select32(a, () => {
-          a();
-          b();
-          this.op(op === 'rem' ? OP.i32RemS : OP.i32RemU);
-        });
+        this.op(w.eqz);
+        select(a, binary(op === 'rem' ? w.remS : w.remU));
         return;
       default: {
-        const code = ALU32[op];
-        if (code === undefined) throw new Error(`translator: no W form of ${op}`);
-        a();
-        b();
-        this.op(code);
+        const code = w.ops[op];
+        if (code === undefined) throw new Error(`translator: no ${w === WIDE ? 'i64' : 'W'} form of ${op}`);
+        binary(code)();
       }
     }
   }
