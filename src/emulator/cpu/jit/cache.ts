@@ -87,10 +87,16 @@ export interface JitStats {
   /** Guest instructions completed in translated code. */
   translatedInsns: number;
   invalidated: number;
-  /** Loads and stores translated code sent to the slow paths (mmu/access.ts): TLB misses, MMIO,
-   *  page-crossing accesses, stores into pages holding translated code or reservations. */
+  /** Loads, stores and AMOs translated code left to the interpreter because they missed the data
+   *  TLB (region.ts missExit): TLB misses, MMIO, page-crossing accesses, stores into pages holding
+   *  translated code or reservations (and the rare F/D access with the FPU off). */
   slowAccesses: number;
 }
+
+/** LOAD, LOAD-FP, STORE, STORE-FP, AMO: the major opcodes whose instructions a region runs inline
+ *  on a data-TLB hit (LR/SC excepted: called out). */
+const MEMORY_OPCODES = new Set([0x03, 0x07, 0x23, 0x27, 0x2f]);
+const isLrSc = (insn: number): boolean => (insn & 0x7f) === 0x2f && (insn >>> 28) === 0x1;
 
 function untranslatedKey(insn: number): number {
   const spec = decode(insn);
@@ -183,6 +189,7 @@ export class JitCache {
    *  page, so the kind of instruction is not why it was left: atPageEnd (it starts 2 bytes before
    *  the page's end) and long (a 4-byte encoding) together. */
   noteUntranslated(insn: number, atPageEnd = false, long = false): void {
+    if (MEMORY_OPCODES.has(insn & 0x7f) && !isLrSc(insn)) this.stats.slowAccesses++;
     const key = atPageEnd && long ? CROSSES_PAGE : untranslatedKey(insn);
     this.untranslated.set(key, (this.untranslated.get(key) ?? 0) + 1);
   }

@@ -6,31 +6,32 @@
 // the page stay inside the page function: a `loop` around a `br_table` dispatches between the
 // blocks. Registers live in i64 locals (the page function's parameters) and are written back on
 // every exit. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one i64 for
-// this); misses, MMIO, faults and page-crossing accesses call the JavaScript slow paths
-// (mmu/access.ts), which record a trap in the hart exactly as the interpreter's would.
+// this); on a miss (MMIO, a fault, a page-crossing access) the region leaves that instruction to
+// the interpreter, so the hit path holds no call (missExit).
 //
 // A region leaves by returning the pc to continue at (an i64; the dispatcher hands it to the
 // interpreter as a double) with the reason in the hart's state block (hart-state.ts HS_EXIT_CODE)
 // and the number of instructions it completed (HS_EXIT_DONE):
 //   EXIT_JUMP       control left the region (or the budget ran out at a budget check: budgetChecks);
 //   EXIT_TRAP       the instruction at pc trapped (cause and tval recorded in the hart); not counted;
-//   EXIT_SERVICE    a slow-path access may have raised an interrupt, asked to stop, or written to
-//                   translated code: the interpreter's service point must run before anything else;
-//   EXIT_INTERPRET  the instruction at pc is one this translator leaves to the interpreter.
+//   EXIT_SERVICE    a call-out may have raised an interrupt, asked to stop, changed the data
+//                   context or written to translated code: the interpreter's service point must
+//                   run before anything else;
+//   EXIT_INTERPRET  the instruction at pc is one this translator leaves to the interpreter, or an
+//                   access that missed the data TLB.
 // Only instructions that cannot change privilege, translation or interrupt state are translated:
 // RV64I except SYSTEM and FENCE.I, M, the AMOs and the F/D loads and stores inline (the F registers
 // and mstatus live in the hart's state block); LR/SC, F/D arithmetic and some CSR instructions by
 // calling the interpreter's own handlers (translate.ts interpretOne) with the registers they name
-// synced through memory. Everything else
-// exits to the interpreter for one instruction, so a region never has to re-check what the
-// interpreter's service point checks.
+// synced through memory. Everything else exits to the interpreter for one instruction, so a
+// region never has to re-check what the interpreter's service point checks.
 //
 // This file is long and flat: it is the translator's inner loop, run for every page translated.
 
 import type { Hart } from '../hart.js';
 import { expanded } from '../compressed.js';
 import { decode, type Alu, type AluOp, type Cond, type InstructionSpec } from '../isa.js';
-import { HS_EXIT_CODE, HS_EXIT_DONE, HS_F, HS_MSTATUS, HS_TLB, HS_TMP, HS_X } from '../hart-state.js';
+import { HS_EXIT_CODE, HS_EXIT_DONE, HS_F, HS_MSTATUS, HS_TLB, HS_X } from '../hart-state.js';
 import { MSTATUS_FS } from '../csr-numbers.js';
 import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_MASK, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
 import { Bytes, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
@@ -48,19 +49,13 @@ export const MAX_REGION_INSNS = 384;
 // returns its entry.
 
 /** Imports every region module takes, besides the memory (see runtime.ts). */
-export const REGION_IMPORTS: ImportedFunc[] = [
-  { module: 'e', name: 'ld', type: { params: [I32, I32, I32], results: [I32] } },
-  { module: 'e', name: 'st', type: { params: [I32, I32, I32, I32, I32], results: [I32] } },
-  { module: 'e', name: 'ex', type: { params: [I32], results: [I32] } },
-];
-const FN_LD = 0;
-const FN_ST = 1;
-const FN_EX = 2;
-const FN_MULHU = 3;
-const FN_MULH = 4;
-const FN_MULHSU = 5;
+export const REGION_IMPORTS: ImportedFunc[] = [{ module: 'e', name: 'ex', type: { params: [I32], results: [I32] } }];
+const FN_EX = 0;
+const FN_MULHU = 1;
+const FN_MULH = 2;
+const FN_MULHSU = 3;
 
-/** What a slow-path call (ld, st, ex) returns. */
+/** What a call-out (ex) returns. */
 export const CALL_TRAP = 0; // trapped, cause and tval recorded in the hart
 export const CALL_OK = 1;
 export const CALL_SERVICE = 2; // done, but leave for the interpreter's service point
@@ -337,6 +332,9 @@ const BRANCH_COMPARE: Record<Cond, number> = { eq: OP.i64Eq, ne: OP.i64Ne, lt: O
 const LEVEL_EXIT = 0;
 const LEVEL_STATUS = 1;
 const LEVEL_DISPATCH = 2;
+/** Block k's label ($Bk, whose end is where block k's code starts) is at LEVEL_BLOCKS + m - 1 - k
+ *  for a plan of m blocks. */
+const LEVEL_BLOCKS = 3;
 
 /** Emits the body of one region function. */
 class RegionEmitter {
@@ -468,7 +466,8 @@ class RegionEmitter {
     this.br(LEVEL_EXIT);
   }
 
-  /** Continue at page offset `t`: inside the region through the dispatch loop, else leave. */
+  /** Continue at page offset `t`: inside the region (forward by a branch out to its block, back
+   *  through the dispatch loop), else leave. */
   private goto(t: number, canFall = false): void {
     const j = this.plan.blocks.findIndex((bl) => bl.start === t);
     const pc = this.pageVa + t;
@@ -481,6 +480,12 @@ class RegionEmitter {
     }
     if (j === this.block && this.blockLoop >= 0) {
       this.br(this.blockLoop); // a loop onto itself: straight back to its head, no dispatch
+      return;
+    }
+    if (j > this.block) {
+      // Forward: out of the blocks around this code to the end of $Bj, where block j's code starts.
+      // No dispatch, and no loop header, where V8's baseline compiler spills every local.
+      this.br(LEVEL_BLOCKS + this.plan.blocks.length - 1 - j);
       return;
     }
     this.i32(j);
@@ -596,69 +601,42 @@ class RegionEmitter {
     this.close();
   }
 
+  /** Leave the region unless the data-TLB test `access` left on the stack passed: the instruction
+   *  at `pc` goes to the interpreter (nothing of it done), whose slow path handles the miss, MMIO,
+   *  a page-crossing access or a fault, and whatever that access asks for (an interrupt, a store
+   *  into translated code). An exit rather than a call into JavaScript keeps the hit path free of
+   *  calls and merges, so V8 keeps the guest registers' locals in machine registers across it;
+   *  misses are rare (the profile counts them: "loads and stores off the inline TLB path"). */
+  private missExit(pc: number, index: number): void {
+    this.op(OP.i32Eqz);
+    this.open(OP.if, VOID);
+    this.exit(EXIT_INTERPRET, pc, this.blockLen - index);
+    this.close();
+  }
+
   /** An integer load of the width and extension the instruction table gives (isa.ts bytes, load;
    *  the interpreter's LOAD case comes from the same entries, interpreter-codegen.ts). */
   private load(d: Insn, pc: number, index: number): void {
     const insn = d.insn;
-    const rd = (insn >>> 7) & 31;
     const size = d.spec!.bytes;
     const signed = d.spec!.load === 'sign';
     this.access((insn >>> 15) & 31, insn >> 20, size, TLB_LOAD_TAG);
-    this.open(OP.if, VOID);
+    this.missExit(pc, index);
     this.hostAddr(TLB_LOAD_OFF);
     this.mem(size === 8 ? OP.i64Load : (signed ? LOAD_SIGNED : LOAD_UNSIGNED)[size]!, 0);
-    this.setX(rd);
-    this.b.byte(OP.else);
-    this.get(L_LO);
-    this.hiWord();
-    this.i32(size);
-    this.b.byte(OP.call);
-    this.b.u32(FN_LD);
-    this.set(L_ST);
-    this.i32(0);
-    this.mem(OP.i64Load, this.stateAt + HS_TMP);
-    if (size < 8) {
-      if (signed) {
-        this.op(size === 1 ? 0xc2 : size === 2 ? 0xc3 : 0xc4); // i64.extend8_s, extend16_s, extend32_s
-      } else {
-        this.i64(2 ** (8 * size) - 1);
-        this.op(OP.i64And);
-      }
-    }
-    // A trap leaves rd as it was: the value only when the status is not CALL_TRAP.
-    this.x(rd);
-    this.get(L_ST);
-    this.op(OP.select);
-    this.setX(rd);
-    this.statusExit(pc, index, d.len);
-    this.close();
+    this.setX((insn >>> 7) & 31);
   }
 
   /** An integer store of the width the instruction table gives (isa.ts bytes). */
   private store(d: Insn, pc: number, index: number): void {
     const insn = d.insn;
-    const rs2 = (insn >>> 20) & 31;
     const size = d.spec!.bytes;
     const imm = ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f);
     this.access((insn >>> 15) & 31, imm, size, TLB_STORE_TAG);
-    this.open(OP.if, VOID);
+    this.missExit(pc, index);
     this.hostAddr(TLB_STORE_OFF);
-    this.x(rs2);
+    this.x((insn >>> 20) & 31);
     this.mem(STORE[size]!, 0);
-    this.b.byte(OP.else);
-    this.get(L_LO);
-    this.hiWord();
-    this.i32(size);
-    this.x32(rs2);
-    this.x(rs2);
-    this.i64(32);
-    this.op(OP.i64ShrU);
-    this.op(OP.i32WrapI64);
-    this.b.byte(OP.call);
-    this.b.u32(FN_ST);
-    this.set(L_ST);
-    this.statusExit(pc, index, d.len);
-    this.close();
   }
 
   /**
@@ -682,7 +660,7 @@ class RegionEmitter {
     this.close();
     const imm = store ? ((insn >> 25) << 5) | ((insn >>> 7) & 0x1f) : insn >> 20;
     this.access((insn >>> 15) & 31, imm, size, store ? TLB_STORE_TAG : TLB_LOAD_TAG);
-    this.open(OP.if, VOID);
+    this.missExit(pc, index);
     if (store) {
       this.hostAddr(TLB_STORE_OFF);
       this.i32(0);
@@ -696,37 +674,6 @@ class RegionEmitter {
       this.mem(OP.i64Store, fAt);
       this.markFsDirty();
     }
-    this.b.byte(OP.else);
-    this.get(L_LO);
-    this.hiWord();
-    this.i32(size);
-    if (store) {
-      this.i32(0);
-      this.mem(OP.i32Load, fAt);
-      this.i32(0);
-      this.mem(OP.i32Load, fAt + 4);
-      this.b.byte(OP.call);
-      this.b.u32(FN_ST);
-      this.set(L_ST);
-    } else {
-      this.b.byte(OP.call);
-      this.b.u32(FN_LD);
-      this.set(L_ST);
-      // f[rd] only when the load did not trap
-      this.get(L_ST);
-      this.i32(CALL_TRAP);
-      this.op(OP.i32Ne);
-      this.open(OP.if, VOID);
-      this.i32(0);
-      this.i32(0);
-      this.mem(size === 8 ? OP.i64Load : OP.i64Load32u, this.stateAt + HS_TMP);
-      if (size === 4) this.nanBox();
-      this.mem(OP.i64Store, fAt);
-      this.markFsDirty();
-      this.close();
-    }
-    this.statusExit(pc, index, d.len);
-    this.close();
   }
 
   /**
@@ -734,7 +681,7 @@ class RegionEmitter {
    * the operation and the write inline, rd = the old value (sign-extended for .W). A store-TLB entry
    * means RAM, writable, and no other hart's reservation or translated code in the page
    * (domain.ts storeCacheable), so nothing else has to see the store. Anything else (a miss,
-   * misalignment, MMIO) runs the interpreter's handler (amo.ts), which traps as the spec says.
+   * misalignment, MMIO) leaves the region for the interpreter (amo.ts), which traps as the spec says.
    */
   private amo(d: Insn, pc: number, index: number): void {
     const insn = d.insn;
@@ -748,7 +695,7 @@ class RegionEmitter {
     this.op(OP.i32And);
     this.op(OP.i32Eqz);
     this.op(OP.i32And);
-    this.open(OP.if, VOID);
+    this.missExit(pc, index);
     this.hostAddr(TLB_STORE_OFF);
     this.set(L_PO);
     this.get(L_PO);
@@ -810,9 +757,6 @@ class RegionEmitter {
       this.get(L_A);
       this.setX(rd);
     }
-    this.b.byte(OP.else);
-    this.callOut(d, pc, index);
-    this.close();
   }
 
   /** mstatus.FS = Dirty (an FP register was written). */
@@ -1296,7 +1240,7 @@ export function mulHelpers(): DefinedFunc[] {
   g(0), c(32), f.byte(OP.i64ShrU), g(1), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Mul);
   g(2), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Add), g(3), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Add);
   g(4), c(32), f.byte(OP.i64ShrU), f.byte(OP.i64Add);
-  const mulhu: DefinedFunc = { type: { params: [I64, I64], results: [I64] }, locals: [[3, I64]], body: f.view().slice() };
+  const mulhu: DefinedFunc = { type: { params: [I64, I64], results: [I64] }, locals: [[3, I64]], body: f.view().slice(), name: 'mulhu' };
 
   const signed = (both: boolean): DefinedFunc => {
     const h = new Bytes();
@@ -1319,7 +1263,7 @@ export function mulHelpers(): DefinedFunc[] {
     h.u32(FN_MULHU);
     minusIfNeg(0, 1);
     if (both) minusIfNeg(1, 0);
-    return { type: { params: [I64, I64], results: [I64] }, locals: [], body: h.view().slice() };
+    return { type: { params: [I64, I64], results: [I64] }, locals: [], body: h.view().slice(), name: both ? 'mulh' : 'mulhsu' };
   };
   return [mulhu, signed(true), signed(false)];
 }

@@ -3,9 +3,8 @@
 // slow paths. The dispatcher is the one wasm function the interpreter calls to run any region.
 
 import type { Hart } from '../hart.js';
-import { loadSlow, storeSlow } from '../mmu/access.js';
 import { pendingInterrupt } from '../trap.js';
-import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB, HS_TMP } from '../hart-state.js';
+import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB } from '../hart-state.js';
 import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_GENERATION, TLB_MASK } from '../mmu/tlb.js';
 import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
 import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, pageFunc, planRegion, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
@@ -176,22 +175,14 @@ interface HartLinks {
 
 const linksByHart = new WeakMap<Hart, HartLinks>();
 
-/** The slow paths translated code calls, returning region.ts CALL_* statuses. And the dispatcher. */
+/** The call-out translated code makes (ex), returning region.ts CALL_* statuses. And the dispatcher. */
 function linksFor(h: Hart): HartLinks {
   let links = linksByHart.get(h);
   if (links !== undefined) return links;
-  const s32 = new Int32Array(h.ram.memory.buffer, h.stateAt + HS_TMP, 2);
   const jit = h.jit;
   const imports: WebAssembly.Imports = {
     e: {
       mem: h.ram.memory,
-      ld: (lo: number, hi: number, size: number): number => {
-        jit.stats.slowAccesses++;
-        if (!loadSlow(h, lo, hi, size)) return 0;
-        s32[0] = h.tmpLo;
-        s32[1] = h.tmpHi;
-        return serviceDue(h) ? 2 : 1;
-      },
       ex: (insn: number): number => {
         const status = interpretOne(h, insn);
         if (status !== CALL_OK) return status;
@@ -201,18 +192,9 @@ function linksFor(h: Hart): HartLinks {
         }
         return serviceDue(h) ? CALL_SERVICE : CALL_OK;
       },
-      st: (lo: number, hi: number, size: number, vlo: number, vhi: number): number => {
-        jit.stats.slowAccesses++;
-        if (!storeSlow(h, lo, hi, size, vlo, vhi)) return 0;
-        if (jit.codeDropped) {
-          jit.codeDropped = false;
-          return 2;
-        }
-        return serviceDue(h) ? 2 : 1;
-      },
     },
   };
-  const dispatcher: DefinedFunc = { type: DISPATCH_TYPE, locals: DISPATCH_LOCALS, body: dispatcherBody(h.stateAt, jit.at), export: 'run' };
+  const dispatcher: DefinedFunc = { type: DISPATCH_TYPE, locals: DISPATCH_LOCALS, body: dispatcherBody(h.stateAt, jit.at), export: 'run', name: 'dispatch' };
   const wasm = encodeModule([], [dispatcher], { table: true, firstTypes: [REGION_TYPE] });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm), { e: { mem: h.ram.memory, tab: jit.table } });
   links = { imports, dispatch: instance.exports.run as Dispatch };
@@ -232,6 +214,9 @@ export function dispatcherFor(h: Hart): Dispatch {
  * grew with the number of batches. Only the dispatcher's module imports the table.
  */
 const regionExport = (k: number): string => `r${k}`;
+
+/** A guest pc (a double holding the signed 64-bit value) in hex, for function names. */
+const hexPc = (pc: number): string => BigInt.asUintN(64, BigInt(pc)).toString(16);
 
 interface Translated {
   /** JitCache index of the entry point, its RAM offset and pc. */
@@ -283,13 +268,13 @@ export function translatePending(h: Hart): void {
     for (const part of splitPlan(plan)) {
       const funcIndex = REGION_IMPORTS.length + funcs.length;
       const page = pageFunc(part, pageVa, h.stateAt);
-      funcs.push(page.func);
+      funcs.push({ ...page.func, name: `page_${hexPc(pageVa + part.lo)}` });
       const bytes = h.ram.bytes.slice(pageRo + part.lo, pageRo + part.hi);
       const starts = new Set(part.entries);
       for (const e of entries) {
         if (!starts.has(e.ro - pageRo)) continue;
         const slot = jit.allocSlot();
-        funcs.push({ ...entryFunc(part, e.ro - pageRo, page, funcIndex, h.stateAt), export: regionExport(done.length) });
+        funcs.push({ ...entryFunc(part, e.ro - pageRo, page, funcIndex, h.stateAt), export: regionExport(done.length), name: `entry_${hexPc(e.pc)}` });
         done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: pageRo + part.lo });
       }
       insns += part.insns;

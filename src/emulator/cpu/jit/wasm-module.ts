@@ -184,6 +184,9 @@ export interface DefinedFunc {
   body: Uint8Array;
   /** Exported under this name when set. */
   export?: string;
+  /** Its name in the module's name section (custom section "name", appendix 7.4), which V8's
+   *  profiler and stack traces show instead of wasm-function[N]. */
+  name?: string;
 }
 
 function sameType(a: FuncType, b: FuncType): boolean {
@@ -277,6 +280,22 @@ export function encodeModule(imports: ImportedFunc[], funcs: DefinedFunc[], { ta
     cs.byte(OP.end);
   }
   section(out, 10, cs);
+
+  const named = funcs.map((f, i) => [f.name, imports.length + i] as const).filter((e): e is readonly [string, number] => e[0] !== undefined);
+  if (named.length > 0) {
+    const names = new Bytes();
+    names.u32(named.length);
+    for (const [name, index] of named) {
+      names.u32(index);
+      names.name(name);
+    }
+    const ns = new Bytes();
+    ns.name('name');
+    ns.byte(1); // function names
+    ns.u32(names.len);
+    ns.bytes(names.view());
+    section(out, 0, ns);
+  }
   return out.view().slice();
 }
 
