@@ -175,7 +175,8 @@ export class LibvirtEngine implements Engine {
     }
     const uri = settings(config).uri;
     if (config.arch === 'riscv64' && !isLocalUri(uri)) {
-      return `a riscv64 guest restored by qemu before 10.2 loses its armed timer (every sleep in it would hang), and vm re-arms it through qemu's gdbstub on the hypervisor host, which it cannot reach on ${uri}: suspend works with libvirt on this host`;
+      const host = parseLibvirtUri(uri)?.host ?? uri;
+      return `a riscv64 guest restored by qemu before 10.2 loses its armed timer (every sleep in it would hang); vm re-arms it through qemu's gdbstub, whose socket would be on the hypervisor host ${host}, out of vm's reach: suspend works with libvirt on this host`;
     }
     return undefined;
   }
