@@ -23,6 +23,7 @@
 //   domain runs, restarts while it runs, and ends with it (forward-tunnel.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { ConsoleHub } from '../shared/console-hub.js';
 import { ConsoleLog } from '../shared/console-log.js';
 import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
@@ -31,7 +32,6 @@ import type { ForwardConfig } from '../../model/machine-config.js';
 import { agentChannelPath } from './domain-info.js';
 import { ForwardTunnel, matchForwards, parseUsernetForwards } from './forward-tunnel.js';
 import { rearmGuestTimerThrough } from '../qemu/migration-file.js';
-import { dirname, join } from 'node:path';
 import { Virsh, type VirshSession } from './virsh.js';
 
 export interface KeeperLaunch {

@@ -290,7 +290,8 @@ export class LibvirtEngine implements Engine {
       await cli.tryRun(['destroy', domain]).catch(() => undefined);
       throw new LibvirtError(message, undefined, await readTail(paths.engineLog, logStart));
     };
-    const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
+    // a restore reads the guest's whole memory back before the keeper can attach
+    const timeoutMs = this.options.startTimeoutMs ?? (restore ? SAVE_TIMEOUT_MS : START_TIMEOUT_MS);
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(100, Math.min(2000, deadline - Date.now()));
     for (;;) {
