@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     await keeper.run();
   } catch (err) {
     log((err as Error).message);
-    await keeper.end('start failed');
+    await keeper.end('start failed', { withDomain: true });
     process.exit(1);
   }
   await keeper.ended;

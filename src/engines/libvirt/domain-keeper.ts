@@ -3,7 +3,9 @@
 // console.sock, agent.sock and qmp.sock in the machine's runtime dir, and ending when the domain
 // ends. libvirtd, not this process, runs qemu; this process starts the domain and keeps it:
 // - start: from a virsh session it holds open, with --autodestroy, so the domain cannot outlive
-//   the keeper (see startDomain);
+//   the keeper (see startDomain); or, to resume a suspended machine, restoring libvirt's managed
+//   save image, which libvirt does without registering --autodestroy: a guard process stands in
+//   for it then (startGuard);
 // - console: `virsh console` (any URI, local or remote) under `script`, because virsh refuses to
 //   run a console without a terminal; the domain starts paused and resumes once the console is
 //   attached, so no early output is lost (qemu's pty drops output nobody reads). Output is fanned
@@ -21,6 +23,7 @@
 //   domain runs, restarts while it runs, and ends with it (forward-tunnel.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Server, type Socket } from 'node:net';
+import { dirname, join } from 'node:path';
 import { ConsoleHub } from '../shared/console-hub.js';
 import { ConsoleLog } from '../shared/console-log.js';
 import { listenUnix, removeIfSocketSync } from '../shared/unix-socket.js';
@@ -28,6 +31,7 @@ import { QmpServer } from '../shared/qmp-server.js';
 import type { ForwardConfig } from '../../model/machine-config.js';
 import { agentChannelPath } from './domain-info.js';
 import { ForwardTunnel, matchForwards, parseUsernetForwards } from './forward-tunnel.js';
+import { rearmGuestTimerThrough } from '../qemu/migration-file.js';
 import { Virsh, type VirshSession } from './virsh.js';
 
 export interface KeeperLaunch {
@@ -45,6 +49,10 @@ export interface KeeperLaunch {
   agentSsh?: string[];
   /** How long the console may take to attach. */
   attachTimeoutMs: number;
+  /** Restore the domain's managed save image (`vm suspend` made it) instead of booting it. */
+  restore?: boolean;
+  /** After a restore, re-arm the riscv64 guest's timer through qemu's gdbstub (qemu/migration-file.ts). */
+  rearmTimer?: boolean;
   /** Forwards served through an ssh tunnel to the remote hypervisor host (forward-tunnel.ts), and where its record goes. */
   tunnel?: { forwards: ForwardConfig[]; stateDir: string };
   virsh?: string;
@@ -74,6 +82,8 @@ export class DomainKeeper {
   private ending = false;
   /** Set the moment a stop begins: children dying of the same signal must not be restarted. */
   private stopping = false;
+  /** Stands in for --autodestroy on a restored domain: destroys it unless told the keeper ended cleanly. */
+  private guard?: ChildProcess;
   private endResolve!: () => void;
   readonly ended = new Promise<void>((r) => (this.endResolve = r));
 
@@ -115,7 +125,15 @@ export class DomainKeeper {
       quit: () => void this.destroyAndEnd('quit over QMP'),
     });
     this.servers.push(await listenUnix(this.o.qmpSocket, (s) => qmp.accept(s)));
-    await this.session.run(['resume', this.o.domain]);
+    if (this.o.restore) {
+      if (this.o.rearmTimer) await this.rearmTimer();
+      // the gdbstub lets the guest run when it detaches, so the domain may be running already
+      await this.session.tryRun(['resume', this.o.domain]);
+      const state = (await this.session.run(['domstate', this.o.domain])).stdout.trim();
+      if (state !== 'running') throw new Error(`the restored domain ${this.o.domain} does not run (libvirt says ${state})`);
+    } else {
+      await this.session.run(['resume', this.o.domain]);
+    }
     this.runState = 'running';
   }
 
@@ -127,13 +145,54 @@ export class DomainKeeper {
    */
   private async startDomain(): Promise<void> {
     this.session.onExit(() => {
-      if (!this.ending && !this.stopping) void this.end('the virsh session holding the domain ended (libvirt destroyed the domain with it)');
+      if (!this.ending && !this.stopping) void this.end(`the virsh session holding the domain ended (${this.guard ? 'the guard destroys' : 'libvirt destroyed'} the domain with it)`, { withDomain: true });
     });
     try {
-      await this.session.run(['start', this.o.domain, '--paused', '--autodestroy']);
+      if (this.o.restore) {
+        // libvirt restores a managed save image on `start` and then ignores --autodestroy (checked on
+        // libvirt 9.0: the restored domain outlives the connection), so it is not asked for
+        await this.session.run(['start', this.o.domain, '--paused']);
+        const id = (await this.session.run(['domid', this.o.domain])).stdout.trim();
+        this.startGuard(id);
+      } else {
+        // --force-boot: a managed save image left by a suspend that was discarded (`vm halt`) is dropped, not restored
+        await this.session.run(['start', this.o.domain, '--paused', '--autodestroy', '--force-boot']);
+      }
     } catch (err) {
-      throw new Error(`libvirt could not start domain ${this.o.domain}: ${(err as Error).message}`);
+      throw new Error(`libvirt could not ${this.o.restore ? 'restore' : 'start'} domain ${this.o.domain}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * What --autodestroy does, for a domain libvirt restored without it: a process in a session of its
+   * own (a signal to the keeper's process group does not reach it) reads a pipe from the keeper; at
+   * end of file it destroys the domain, unless the keeper wrote `keeper-done` first (end()). It
+   * destroys by the domain's id, which libvirt gives each run anew, so a guard that fires late cannot
+   * take down a later run of the same domain.
+   */
+  private startGuard(id: string): void {
+    if (!/^\d+$/.test(id)) throw new Error(`libvirt gave no id for the running domain ${this.o.domain} (got '${id}')`);
+    const script = 'read -r word; [ "$word" = keeper-done ] || exec "$0" -q -c "$1" destroy "$2"';
+    const guard = spawn('sh', ['-c', script, this.o.virsh ?? 'virsh', this.o.uri, id], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    guard.stdin.on('error', () => undefined);
+    guard.unref();
+    this.guard = guard;
+  }
+
+  /**
+   * Writes the restored guest's stimecmp back through qemu's gdbstub (qemu/migration-file.ts), on a
+   * socket qemu makes beside the agent channel's: a directory libvirt gave qemu's user, which whoever
+   * can reach the agent channel can reach too. A failure is logged: the guest runs, its sleeps may hang.
+   */
+  private async rearmTimer(): Promise<void> {
+    if (!this.agentChannel) {
+      this.log("warning: cannot re-arm the resumed guest's timer (no local path to the domain's sockets); its sleeps may hang");
+      return;
+    }
+    const hmp = async (line: string): Promise<string> => (await this.session.run(['qemu-monitor-command', this.o.domain, '--hmp', line])).stdout;
+    await rearmGuestTimerThrough(hmp, join(dirname(this.agentChannel), 'vm.gdb')).catch((err: Error) =>
+      this.log(`warning: could not re-arm the resumed guest's timer; its sleeps may hang: ${err.message}`),
+    );
   }
 
   /** Learns the ports qemu listens on over there (it listens from the start, paused or not) and tunnels them here. */
@@ -282,13 +341,19 @@ export class DomainKeeper {
     await this.end(why);
   }
 
-  /** Closes everything this process opened; the domain is left as libvirt has it. */
-  async end(why: string): Promise<void> {
+  /**
+   * Closes everything this process opened; the domain is left as libvirt has it, except with
+   * `withDomain` (the keeper cannot keep it: it failed to start, or lost its session), where it goes
+   * as it would with --autodestroy.
+   */
+  async end(why: string, o: { withDomain?: boolean } = {}): Promise<void> {
     if (this.ending) return;
     this.ending = true;
     this.runState = 'shutdown';
     this.log(`ending: ${why}`);
     this.tunnel?.stop();
+    // the domain has ended, been destroyed (destroyAndEnd) or saved: the guard stands down
+    this.guard?.stdin?.end(o.withDomain ? '' : 'keeper-done\n');
     this.events?.kill('SIGTERM');
     this.console?.kill('SIGTERM');
     this.session.close();

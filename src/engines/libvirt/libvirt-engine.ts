@@ -3,11 +3,12 @@
 // XML a pure function of the config (domain-xml.ts). libvirtd runs qemu; the "engine process" the
 // lifecycle records and signals is the domain keeper (domain-keeper.ts), a local process that starts
 // the defined domain, serves the same three sockets as the other engines, and ends with the domain
-// (the domain ends with it too: it is started with --autodestroy from the keeper's connection). Every check that can fail
+// (the domain ends with it too: it is started with --autodestroy from the keeper's connection, or
+// watched by the keeper's guard after a restore). Suspend is libvirt's managed save. Every check that can fail
 // (virsh missing, daemon down, socket permission, unreachable host, a pool or domain name taken by
 // something else) runs in availability(), before `vm up` creates anything.
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,7 @@ import { checkSocketPath } from '../shared/unix-socket.js';
 import { detachedNodeEnv, startDetached } from '../shared/detached.js';
 import { QmpClient } from '../qmp-client.js';
 import { fileSize, readTail } from '../shared/log-tail.js';
+import { writeFileAtomic } from '../shared/atomic-file.js';
 import { domainXml } from './domain-xml.js';
 import { domainOwner } from './domain-info.js';
 import type { KeeperLaunch } from './domain-keeper.js';
@@ -33,6 +35,15 @@ import { INSTALL_HINT, Virsh, VirshCommandError, type VirshRunner } from './virs
 /** The domain XML last defined, in the machine's state folder (for diagnostics). */
 export const DOMAIN_XML_FILE = 'domain.xml';
 const START_TIMEOUT_MS = 60_000;
+/** How long libvirt may take to write or load a managed save image (the guest's whole memory). */
+const SAVE_TIMEOUT_MS = 300_000;
+
+/** What suspend.state holds for a libvirt machine: the state itself stays on the hypervisor host as the domain's managed save image. */
+interface SavedDomain {
+  engine: 'libvirt';
+  uri: string;
+  domain: string;
+}
 
 export interface LibvirtEngineOptions {
   env?: NodeJS.ProcessEnv;
@@ -142,7 +153,8 @@ export class LibvirtEngine implements Engine {
     });
     if (xml !== undefined) {
       await virsh.tryRun(['destroy', domain]);
-      await virsh.run(['undefine', domain]);
+      // --managed-save: a suspended machine's saved state goes with it
+      await virsh.run(['undefine', domain, '--managed-save']);
     }
     await deleteVolumes(virsh, config, settings(config).pool).catch((err: unknown) => {
       if (err instanceof LibvirtError) return;
@@ -150,18 +162,56 @@ export class LibvirtEngine implements Engine {
     });
   }
 
-  // Suspend would be `virsh managedsave` and resume `virsh start`, but not yet, for two reasons:
-  // libvirt refuses to save a domain started with --autodestroy ("domain is marked for auto
-  // destroy", qemuMigrationSrcIsAllowed), which is what ties the domain's life to the keeper's; and
-  // qemu 7.2 loses a riscv64 guest's armed timer across a save and restore (the qemu engine re-arms
-  // it through a gdbstub, qemu/migration-file.ts), which the libvirt engine would have to repeat
-  // through `virsh qemu-monitor-command`. Refused before anything is touched, as any engine limit.
-  suspendRefusal(): string {
-    return 'the libvirt engine does not suspend machines: libvirt cannot save a domain started with --autodestroy (how vm ties the domain to its engine process), and qemu 7.2 would lose the riscv64 guest\'s timer across the restore';
+  /**
+   * Suspend is `virsh managedsave`: libvirt migrates the domain's state into an image on the
+   * hypervisor host and stops the domain; `virsh start` restores it. qemu cannot migrate a mounted
+   * 9p share, and before qemu 10.2 a riscv64 guest loses its armed timer across the restore (every
+   * sleep would hang): the keeper re-arms it through qemu's gdbstub on a socket beside the agent
+   * channel's, which vm reaches only when libvirt runs on this host.
+   */
+  suspendRefusal(config: MachineConfig): string | undefined {
+    if (config.syncedFolders.length > 0) {
+      return 'libvirt saves a domain by migrating it, and qemu cannot migrate a machine with a mounted 9p share: this machine has synced folders. Remove `synced_folders` or use the builtin engine';
+    }
+    const uri = settings(config).uri;
+    if (config.arch === 'riscv64' && !isLocalUri(uri)) {
+      const host = parseLibvirtUri(uri)?.host ?? uri;
+      return `a riscv64 guest restored by qemu before 10.2 loses its armed timer (every sleep in it would hang); vm re-arms it through qemu's gdbstub, whose socket would be on the hypervisor host ${host}, out of vm's reach: suspend works with libvirt on this host`;
+    }
+    return undefined;
   }
 
-  async suspend(): Promise<void> {
-    throw new EngineUnsupportedError(this.suspendRefusal());
+  /** libvirt saves the domain as its managed save image and stops it (the keeper sees it stop and ends); suspend.state records where the image is. */
+  async suspend(config: MachineConfig, _paths: RuntimePaths, stateFile: string): Promise<void> {
+    const uri = settings(config).uri;
+    const domain = domainName(config);
+    const virsh = this.virsh(config).session();
+    try {
+      await this.ownDomain(virsh, config, true);
+      await virsh.run(['managedsave', domain], { timeoutMs: SAVE_TIMEOUT_MS });
+    } finally {
+      virsh.close();
+    }
+    const saved: SavedDomain = { engine: 'libvirt', uri, domain };
+    await writeFileAtomic(stateFile, `${JSON.stringify(saved)}\n`);
+  }
+
+  /** The suspend record `resumeFrom` names, checked against this machine, and libvirt's image still there. */
+  private async savedImage(virsh: VirshRunner, config: MachineConfig, file: string): Promise<void> {
+    const domain = domainName(config);
+    let saved: Partial<SavedDomain> = {};
+    try {
+      saved = JSON.parse(await readFile(file, 'utf8')) as Partial<SavedDomain>;
+    } catch (err) {
+      throw new LibvirtError(`cannot read the suspended state record ${file}: ${(err as Error).message}`);
+    }
+    if (saved.engine !== 'libvirt' || saved.domain !== domain || saved.uri !== virsh.uri) {
+      throw new LibvirtError(`${file} is not a libvirt suspend of domain ${domain} on ${virsh.uri} (it says ${JSON.stringify(saved)})`, '`vm halt` discards the suspended state, then `vm up` boots the machine');
+    }
+    const info = (await virsh.run(['dominfo', domain])).stdout;
+    if (!/^Managed save:\s+yes/m.test(info)) {
+      throw new LibvirtError(`the suspended state of domain ${domain} is gone from libvirt at ${virsh.uri} (no managed save image)`, '`vm halt` discards the suspend record, then `vm up` boots the machine');
+    }
   }
 
   /** The disks are volumes in a libvirt storage pool, not files vm can copy. */
@@ -192,21 +242,27 @@ export class LibvirtEngine implements Engine {
     for (const p of [paths.consoleSocket, paths.agentSocket, paths.qmpSocket]) await checkSocketPath(p);
 
     const xmlFile = join(config.project.stateDir, DOMAIN_XML_FILE);
+    const restore = hooks.resumeFrom !== undefined;
     const virsh = cli.session();
     try {
       const existing = await this.ownDomain(virsh, config, true);
       // this machine's domain still running means its keeper was killed: the lifecycle saw it stopped
       if (existing && /<domain [^>]*id=/.test(existing)) await virsh.tryRun(['destroy', domain]);
-      const volumes = await existingVolumes(virsh, config, s.pool);
-      const uuid = existing ? /<uuid>([^<]+)<\/uuid>/.exec(existing)?.[1] : undefined;
-      const xml = domainXml({ config, domain, volumes, local, tunnelForwards: tunnelled, ...(uuid ? { uuid } : {}) });
-      await writeFile(xmlFile, xml, { mode: 0o600 });
-      await virsh.run(['define', xmlFile]);
+      if (hooks.resumeFrom !== undefined) {
+        // the image holds the domain's XML as it was saved: the definition is left as it is
+        await this.savedImage(virsh, config, hooks.resumeFrom);
+      } else {
+        const volumes = await existingVolumes(virsh, config, s.pool);
+        const uuid = existing ? /<uuid>([^<]+)<\/uuid>/.exec(existing)?.[1] : undefined;
+        const xml = domainXml({ config, domain, volumes, local, tunnelForwards: tunnelled, ...(uuid ? { uuid } : {}) });
+        await writeFile(xmlFile, xml, { mode: 0o600 });
+        await virsh.run(['define', xmlFile]);
+      }
     } finally {
       virsh.close();
     }
     const logStart = await fileSize(paths.engineLog);
-    await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} starting libvirt domain ${domain} on ${s.uri}\n`);
+    await appendLog(paths.engineLog, `vm: ${new Date().toISOString()} ${restore ? 'restoring' : 'starting'} libvirt domain ${domain} on ${s.uri}\n`);
     const ssh = local ? undefined : sshCommand(s.uri);
     const launch: KeeperLaunch = {
       uri: s.uri,
@@ -219,6 +275,7 @@ export class LibvirtEngine implements Engine {
       agentReachable: local || ssh !== undefined,
       ...(ssh ? { agentSsh: ssh } : {}),
       attachTimeoutMs: 30_000,
+      ...(restore ? { restore: true, rearmTimer: config.arch === 'riscv64' } : {}),
       ...(tunnelled && config.forwards.length > 0 ? { tunnel: { forwards: config.forwards, stateDir: config.project.stateDir } } : {}),
       ...(this.env.VM_VIRSH ? { virsh: this.env.VM_VIRSH } : {}),
     };
@@ -233,7 +290,8 @@ export class LibvirtEngine implements Engine {
       await cli.tryRun(['destroy', domain]).catch(() => undefined);
       throw new LibvirtError(message, undefined, await readTail(paths.engineLog, logStart));
     };
-    const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
+    // a restore reads the guest's whole memory back before the keeper can attach
+    const timeoutMs = this.options.startTimeoutMs ?? (restore ? SAVE_TIMEOUT_MS : START_TIMEOUT_MS);
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(100, Math.min(2000, deadline - Date.now()));
     for (;;) {
@@ -247,6 +305,8 @@ export class LibvirtEngine implements Engine {
       if (Date.now() > deadline) return fail(`the domain keeper did not attach to ${domain} within ${timeoutMs / 1000} s`);
       await sleep(50);
     }
+    // libvirt has loaded and dropped its image: the record of it goes too
+    if (hooks.resumeFrom !== undefined) await unlink(hooks.resumeFrom);
     return { pid: keeper.pid, accel: 'tcg', argv: cli.argv(['start', domain]) };
   }
 }

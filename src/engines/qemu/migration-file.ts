@@ -126,8 +126,12 @@ const CSR_STIMECMP = 0x14d;
  * purpose on `socketPath` and closed again, so qemu re-arms the supervisor timer (see the top of
  * this file). qemu stops the machine while a debugger is attached and runs it when it detaches.
  */
-export async function rearmGuestTimer(qmp: QmpClient, socketPath: string): Promise<void> {
-  const hmp = (line: string): Promise<string> => qmp.execute<string>('human-monitor-command', { 'command-line': line });
+export function rearmGuestTimer(qmp: QmpClient, socketPath: string): Promise<void> {
+  return rearmGuestTimerThrough((line) => qmp.execute<string>('human-monitor-command', { 'command-line': line }), socketPath);
+}
+
+/** The same through any way to qemu's human monitor (the libvirt engine has `virsh qemu-monitor-command --hmp`). */
+export async function rearmGuestTimerThrough(hmp: (line: string) => Promise<string>, socketPath: string): Promise<void> {
   await unlink(socketPath).catch(() => undefined);
   const started = await hmp(`gdbserver unix:${optValue(socketPath)},server=on,wait=off`);
   if (!started.includes('Waiting for gdb connection')) throw new Error(`qemu did not open its gdbstub: ${started.trim()}`);
