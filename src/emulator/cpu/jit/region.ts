@@ -494,7 +494,7 @@ class RegionEmitter {
   }
 
   /** Compute rs1 + imm into L_A, its low word into L_LO, the page offset into L_PO and the TLB
-   *  index * 8 into L_TI; leave "tag matches and the access stays in the page" on the stack. */
+   *  index * 8 into L_TI; leave "the tag matches and the access stays in the page" on the stack. */
   private access(rs1: number, imm: number, size: number, tagAt: number): void {
     this.x(rs1);
     if (imm !== 0) {
@@ -515,18 +515,19 @@ class RegionEmitter {
     this.op(OP.i32And);
     this.tee(L_TI);
     this.mem(OP.i64Load, this.stateAt + HS_TLB + tagAt);
+    // The tag is compared with the page of the access's last byte: an access that crosses into the
+    // next page cannot match, as the next page's entry sits at the next index. One compare for
+    // both tests, no flag arithmetic.
     this.get(L_A);
+    if (size > 1) {
+      this.i64(size - 1);
+      this.op(OP.i64Add);
+    }
     this.i64(-4096);
     this.op(OP.i64And);
     this.get(L_DCTX64);
     this.op(OP.i64Or);
     this.op(OP.i64Eq);
-    if (size > 1) {
-      this.get(L_PO);
-      this.i32(4096 - size);
-      this.op(OP.i32LeU);
-      this.op(OP.i32And);
-    }
   }
 
   /** RAM byte address of the access whose TLB entry matched (entry's page offset + L_PO). */
