@@ -106,6 +106,11 @@ export interface VirtMachineOptions {
    * copy would only touch pages the restore then has to zero).
    */
   restoring?: boolean;
+  /**
+   * The caller runs warmUpInterpreter (warmup.ts) itself before the machine's first instruction:
+   * a resume does it while the saved RAM is being read in.
+   */
+  deferWarmUp?: boolean;
 }
 
 /** The device tree of a `virt` machine with this much RAM, these harts and this boot setup. */
@@ -209,7 +214,7 @@ export class VirtMachine {
     const hartHost: HartHost = { bus: this.bus, clock: this.clock, domain: this.domain };
     if (!o.firmware) hartHost.sbiCall = (h) => this.sbi!.call(h);
     // Once per process, before the first guest instruction: warmup.ts says why.
-    warmUpInterpreter();
+    if (!o.deferWarmUp) warmUpInterpreter();
     for (let i = 0; i < o.harts; i++) this.harts.push(o.createHart(i, hartHost));
     this.sbi = o.firmware ? null : new HostSbi(this.sbiHost());
 

@@ -44,7 +44,8 @@ import { ForwardBindError } from './net/forward-ports.js';
 import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
 import { restoreMachineState, saveMachineState } from '../../emulator/machine/machine-snapshot.js';
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
-import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
+import { captureState, StateFileError, writeStateFile, type LoadedState, type RamEncoding } from './snapshot/state-file.js';
+import { warmUpInterpreter } from '../../emulator/machine/warmup.js';
 
 /** How a machine ended, as its callers (engine-main, core) see it. */
 export type { MachineExitEvent };
@@ -379,6 +380,8 @@ export class BuiltinMachine {
       hostState?: () => Record<string, unknown>;
       /** Runs after the capture while the guest is still paused, its disks flushed (a snapshot copies them). */
       whilePaused?: () => Promise<void>;
+      /** How RAM is kept in the file (state-file.ts): compressed unless said. */
+      ram?: RamEncoding;
     },
   ): Promise<SavedStateInfo> {
     const vm = this.machine;
@@ -407,6 +410,7 @@ export class BuiltinMachine {
         },
         state,
         vm.ram,
+        { ram: o.ram ?? 'deflate' },
       );
       if (o.whilePaused) {
         await Promise.all(this.devices.blks.map((b) => b.flushBackend()));
@@ -430,7 +434,11 @@ export class BuiltinMachine {
 
   /** Called once, before the machine first runs, with the state it continues from. */
   private async restore(loaded: LoadedState): Promise<void> {
-    await loaded.applyRam(this.machine.ram);
+    // The saved RAM goes in on libuv's threads while this one warms the interpreter up (deferred
+    // by the machine for this): the two were most of a resume's time, one after the other.
+    const ram = loaded.applyRam(this.machine.ram);
+    warmUpInterpreter();
+    await ram;
     restoreMachineState({ vm: this.machine, harts: this.harts, transports: this.devices.transports }, loaded.state);
     const engine = loaded.header.engine;
     if (engine && typeof engine.tail === 'string') this.tail = engine.tail;
@@ -666,6 +674,7 @@ export async function startBuiltinMachine(
       spec.firmware ? read(spec.firmware, 'firmware', limit) : undefined,
     ]);
   } catch (err) {
+    opts.restore?.close();
     if (spec.devices) await releaseGiven(spec.devices);
     throw err;
   }
@@ -697,10 +706,12 @@ export async function startBuiltinMachine(
       onLog: opts.onLog,
       slice: opts.slice,
       restoring: opts.restore !== undefined,
+      deferWarmUp: opts.restore !== undefined,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
     if (opened) await closeAll(opened.closers).catch(() => {});
+    opts.restore?.close();
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
@@ -718,6 +729,7 @@ export async function startBuiltinMachine(
     }
     await handle.startRestored(loaded, opts.onRestored);
   } catch (err) {
+    loaded.close();
     machine.stop();
     await handle.exit;
     if (err instanceof SnapshotError || err instanceof StateFileError) {
