@@ -436,7 +436,8 @@ export class BuiltinMachine {
   private async restore(loaded: LoadedState): Promise<void> {
     // The saved RAM goes in on libuv's threads while this one warms the interpreter up (deferred
     // by the machine for this): the two were most of a resume's time, one after the other.
-    const ram = loaded.applyRam(this.machine.ram);
+    // Fresh: built to resume (virt.ts `restoring`), nothing was loaded into its RAM.
+    const ram = loaded.applyRam(this.machine.ram, { fresh: true });
     warmUpInterpreter();
     await ram;
     restoreMachineState({ vm: this.machine, harts: this.harts, transports: this.devices.transports }, loaded.state);

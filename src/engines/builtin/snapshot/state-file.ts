@@ -209,8 +209,9 @@ export interface LoadedState {
   /** Write the saved RAM into `ram` (the rest of it zeroed), checking each part before it counts;
    *  rejects on a damaged part (the machine must then not run). Compressed records decompress on
    *  libuv's threads from the moment the file is read, stored runs are read there straight into
-   *  `ram`. Closes the file. */
-  applyRam(ram: Ram): Promise<void>;
+   *  `ram`. `o.fresh`: nothing has been written into `ram` since it was made, so there is nothing
+   *  to clear (and no need to ask the host which pages it backs). Closes the file. */
+  applyRam(ram: Ram, o?: { fresh?: boolean }): Promise<void>;
   /** Close the file without applying its RAM (a resume given up). */
   close(): void;
 }
@@ -417,14 +418,14 @@ export async function readStateFile(path: string): Promise<LoadedState> {
     header,
     state,
     close,
-    async applyRam(ram: Ram): Promise<void> {
+    async applyRam(ram: Ram, o: { fresh?: boolean } = {}): Promise<void> {
       // Settled before the file is closed, whatever fails: no read may outlive its descriptor.
       let reading: Promise<unknown> = Promise.resolve();
       try {
         if (ram.size !== header.ramBytes) throw new SnapshotError(`the state is of ${header.ramBytes} bytes of RAM, the machine has ${ram.size}`);
         const pages = ram.size / PAGE_SIZE;
         for (const r of runs) if (r.arg + r.raw / PAGE_SIZE > pages) throw damaged(`a RAM run of pages ${r.arg}.. past the machine's ${pages}`);
-        const backed = residentPages(ram);
+        const backed = o.fresh ? null : residentPages(ram);
         const written = new Uint8Array(pages);
         // Straight into guest memory, on libuv's threads: the host's first touch of each page
         // happens there, while this thread goes on building the machine.
@@ -456,7 +457,7 @@ export async function readStateFile(path: string): Promise<LoadedState> {
           if (crc32(ram.bytes.subarray(r.arg * PAGE_SIZE, r.arg * PAGE_SIZE + r.raw), r.headCrc) !== r.crc) throw damaged('checksum mismatch: corrupted');
           written.fill(1, r.arg, r.arg + r.raw / PAGE_SIZE);
         }
-        zeroPagesNotWritten(ram, written, backed);
+        if (!o.fresh) zeroPagesNotWritten(ram, written, backed);
       } finally {
         await reading;
         close();

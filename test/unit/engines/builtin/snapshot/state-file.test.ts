@@ -56,6 +56,10 @@ describe('state file', () => {
       fresh.bytes.fill(0xaa, 7 * MiB, 7 * MiB + 8192); // as a kernel image loaded where the saved RAM is zero
       await loaded.applyRam(fresh);
       expect(sha(fresh.bytes)).toBe(sha(ram.bytes));
+      // Into RAM nothing was written to since it was made (a machine built to resume).
+      const untouched = new Ram(0x8000_0000, 8 * MiB);
+      await (await readStateFile(path)).applyRam(untouched, { fresh: true });
+      expect(sha(untouched.bytes)).toBe(sha(ram.bytes));
     });
 
     it(`refuses truncated, corrupted, other-format and other-version files (${encoding}), naming the file`, async () => {
