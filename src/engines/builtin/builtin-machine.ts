@@ -28,7 +28,8 @@ import { VirtioNet, type EthernetLink, type VirtioNetStats } from '../../emulato
 import { VirtioRng } from '../../emulator/devices/virtio/rng.js';
 import { BootImageError } from '../../emulator/machine/loader.js';
 import type { WarpPolicy } from '../../emulator/machine/scheduler.js';
-import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
+import { MAX_HARTS, VIRT_DRAM_BASE, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
+import { Ram } from '../../emulator/memory/ram.js';
 import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
 import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../../model/machine-config.js';
@@ -432,12 +433,10 @@ export class BuiltinMachine {
     }
   }
 
-  /** Called once, before the machine first runs, with the state it continues from. */
-  private async restore(loaded: LoadedState): Promise<void> {
-    // The saved RAM goes in on libuv's threads while this one warms the interpreter up (deferred
+  /** Called once, before the machine first runs, with the state it continues from and its RAM being applied. */
+  private async restore(loaded: LoadedState, ram: Promise<void>): Promise<void> {
+    // While the saved RAM goes in on libuv's threads, this one warms the interpreter up (deferred
     // by the machine for this): the two were most of a resume's time, one after the other.
-    // Fresh: built to resume (virt.ts `restoring`), nothing was loaded into its RAM.
-    const ram = loaded.applyRam(this.machine.ram, { fresh: true });
     warmUpInterpreter();
     await ram;
     restoreMachineState({ vm: this.machine, harts: this.harts, transports: this.devices.transports }, loaded.state);
@@ -451,8 +450,8 @@ export class BuiltinMachine {
   }
 
   /** Run a machine restored from a state: the devices look at their queues again once it runs. */
-  async startRestored(loaded: LoadedState, restored?: () => void): Promise<void> {
-    await this.restore(loaded);
+  async startRestored(loaded: LoadedState, ram: Promise<void>, restored?: () => void): Promise<void> {
+    await this.restore(loaded, ram);
     restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
@@ -664,8 +663,18 @@ export async function startBuiltinMachine(
   let kernel: Uint8Array | undefined;
   let initrd: Uint8Array | undefined;
   let firmware: Uint8Array | undefined;
+  let ram: Ram | undefined;
+  let ramApplied: Promise<void> | undefined;
   try {
     checkSpec(spec);
+    if (opts.restore) {
+      // The saved RAM is read in from here on, on libuv's threads, while the images, the devices
+      // and the machine are made. Fresh: nothing else is ever loaded into a resumed machine's RAM
+      // (virt.ts `restoring`). Awaited before the machine runs; a failure meanwhile is its own.
+      ram = new Ram(VIRT_DRAM_BASE, spec.memoryBytes);
+      ramApplied = opts.restore.applyRam(ram, { fresh: true });
+      ramApplied.catch(() => undefined);
+    }
     const limit = spec.memoryBytes;
     // A resume plans the memory layout from the images but never copies them in: stand-ins do.
     const read = opts.restore ? readBootImageStandIn : readBootImage;
@@ -708,6 +717,7 @@ export async function startBuiltinMachine(
       slice: opts.slice,
       restoring: opts.restore !== undefined,
       deferWarmUp: opts.restore !== undefined,
+      ram,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
@@ -728,7 +738,7 @@ export async function startBuiltinMachine(
         `it is of a machine with ${loaded.header.cpus} cpus and ${loaded.header.ramBytes / 1048576} MiB, this one has ${spec.cpus} and ${spec.memoryBytes / 1048576} MiB`,
       );
     }
-    await handle.startRestored(loaded, opts.onRestored);
+    await handle.startRestored(loaded, ramApplied!, opts.onRestored);
   } catch (err) {
     loaded.close();
     machine.stop();

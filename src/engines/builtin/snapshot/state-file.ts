@@ -212,7 +212,7 @@ export interface LoadedState {
    *  `ram`. `o.fresh`: nothing has been written into `ram` since it was made, so there is nothing
    *  to clear (and no need to ask the host which pages it backs). Closes the file. */
   applyRam(ram: Ram, o?: { fresh?: boolean }): Promise<void>;
-  /** Close the file without applying its RAM (a resume given up). */
+  /** Close the file without applying its RAM (a resume given up); while applyRam runs, it closes the file once its reads are done. */
   close(): void;
 }
 
@@ -392,8 +392,9 @@ export async function checkStateFile(path: string): Promise<StateFileHeader> {
 export async function readStateFile(path: string): Promise<LoadedState> {
   const f = openState(path);
   let closed = false;
+  let applying = false;
   const close = (): void => {
-    if (closed) return;
+    if (closed || applying) return;
     closed = true;
     closeSync(f.fd);
   };
@@ -421,6 +422,7 @@ export async function readStateFile(path: string): Promise<LoadedState> {
     async applyRam(ram: Ram, o: { fresh?: boolean } = {}): Promise<void> {
       // Settled before the file is closed, whatever fails: no read may outlive its descriptor.
       let reading: Promise<unknown> = Promise.resolve();
+      applying = true;
       try {
         if (ram.size !== header.ramBytes) throw new SnapshotError(`the state is of ${header.ramBytes} bytes of RAM, the machine has ${ram.size}`);
         const pages = ram.size / PAGE_SIZE;
@@ -460,6 +462,7 @@ export async function readStateFile(path: string): Promise<LoadedState> {
         if (!o.fresh) zeroPagesNotWritten(ram, written, backed);
       } finally {
         await reading;
+        applying = false;
         close();
       }
     },
