@@ -106,11 +106,6 @@ export interface VirtMachineOptions {
    * copy would only touch pages the restore then has to zero).
    */
   restoring?: boolean;
-  /**
-   * The caller runs warmUpInterpreter (warmup.ts) itself before the machine's first instruction:
-   * a resume does it while the saved RAM is being read in.
-   */
-  deferWarmUp?: boolean;
   /** The machine's RAM (of ramBytes at VIRT_DRAM_BASE) when the caller made it: a resume reads the saved RAM into it while the machine is built. */
   ram?: Ram;
 }
@@ -217,7 +212,7 @@ export class VirtMachine {
     const hartHost: HartHost = { bus: this.bus, clock: this.clock, domain: this.domain };
     if (!o.firmware) hartHost.sbiCall = (h) => this.sbi!.call(h);
     // Once per process, before the first guest instruction: warmup.ts says why.
-    if (!o.deferWarmUp) warmUpInterpreter();
+    warmUpInterpreter();
     for (let i = 0; i < o.harts; i++) this.harts.push(o.createHart(i, hartHost));
     this.sbi = o.firmware ? null : new HostSbi(this.sbiHost());
 

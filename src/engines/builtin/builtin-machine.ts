@@ -435,9 +435,6 @@ export class BuiltinMachine {
 
   /** Called once, before the machine first runs, with the state it continues from and its RAM being applied. */
   private async restore(loaded: LoadedState, ram: Promise<void>): Promise<void> {
-    // While the saved RAM goes in on libuv's threads, this one warms the interpreter up (deferred
-    // by the machine for this): the two were most of a resume's time, one after the other.
-    warmUpInterpreter();
     await ram;
     restoreMachineState({ vm: this.machine, harts: this.harts, transports: this.devices.transports }, loaded.state);
     const engine = loaded.header.engine;
@@ -674,6 +671,10 @@ export async function startBuiltinMachine(
       ram = new Ram(VIRT_DRAM_BASE, spec.memoryBytes);
       ramApplied = opts.restore.applyRam(ram, { fresh: true });
       ramApplied.catch(() => undefined);
+      // Meanwhile this thread warms the interpreter up (the machine would do it first thing, once
+      // per process): the two were most of a resume's time, one after the other. Before the
+      // images and devices, whose requests would otherwise wait behind the reads for libuv's threads.
+      warmUpInterpreter();
     }
     const limit = spec.memoryBytes;
     // A resume plans the memory layout from the images but never copies them in: stand-ins do.
@@ -716,7 +717,6 @@ export async function startBuiltinMachine(
       onLog: opts.onLog,
       slice: opts.slice,
       restoring: opts.restore !== undefined,
-      deferWarmUp: opts.restore !== undefined,
       ram,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;

@@ -47,6 +47,8 @@ const RUN_PAGES = 16384;
 /** Speed over ratio: a suspend should take about as long as writing the file. */
 const DEFLATE_LEVEL = 1;
 const MAX_HEADER = 64 * 1024;
+/** Stored RAM runs read at once on a resume (libuv has four threads; the machine's files need some). */
+const RAM_READERS = 2;
 /** What a check reads at a time: the whole file never has to be in memory. */
 const CHECK_CHUNK = 1024 * 1024;
 
@@ -430,15 +432,21 @@ export async function readStateFile(path: string): Promise<LoadedState> {
         const backed = o.fresh ? null : residentPages(ram);
         const written = new Uint8Array(pages);
         // Straight into guest memory, on libuv's threads: the host's first touch of each page
-        // happens there, while this thread goes on building the machine.
-        const reads = runs.map(async (r): Promise<void> => {
-          const into = ram.bytes.subarray(r.arg * PAGE_SIZE, r.arg * PAGE_SIZE + r.raw);
-          for (let done = 0; done < r.raw; ) {
-            const n = await readAsync(f.fd, into, done, r.raw - done, r.at + done);
-            if (n <= 0) throw damaged('truncated');
-            done += n;
+        // happens there, while this thread goes on building the machine. A few reads at a time,
+        // leaving threads for the machine's own file requests meanwhile.
+        let next = 0;
+        const reader = async (): Promise<void> => {
+          while (next < runs.length) {
+            const r = runs[next++]!;
+            const into = ram.bytes.subarray(r.arg * PAGE_SIZE, r.arg * PAGE_SIZE + r.raw);
+            for (let done = 0; done < r.raw; ) {
+              const n = await readAsync(f.fd, into, done, r.raw - done, r.at + done);
+              if (n <= 0) throw damaged('truncated');
+              done += n;
+            }
           }
-        });
+        };
+        const reads = Array.from({ length: Math.min(RAM_READERS, runs.length) }, reader);
         reading = Promise.allSettled(reads);
         const records = await inflated;
         for (let k = 0; k < packed.length; k++) {
