@@ -106,6 +106,8 @@ export interface VirtMachineOptions {
    * copy would only touch pages the restore then has to zero).
    */
   restoring?: boolean;
+  /** The machine's RAM (of ramBytes at VIRT_DRAM_BASE) when the caller made it: a resume reads the saved RAM into it while the machine is built. */
+  ram?: Ram;
 }
 
 /** The device tree of a `virt` machine with this much RAM, these harts and this boot setup. */
@@ -172,7 +174,8 @@ export class VirtMachine {
     this.log = new GuestLog({ sink: (m) => o.onLog?.(m), nowMs: this.timers.nowMs });
     this.clock = new GuestClock(this.timers.nowMs, TIMEBASE_HZ);
     this.clock.freeze();
-    this.ram = new Ram(VIRT_DRAM_BASE, o.ramBytes);
+    if (o.ram && (o.ram.base !== VIRT_DRAM_BASE || o.ram.size !== o.ramBytes)) throw new RangeError(`the RAM given is ${o.ram.size} bytes at ${hex(o.ram.base)}, the machine's is ${o.ramBytes} at ${hex(VIRT_DRAM_BASE)}`);
+    this.ram = o.ram ?? new Ram(VIRT_DRAM_BASE, o.ramBytes);
     this.bus = new Bus(this.ram);
     this.domain = new Domain(this.ram);
     this.bus.onUnmapped = (kind, addr, size) =>

@@ -28,7 +28,8 @@ import { VirtioNet, type EthernetLink, type VirtioNetStats } from '../../emulato
 import { VirtioRng } from '../../emulator/devices/virtio/rng.js';
 import { BootImageError } from '../../emulator/machine/loader.js';
 import type { WarpPolicy } from '../../emulator/machine/scheduler.js';
-import { MAX_HARTS, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
+import { MAX_HARTS, VIRT_DRAM_BASE, VIRT_VIRTIO, VirtMachine, type MachineExitEvent } from '../../emulator/machine/virt.js';
+import { Ram } from '../../emulator/memory/ram.js';
 import { parseMac } from '../../emulator/net/ethernet.js';
 import type { DnsResolver } from '../../emulator/net/net-host.js';
 import type { BoxRef, ForwardConfig, MachineConfig, NicConfig } from '../../model/machine-config.js';
@@ -44,7 +45,8 @@ import { ForwardBindError } from './net/forward-ports.js';
 import { startNodeUserNet, type NodeUserNet } from './net/node-user-net.js';
 import { restoreMachineState, saveMachineState } from '../../emulator/machine/machine-snapshot.js';
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
-import { captureState, StateFileError, writeStateFile, type LoadedState } from './snapshot/state-file.js';
+import { captureState, StateFileError, writeStateFile, type LoadedState, type RamEncoding } from './snapshot/state-file.js';
+import { warmUpInterpreter } from '../../emulator/machine/warmup.js';
 
 /** How a machine ended, as its callers (engine-main, core) see it. */
 export type { MachineExitEvent };
@@ -379,6 +381,8 @@ export class BuiltinMachine {
       hostState?: () => Record<string, unknown>;
       /** Runs after the capture while the guest is still paused, its disks flushed (a snapshot copies them). */
       whilePaused?: () => Promise<void>;
+      /** How RAM is kept in the file (state-file.ts): compressed unless said. */
+      ram?: RamEncoding;
     },
   ): Promise<SavedStateInfo> {
     const vm = this.machine;
@@ -407,6 +411,7 @@ export class BuiltinMachine {
         },
         state,
         vm.ram,
+        { ram: o.ram ?? 'deflate' },
       );
       if (o.whilePaused) {
         await Promise.all(this.devices.blks.map((b) => b.flushBackend()));
@@ -428,9 +433,9 @@ export class BuiltinMachine {
     }
   }
 
-  /** Called once, before the machine first runs, with the state it continues from. */
-  private async restore(loaded: LoadedState): Promise<void> {
-    await loaded.applyRam(this.machine.ram);
+  /** Called once, before the machine first runs, with the state it continues from and its RAM being applied. */
+  private async restore(loaded: LoadedState, ram: Promise<void>): Promise<void> {
+    await ram;
     restoreMachineState({ vm: this.machine, harts: this.harts, transports: this.devices.transports }, loaded.state);
     const engine = loaded.header.engine;
     if (engine && typeof engine.tail === 'string') this.tail = engine.tail;
@@ -442,8 +447,8 @@ export class BuiltinMachine {
   }
 
   /** Run a machine restored from a state: the devices look at their queues again once it runs. */
-  async startRestored(loaded: LoadedState, restored?: () => void): Promise<void> {
-    await this.restore(loaded);
+  async startRestored(loaded: LoadedState, ram: Promise<void>, restored?: () => void): Promise<void> {
+    await this.restore(loaded, ram);
     restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
@@ -655,8 +660,22 @@ export async function startBuiltinMachine(
   let kernel: Uint8Array | undefined;
   let initrd: Uint8Array | undefined;
   let firmware: Uint8Array | undefined;
+  let ram: Ram | undefined;
+  let ramApplied: Promise<void> | undefined;
   try {
     checkSpec(spec);
+    if (opts.restore) {
+      // The saved RAM is read in from here on, on libuv's threads, while the images, the devices
+      // and the machine are made. Fresh: nothing else is ever loaded into a resumed machine's RAM
+      // (virt.ts `restoring`). Awaited before the machine runs; a failure meanwhile is its own.
+      ram = new Ram(VIRT_DRAM_BASE, spec.memoryBytes);
+      ramApplied = opts.restore.applyRam(ram, { fresh: true });
+      ramApplied.catch(() => undefined);
+      // Meanwhile this thread warms the interpreter up (the machine would do it first thing, once
+      // per process): the two were most of a resume's time, one after the other. Before the
+      // images and devices, whose requests would otherwise wait behind the reads for libuv's threads.
+      warmUpInterpreter();
+    }
     const limit = spec.memoryBytes;
     // A resume plans the memory layout from the images but never copies them in: stand-ins do.
     const read = opts.restore ? readBootImageStandIn : readBootImage;
@@ -666,6 +685,7 @@ export async function startBuiltinMachine(
       spec.firmware ? read(spec.firmware, 'firmware', limit) : undefined,
     ]);
   } catch (err) {
+    opts.restore?.close();
     if (spec.devices) await releaseGiven(spec.devices);
     throw err;
   }
@@ -697,10 +717,12 @@ export async function startBuiltinMachine(
       onLog: opts.onLog,
       slice: opts.slice,
       restoring: opts.restore !== undefined,
+      ram,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
     if (opened) await closeAll(opened.closers).catch(() => {});
+    opts.restore?.close();
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
@@ -716,8 +738,9 @@ export async function startBuiltinMachine(
         `it is of a machine with ${loaded.header.cpus} cpus and ${loaded.header.ramBytes / 1048576} MiB, this one has ${spec.cpus} and ${spec.memoryBytes / 1048576} MiB`,
       );
     }
-    await handle.startRestored(loaded, opts.onRestored);
+    await handle.startRestored(loaded, ramApplied!, opts.onRestored);
   } catch (err) {
+    loaded.close();
     machine.stop();
     await handle.exit;
     if (err instanceof SnapshotError || err instanceof StateFileError) {

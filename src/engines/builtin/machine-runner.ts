@@ -139,6 +139,8 @@ export class MachineRunner implements QmpBackend {
       const info = await vm.saveState(join(dir, SNAPSHOT_MEMORY_FILE), {
         machineName: config.name,
         hostState: () => ({ p9: shares.map((s) => s.server.saveSession()) }),
+        // A warm image is resumed by every new machine of its shape: kept for the fastest load.
+        ram: layer ? 'deflate' : 'runs',
         whilePaused: async () => {
           for (const f of copies) {
             const rel = relative(stateDir, f);
@@ -212,6 +214,7 @@ export class MachineRunner implements QmpBackend {
           for (const problem of await shares[i]!.server.restoreSession(saved[i]!)) this.o.log(`9p ${shares[i]!.folder.tag}: ${problem}`);
         }
       } catch (err) {
+        restore.close();
         await Promise.allSettled(shares.map((s) => s.close()));
         throw new BootFileError(`the saved state does not fit this machine: ${(err as Error).message}`, 'The Vmfile changed since it was suspended. `vm halt` discards the saved state; the machine then boots afresh.');
       }

@@ -30,7 +30,7 @@ import { QmpClient } from '../../qmp-client.js';
 import { SNAPSHOT_MEMORY_FILE } from '../../engine.js';
 import { rootBase, rootChain, ROOT_OVERLAY_FILE, rootOverlayPath } from '../disk/machine-disks.js';
 import { OverlayDisk } from '../disk/overlay-disk.js';
-import { readStateFile, STATE_FILE_FORMAT, StateFileError, VM_VERSION } from '../snapshot/state-file.js';
+import { checkStateFile, STATE_FILE_FORMAT, StateFileError, VM_VERSION } from '../snapshot/state-file.js';
 
 /** Version of the warm image folder's layout (warm.json and its files). */
 export const WARM_FORMAT = 1;
@@ -116,11 +116,11 @@ export async function findWarmImage(cacheDir: string, c: MachineConfig): Promise
   if (meta.key !== key || JSON.stringify(meta.shape) !== JSON.stringify(warmShape(c))) return bad(`it was made by another vm version or for another machine shape`);
   if (!meta.from || !Array.isArray(meta.from.macs) || !Array.isArray(meta.from.mounts) || typeof meta.from.hostname !== 'string') return bad('its warm.json is malformed');
   try {
-    // Read whole and its checksum verified, as the engine will again: a damaged file must mean a
-    // cold boot here, not a failed start there. Its RAM is not decompressed here: that would take
-    // the CPU the engine starting next needs.
-    const loaded = await readStateFile(join(dir, SNAPSHOT_MEMORY_FILE), { ram: false });
-    if (loaded.header.ramBytes !== c.memoryBytes || loaded.header.cpus !== c.cpus) return bad('its state is of another memory size or cpu count');
+    // Read whole and every checksum verified, as the engine will again: a damaged file must mean a
+    // cold boot here, not a failed start there. A chunk at a time and nothing decompressed: memory
+    // and CPU the engine starting next needs.
+    const header = await checkStateFile(join(dir, SNAPSHOT_MEMORY_FILE));
+    if (header.ramBytes !== c.memoryBytes || header.cpus !== c.cpus) return bad('its state is of another memory size or cpu count');
   } catch (err) {
     if (err instanceof StateFileError) return bad(err.message);
     throw err;
