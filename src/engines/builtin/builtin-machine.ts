@@ -53,10 +53,11 @@ export type { MachineExitEvent };
 
 // The translator's region functions (emulator/cpu/jit) are compiled by V8's baseline wasm compiler
 // (Liftoff) at once; V8 then recompiles the hot ones with its optimizing compiler (TurboFan) on a
-// background thread. With two cores or fewer that thread competes with the guest's own thread, and
-// on a busy host it costs more than the faster code saves; with more cores it is a gain (`npm run
-// bench` shows both). VM_WASM_TIERING=on|off overrides the choice. Set when this module loads,
-// before the first module compiles; it concerns WebAssembly only.
+// background thread. With two cores or fewer that thread competes with the guest's own thread:
+// measured in-process on two cores, the recompiles cost a Debian kernel boot more than the faster
+// code saves, and a guest's busybox ash or sha256sum run gains nothing within one run. With more
+// cores the thread has a core of its own. VM_WASM_TIERING=on|off overrides the choice. Set when
+// this module loads, before the first module compiles; it concerns WebAssembly only.
 export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): boolean {
   if (env.VM_WASM_TIERING === 'on') return true;
   if (env.VM_WASM_TIERING === 'off') return false;
