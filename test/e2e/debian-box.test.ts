@@ -1,5 +1,6 @@
 // A Debian box built by `vm box build boxes/debian-13` (riscv64) or `boxes/debian-13/box-recipe-x86_64.yaml`,
-// booted with `vm up` to agent-ready: the guest runs the box's architecture, a provisioner runs, the
+// booted with `vm up` to agent-ready: the guest runs the box's architecture, a provisioner runs with
+// the NAT's DHCP address, route and DNS in place, a private network card has its static address, the
 // hostname and a synced folder arrive, sshd is up, the root file system has grown to the Vmfile's
 // disk_size (larger than the box's 2G image), `vm halt` powers off.
 // Opt-in: VM_TEST_DEBIAN_BOX=PATH (the built box: a .box archive or a store folder); the box's name
@@ -32,7 +33,9 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debia
       join(p.dir, 'Vmfile'),
       `box: ${box.name}\nengine: ${ENGINE}\nmemory: 1G\nhostname: deb-test\nboot_timeout: ${ENGINE === 'builtin' ? '20m' : '5m'}\ndisk_size: 4G\n` +
         'synced_folders: [{host: ., guest: /vagrant}]\n' +
-        'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned; ip -4 route show default > /root/route-at-provision; grep ^nameserver /run/systemd/resolve/resolv.conf > /root/dns-at-provision"}\n',
+        // A network name unique to this run, so a parallel run elsewhere on the host never joins it.
+        `nics: [{type: nat}, {type: private, network: e2e-deb-${process.pid}, ip: 192.168.78.10}]\n` +
+        'provision:\n  - {type: shell, inline: "dpkg-query -W -f \'${Version}\' openssh-server > /root/provisioned; ip -4 route show default > /root/route-at-provision; grep ^nameserver /etc/resolv.conf > /root/dns-at-provision; getent ahostsv4 deb.debian.org > /root/lookup-at-provision"}\n',
     );
   }, 700_000);
   afterAll(async () => {
@@ -55,9 +58,17 @@ describe.skipIf(!BOX || !BUILT || process.env.VM_E2E_ENGINE === 'qemu')(`a Debia
     // Provisioners run once the agent answers: the NAT card's DHCP address and route were already there
     // (apt-get in a provisioner needs them), and `vm up` showed the address the box reported.
     expect(await run('cat /root/route-at-provision')).toMatch(/^default via 10\.0\.2\.2 dev eth0/);
-    // ...and systemd-resolved had the lease's DNS server (the NAT's), which name lookups go to.
+    // ...and resolv.conf had the lease's DNS server (the NAT's), through which a name resolved.
     expect(await run('cat /root/dns-at-provision')).toMatch(/^nameserver 10\.0\.2\.3$/m);
-    expect(up.stdout + up.stderr).toMatch(/Network: eth0 10\.0\.2\.15\/24/);
+    expect(await run('cat /root/lookup-at-provision')).toMatch(/^\d+\.\d+\.\d+\.\d+\s/);
+    // The box reports static cards first (no lease to wait for), so eth0 need not lead the line.
+    expect(up.stdout + up.stderr).toMatch(/Network: .*eth0 10\.0\.2\.15\/24/);
+    // The private card has the Vmfile's static address (vm.net), and no DHCP client on it.
+    expect(up.stdout + up.stderr).toMatch(/Network: .*eth1 192\.168\.78\.10\/24/);
+    expect(await run('ip -4 -o addr show dev eth1')).toMatch(/inet 192\.168\.78\.10\/24 /);
+    const dhcp = await run('pgrep -af udhcpc');
+    expect(dhcp).toMatch(/-i eth0 /);
+    expect(dhcp).not.toMatch(/-i eth1 /);
     expect(await run('hostname')).toBe('deb-test');
     expect(await run('cat /vagrant/shared.txt')).toBe('from the host');
     // Ready comes before the rest of the boot (sshd's socket among it): wait for systemd to finish.
