@@ -55,7 +55,7 @@ describe('engine errors', () => {
     const qemuConfig = await thrown(() => qemuArgv({ config: tooManyDisks(), paths: runtimePaths('/s'), accel: 'tcg', disks: diskPlan(tooManyDisks()), pidFile: '/s/qemu.pid' }));
     expect(qemuConfig).toBeInstanceOf(EngineConfigError);
     expect(await thrown(new QemuEngine().snapshotRunning())).toBeInstanceOf(EngineUnsupportedError);
-    expect(await thrown(new LibvirtEngine().suspend())).toBeInstanceOf(EngineUnsupportedError);
+    expect(await thrown(new LibvirtEngine().snapshotRunning())).toBeInstanceOf(EngineUnsupportedError);
     expect(new LibvirtConfigError('x')).toBeInstanceOf(ExternalEngineError);
     const virsh = classifyVirshFailure('qemu:///system', 'error: failed to connect to the hypervisor\nerror: Permission denied');
     expect(virsh).toBeInstanceOf(ExternalEngineError);

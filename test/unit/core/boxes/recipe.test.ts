@@ -59,7 +59,7 @@ describe('schemas/box-recipe.schema.json', () => {
     expect(r.architecture).toBe('x86_64');
     expect(r.engines).toEqual(['qemu']);
     expect(r.kernel.package).toBe('linux-image-amd64');
-    expect(r.initrd?.modules).toEqual(['crc32c_generic', 'virtio_blk', 'ext4']);
+    expect(r.initrd?.modules).toEqual(['crc32c_generic', 'virtio_blk', 'ext4', 'virtio_net']);
     expect(r.files.length).toBeGreaterThan(0);
   });
 });
