@@ -101,7 +101,9 @@ export function runLoop(h: Hart, budget: number): number {
       const phi = pc === WILD_PC ? pcHi(h, pc) : Math.floor(pc / TWO32) | 0;
       const ti = (plo >>> 12) & TLB_MASK;
       const po = plo & 0xfff;
-      if (fTag[2 * ti] === ((plo & -4096) | h.fetchCtx) && fTag[2 * ti + 1] === phi && po <= 4092) {
+      // A hit up to the page's last halfword: a region may start there (a 2-byte instruction), but
+      // the fetch below reads a word only from offsets that leave four bytes in the page.
+      if (fTag[2 * ti] === ((plo & -4096) | h.fetchCtx) && fTag[2 * ti + 1] === phi && po <= 4094) {
         fBase = pc - po;
         fOff = fOffs[ti];
         fo = po;
@@ -187,7 +189,7 @@ export function runLoop(h: Hart, budget: number): number {
     spent++;
 
     let word: number;
-    if (fo >= 0) {
+    if (fo >= 0 && fo <= 4092) {
       word = view.getInt32(fOff + fo, true);
     } else {
       if (!fetchSlow(h, pc === WILD_PC ? pcLo(h, pc) : pc | 0, pc === WILD_PC ? pcHi(h, pc) : Math.floor(pc / TWO32) | 0)) {

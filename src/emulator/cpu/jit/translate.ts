@@ -94,13 +94,13 @@ function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   br(2); // $chain
   op(OP.end);
   op(OP.end);
-  // Fetch TLB: tag (pc & ~0xfff) | fctx at index (pc >>> 12) & TLB_MASK; the interpreter also
-  // wants the instruction word inside the page.
+  // Fetch TLB: tag (pc & ~0xfff) | fctx at index (pc >>> 12) & TLB_MASK. Any offset in the page:
+  // a region may start at its last halfword (a 2-byte instruction; one that crosses into the next
+  // page is never translated, so it has no region to find).
   get(D_LO), i32(12), op(OP.i32ShrU), i32(TLB_MASK), op(OP.i32And), set(D_I);
   get(D_I), i32(3), op(OP.i32Shl), mem(OP.i64Load, tlbAt + TLB_FETCH_TAG);
   get(D_PC), i64(-4096), op(OP.i64And), get(D_FCTX), op(OP.i64ExtendI32u), op(OP.i64Or);
   op(OP.i64Ne), brIf(1);
-  get(D_LO), i32(0xfff), op(OP.i32And), i32(4092), op(OP.i32GtU), brIf(1);
   get(D_I), i32(2), op(OP.i32Shl), mem(OP.i32Load, tlbAt + TLB_FETCH_OFF);
   get(D_LO), i32(0xfff), op(OP.i32And), op(OP.i32Add), tee(D_RO);
   get(D_PC), op(OP.f64ConvertI64s), set(D_PCF);

@@ -298,6 +298,29 @@ describe('translation and the rest of the machine', () => {
     expect([...m.hart.jit.untranslated]).toEqual([[CROSSES_PAGE, 5]]);
   });
 
+  it('a 2-byte instruction in the last halfword of a page starts a region when a jump lands there', () => {
+    // The tail of a function split across a page boundary (busybox's strchr returns through a
+    // `ret` at offset 0xffe): each call jumps there from another page. Both lookups (the
+    // interpreter's and the dispatcher's) must find its region, or every call returns to the
+    // interpreter for that one instruction.
+    const TURNS = 50;
+    const m = makeMachine();
+    m.hart.jit.threshold = 1;
+    const tail = RAM_BASE + 0x2ffe;
+    const loop = place(m, RAM_BASE, A.li(12, TURNS));
+    const end = place(m, loop, [A.jal(1, tail - loop), A.addi(12, 12, -1)]);
+    place(m, end, [A.bne(12, 0, loop - end), A.wfi()]);
+    place(m, tail, [C.addi(5, 1), A.addi(6, 6, 2), A.jalr(0, 1, 0)]);
+    m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+    m.hart.run(10_000);
+    expect(m.hart.waiting).toBe(true);
+    expect([m.x(5), m.x(6)]).toEqual([BigInt(TURNS), BigInt(2 * TURNS)]);
+    // Only the first run of each entry point is interpreted (threshold 1 translates at once).
+    const interpreted = Number(m.hart.instret) - m.hart.jit.stats.translatedInsns;
+    expect(interpreted).toBeLessThan(10);
+    expect(m.hart.jit.stats.exits[EXIT_INTERPRET]).toBe(0);
+  });
+
   it('a trap in the middle of a block: earlier instructions done, later ones not, exact mepc and minstret', () => {
     const results = [0, 1].map((threshold) => {
       const m = makeMachine();
