@@ -53,17 +53,29 @@ export type { MachineExitEvent };
 
 // The translator's region functions (emulator/cpu/jit) are compiled by V8's baseline wasm compiler
 // (Liftoff) at once; V8 then recompiles the hot ones with its optimizing compiler (TurboFan) on a
-// background thread. With two cores or fewer that thread competes with the guest's own thread:
-// measured in-process on two cores, the recompiles cost a Debian kernel boot more than the faster
-// code saves, and a guest's busybox ash or sha256sum run gains nothing within one run. With more
-// cores the thread has a core of its own. VM_WASM_TIERING=on|off overrides the choice. Set when
-// this module loads, before the first module compiles; it concerns WebAssembly only.
-export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): boolean {
-  if (env.VM_WASM_TIERING === 'on') return true;
-  if (env.VM_WASM_TIERING === 'off') return false;
-  return cores > 2;
+// background thread. With two cores or fewer that thread competes with the guest's own thread, and
+// at V8's own tiering budget it recompiles over a thousand region functions in one busybox run, for
+// a Debian kernel boot more than the faster code saves. So on two cores the budget is raised until
+// only the functions that run all the time tier up: the dispatcher every region goes through, and
+// the page functions of the guest's inner loops. (Measured in-process on two cores against Liftoff
+// only and against V8's budget: `npm run bench` rows ash, sha and debian.) With more cores the
+// thread has a core of its own and V8's budget stands. VM_WASM_TIERING=on|off|hot overrides the
+// choice (off: Liftoff only). Set when this module loads, before the first module compiles; it
+// concerns WebAssembly only.
+export type WasmTiering = 'on' | 'off' | 'hot';
+/** V8's tiering budget times this is what a function must run before TurboFan recompiles it ('hot'). */
+const HOT_BUDGET_FACTOR = 100;
+const V8_TIERING_BUDGET = 1_800_000;
+export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): WasmTiering {
+  const asked = env.VM_WASM_TIERING;
+  if (asked === 'on' || asked === 'off' || asked === 'hot') return asked;
+  return cores > 2 ? 'on' : 'hot';
 }
-if (!wasmTiering()) setFlagsFromString('--liftoff-only');
+{
+  const tiering = wasmTiering();
+  if (tiering === 'off') setFlagsFromString('--liftoff-only');
+  else if (tiering === 'hot') setFlagsFromString(`--wasm-tiering-budget=${V8_TIERING_BUDGET * HOT_BUDGET_FACTOR}`);
+}
 
 /** Console bytes held for a reader that does not keep up; past this, output is dropped and counted. */
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;

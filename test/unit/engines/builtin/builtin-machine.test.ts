@@ -176,12 +176,14 @@ describe('builtin engine devices from a MachineConfig', () => {
 });
 
 describe('WebAssembly tiering choice', () => {
-  it('optimizing tier-up only with more than two cores, unless VM_WASM_TIERING says otherwise', async () => {
+  it('V8 tiering as is with more than two cores, hot functions only with two or fewer, unless VM_WASM_TIERING says otherwise', async () => {
     const { wasmTiering } = await import('../../../../src/engines/builtin/builtin-machine.js');
-    expect(wasmTiering({}, 1)).toBe(false);
-    expect(wasmTiering({}, 2)).toBe(false);
-    expect(wasmTiering({}, 4)).toBe(true);
-    expect(wasmTiering({ VM_WASM_TIERING: 'on' }, 2)).toBe(true);
-    expect(wasmTiering({ VM_WASM_TIERING: 'off' }, 16)).toBe(false);
+    expect(wasmTiering({}, 1)).toBe('hot');
+    expect(wasmTiering({}, 2)).toBe('hot');
+    expect(wasmTiering({}, 4)).toBe('on');
+    expect(wasmTiering({ VM_WASM_TIERING: 'on' }, 2)).toBe('on');
+    expect(wasmTiering({ VM_WASM_TIERING: 'off' }, 16)).toBe('off');
+    expect(wasmTiering({ VM_WASM_TIERING: 'hot' }, 16)).toBe('hot');
+    expect(wasmTiering({ VM_WASM_TIERING: 'fast' }, 16)).toBe('on');
   });
 });
