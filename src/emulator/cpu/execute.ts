@@ -65,7 +65,7 @@ export function runLoop(h: Hart, budget: number): number {
   const dispatch = jitOn ? dispatcherFor(h) : null!;
   const jHot = jit.hot;
   const jChecked = jit.checked;
-  const ramBytes = h.ram.bytes;
+  const ramWords = h.ram.words;
   const jstats = jit.stats;
   const hs = h.hs;
   // Set after a control transfer: the next pc may start a translated region.
@@ -135,7 +135,7 @@ export function runLoop(h: Hart, budget: number): number {
       const js = jTagOff[home] === ro && jTagPc[home] === pc ? home : jit.find(ro, pc, home);
       if (js >= 0) {
         const slot = jEntry[js];
-        if (slot >= 0 && (jChecked[js] === jit.epoch || jit.stillValid(js, ramBytes))) {
+        if (slot >= 0 && (jChecked[js] === jit.epoch || jit.stillValid(js, ramWords))) {
           pc = dispatch(slot, limit - spent, dctx, h.fetchCtx);
           const done = hs[EXIT_DONE_WORD];
           const code = hs[EXIT_CODE_WORD];

@@ -16,6 +16,8 @@ const WASM_PAGE = 65536;
 export class Ram {
   readonly memory: WebAssembly.Memory;
   readonly bytes: Uint8Array;
+  /** The same bytes as 32-bit words (word k at byte offset 4k): for comparisons a word at a time. */
+  readonly words: Int32Array;
   readonly view: DataView;
   readonly end: number;
   /** Next free byte of the state area. */
@@ -34,6 +36,7 @@ export class Ram {
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const buffer = this.memory.buffer;
     this.bytes = new Uint8Array(buffer, 0, size);
+    this.words = new Int32Array(buffer, 0, size >>> 2);
     this.view = new DataView(buffer, 0, size);
     this.end = base + size;
     this.stateTop = size;

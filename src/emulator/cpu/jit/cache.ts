@@ -128,8 +128,9 @@ export class JitCache {
    *  (execute.ts credits a run from an entry at the next lookup; collisions only make an entry hot
    *  sooner). */
   readonly hot = new Uint32Array(JIT_SIZE);
-  /** The instruction bytes each region was made from and their RAM offset, to re-check after fence.i. */
-  readonly bytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(JIT_SIZE).fill(undefined);
+  /** The instruction bytes each region was made from, as the aligned 32-bit words holding them, and
+   *  the RAM offset of the first word (a multiple of 4), to re-check after fence.i. */
+  readonly bytes: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(JIT_SIZE).fill(undefined);
   readonly bytesAt = new Float64Array(JIT_SIZE);
   /** fence.i epoch each region was last checked in; a region from an older epoch is re-checked. */
   readonly checked: Int32Array;
@@ -281,14 +282,14 @@ export class JitCache {
     this.forgetJumps();
   }
 
-  /** Is the region in slot `i` still what RAM holds? Drops it if not. */
-  stillValid(i: number, ram: Uint8Array): boolean {
+  /** Is the region in slot `i` still what RAM (`ram`: Ram.words) holds? Drops it if not. */
+  stillValid(i: number, ram: Int32Array): boolean {
     const b = this.bytes[i];
     if (b === undefined) {
       this.drop(i);
       return false;
     }
-    const at = this.bytesAt[i]!;
+    const at = this.bytesAt[i]! >>> 2;
     for (let k = 0; k < b.length; k++) {
       if (ram[at + k] !== b[k]) {
         this.drop(i);

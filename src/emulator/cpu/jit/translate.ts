@@ -225,8 +225,8 @@ interface Translated {
   pc: number;
   slot: number;
   pageRo: number;
-  /** The instruction bytes the region was made from, and their RAM offset. */
-  bytes: Uint8Array;
+  /** The words holding the instruction bytes the region was made from, and their RAM offset. */
+  bytes: Int32Array;
   at: number;
 }
 
@@ -269,13 +269,15 @@ export function translatePending(h: Hart): void {
       const funcIndex = REGION_IMPORTS.length + funcs.length;
       const page = pageFunc(part, pageVa, h.stateAt);
       funcs.push({ ...page.func, name: `page_${hexPc(pageVa + part.lo)}` });
-      const bytes = h.ram.bytes.slice(pageRo + part.lo, pageRo + part.hi);
+      // The words holding the region's bytes (a page is whole words: the last ends at its end).
+      const from = pageRo + (part.lo & ~3);
+      const bytes = h.ram.words.slice(from >>> 2, (pageRo + part.hi + 3) >>> 2);
       const starts = new Set(part.entries);
       for (const e of entries) {
         if (!starts.has(e.ro - pageRo)) continue;
         const slot = jit.allocSlot();
         funcs.push({ ...entryFunc(part, e.ro - pageRo, page, funcIndex, h.stateAt), export: regionExport(done.length), name: `entry_${hexPc(e.pc)}` });
-        done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: pageRo + part.lo });
+        done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: from });
       }
       insns += part.insns;
     }
