@@ -38,40 +38,26 @@ function op64(op: AluOp): string[] {
     case 'sltu':
       return ['x[rd2] = ahi >>> 0 < bhi >>> 0 || (ahi === bhi && alo >>> 0 < blo >>> 0) ? 1 : 0;', 'x[rd2 + 1] = 0;'];
     case 'sll':
-      return [
-        'const s = blo & 63;',
-        'if (s === 0) {',
-        '  x[rd2] = alo;',
-        '  x[rd2 + 1] = ahi;',
-        '} else if (s < 32) {',
-        '  x[rd2 + 1] = (ahi << s) | (alo >>> (32 - s));',
-        '  x[rd2] = alo << s;',
-        '} else {',
-        '  x[rd2 + 1] = alo << (s - 32);',
-        '  x[rd2] = 0;',
-        '}',
-      ];
+      return shift64(['x[rd2 + 1] = (ahi << s) | (alo >>> (32 - s));', 'x[rd2] = alo << s;'], ['x[rd2 + 1] = alo << (s - 32);', 'x[rd2] = 0;']);
     case 'srl':
     case 'sra': {
       const sh = op === 'srl' ? '>>>' : '>>';
-      return [
-        'const s = blo & 63;',
-        'if (s === 0) {',
-        '  x[rd2] = alo;',
-        '  x[rd2 + 1] = ahi;',
-        '} else if (s < 32) {',
-        '  x[rd2] = (alo >>> s) | (ahi << (32 - s));',
-        `  x[rd2 + 1] = ahi ${sh} s;`,
-        '} else {',
-        `  x[rd2] = ahi ${sh} (s - 32);`,
-        `  x[rd2 + 1] = ${op === 'srl' ? '0' : 'ahi >> 31'};`,
-        '}',
-      ];
+      return shift64(
+        ['x[rd2] = (alo >>> s) | (ahi << (32 - s));', `x[rd2 + 1] = ahi ${sh} s;`],
+        [`x[rd2] = ahi ${sh} (s - 32);`, `x[rd2 + 1] = ${op === 'srl' ? '0' : 'ahi >> 31'};`],
+      );
     }
     default:
       // M: the 64-bit products and quotients on halves live in muldiv.ts
       return [`${op}64(x, rd2, alo, ahi, blo, bhi);`];
   }
+}
+
+/** A 64-bit shift by s = blo & 63 on halves: the value unchanged for 0 (a JavaScript shift by 32 is
+ *  a shift by 0), else the assignments for shifts under 32 and for 32 and over. */
+function shift64(under32: string[], from32: string[]): string[] {
+  const indent = (lines: string[]): string[] => lines.map((l) => `  ${l}`);
+  return ['const s = blo & 63;', 'if (s === 0) {', '  x[rd2] = alo;', '  x[rd2 + 1] = ahi;', '} else if (s < 32) {', ...indent(under32), '} else {', ...indent(from32), '}'];
 }
 
 /** How the interpreter computes the W form of `op` (f3: the instruction's funct3, which divw takes):
