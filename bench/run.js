@@ -12,7 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { printTable } from './lib/table.js';
 
-const BENCHES = ['./status.js', './boot.js', './qemu.js', './cpu-loop.js', './debian-kernel.js', './debian-box.js', './p9.js', './io.js', './disk.js', './snapshot.js', './warm-start.js', './libvirt.js'];
+const BENCHES = ['./status.js', './boot.js', './qemu.js', './cpu-loop.js', './debian-kernel.js', './debian-box.js', './box-build.js', './p9.js', './io.js', './disk.js', './snapshot.js', './warm-start.js', './libvirt.js'];
 
 /** The bench modules with their row keys. */
 async function modules() {

@@ -46,6 +46,8 @@ export function requiredTools(recipe: Pick<BoxRecipe, 'architecture' | 'agent' |
   if (recipe.agent) tools.push(hostArch() === recipe.architecture ? { program: 'cc', aptPackage: 'gcc libc6-dev', why: "builds vm's guest agent" } : AGENT_COMPILERS[recipe.architecture]);
   if (hostArch() !== recipe.architecture) {
     tools.push({ program: `qemu-${QEMU_USER_ARCH[recipe.architecture]}-static`, aptPackage: 'qemu-user-static', why: `runs ${recipe.architecture} maintainer scripts and recipe commands` });
+    // mmdebstrap refuses a foreign architecture without it, and says so only after its set-up.
+    tools.push({ program: 'arch-test', aptPackage: 'arch-test', why: `lets mmdebstrap check that ${recipe.architecture} programs run` });
   }
   return tools;
 }
