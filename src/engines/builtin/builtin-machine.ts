@@ -47,6 +47,7 @@ import { restoreMachineState, saveMachineState } from '../../emulator/machine/ma
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
 import { captureState, StateFileError, writeStateFile, type LoadedState, type RamEncoding } from './snapshot/state-file.js';
 import { warmUpInterpreter } from '../../emulator/machine/warmup.js';
+import { startTrace } from '../shared/start-trace.js';
 
 /** How a machine ended, as its callers (engine-main, core) see it. */
 export type { MachineExitEvent };
@@ -69,6 +70,8 @@ if (!wasmTiering()) setFlagsFromString('--liftoff-only');
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;
 const TAIL_CHARS = 4096;
 const MIN_MEMORY = 16 * 1024 * 1024;
+/** A resumed machine's warm-up runs at the guest's first idle moment after this long, if nothing asked for it sooner. */
+const DEFERRED_WARM_UP_MS = 2000;
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
 
 /**
@@ -280,6 +283,7 @@ export class BuiltinMachine {
   private dropped = 0;
   private readonly decoder = new TextDecoder();
   private readonly console = new GuestConsoleParser();
+  private warmUpAsked = false;
 
   /** The agent channel: console port 1, named `vm.agent`; null without the console device. */
   readonly agentPort: ConsolePort | null;
@@ -453,6 +457,26 @@ export class BuiltinMachine {
     restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
+    // Without an answer on the agent port (warmUpWhenIdle) within this long, the warm-up waits no longer than the guest's next idle moment.
+    const fallback = setTimeout(() => this.warmUpWhenIdle(), DEFERRED_WARM_UP_MS);
+    fallback.unref();
+    void this.exit.then(() => clearTimeout(fallback));
+  }
+
+  /**
+   * A resumed machine's interpreter warm-up (warmup.ts), run the next time the guest is idle: run
+   * before it, as a boot does, it held a resumed guest's first answer back by its 150-250 ms.
+   * Called by the engine once the guest answered on its agent port (the guest has done what
+   * `vm up` waits for), and by startRestored's fallback. Once per process; later calls do nothing.
+   */
+  warmUpWhenIdle(): void {
+    if (this.warmUpAsked) return;
+    this.warmUpAsked = true;
+    this.machine.scheduler.whenIdle(() => {
+      startTrace('engine', 'warm-up start (guest idle)');
+      warmUpInterpreter();
+      startTrace('engine', 'warm-up done');
+    });
   }
 
   stats(): BuiltinMachineStats {
@@ -672,10 +696,7 @@ export async function startBuiltinMachine(
       ram = new Ram(VIRT_DRAM_BASE, spec.memoryBytes);
       ramApplied = opts.restore.applyRam(ram, { fresh: true });
       ramApplied.catch(() => undefined);
-      // Meanwhile this thread warms the interpreter up (the machine would do it first thing, once
-      // per process): the two were most of a resume's time, one after the other. Before the
-      // images and devices, whose requests would otherwise wait behind the reads for libuv's threads.
-      warmUpInterpreter();
+      void ramApplied.then(() => startTrace('engine', 'RAM read in'), () => undefined);
     }
     const limit = spec.memoryBytes;
     // A resume plans the memory layout from the images but never copies them in: stand-ins do.
@@ -691,7 +712,9 @@ export async function startBuiltinMachine(
     throw err;
   }
   // From here on the machine's devices own the caller's links and extra devices (closed with it).
+  if (opts.restore) startTrace('engine', 'boot images planned');
   const opened = spec.devices ? await openDevices(spec.devices, (m) => opts.onLog?.(m)) : null;
+  if (opts.restore) startTrace('engine', 'devices open');
   let handle: BuiltinMachine | undefined;
   let machine: VirtMachine;
   let devices: AttachedDevices;
@@ -719,6 +742,8 @@ export async function startBuiltinMachine(
       slice: opts.slice,
       restoring: opts.restore !== undefined,
       ram,
+      // A resumed guest answers its agent first; the warm-up waits for then (startRestored).
+      warmUp: opts.restore === undefined,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
@@ -733,6 +758,7 @@ export async function startBuiltinMachine(
     return handle;
   }
   const loaded = opts.restore;
+  startTrace('engine', 'machine built');
   try {
     if (loaded.header.ramBytes !== spec.memoryBytes || loaded.header.cpus !== spec.cpus) {
       throw new SnapshotError(
