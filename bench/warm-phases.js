@@ -5,8 +5,10 @@
 // each mark's time from the first step (finding the image), median over the runs, and the CPU time
 // the engine and mux processes had used when the agent answered (steadier than wall time on a
 // busy host). The warm image is made by one cold boot first, or kept in WARM_PHASES_CACHE (a
-// folder) across runs of this script.
-// Env: BENCH_WARM_RUNS (default 5), WARM_PHASES_CACHE.
+// folder) across runs of this script. WARM_PHASES_IDENTITY=1: then the agent commands that make the
+// guest this machine (core/machines/warm-start.ts), as `vm up` runs them, and a second's wait, so
+// that what the engine does after agent-ready (its deferred warm-up) is in the marks too.
+// Env: BENCH_WARM_RUNS (default 5), WARM_PHASES_CACHE, WARM_PHASES_IDENTITY.
 //   node bench/warm-phases.js [--json]
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +22,9 @@ const TICK_MS = 10; // USER_HZ 100
 process.env.VM_START_TRACE = '1';
 const { BuiltinEngine } = await import(join(DIST, 'engines/builtin/builtin-engine.js'));
 const { agentAnswers } = await import(join(DIST, 'core/lifecycle/guest/agent.js'));
-const { startMuxWithEngine, muxSocketPath } = await import(join(DIST, 'core/agent/mux-connect.js'));
+const { startMuxWithEngine } = await import(join(DIST, 'core/agent/mux-connect.js'));
+const { becomeThisMachine } = await import(join(DIST, 'core/machines/warm-start.js'));
+const IDENTITY = process.env.WARM_PHASES_IDENTITY === '1';
 
 const wall = () => performance.timeOrigin + performance.now();
 /** utime + stime of a process in ms (clock ticks of 10 ms). */
@@ -65,10 +69,12 @@ const up = async (box, mode) => {
     const t0 = wall();
     mark('start');
     let resumeFrom;
+    let from;
     if (mode === 'warm') {
       const found = await engine.warm.find(config, cache);
       if (!found.image) throw new Error(`no warm image: ${found.note ?? 'none saved'}`);
       mark('image found');
+      from = found.image.from;
       resumeFrom = await engine.warm.prepare(config, found.image);
       mark('disks on the image');
     }
@@ -90,10 +96,17 @@ const up = async (box, mode) => {
       await sleep(10);
     }
     mark('agent ready');
-    const cpu = { engine: cpuMs(pid), mux: cpuMs(muxPid(paths.runDir) ?? -1) };
+    const cpu = { engine: cpuMs(pid), mux: cpuMs(muxPid(paths.runDir) ?? -1), identity: undefined };
     if (mode === 'cold') {
       if (!existsSync(cache)) await engine.warm.save(config, paths, cache);
       return;
+    }
+    if (IDENTITY) {
+      const { note } = await becomeThisMachine(config, paths, from);
+      if (note) throw new Error(note);
+      mark('identity done');
+      cpu.identity = cpuMs(pid);
+      await sleep(1000);
     }
     for (const line of readFileSync(paths.engineLog, 'utf8').split('\n')) {
       const m = /^trace (\d+\.\d+) (\d+\.\d+) (\S+) (.*)$/.exec(line);
@@ -120,11 +133,12 @@ const rows = names.map((name) => {
   return { name, ms: median(xs), all: xs, cpu: cs.length ? median(cs) : undefined };
 });
 rows.sort((a, b) => a.ms - b.ms);
-const cpu = { engine: median(runs.map((r) => r.cpu.engine)), mux: median(runs.map((r) => r.cpu.mux)) };
+const cpu = { engine: median(runs.map((r) => r.cpu.engine)), mux: median(runs.map((r) => r.cpu.mux)), identity: IDENTITY ? median(runs.map((r) => r.cpu.identity)) : undefined };
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ rows, cpu, runs }, null, 2));
 } else {
   console.log('   wall ms     cpu ms  mark (median; wall of each run)');
   for (const r of rows) console.log(`${r.ms.toFixed(1).padStart(8)}  ${r.cpu === undefined ? '         ' : r.cpu.toFixed(1).padStart(9)}  ${r.name.padEnd(45)} [${r.all.map((x) => x.toFixed(0)).join(' ')}]`);
   console.log(`CPU at agent-ready (median of ${runs.length}): engine ${cpu.engine} ms, mux ${cpu.mux} ms [engine ${runs.map((r) => r.cpu.engine).join(' ')}]`);
+  if (IDENTITY) console.log(`engine CPU once the guest is this machine: ${cpu.identity} ms [${runs.map((r) => r.cpu.identity).join(' ')}]`);
 }

@@ -70,8 +70,6 @@ if (!wasmTiering()) setFlagsFromString('--liftoff-only');
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;
 const TAIL_CHARS = 4096;
 const MIN_MEMORY = 16 * 1024 * 1024;
-/** A resumed machine's warm-up runs at the guest's first idle moment after this long, if nothing asked for it sooner. */
-const DEFERRED_WARM_UP_MS = 2000;
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
 
 /**
@@ -283,7 +281,6 @@ export class BuiltinMachine {
   private dropped = 0;
   private readonly decoder = new TextDecoder();
   private readonly console = new GuestConsoleParser();
-  private warmUpAsked = false;
 
   /** The agent channel: console port 1, named `vm.agent`; null without the console device. */
   readonly agentPort: ConsolePort | null;
@@ -457,26 +454,6 @@ export class BuiltinMachine {
     restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
-    // Without an answer on the agent port (warmUpWhenIdle) within this long, the warm-up waits no longer than the guest's next idle moment.
-    const fallback = setTimeout(() => this.warmUpWhenIdle(), DEFERRED_WARM_UP_MS);
-    fallback.unref();
-    void this.exit.then(() => clearTimeout(fallback));
-  }
-
-  /**
-   * A resumed machine's interpreter warm-up (warmup.ts), run the next time the guest is idle: run
-   * before it, as a boot does, it held a resumed guest's first answer back by its 150-250 ms.
-   * Called by the engine once the guest answered on its agent port (the guest has done what
-   * `vm up` waits for), and by startRestored's fallback. Once per process; later calls do nothing.
-   */
-  warmUpWhenIdle(): void {
-    if (this.warmUpAsked) return;
-    this.warmUpAsked = true;
-    this.machine.scheduler.whenIdle(() => {
-      startTrace('engine', 'warm-up start (guest idle)');
-      warmUpInterpreter();
-      startTrace('engine', 'warm-up done');
-    });
   }
 
   stats(): BuiltinMachineStats {
@@ -697,6 +674,14 @@ export async function startBuiltinMachine(
       ramApplied = opts.restore.applyRam(ram, { fresh: true });
       ramApplied.catch(() => undefined);
       void ramApplied.then(() => startTrace('engine', 'RAM read in'), () => undefined);
+      // Meanwhile this thread warms the interpreter up (the machine would do it first thing, once
+      // per process): the two were most of a resume's time, one after the other. Before the
+      // images and devices, whose requests would otherwise wait behind the reads for libuv's threads.
+      // Not deferred until after the guest's first answer: the guest then ran its first seconds
+      // (a warm machine's identity step, ssh host key generation) on a cold interpreter.
+      startTrace('engine', 'warm-up start');
+      warmUpInterpreter();
+      startTrace('engine', 'warm-up done');
     }
     const limit = spec.memoryBytes;
     // A resume plans the memory layout from the images but never copies them in: stand-ins do.
@@ -742,8 +727,6 @@ export async function startBuiltinMachine(
       slice: opts.slice,
       restoring: opts.restore !== undefined,
       ram,
-      // A resumed guest answers its agent first; the warm-up waits for then (startRestored).
-      warmUp: opts.restore === undefined,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
