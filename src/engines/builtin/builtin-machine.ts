@@ -70,6 +70,8 @@ if (!wasmTiering()) setFlagsFromString('--liftoff-only');
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;
 const TAIL_CHARS = 4096;
 const MIN_MEMORY = 16 * 1024 * 1024;
+/** A resumed machine's warm-up finishes at the guest's first idle moment after this long if nothing asked for it sooner, and this long after it was asked at the latest. */
+const DEFERRED_WARM_UP_MS = 2000;
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
 
 /**
@@ -281,6 +283,7 @@ export class BuiltinMachine {
   private dropped = 0;
   private readonly decoder = new TextDecoder();
   private readonly console = new GuestConsoleParser();
+  private warmUpAsked = false;
 
   /** The agent channel: console port 1, named `vm.agent`; null without the console device. */
   readonly agentPort: ConsolePort | null;
@@ -294,6 +297,8 @@ export class BuiltinMachine {
     private readonly devices: AttachedDevices = NO_DEVICES,
     private readonly profiler: HartProfiler | null = null,
     private readonly harts: readonly Hart[] = [],
+    /** The harts' translation threshold (a resumed machine's harts get it in warmUpWhenIdle). */
+    private readonly jitThreshold = DEFAULT_THRESHOLD,
   ) {
     this.output = new Readable({ read() {}, highWaterMark: 64 * 1024 });
     this.ready = new Promise((r) => (this.resolveReady = r));
@@ -454,6 +459,37 @@ export class BuiltinMachine {
     restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
+    // No answer on the agent port within this long: the rest of the warm-up waits no longer than the guest's next idle moment.
+    const fallback = setTimeout(() => this.warmUpWhenIdle(), DEFERRED_WARM_UP_MS);
+    fallback.unref();
+    void this.exit.then(() => clearTimeout(fallback));
+  }
+
+  /**
+   * A resumed machine's warm-up translator part (warmup.ts), run the next time the guest is idle,
+   * then its harts translate: all of the warm-up run before the guest, as a boot does, held a
+   * resumed guest's first answer back. Called by the engine once the guest answered on its agent
+   * port (machine-runner.ts), and by startRestored's fallback; a guest not idle within
+   * DEFERRED_WARM_UP_MS gets it then all the same. Once per machine.
+   */
+  warmUpWhenIdle(): void {
+    if (this.warmUpAsked) return;
+    this.warmUpAsked = true;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(busy);
+      startTrace('engine', 'warm-up translator part start');
+      warmUpInterpreter();
+      for (const h of this.harts) h.jit.threshold = this.jitThreshold;
+      startTrace('engine', 'warm-up translator part done');
+    };
+    this.machine.scheduler.whenIdle(finish);
+    // A guest that is never idle does not run interpreted for long: between two bursts, then.
+    const busy = setTimeout(finish, DEFERRED_WARM_UP_MS);
+    busy.unref();
+    void this.exit.then(() => clearTimeout(busy));
   }
 
   stats(): BuiltinMachineStats {
@@ -677,10 +713,11 @@ export async function startBuiltinMachine(
       // Meanwhile this thread warms the interpreter up (the machine would do it first thing, once
       // per process): the two were most of a resume's time, one after the other. Before the
       // images and devices, whose requests would otherwise wait behind the reads for libuv's threads.
-      // Not deferred until after the guest's first answer: the guest then ran its first seconds
-      // (a warm machine's identity step, ssh host key generation) on a cold interpreter.
+      // Only its interpreter part: the guest runs interpreted until it has answered its agent, then
+      // the translator part runs and the harts translate (warmUpWhenIdle). Not all of it deferred:
+      // the guest then ran its first seconds (a warm machine's identity step) on a cold interpreter.
       startTrace('engine', 'warm-up start');
-      warmUpInterpreter();
+      warmUpInterpreter({ translator: false });
       startTrace('engine', 'warm-up done');
     }
     const limit = spec.memoryBytes;
@@ -717,7 +754,8 @@ export async function startBuiltinMachine(
       idleWarp: spec.idleWarp ?? 'until-ready',
       createHart: (id, host) => {
         const hart = new Hart(id, host);
-        hart.jit.threshold = threshold;
+        // A resumed machine's harts translate once the warm-up's translator part ran (warmUpWhenIdle).
+        hart.jit.threshold = opts.restore ? 0 : threshold;
         profiler?.attach(hart);
         harts.push(hart);
         return hart;
@@ -727,6 +765,8 @@ export async function startBuiltinMachine(
       slice: opts.slice,
       restoring: opts.restore !== undefined,
       ram,
+      // A resume has run the warm-up's interpreter part; its translator part waits (warmUpWhenIdle).
+      warmUp: opts.restore === undefined,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
@@ -735,7 +775,7 @@ export async function startBuiltinMachine(
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
-  handle = new BuiltinMachine(machine, devices, profiler, harts);
+  handle = new BuiltinMachine(machine, devices, profiler, harts, threshold);
   if (!opts.restore) {
     machine.start();
     return handle;

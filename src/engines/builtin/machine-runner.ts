@@ -240,6 +240,8 @@ export class MachineRunner implements QmpBackend {
     this.state = 'running';
     if (vm.agentPort) {
       const agent = portStream(vm.agentPort);
+      // A resumed guest's first answer is what `vm up` waits for: the rest of its warm-up comes after.
+      if (resumeFrom) agent.once('data', () => vm.warmUpWhenIdle());
       // Always read: bytes for a client that left are dropped by the bridge, never left to stall the guest.
       agent.on('data', (b: Buffer) => this.events.agentData?.(new Uint8Array(b.buffer, b.byteOffset, b.length)));
       agent.on('error', () => undefined);
