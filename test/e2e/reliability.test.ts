@@ -10,14 +10,14 @@ import { alive, E2E_READY, Project, show } from './helpers/vm-cli.js';
 
 const BOOT = 300_000;
 
-/** Engine processes (builtin engine-main.js, or its bundle engine-main.bundle.js, or qemu-system-*) whose command line names this project's machines. */
+/** Engine processes (builtin engine-main.js, or its bundle's starter engine-main.start.cjs, or qemu-system-*) whose command line names this project's machines. */
 function enginesOf(p: Project): number[] {
   const pids: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      const engine = /engine-main(\.bundle)?\.js/.test(cmd) || /(^|\/)qemu-system-/.test(cmd);
+      const engine = /engine-main(\.js|\.start\.cjs)/.test(cmd) || /(^|\/)qemu-system-/.test(cmd);
       if (engine && cmd.includes(join(p.dir, '.vm/machines')) && alive(Number(d))) pids.push(Number(d));
     } catch {
       // gone

@@ -10,6 +10,7 @@ import { connectSocket } from './client.js';
 import { AgentError } from './errors.js';
 import { AgentMux } from './mux.js';
 import { socketInUse } from '../../engines/shared/unix-socket.js';
+import { startTrace } from '../../engines/shared/start-trace.js';
 
 /** A mux no command has used for this long lets the agent connection go. */
 const IDLE_MS = 15_000;
@@ -74,7 +75,10 @@ async function main(): Promise<number> {
     return 2;
   }
   process.umask(0o077);
+  startTrace('mux', 'process start', performance.timeOrigin);
+  startTrace('mux', 'main');
   const upstream = await connectUpstream(agentSocket, Number(wait ?? 0));
+  startTrace('mux', 'agent socket connected');
   const mux = new AgentMux(upstream, { log });
   const server = createServer((s) => mux.attach(s));
   const ino = await listenExclusive(server, muxSocket);
@@ -83,6 +87,7 @@ async function main(): Promise<number> {
     server.close();
     return 0;
   }
+  startTrace('mux', 'listening');
   // Only our own socket is removed: a successor may already have linked its own in place.
   const unlinkOurs = (): void => {
     try {

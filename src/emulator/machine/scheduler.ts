@@ -64,6 +64,8 @@ export class Scheduler {
   sleeps = 0;
   /** Host work a device started and the guest may be waiting for (disk I/O): no warping meanwhile. */
   private hostWork = 0;
+  /** Run once, the next time every hart waits and the scheduler would sleep (whenIdle). */
+  private idleTask: (() => void) | null = null;
 
   constructor(private readonly o: SchedulerOptions) {
     this.timers = o.timers ?? defaultHostTimers;
@@ -110,6 +112,16 @@ export class Scheduler {
   endHostWork(): void {
     if (this.hostWork > 0) this.hostWork--;
     this.wake();
+  }
+
+  /**
+   * Run `task` once, on this thread, the next time the guest is idle (every hart waits and nothing
+   * is due for at least a millisecond): host work that must not delay the guest while it has
+   * something to do. It replaces a task not yet run. The guest's time goes on meanwhile; what came
+   * due is handled right after.
+   */
+  whenIdle(task: () => void): void {
+    this.idleTask = task;
   }
 
   /** The guest reached the point where time must be real (policy 'until-ready'). */
@@ -178,6 +190,14 @@ export class Scheduler {
           continue;
         }
         const ms = Math.min(clock.msUntil(next), this.o.hostWakeMs?.() ?? Infinity, MAX_SLEEP_MS);
+        if (ms >= 1 && this.idleTask !== null) {
+          const task = this.idleTask;
+          this.idleTask = null;
+          task();
+          // It took host time: let the event loop in (input, I/O completions), then look again.
+          this.schedule();
+          return;
+        }
         if (ms >= 1) {
           this.sleeps++;
           this.sleeping = this.timers.timeout(() => {

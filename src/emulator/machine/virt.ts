@@ -108,6 +108,12 @@ export interface VirtMachineOptions {
   restoring?: boolean;
   /** The machine's RAM (of ramBytes at VIRT_DRAM_BASE) when the caller made it: a resume reads the saved RAM into it while the machine is built. */
   ram?: Ram;
+  /**
+   * false: the interpreter's warm-up (warmup.ts) is not run before the first guest instruction;
+   * the caller runs it later (a resume, whose guest must answer first: builtin-machine.ts), or the
+   * process already did. Default true.
+   */
+  warmUp?: boolean;
 }
 
 /** The device tree of a `virt` machine with this much RAM, these harts and this boot setup. */
@@ -212,7 +218,7 @@ export class VirtMachine {
     const hartHost: HartHost = { bus: this.bus, clock: this.clock, domain: this.domain };
     if (!o.firmware) hartHost.sbiCall = (h) => this.sbi!.call(h);
     // Once per process, before the first guest instruction: warmup.ts says why.
-    warmUpInterpreter();
+    if (o.warmUp !== false) warmUpInterpreter();
     for (let i = 0; i < o.harts; i++) this.harts.push(o.createHart(i, hartHost));
     this.sbi = o.firmware ? null : new HostSbi(this.sbiHost());
 

@@ -300,13 +300,23 @@ const sbiSuccess = (hc: HartControl): void => {
   hc.setX(11, 0n);
 };
 
-let warmed = false;
+let interpreterWarmed = false;
+let translatorWarmed = false;
 
-/** Run the warm-up once per process (later calls return at once). */
-export function warmUpInterpreter(): void {
-  if (warmed) return;
-  warmed = true;
-  runWarmUp();
+/**
+ * Run the warm-up once per process (later calls return at once). `o.translator === false`: only its
+ * interpreter part now (the loop through every path of the interpreter); its translator part (the
+ * loop's paths into and out of translated code: it runs the translator and compiles WebAssembly,
+ * most of the warm-up's time) is left to a later call without it, and the harts must not translate
+ * until then (a resumed machine's: builtin-machine.ts).
+ */
+export function warmUpInterpreter(o: { translator?: boolean } = {}): void {
+  const interpreter = !interpreterWarmed;
+  const translator = o.translator !== false && !translatorWarmed;
+  if (!interpreter && !translator) return;
+  interpreterWarmed = true;
+  if (translator) translatorWarmed = true;
+  runWarmUp({ interpreter, translator });
 }
 
 /** Entries sharing one home slot, so the probe paths of find/place/drop have run (their feedback is
@@ -323,8 +333,11 @@ function exerciseProbing(jit: JitCache): void {
   }
 }
 
-/** The warm-up itself; returns how far each phase got (for tests). */
-export function runWarmUp(): { phases: { priv: Privilege; instret: number; waiting: boolean }[] } {
+/**
+ * The warm-up itself, both parts unless `o` leaves one out (warmUpInterpreter); returns how far each
+ * phase of the interpreter part got (for tests; none without that part).
+ */
+export function runWarmUp(o: { interpreter?: boolean; translator?: boolean } = {}): { phases: { priv: Privilege; instret: number; waiting: boolean }[] } {
   const ram = new Ram(BASE, RAM_SIZE);
   const bus = new Bus(ram);
   bus.map('warmup-null', MMIO, 0x1000, nullDevice);
@@ -399,9 +412,12 @@ export function runWarmUp(): { phases: { priv: Privilege; instret: number; waiti
     }
     return phases;
   };
-  exerciseProbing(h.jit); // first, while those functions still collect feedback
-  h.jit.threshold = 0;
-  const phases = runPhases(h, CHUNK);
+  let phases: { priv: Privilege; instret: number; waiting: boolean }[] = [];
+  if (o.interpreter !== false) {
+    exerciseProbing(h.jit); // first, while those functions still collect feedback
+    h.jit.threshold = 0;
+    phases = runPhases(h, CHUNK);
+  }
   // Then the loop's paths into and out of translated code (jit/): entry points queued at their
   // first execution, batches flushed inside the loop and at the end of a run (compiled at once),
   // regions run and leave in every way; and on a second hart, so the dispatcher call site has seen
@@ -413,8 +429,10 @@ export function runWarmUp(): { phases: { priv: Privilege; instret: number; waiti
     jit.maxWait = 0;
     for (let pass = 0; pass < 2; pass++) runPhases(h, PHASE_BUDGET, only);
   };
-  translateAll(h, 1);
-  translateAll(new Hart(1, host), 0);
+  if (o.translator !== false) {
+    translateAll(h, 1);
+    translateAll(new Hart(1, host), 0);
+  }
   // Scratch values outside the small-integer range, so the Hart fields the slow paths fill hold
   // doubles from the start instead of changing representation (and deoptimizing) mid-boot.
   h.tmpLo = h.tmpHi = h.trapTvalLo = h.trapTvalHi = -0x8000_0000;

@@ -32,9 +32,10 @@ const START_TIMEOUT_MS = 15_000;
 
 /**
  * The file the engine process starts from: the compiled engine-main.js (beside this file when
- * built, under dist/ when this runs from src/, as tests do), or the one-file bundle of it that
- * `npm run build` makes beside it (scripts/bundle-engine.js), which starts faster, when that is
- * there and not older than engine-main.js (a bundle left from an earlier build is not used).
+ * built, under dist/ when this runs from src/, as tests do), or the starter of its one-file bundle
+ * that `npm run build` makes beside it (scripts/bundle-engine.js, engine-start.cjs), which starts
+ * faster, when that is there and the bundle not older than engine-main.js (a bundle left from an
+ * earlier build is not used).
  */
 export function engineMainPath(): string {
   const here = fileURLToPath(import.meta.url);
@@ -42,11 +43,12 @@ export function engineMainPath(): string {
   return bundleOrModules(main);
 }
 
-/** `main`'s bundle (main.bundle.js beside it) when it is there and not older than `main`, else `main`. */
+/** `main`'s bundle starter (main.start.cjs beside it) when it and the bundle (main.bundle.cjs) are there and the bundle is not older than `main`, else `main`. */
 export function bundleOrModules(main: string): string {
-  const bundle = main.replace(/\.js$/, '.bundle.js');
+  const start = main.replace(/\.js$/, '.start.cjs');
+  const bundle = main.replace(/\.js$/, '.bundle.cjs');
   try {
-    if (statSync(bundle).mtimeMs >= statSync(main).mtimeMs) return bundle;
+    if (statSync(bundle).mtimeMs >= statSync(main).mtimeMs && statSync(start).isFile()) return start;
   } catch {
     // no bundle (or no main: the spawn says so)
   }

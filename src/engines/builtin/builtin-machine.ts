@@ -47,6 +47,7 @@ import { restoreMachineState, saveMachineState } from '../../emulator/machine/ma
 import { SnapshotError, type StateObject } from '../../emulator/snapshot/state-value.js';
 import { captureState, StateFileError, writeStateFile, type LoadedState, type RamEncoding } from './snapshot/state-file.js';
 import { warmUpInterpreter } from '../../emulator/machine/warmup.js';
+import { startTrace } from '../shared/start-trace.js';
 
 /** How a machine ended, as its callers (engine-main, core) see it. */
 export type { MachineExitEvent };
@@ -81,6 +82,8 @@ export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availa
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;
 const TAIL_CHARS = 4096;
 const MIN_MEMORY = 16 * 1024 * 1024;
+/** A resumed machine's warm-up finishes at the guest's first idle moment after this long if nothing asked for it sooner, and this long after it was asked at the latest. */
+const DEFERRED_WARM_UP_MS = 2000;
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
 
 /**
@@ -292,6 +295,7 @@ export class BuiltinMachine {
   private dropped = 0;
   private readonly decoder = new TextDecoder();
   private readonly console = new GuestConsoleParser();
+  private warmUpAsked = false;
 
   /** The agent channel: console port 1, named `vm.agent`; null without the console device. */
   readonly agentPort: ConsolePort | null;
@@ -305,6 +309,8 @@ export class BuiltinMachine {
     private readonly devices: AttachedDevices = NO_DEVICES,
     private readonly profiler: HartProfiler | null = null,
     private readonly harts: readonly Hart[] = [],
+    /** The harts' translation threshold (a resumed machine's harts get it in warmUpWhenIdle). */
+    private readonly jitThreshold = DEFAULT_THRESHOLD,
   ) {
     this.output = new Readable({ read() {}, highWaterMark: 64 * 1024 });
     this.ready = new Promise((r) => (this.resolveReady = r));
@@ -465,6 +471,37 @@ export class BuiltinMachine {
     restored?.();
     this.machine.start();
     for (const t of this.devices.transports) t.kick();
+    // No answer on the agent port within this long: the rest of the warm-up waits no longer than the guest's next idle moment.
+    const fallback = setTimeout(() => this.warmUpWhenIdle(), DEFERRED_WARM_UP_MS);
+    fallback.unref();
+    void this.exit.then(() => clearTimeout(fallback));
+  }
+
+  /**
+   * A resumed machine's warm-up translator part (warmup.ts), run the next time the guest is idle,
+   * then its harts translate: all of the warm-up run before the guest, as a boot does, held a
+   * resumed guest's first answer back. Called by the engine once the guest answered on its agent
+   * port (machine-runner.ts), and by startRestored's fallback; a guest not idle within
+   * DEFERRED_WARM_UP_MS gets it then all the same. Once per machine.
+   */
+  warmUpWhenIdle(): void {
+    if (this.warmUpAsked) return;
+    this.warmUpAsked = true;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(busy);
+      startTrace('engine', 'warm-up translator part start');
+      warmUpInterpreter();
+      for (const h of this.harts) h.jit.threshold = this.jitThreshold;
+      startTrace('engine', 'warm-up translator part done');
+    };
+    this.machine.scheduler.whenIdle(finish);
+    // A guest that is never idle does not run interpreted for long: between two bursts, then.
+    const busy = setTimeout(finish, DEFERRED_WARM_UP_MS);
+    busy.unref();
+    void this.exit.then(() => clearTimeout(busy));
   }
 
   stats(): BuiltinMachineStats {
@@ -684,10 +721,16 @@ export async function startBuiltinMachine(
       ram = new Ram(VIRT_DRAM_BASE, spec.memoryBytes);
       ramApplied = opts.restore.applyRam(ram, { fresh: true });
       ramApplied.catch(() => undefined);
+      void ramApplied.then(() => startTrace('engine', 'RAM read in'), () => undefined);
       // Meanwhile this thread warms the interpreter up (the machine would do it first thing, once
       // per process): the two were most of a resume's time, one after the other. Before the
       // images and devices, whose requests would otherwise wait behind the reads for libuv's threads.
-      warmUpInterpreter();
+      // Only its interpreter part: the guest runs interpreted until it has answered its agent, then
+      // the translator part runs and the harts translate (warmUpWhenIdle). Not all of it deferred:
+      // the guest then ran its first seconds (a warm machine's identity step) on a cold interpreter.
+      startTrace('engine', 'warm-up start');
+      warmUpInterpreter({ translator: false });
+      startTrace('engine', 'warm-up done');
     }
     const limit = spec.memoryBytes;
     // A resume plans the memory layout from the images but never copies them in: stand-ins do.
@@ -703,7 +746,9 @@ export async function startBuiltinMachine(
     throw err;
   }
   // From here on the machine's devices own the caller's links and extra devices (closed with it).
+  if (opts.restore) startTrace('engine', 'boot images planned');
   const opened = spec.devices ? await openDevices(spec.devices, (m) => opts.onLog?.(m)) : null;
+  if (opts.restore) startTrace('engine', 'devices open');
   let handle: BuiltinMachine | undefined;
   let machine: VirtMachine;
   let devices: AttachedDevices;
@@ -721,7 +766,8 @@ export async function startBuiltinMachine(
       idleWarp: spec.idleWarp ?? 'until-ready',
       createHart: (id, host) => {
         const hart = new Hart(id, host);
-        hart.jit.threshold = threshold;
+        // A resumed machine's harts translate once the warm-up's translator part ran (warmUpWhenIdle).
+        hart.jit.threshold = opts.restore ? 0 : threshold;
         profiler?.attach(hart);
         harts.push(hart);
         return hart;
@@ -731,6 +777,8 @@ export async function startBuiltinMachine(
       slice: opts.slice,
       restoring: opts.restore !== undefined,
       ram,
+      // A resume has run the warm-up's interpreter part; its translator part waits (warmUpWhenIdle).
+      warmUp: opts.restore === undefined,
     });
     devices = opened ? attachDevices(machine, spec.devices!, opened) : NO_DEVICES;
   } catch (err) {
@@ -739,12 +787,13 @@ export async function startBuiltinMachine(
     if (err instanceof BootImageError) throw new BootFileError(err.message);
     throw err;
   }
-  handle = new BuiltinMachine(machine, devices, profiler, harts);
+  handle = new BuiltinMachine(machine, devices, profiler, harts, threshold);
   if (!opts.restore) {
     machine.start();
     return handle;
   }
   const loaded = opts.restore;
+  startTrace('engine', 'machine built');
   try {
     if (loaded.header.ramBytes !== spec.memoryBytes || loaded.header.cpus !== spec.cpus) {
       throw new SnapshotError(

@@ -11,12 +11,15 @@ import { QmpServer } from '../shared/qmp-server.js';
 import { listenUnix, removeIfSocketSync, SocketPathError } from '../shared/unix-socket.js';
 import { MachineRunner } from './machine-runner.js';
 import { machineExitStatus } from './builtin-machine.js';
+import { startTrace } from '../shared/start-trace.js';
 
 const log = (m: string): void => {
   process.stderr.write(`${new Date().toISOString()} ${m}\n`);
 };
 
 async function main(): Promise<number> {
+  startTrace('engine', 'process start', performance.timeOrigin);
+  startTrace('engine', 'main');
   const file = process.argv[2];
   if (!file) {
     log('usage: engine-main.js ENGINE_JSON');
@@ -31,6 +34,7 @@ async function main(): Promise<number> {
     log(`cannot start: ${(err as Error).message}`);
     return 2;
   }
+  startTrace('engine', 'launch file read');
   const { paths } = launch;
   log(`engine ${process.pid} starting machine '${launch.config.name}' (${launch.config.cpus} cpu, ${launch.config.memoryBytes / 1048576} MiB)`);
 
@@ -61,6 +65,7 @@ async function main(): Promise<number> {
     log(`cannot start: ${err instanceof SocketPathError ? err.message : (err as Error).stack}`);
     return 2;
   }
+  startTrace('engine', 'sockets listening');
 
   const stop = (why: string): void => {
     log(`${why}: stopping the machine`);

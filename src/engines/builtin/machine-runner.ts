@@ -19,6 +19,7 @@ import { rootOverlayPath } from './disk/machine-disks.js';
 import { copySparse } from '../shared/sparse-copy.js';
 import { SNAPSHOT_MEMORY_FILE } from '../engine.js';
 import { readStateFile, StateFileError, type LoadedState } from './snapshot/state-file.js';
+import { startTrace } from '../shared/start-trace.js';
 
 /** Reboots within this many seconds of each other, this many times in a row, mean a boot loop. */
 const REBOOT_LOOP_WINDOW_MS = 10_000;
@@ -197,6 +198,7 @@ export class MachineRunner implements QmpBackend {
       try {
         restore = await readStateFile(resumeFrom);
         readMs = performance.now() - t0;
+        startTrace('engine', 'state file read');
       } catch (err) {
         if (err instanceof StateFileError) throw new BootFileError(err.message, err.hint);
         throw err;
@@ -205,6 +207,7 @@ export class MachineRunner implements QmpBackend {
     // Each boot joins its networks and opens its shares afresh; the machine closes them when it ends.
     const shares = await createSyncedFolderDevices(config, { onLog: (m) => this.o.log(`9p: ${m}`) });
     this.shares = shares;
+    if (restore) startTrace('engine', 'synced folders open');
     if (restore) {
       // The guest's mounts continue: each server takes over the fids the guest holds, files opened again by path.
       const saved = (restore.header.engine.host as { p9?: P9Session[] } | undefined)?.p9 ?? [];
@@ -231,11 +234,14 @@ export class MachineRunner implements QmpBackend {
       // which must never be loaded again (a crash now leaves an aborted machine, not a stale resume).
       onRestored: resumeFrom ? () => unlinkSync(resumeFrom) : undefined,
     });
+    if (resumeFrom) startTrace('engine', 'guest running');
     if (resumeFrom) this.o.log(`resumed from ${resumeFrom} in ${(performance.now() - t0).toFixed(0)} ms (reading and checking the state ${readMs.toFixed(0)} ms)`);
     this.vm = vm;
     this.state = 'running';
     if (vm.agentPort) {
       const agent = portStream(vm.agentPort);
+      // A resumed guest's first answer is what `vm up` waits for: the rest of its warm-up comes after.
+      if (resumeFrom) agent.once('data', () => vm.warmUpWhenIdle());
       // Always read: bytes for a client that left are dropped by the bridge, never left to stall the guest.
       agent.on('data', (b: Buffer) => this.events.agentData?.(new Uint8Array(b.buffer, b.byteOffset, b.length)));
       agent.on('error', () => undefined);

@@ -4,6 +4,7 @@
 // a client sends before the guest side exists (the engine is still loading a saved state, or booting
 // again) wait for it, the client paused meanwhile: a handshake sent early is answered, not lost.
 import type { Socket } from 'node:net';
+import { startTrace } from '../shared/start-trace.js';
 
 /** The guest side of the port, as the machine exposes it. */
 export interface GuestPort {
@@ -22,6 +23,7 @@ export class PortBridge {
   private port: GuestPort | null = null;
   /** What the current client sent while there was no guest side. */
   private held: Uint8Array[] = [];
+  private answered = false;
 
   /** The guest side appears (boot) or goes (reboot, exit). */
   setPort(port: GuestPort | null): void {
@@ -33,6 +35,7 @@ export class PortBridge {
   }
 
   attach(socket: Socket): void {
+    startTrace('engine', 'agent client connected');
     socket.on('error', () => undefined);
     if (this.current === null) {
       this.activate(socket);
@@ -52,6 +55,10 @@ export class PortBridge {
 
   /** Bytes from the guest, for the client holding the port. */
   fromGuest(bytes: Uint8Array): void {
+    if (!this.answered) {
+      this.answered = true;
+      startTrace('engine', 'first agent bytes from the guest');
+    }
     const c = this.current;
     if (!c || c.destroyed) return;
     if (c.writableLength > CLIENT_BUFFER_LIMIT) {

@@ -24,6 +24,9 @@ describe('interpreter warm-up', () => {
     expect(counts[2]).toBeGreaterThan(3000); // 4,000 run, less the trapping ones (which retire nothing)
     // Deterministic: a second run takes exactly the same paths.
     expect(runWarmUp().phases).toEqual(phases);
+    // Its interpreter part alone (a resume runs the translator part later) takes them too.
+    expect(runWarmUp({ translator: false }).phases).toEqual(phases);
+    expect(runWarmUp({ interpreter: false }).phases).toEqual([]);
   });
 
   it('leaves harts built afterwards in their reset state and computing correctly', () => {
