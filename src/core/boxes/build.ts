@@ -177,9 +177,12 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
         const downloadDone = new Promise<void>((r) => (downloaded = r));
         const argv = mmdebstrapArgs(recipe, paths);
         // setpriv --pdeathsig: if vm dies (kill -9), mmdebstrap gets SIGTERM and takes its mounts down.
+        // Its own process group (detached), so that close() stops apt and dpkg under it too: a
+        // signal to mmdebstrap alone waits for them (stopGroup).
         child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'mmdebstrap', ...argv], {
           env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch), LC_ALL: 'C.UTF-8', DEBIAN_FRONTEND: 'noninteractive' },
           stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
         });
         const tail: string[] = [];
         const onLine = (line: string): void => {
@@ -358,13 +361,37 @@ export async function openBuild(recipe: BoxRecipe, opts: BuildOptions = {}): Pro
     close: async () => {
       if (closed) return;
       closed = true;
-      if (child) {
-        child.kill('SIGTERM');
-        await mmdebstrapDone?.catch(() => undefined);
-      }
+      if (child?.pid !== undefined && mmdebstrapDone) await stopGroup(child.pid, mmdebstrapDone);
       await removeBuildTree(work);
     },
   };
+}
+
+/** How long mmdebstrap's process group has to end after SIGTERM (it takes its mounts down) before SIGKILL. */
+const STOP_GRACE_MS = 15_000;
+
+/** Stops the process group led by `pid`: SIGTERM, then SIGKILL to whatever is left after the grace
+ *  period. Mounts a killed mmdebstrap left behind are removed with the work folder (removeBuildTree). */
+async function stopGroup(pid: number, done: Promise<void>): Promise<void> {
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // the group is gone already
+    }
+  };
+  const ended = done.then(
+    () => true,
+    () => true,
+  );
+  signal('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS)));
+  if (!(await Promise.race([ended, graceOver]))) {
+    signal('SIGKILL');
+    await ended;
+  }
+  clearTimeout(timer);
 }
 
 async function fetchRelease(recipe: BoxRecipe): Promise<ArchiveState> {
