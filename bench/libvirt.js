@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasQemu } from './lib/boot-timing.js';
+import { deletePool, virshAt } from './lib/libvirt-pool.js';
 import { DIST, median, ROOT } from './lib/machine.js';
 import { report } from './lib/table.js';
 
@@ -31,7 +32,7 @@ const BIN = join(ROOT, 'bin/run.js');
 export const name = 'libvirt';
 export const keys = ['libvirt-up'];
 
-const virsh = (...args) => spawnSync('virsh', ['-q', '-c', URI, ...args], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+const virsh = (...args) => virshAt(URI, ...args);
 
 /** Why the row cannot be measured here, or undefined. */
 async function skipReason() {
@@ -84,18 +85,6 @@ async function upOnce(engine, pool) {
   }
 }
 
-/** The bench's pool, with the box volumes the first up uploaded into it. */
-function deletePool(pool) {
-  if (virsh('pool-info', pool).status !== 0) return;
-  for (const line of virsh('vol-list', pool).stdout.split('\n')) {
-    const vol = line.trim().split(/\s+/)[0];
-    if (vol) virsh('vol-delete', '--pool', pool, vol);
-  }
-  virsh('pool-destroy', pool);
-  virsh('pool-delete', pool);
-  virsh('pool-undefine', pool);
-}
-
 const secs = (xs) => xs.map((s) => (s === undefined ? '?' : s.toFixed(2))).join(', ');
 
 export async function run() {
@@ -113,7 +102,8 @@ export async function run() {
       for (const engine of i % 2 === 0 ? ['libvirt', 'qemu'] : ['qemu', 'libvirt']) got[engine].push(await upOnce(engine, pool));
     }
   } finally {
-    deletePool(pool);
+    // The bench's pool, with the box volumes the first up uploaded into it.
+    deletePool(URI, pool);
   }
   const figure = (engine) => median(got[engine].map((r) => r.seconds));
   return [

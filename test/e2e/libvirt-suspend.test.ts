@@ -3,15 +3,15 @@
 // truth), `vm resume` brings the same guest back (a process of its own alive, its sleeps returning), a
 // halt from suspended makes the next `vm up` boot afresh, and `vm destroy` takes libvirt's saved
 // image along. One boot plus one. Runs once (the engine is libvirt whatever VM_E2E_ENGINE says).
-import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePool, virshAt } from '../../bench/lib/libvirt-pool.js';
 import { domainName } from '../../src/engines/libvirt/names.js';
 import { BUILT, ENGINE, Project, show } from './helpers/vm-cli.js';
 
 const URI = 'qemu:///system';
-const virsh = (...args: string[]) => spawnSync('virsh', ['-q', '-c', URI, ...args], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+const virsh = (...args: string[]) => virshAt(URI, ...args);
 
 function skipReason(): string | undefined {
   if (ENGINE !== 'builtin') return 'runs once, in the builtin pass of the e2e suite (its engine is libvirt)';
@@ -42,13 +42,7 @@ describe.skipIf(reason !== undefined)(reason ? `libvirt suspend through the CLI 
       virsh('destroy', domain);
       virsh('undefine', domain, '--managed-save');
     }
-    for (const line of virsh('vol-list', pool).stdout.split('\n')) {
-      const vol = line.trim().split(/\s+/)[0];
-      if (vol) virsh('vol-delete', '--pool', pool, vol);
-    }
-    virsh('pool-destroy', pool);
-    virsh('pool-delete', pool);
-    virsh('pool-undefine', pool);
+    deletePool(URI, pool);
   });
 
   it('a CLI killed once libvirt saved the machine leaves it suspended; resume brings the same guest back, its timer running', async () => {

@@ -11,6 +11,7 @@ import { connect, createServer } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deletePool } from '../../bench/lib/libvirt-pool.js';
 import { waitForAgent } from '../../src/core/agent/client.js';
 import { isAlive } from '../../src/core/machines/process-identity.js';
 import { LibvirtEngine, keeperMainPath } from '../../src/engines/libvirt/libvirt-engine.js';
@@ -80,10 +81,7 @@ describe.skipIf(reason !== undefined)(title, () => {
       virsh('destroy', d);
       virsh('undefine', d, '--managed-save');
     }
-    for (const v of volumes(pool)) virsh('vol-delete', '--pool', pool, v);
-    virsh('pool-destroy', pool);
-    virsh('pool-undefine', pool);
-    spawnSync('rmdir', [`/var/lib/libvirt/${pool}`]);
+    deletePool(URI, pool);
     if (m) cleanup(m.paths.runDir);
     if (project) cleanup(project);
   });

@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deletePool } from '../../bench/lib/libvirt-pool.js';
 
 const SSHD = '/usr/sbin/sshd';
 const have = (p: string, args: string[]): boolean => spawnSync(p, args).error === undefined;
@@ -78,11 +79,7 @@ export function systemVirsh(...args: string[]): SpawnSyncReturns<string> {
 
 /** Removes a test's storage pool from this host's system libvirt: its volumes, the pool, its folder. */
 export function removePool(pool: string): void {
-  const vols = systemVirsh('vol-list', pool).stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter(Boolean);
-  for (const v of vols) systemVirsh('vol-delete', '--pool', pool, v);
-  systemVirsh('pool-destroy', pool);
-  systemVirsh('pool-undefine', pool);
-  spawnSync('rmdir', [`/var/lib/libvirt/${pool}`]);
+  deletePool('qemu:///system', pool);
 }
 
 /** What a remote-libvirt test leaves on this host, removed: its domain (when it made one), its pool, its sshd. */

@@ -69,6 +69,9 @@ const IDENTITY_SCRIPT = `
 set -u
 hn=$1 key=$2 mid=$3 auth=$4 now=$5; shift 5
 fail=0
+# The host's time (centiseconds) is of this script's start; the guest's uptime measures how long the
+# script took until the clock is set (on a loaded host, seconds), so that is added to it.
+read -r t0 _ </proc/uptime
 # The secrets come in the environment (readable by root alone in /proc, unlike the arguments), and
 # are dropped from it once used: VM_SEED the random seed (hex), VM_HOST_KEY the new host key as
 # printf octal escapes and VM_HOST_KEY_PUB its public line (both empty when the host made none).
@@ -94,7 +97,9 @@ if [ -n "$key" ] && [ -e "$key" ]; then
 	fi
 fi
 unset VM_HOST_KEY VM_HOST_KEY_PUB
-date -u -s "@$now" >/dev/null || { echo "cannot set the clock" >&2; fail=1; }
+read -r t1 _ </proc/uptime
+# /proc/uptime is seconds with two decimals: the hundredths go behind a 1 (the two 1s cancel) so that a leading 0 does not make them octal
+date -u -s "@$(( (now + (\${t1%.*} - \${t0%.*}) * 100 + 1\${t1#*.} - 1\${t0#*.} + 50) / 100 ))" >/dev/null || { echo "cannot set the clock" >&2; fail=1; }
 # the kernel's hostname through /proc (no fork), else hostname(1)
 { echo "$hn" >/proc/sys/kernel/hostname; } 2>/dev/null || hostname "$hn" || fail=1
 [ -f /etc/hostname ] && echo "$hn" >/etc/hostname
@@ -194,7 +199,7 @@ export async function becomeThisMachine(config: MachineConfig, paths: RuntimePat
     randomBytes(16).toString('hex'),
     o.authorize ?? '',
     // the clock last of all, as close to the command's start as can be (suspend.ts stepGuestClock does the same alone)
-    String(Math.round(Date.now() / 1000)),
+    String(Math.round(Date.now() / 10)), // centiseconds
     String(macs.length / 2), ...macs,
     String(from.mounts.length), ...from.mounts.map((m) => m.guestPath),
     ...config.syncedFolders.flatMap((f) => [f.tag, f.guestPath, f.readOnly ? 'ro' : 'rw']),
