@@ -52,8 +52,12 @@ describe.skipIf(!E2E_READY)('sharing the guest and its console (compiled CLI; sk
         { sleep: 1 },
         { send: '\x1a' },
         { wait: 'Stopped', timeout: 30 },
-        // wait reaps the job: the shell's "Killed" notice alone races the prompt
-        { send: 'kill -9 %1; wait %1; echo "killed-status=$?"\r' },
+        // wait reaps the job: the shell's "Killed" notice alone races the prompt. ash's wait
+        // returns a job it still marks stopped at once (148), so first let the kill land: until
+        // the process is a zombie or gone (reaped by the shell meanwhile, which marks the job done).
+        {
+          send: 'pid=$(jobs -p %1); kill -9 %1; while read -r _ _ st _ < /proc/$pid/stat 2>/dev/null && [ "$st" != Z ]; do sleep 0.1; done; wait %1; echo "killed-status=$?"\r',
+        },
         { wait: 'killed-status=\\d+', timeout: 30 },
         { send: '\r~.' },
         { expectExit: 20 },
