@@ -4,7 +4,7 @@
 // translated once. Each entry point's region is a small function that loads the guest registers
 // the page function uses and calls it at the entry's block (entryFunc). Branches and loops inside
 // the page stay inside the page function: a `loop` around a `br_table` dispatches between the
-// blocks; so does a return to a call made on the same page (returnSites). Registers live in i64 locals (the page function's parameters) and are written back on
+// blocks. Registers live in i64 locals (the page function's parameters) and are written back on
 // every exit. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one i64 for
 // this); on a miss (MMIO, a fault, a page-crossing access) the region leaves that instruction to
 // the interpreter, so the hit path holds no call (missExit).
