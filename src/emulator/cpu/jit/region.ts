@@ -111,19 +111,6 @@ function jalImm(insn: number): number {
   return ((insn >> 31) << 20) | (insn & 0xff000) | ((insn >>> 9) & 0x800) | ((insn >>> 20) & 0x7fe);
 }
 
-/** A JAL that links (rd != x0): a call, whose callee returns to the instruction after it. */
-function isCall(insn: number): boolean {
-  return ((insn >>> 7) & 31) !== 0;
-}
-
-/** `jalr x0, 0(x1)`: the standard return (`ret`, and `c.jr ra` expanded; unprivileged spec 2.5). */
-function isReturn(insn: number): boolean {
-  return insn === 0x0000_8067;
-}
-
-/** The most return sites a return compares its target with before leaving the region. */
-const MAX_RETURN_SITES = 8;
-
 /** One decoded instruction of a region: page offset, 32-bit form, length in bytes, kind. */
 interface Insn {
   off: number;
@@ -204,9 +191,6 @@ export function planRegion(view: DataView, pageRo: number, entries: number[]): R
         }
         if (d.kind === K_JAL) {
           target(off + jalImm(d.insn));
-          // A call's continuation, where the callee returns to: a return inside the page
-          // function can go straight there (returnSites).
-          if (isCall(d.insn)) target(off + d.len);
           break;
         }
         if (d.kind === K_JALR) break;
@@ -269,10 +253,7 @@ export function splitPlan(plan: RegionPlan): RegionPlan[] {
     else if (last.kind === K_BRANCH) {
       join(i, bl.end);
       join(i, at + branchImm(last.insn));
-    } else if (last.kind === K_JAL) {
-      join(i, at + jalImm(last.insn));
-      if (isCall(last.insn)) join(i, bl.end);
-    }
+    } else if (last.kind === K_JAL) join(i, at + jalImm(last.insn));
   });
   const groups = new Map<number, Block[]>();
   blocks.forEach((bl, i) => {
@@ -367,8 +348,6 @@ class RegionEmitter {
   private blockLoop = -1;
   /** Local of each guest register (0 = not used), from `regs`. */
   private readonly localOf = new Int32Array(32);
-  /** The blocks each return goes to directly, by the return's block (returnSites). */
-  private readonly returnSites: Map<number, number[]>;
 
   constructor(
     private readonly plan: RegionPlan,
@@ -379,7 +358,6 @@ class RegionEmitter {
     readonly regs: number[],
   ) {
     regs.forEach((r, i) => (this.localOf[r] = L_REGS + i));
-    this.returnSites = returnSites(plan);
   }
 
   private op(o: number): void {
@@ -1016,17 +994,6 @@ class RegionEmitter {
           this.i64(pc + d.len);
           this.setX(rd);
         }
-        if (isReturn(insn)) {
-          for (const j of this.returnSites.get(this.block) ?? []) {
-            const site = this.plan.blocks[j]!.start;
-            this.get(L_T);
-            this.i64(this.pageVa + site);
-            this.op(OP.i64Eq);
-            this.open(OP.if, VOID);
-            this.goto(site);
-            this.close();
-          }
-        }
         this.get(L_T);
         this.set(L_EPC);
         this.exit(EXIT_JUMP, null, 0);
@@ -1126,51 +1093,6 @@ function decodeNext(end: number, blocks: Block[]): boolean {
 }
 
 /**
- * Where each return (isReturn) inside the page function may go without leaving it: by block index
- * of the return, the blocks of the continuations of the plan's calls that reach it (a call's
- * callee, walked through its branches and jumps, with the calls it makes stepped over to their
- * continuations). planRegion makes each continuation a block. A return compares its target with
- * its sites, at most MAX_RETURN_SITES; any other target leaves the region. A call and its return on
- * one page (a static helper beside its caller) then cost no region exit.
- */
-function returnSites(plan: RegionPlan): Map<number, number[]> {
-  const { blocks } = plan;
-  const index = new Map(blocks.map((bl, i) => [bl.start, i]));
-  const sites = new Map<number, number[]>();
-  for (const bl of blocks) {
-    const last = bl.insns[bl.insns.length - 1]!;
-    if (last.kind !== K_JAL || !isCall(last.insn)) continue;
-    const site = index.get(bl.end);
-    const callee = index.get(bl.end - last.len + jalImm(last.insn));
-    if (site === undefined || callee === undefined) continue;
-    const seen = new Set<number>([callee]);
-    const work = [callee];
-    while (work.length > 0) {
-      const i = work.pop()!;
-      const b = blocks[i]!;
-      const end = b.insns[b.insns.length - 1]!;
-      const at = b.end - end.len;
-      const next: number[] = [];
-      if (end.kind === K_PLAIN || end.kind === K_CALL) next.push(b.end);
-      else if (end.kind === K_BRANCH) next.push(b.end, at + branchImm(end.insn));
-      else if (end.kind === K_JAL) next.push(isCall(end.insn) ? b.end : at + jalImm(end.insn));
-      else if (end.kind === K_JALR && isReturn(end.insn)) {
-        const list = sites.get(i) ?? [];
-        if (!list.includes(site) && list.length < MAX_RETURN_SITES) sites.set(i, [...list, site]);
-      }
-      for (const t of next) {
-        const j = index.get(t);
-        if (j !== undefined && !seen.has(j)) {
-          seen.add(j);
-          work.push(j);
-        }
-      }
-    }
-  }
-  return sites;
-}
-
-/**
  * Where a page function checks its budget: at its entry blocks and at every block a branch or
  * jump reaches from the same or a later offset (the heads of its loops). Every other edge goes
  * forward in the page, so from a check, the instructions that can run before the next check are
@@ -1180,16 +1102,14 @@ function returnSites(plan: RegionPlan): Map<number, number[]> {
 export function budgetChecks(plan: RegionPlan): { maxRun: number[] } {
   const { blocks } = plan;
   const index = new Map(blocks.map((bl, i) => [bl.start, i]));
-  const sites = returnSites(plan);
   const checked = blocks.map((bl) => plan.entries.includes(bl.start));
-  const successors = blocks.map((bl, i) => {
+  const successors = blocks.map((bl) => {
     const last = bl.insns[bl.insns.length - 1]!;
     const at = bl.end - last.len;
     const targets: number[] = [];
     if (last.kind === K_PLAIN || last.kind === K_CALL) targets.push(bl.end);
     else if (last.kind === K_BRANCH) targets.push(bl.end, at + branchImm(last.insn));
     else if (last.kind === K_JAL) targets.push(at + jalImm(last.insn));
-    else if (last.kind === K_JALR) targets.push(...(sites.get(i) ?? []).map((j) => blocks[j]!.start));
     return targets.map((t) => index.get(t)).filter((j): j is number => j !== undefined);
   });
   successors.forEach((succ, i) => {
