@@ -7,8 +7,8 @@
 // root disk, the extra disk and the memory always together.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
+import { describe, expect, it } from 'vitest';
+import { E2E_READY, ENGINE, Project, show, upForSuite } from './helpers/vm-cli.js';
 
 const BOOT = 300_000;
 
@@ -16,22 +16,9 @@ describe.skipIf(!E2E_READY)('snapshots of a machine with an extra disk', () => {
   let p: Project;
   const MiB = 1024 * 1024;
 
-  beforeAll(async () => {
-    p = new Project('snapshot-disks', '');
-    p.writeVmfile('box: tiny\nmemory: 256M\nboot_timeout: 4m\ndisks:\n  - {name: data, size: 64M}\n');
-    const up = await p.run(['up'], { timeoutMs: BOOT });
-    expect(up.code, show(up)).toBe(0);
-  }, BOOT + 10_000);
+  upForSuite('snapshot-disks', 'box: tiny\nmemory: 256M\nboot_timeout: 4m\ndisks:\n  - {name: data, size: 64M}\n', (made) => (p = made));
 
-  afterAll(async () => {
-    await p?.cleanup();
-  }, 120_000);
-
-  const guest = async (cmd: string): Promise<string> => {
-    const r = await p.run(['ssh', '-c', cmd]);
-    expect(r.code, show(r)).toBe(0);
-    return r.stdout;
-  };
+  const guest = (cmd: string): Promise<string> => p.guest(cmd);
   const vm = async (args: string[], env?: Record<string, string>): Promise<void> => {
     const r = await p.run(args, { timeoutMs: BOOT, ...(env ? { env } : {}) });
     expect(r.code, show(r)).toBe(0);

@@ -6,30 +6,17 @@
 // keeps counting after its restore; a halted one is disk-only.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
+import { describe, expect, it } from 'vitest';
+import { E2E_READY, ENGINE, Project, show, upForSuite } from './helpers/vm-cli.js';
 
 const BOOT = 300_000;
 
 describe.skipIf(!E2E_READY)('snapshots through the CLI', () => {
   let p: Project;
 
-  beforeAll(async () => {
-    p = new Project('snapshot', '');
-    p.writeVmfile('box: tiny\nmemory: 256M\nboot_timeout: 4m\n');
-    const up = await p.run(['up'], { timeoutMs: BOOT });
-    expect(up.code, show(up)).toBe(0);
-  }, BOOT + 10_000);
+  upForSuite('snapshot', 'box: tiny\nmemory: 256M\nboot_timeout: 4m\n', (made) => (p = made));
 
-  afterAll(async () => {
-    await p?.cleanup();
-  }, 120_000);
-
-  const guest = async (cmd: string): Promise<string> => {
-    const r = await p.run(['ssh', '-c', cmd]);
-    expect(r.code, show(r)).toBe(0);
-    return r.stdout;
-  };
+  const guest = (cmd: string): Promise<string> => p.guest(cmd);
   const list = async (): Promise<{ name: string; memory: boolean }[]> => {
     const r = await p.run(['snapshot', 'list', '--json']);
     expect(r.code, show(r)).toBe(0);

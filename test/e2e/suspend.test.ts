@@ -10,8 +10,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_READY, ENGINE, Project, show } from './helpers/vm-cli.js';
+import { describe, expect, it } from 'vitest';
+import { E2E_READY, ENGINE, Project, show, upForSuite } from './helpers/vm-cli.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -41,11 +41,10 @@ describe.skipIf(!E2E_READY)('suspend and resume through the CLI', () => {
   let p: Project;
   let port: number;
 
-  beforeAll(async () => {
+  upForSuite('suspend', '', (made) => (p = made), async (made) => {
     port = await freePort();
-    p = new Project('suspend', '');
-    mkdirSync(join(p.dir, 'share'));
-    p.writeVmfile(`box: tiny
+    mkdirSync(join(made.dir, 'share'));
+    made.writeVmfile(`box: tiny
 memory: 256M
 boot_timeout: 4m
 forwards:
@@ -54,13 +53,7 @@ forwards:
 synced_folders:
   - {host: share, guest: /share}
 `);
-    const up = await p.run(['up'], { timeoutMs: BOOT });
-    expect(up.code, show(up)).toBe(0);
-  }, BOOT + 10_000);
-
-  afterAll(async () => {
-    await p?.cleanup();
-  }, 120_000);
+  });
 
   const count = async (): Promise<number> => {
     const r = await p.run(['ssh', '-c', 'cat /tmp/count']);
@@ -158,15 +151,7 @@ synced_folders:
 describe.skipIf(!E2E_READY || ENGINE !== 'qemu')('suspend and resume on qemu (migration to a file)', () => {
   let p: Project;
 
-  beforeAll(async () => {
-    p = new Project('qsuspend', 'box: tiny\nmemory: 256M\nboot_timeout: 4m\n');
-    const up = await p.run(['up'], { timeoutMs: BOOT });
-    expect(up.code, show(up)).toBe(0);
-  }, BOOT + 10_000);
-
-  afterAll(async () => {
-    await p?.cleanup();
-  }, 120_000);
+  upForSuite('qsuspend', 'box: tiny\nmemory: 256M\nboot_timeout: 4m\n', (made) => (p = made));
 
   // Three rounds: on qemu before 10.2 a resumed guest lost its armed timer (and with it every sleep)
   // in about one round of three, unless the engine re-arms it (migration-file.ts rearmGuestTimer).

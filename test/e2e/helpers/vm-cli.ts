@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '../../..');
 export const BIN = join(ROOT, 'bin/run.js');
@@ -102,6 +103,13 @@ export class Project {
   }
 
   /** `vm status --json` as data. */
+  /** Runs `cmd` in the guest (`vm ssh -c`), expects it to succeed and returns its stdout. */
+  async guest(cmd: string): Promise<string> {
+    const r = await this.run(['ssh', '-c', cmd]);
+    expect(r.code, show(r)).toBe(0);
+    return r.stdout;
+  }
+
   async status(): Promise<{ name: string; status: string; pid?: number; detail?: string }[]> {
     const r = await this.run(['status', '--json']);
     if (r.code !== 0) throw new Error(`vm status failed: ${r.stderr}`);
@@ -136,3 +144,25 @@ export function alive(pid: number): boolean {
 
 /** Text for an assertion message: the command's output. */
 export const show = (r: Result): string => `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
+/** How long a suite's machine may take to come up (upForSuite). */
+export const SUITE_BOOT_MS = 300_000;
+
+/**
+ * One machine for a describe block: made and brought up (`vm up`) before its tests, destroyed and
+ * removed after them. `prepare` adds to the project (folders, a Vmfile written from values known
+ * only then) before the up; `ready` receives the project.
+ */
+export function upForSuite(name: string, vmfile: string, ready: (p: Project) => void, prepare?: (p: Project) => void | Promise<void>): void {
+  let project: Project | undefined;
+  beforeAll(async () => {
+    project = new Project(name, vmfile);
+    await prepare?.(project);
+    ready(project);
+    const up = await project.run(['up'], { timeoutMs: SUITE_BOOT_MS });
+    expect(up.code, show(up)).toBe(0);
+  }, SUITE_BOOT_MS + 10_000);
+  afterAll(async () => {
+    await project?.cleanup();
+  }, 120_000);
+}
