@@ -7,7 +7,7 @@
 const on = process.env.VM_START_TRACE === '1';
 
 /** Wall-clock milliseconds of this moment, with the monotonic clock's resolution. */
-export const wallMs = (): number => performance.timeOrigin + performance.now();
+const wallMs = (): number => performance.timeOrigin + performance.now();
 
 /** Writes a trace mark when VM_START_TRACE=1; `at` defaults to now. */
 export function startTrace(who: string, mark: string, at: number = wallMs()): void {
@@ -15,6 +15,3 @@ export function startTrace(who: string, mark: string, at: number = wallMs()): vo
   const cpu = process.cpuUsage();
   process.stderr.write(`trace ${at.toFixed(3)} ${((cpu.user + cpu.system) / 1000).toFixed(1)} ${who} ${mark}\n`);
 }
-
-/** Whether tracing is on (to skip work done only for a mark). */
-export const startTracing = (): boolean => on;
