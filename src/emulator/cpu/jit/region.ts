@@ -1,11 +1,11 @@
 // Region translation: the basic blocks reachable inside one guest page from the hot entry points
 // queued together for it become one WebAssembly page function (V8 compiles it to machine code at
 // once with Liftoff and tiers it up in the background), so code two entry points share is
-// translated once. Each entry point's region is a small function that loads the guest registers
-// the page function uses and calls it at the entry's block (entryFunc). Branches and loops inside
-// the page stay inside the page function: a `loop` around a `br_table` dispatches between the
-// blocks. Registers live in i64 locals (the page function's parameters) and are written back on
-// every exit. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one i64 for
+// translated once. Each entry point's region is a small function that calls the page function at
+// the entry's block (entryFunc). Branches and loops inside the page stay inside the page function:
+// a `loop` around a `br_table` dispatches between the blocks. Registers live in i64 locals, loaded
+// where a block first reads them and stored before control leaves the block (registerFlow); a
+// block that loops onto itself keeps them across its turns. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one i64 for
 // this); on a miss (MMIO, a fault, a page-crossing access) the region leaves that instruction to
 // the interpreter, so the hit path holds no call (missExit).
 //
@@ -279,9 +279,9 @@ export function splitPlan(plan: RegionPlan): RegionPlan[] {
   return out;
 }
 
-// A page function's locals are all parameters, which its entry function (entryFunc) sets: Liftoff
-// zero-fills every declared local on each call, and a frame of ~40 locals cost a `rep stos` per
-// region run. First the region's own arguments and scratch, then the guest registers it uses.
+// A page function's locals: its three parameters, scratch, then the guest registers it uses. (They
+// were all parameters once, to spare Liftoff's zero-fill of declared locals, when the entry
+// function loaded every register; passing zeros as arguments costs about what the fill does.)
 const L_BUDGET = 0;
 const L_DCTX = 1;
 const L_NEXT = 2; // block to dispatch to: the entry's block
@@ -295,7 +295,11 @@ const L_DCTX64 = 9; // the data-TLB context as i64
 const L_A = 10; // the address
 const L_T = 11; // scratch
 const L_REGS = 12; // the guest registers the function uses, in ascending order (RegionEmitter.regs)
-const SCRATCH_PARAMS = [I32, I32, I32, I32, I32, I32, I32, I32, I64, I64, I64, I64];
+const PARAMS = [I32, I32, I32]; // L_BUDGET, L_DCTX, L_NEXT
+const SCRATCH_LOCALS: [number, number][] = [
+  [L_EPC - L_N, I32],
+  [L_REGS - L_EPC, I64],
+];
 
 const MIN64 = -9223372036854775808;
 
@@ -341,8 +345,14 @@ class RegionEmitter {
   readonly b = new Bytes();
   /** Open blocks/loops/ifs; labels are addressed relative to it. */
   private depth = 0;
-  private readonly written = new Set<number>();
   private block = 0;
+  /** Bit r set: x_r's local holds x_r's value here (registerFlow: on entry to a block, what every
+   *  way into it leaves valid; then each instruction loads what it reads). */
+  private valid = 0;
+  /** Bit r set: x_r's local holds a value the hart's register file does not have yet; stored
+   *  before control leaves the block or the function. */
+  private dirty = 0;
+  private readonly flow: RegisterFlow;
   private blockLen = 0;
   /** Nesting level of the current block's own loop label, or -1 when it has none (see emit). */
   private blockLoop = -1;
@@ -358,6 +368,7 @@ class RegionEmitter {
     readonly regs: number[],
   ) {
     regs.forEach((r, i) => (this.localOf[r] = L_REGS + i));
+    this.flow = registerFlow(plan);
   }
 
   private op(o: number): void {
@@ -417,6 +428,7 @@ class RegionEmitter {
     if (r === 0) {
       this.i64(0);
     } else {
+      if ((this.valid & (1 << r)) === 0) throw new Error(`translator: x${r} read before it was loaded`);
       this.get(this.local(r));
     }
   }
@@ -429,13 +441,37 @@ class RegionEmitter {
     return l;
   }
 
+  /** Load into their locals the registers in `mask` not valid yet (at the block's top level, so
+   *  the load dominates every later use in the block). */
+  private load64(mask: number): void {
+    for (let r = 1; r < 32; r++) {
+      if ((mask & (1 << r)) === 0 || (this.valid & (1 << r)) !== 0) continue;
+      this.i32(0);
+      this.mem(OP.i64Load, this.stateAt + HS_X + 8 * r);
+      this.set(this.local(r));
+      this.valid |= 1 << r;
+    }
+  }
+
+  /** Store the dirty registers into the hart's register file (not clearing `dirty`: called on
+   *  each way out, and the code after an exit's `if` continues with the same locals). */
+  private storeDirty(): void {
+    for (let r = 1; r < 32; r++) {
+      if ((this.dirty & (1 << r)) === 0) continue;
+      this.i32(0);
+      this.get(this.local(r));
+      this.mem(OP.i64Store, this.stateAt + HS_X + 8 * r);
+    }
+  }
+
   /** Pop the value on the stack into x_r (dropped for x0). */
   private setX(r: number): void {
     if (r === 0) {
       this.op(OP.drop);
     } else {
-      this.written.add(r);
       this.set(this.local(r));
+      this.valid |= 1 << r;
+      this.dirty |= 1 << r;
     }
   }
 
@@ -463,6 +499,7 @@ class RegionEmitter {
       this.i32(code);
       this.mem(OP.i32Store, this.stateAt + HS_EXIT_CODE);
     }
+    this.storeDirty();
     this.br(LEVEL_EXIT);
   }
 
@@ -471,16 +508,17 @@ class RegionEmitter {
   private goto(t: number, canFall = false): void {
     const j = this.plan.blocks.findIndex((bl) => bl.start === t);
     const pc = this.pageVa + t;
+    if (j === this.block && this.blockLoop >= 0) {
+      this.br(this.blockLoop); // a loop onto itself: straight back to its head, no dispatch
+      return; // (its locals stay valid, and what is dirty stays so: see emit)
+    }
     if (j < 0) {
       this.exit(EXIT_JUMP, pc, 0);
       return;
     }
+    this.storeDirty();
     if (j === this.block + 1 && canFall) {
       return; // falls into the next block
-    }
-    if (j === this.block && this.blockLoop >= 0) {
-      this.br(this.blockLoop); // a loop onto itself: straight back to its head, no dispatch
-      return;
     }
     if (j > this.block) {
       // Forward: out of the blocks around this code to the end of $Bj, where block j's code starts.
@@ -566,6 +604,7 @@ class RegionEmitter {
     this.set(L_N);
     this.i32(len);
     this.set(L_PO);
+    this.storeDirty();
     this.br(LEVEL_STATUS);
     this.close();
   }
@@ -889,27 +928,29 @@ class RegionEmitter {
   }
 
   /** Call the interpreter's handler for `d` (translate.ts interpretOne). The integer registers the
-   *  instruction names go to memory first (an FP instruction's fields name FP registers: writing
-   *  the integer ones of the same numbers is harmless), and rd comes back after. */
+   *  instruction names that are dirty go to memory first, where the others already are (an FP
+   *  instruction's fields name FP registers: storing the integer ones of the same numbers is
+   *  harmless), and rd comes back after. */
   private callOut(d: Insn, pc: number, index: number): void {
     const insn = d.insn;
-    const regs = [(insn >>> 15) & 31, (insn >>> 20) & 31, (insn >>> 7) & 31].filter((r, i, a) => r !== 0 && a.indexOf(r) === i);
-    for (const r of regs) {
-      this.i32(0);
-      this.x(r);
-      this.mem(OP.i64Store, this.stateAt + HS_X + 8 * r);
-    }
+    const named = (1 << ((insn >>> 15) & 31)) | (1 << ((insn >>> 20) & 31)) | (1 << ((insn >>> 7) & 31));
+    const dirty = this.dirty;
+    this.dirty &= named;
+    this.storeDirty();
+    this.dirty = dirty & ~named;
     this.i32(insn);
     this.b.byte(OP.call);
     this.b.u32(FN_EX);
     this.set(L_ST);
     // The handler wrote rd to the register file only if it ran (CALL_OK, CALL_SERVICE); otherwise
-    // the file still holds what was stored above, so reading it back is right either way.
+    // the file still holds what it held, so reading it back is right either way, and the file and
+    // the local agree after.
     const rd = (insn >>> 7) & 31;
     if (rd !== 0) {
       this.i32(0);
       this.mem(OP.i64Load, this.stateAt + HS_X + 8 * rd);
-      this.setX(rd);
+      this.set(this.local(rd));
+      this.valid |= 1 << rd;
     }
     this.statusExit(pc, index, d.len);
   }
@@ -917,6 +958,12 @@ class RegionEmitter {
   /** One instruction, the `index`th of the current block. */
   private insn(d: Insn, index: number): void {
     const insn = d.insn;
+    this.load64(this.flow.reads(d));
+    if (this.blockLoop < 0 && (d.kind === K_BRANCH || d.kind === K_JAL || d.kind === K_JALR)) {
+      // The block ends here: store what it wrote once, rather than on each way out.
+      this.storeDirty();
+      this.dirty = 0;
+    }
     if (d.kind === K_CALL) {
       this.callOut(d, this.pageVa + d.off, index);
       return;
@@ -1028,8 +1075,14 @@ class RegionEmitter {
       // dispatch. Only those: Liftoff spills every register-cached local and checks the stack at
       // each loop header.
       const selfLoop = loopsToItself(bl);
+      this.valid = this.flow.validAt[k]!;
+      this.dirty = 0;
+      // A loop's registers are loaded once, before its head, and stored only on the ways out: on
+      // every way out, whatever the block writes may be dirty from the turn before.
+      if (selfLoop) this.load64(this.flow.used[k]!);
       this.open(selfLoop ? OP.loop : OP.block, VOID);
       this.blockLoop = selfLoop ? this.depth - 1 : -1;
+      if (selfLoop) this.dirty = this.flow.writes[k]!;
       // At a budget check (budgetChecks), leave before the block unless everything that can run
       // until the next check fits the budget: run(budget) never overruns, and every loop returns
       // to the service point in bounded time. Then count the block in.
@@ -1062,12 +1115,7 @@ class RegionEmitter {
     this.close(); // status block
     this.statusEpilogue();
     this.close(); // exit block
-    // Epilogue: write back what the region changed, say how many instructions completed.
-    for (const r of [...this.written].sort((a, b) => a - b)) {
-      this.i32(0);
-      this.get(this.localOf[r]!);
-      this.mem(OP.i64Store, this.stateAt + HS_X + 8 * r);
-    }
+    // Epilogue: say how many instructions completed (every way out stored its dirty registers).
     this.i32(0);
     this.get(L_N);
     this.mem(OP.i32Store, this.stateAt + HS_EXIT_DONE);
@@ -1082,6 +1130,11 @@ class RegionEmitter {
     pro.byte(OP.i32Store);
     pro.u32(0);
     pro.u32(this.stateAt + HS_EXIT_CODE);
+    pro.byte(OP.localGet);
+    pro.u32(L_DCTX);
+    pro.byte(OP.i64ExtendI32u);
+    pro.byte(OP.localSet);
+    pro.u32(L_DCTX64);
     body.bytes(pro.view());
     body.bytes(this.b.view());
     return body.view().slice();
@@ -1127,6 +1180,84 @@ export function budgetChecks(plan: RegionPlan): { maxRun: number[] } {
   return { maxRun: run.map((n, i) => (checked[i] ? n : 0)) };
 }
 
+/** Which registers each block reads and writes, and which locals are valid on entry to it. */
+interface RegisterFlow {
+  /** The integer registers (a bit each) instruction `d` reads from its locals. */
+  reads(d: Insn): number;
+  /** Per block: the registers valid in their locals wherever control enters it. */
+  validAt: number[];
+  /** Per block: the registers it reads or writes. */
+  used: number[];
+  /** Per block: the registers it writes. */
+  writes: number[];
+}
+
+/** The registers an instruction reads from its locals and the ones whose locals it sets (an
+ *  instruction run by the interpreter's handler reads from the register file: RegionEmitter.callOut). */
+function readsOf(d: Insn): number {
+  if (d.kind === K_CALL) return 0;
+  let mask = 0;
+  for (const op of d.spec!.operands) {
+    if (op === 'xs1') mask |= 1 << ((d.insn >>> 15) & 31);
+    else if (op === 'xs2') mask |= 1 << ((d.insn >>> 20) & 31);
+  }
+  return mask & ~1;
+}
+
+function writesOf(d: Insn): number {
+  const rd = 1 << ((d.insn >>> 7) & 31);
+  if (d.kind === K_CALL) return rd & ~1;
+  return d.spec!.operands.includes('xd') ? rd & ~1 : 0;
+}
+
+/**
+ * Registers live in locals only within what the page function knows: the hart's register file is
+ * the truth wherever control enters a block, and a block stores what it wrote before it leaves
+ * (RegionEmitter.storeDirty). A block's locals are valid on entry when they are valid at the end
+ * of every block that leads to it inside the function; an entry block can also be entered from the
+ * dispatcher, with nothing valid. So a region run loads only what its blocks read (an entry loaded
+ * every register of the page function when they were its parameters; cross-page calls and returns
+ * made most runs a few blocks long).
+ */
+function registerFlow(plan: RegionPlan): RegisterFlow {
+  const { blocks } = plan;
+  const index = new Map(blocks.map((bl, i) => [bl.start, i]));
+  const used = blocks.map((bl) => bl.insns.reduce((m, d) => m | readsOf(d) | writesOf(d), 0));
+  const writes = blocks.map((bl) => bl.insns.reduce((m, d) => m | writesOf(d), 0));
+  const preds: number[][] = blocks.map(() => []);
+  blocks.forEach((bl, i) => {
+    for (const t of successorsOf(bl)) {
+      const j = index.get(t);
+      if (j !== undefined) preds[j]!.push(i);
+    }
+  });
+  const entry = blocks.map((bl) => plan.entries.includes(bl.start));
+  const validAt = blocks.map((_, i): number => (entry[i] ? 0 : -1));
+  for (let changed = true; changed; ) {
+    changed = false;
+    blocks.forEach((_, j) => {
+      if (entry[j]) return;
+      let v = -1;
+      for (const p of preds[j]!) v &= validAt[p]! | used[p]!;
+      if (v !== validAt[j]) {
+        validAt[j] = v;
+        changed = true;
+      }
+    });
+  }
+  return { reads: readsOf, validAt: validAt.map((v) => v & ~1), used, writes };
+}
+
+/** Page offsets control can go to from the end of `bl` (fall-through, branch and jal targets). */
+function successorsOf(bl: Block): number[] {
+  const last = bl.insns[bl.insns.length - 1]!;
+  const at = bl.end - last.len;
+  if (last.kind === K_PLAIN || last.kind === K_CALL) return [bl.end];
+  if (last.kind === K_BRANCH) return [bl.end, at + branchImm(last.insn)];
+  if (last.kind === K_JAL) return [at + jalImm(last.insn)];
+  return [];
+}
+
 /** Does the block end in a branch or jump back to its own start? */
 function loopsToItself(bl: Block): boolean {
   const last = bl.insns[bl.insns.length - 1]!;
@@ -1134,12 +1265,6 @@ function loopsToItself(bl: Block): boolean {
   if (last.kind === K_BRANCH) return at + branchImm(last.insn) === bl.start;
   if (last.kind === K_JAL) return at + jalImm(last.insn) === bl.start;
   return false;
-}
-
-/** A page function (see the file comment) and the guest registers it takes as parameters. */
-export interface PageFunc {
-  func: DefinedFunc;
-  regs: number[];
 }
 
 /** The integer registers the plan's instructions name (from the instruction table's operands;
@@ -1168,19 +1293,19 @@ function registersOf(plan: RegionPlan): number[] {
 }
 
 /** The page function for `plan`, for the hart whose state is at `stateAt`. */
-export function pageFunc(plan: RegionPlan, pageVa: number, stateAt: number): PageFunc {
+export function pageFunc(plan: RegionPlan, pageVa: number, stateAt: number): DefinedFunc {
   const emitter = new RegionEmitter(plan, pageVa, stateAt, registersOf(plan));
   const body = emitter.emit();
-  const type: FuncType = { params: [...SCRATCH_PARAMS, ...emitter.regs.map(() => I64)], results: [I64] };
-  return { func: { type, locals: [], body }, regs: emitter.regs };
+  const type: FuncType = { params: PARAMS, results: [I64] };
+  return { type, locals: [...SCRATCH_LOCALS, [emitter.regs.length, I64]], body };
 }
 
 /**
  * The region of one entry point: a REGION_TYPE function that calls the page function (module
- * function index `funcIndex`) at the entry's block, with the scratch parameters zero and the guest
- * registers loaded from the hart's state. Every entry point of a plan shares the page function.
+ * function index `funcIndex`) at the entry's block. Every entry point of a plan shares the page
+ * function.
  */
-export function entryFunc(plan: RegionPlan, entry: number, page: PageFunc, funcIndex: number, stateAt: number): DefinedFunc {
+export function entryFunc(plan: RegionPlan, entry: number, funcIndex: number): DefinedFunc {
   const b = new Bytes(64);
   b.byte(OP.localGet);
   b.u32(L_BUDGET);
@@ -1188,26 +1313,6 @@ export function entryFunc(plan: RegionPlan, entry: number, page: PageFunc, funcI
   b.u32(L_DCTX);
   b.byte(OP.i32Const);
   b.sleb(plan.blocks.findIndex((bl) => bl.start === entry));
-  for (let l = L_N; l < L_EPC; l++) {
-    b.byte(OP.i32Const);
-    b.sleb(0);
-  }
-  b.byte(OP.i64Const); // L_EPC
-  b.sleb(0);
-  b.byte(OP.localGet); // L_DCTX64
-  b.u32(L_DCTX);
-  b.byte(OP.i64ExtendI32u);
-  b.byte(OP.i64Const); // L_A
-  b.sleb(0);
-  b.byte(OP.i64Const); // L_T
-  b.sleb(0);
-  for (const r of page.regs) {
-    b.byte(OP.i32Const);
-    b.sleb(0);
-    b.byte(OP.i64Load);
-    b.u32(0);
-    b.u32(stateAt + HS_X + 8 * r);
-  }
   b.byte(OP.call);
   b.u32(funcIndex);
   return { type: REGION_TYPE, locals: [], body: b.view().slice() };

@@ -268,7 +268,7 @@ export function translatePending(h: Hart): void {
     for (const part of splitPlan(plan)) {
       const funcIndex = REGION_IMPORTS.length + funcs.length;
       const page = pageFunc(part, pageVa, h.stateAt);
-      funcs.push({ ...page.func, name: `page_${hexPc(pageVa + part.lo)}` });
+      funcs.push({ ...page, name: `page_${hexPc(pageVa + part.lo)}` });
       // The words holding the region's bytes (a page is whole words: the last ends at its end).
       const from = pageRo + (part.lo & ~3);
       const bytes = h.ram.words.slice(from >>> 2, (pageRo + part.hi + 3) >>> 2);
@@ -276,7 +276,7 @@ export function translatePending(h: Hart): void {
       for (const e of entries) {
         if (!starts.has(e.ro - pageRo)) continue;
         const slot = jit.allocSlot();
-        funcs.push({ ...entryFunc(part, e.ro - pageRo, page, funcIndex, h.stateAt), export: regionExport(done.length), name: `entry_${hexPc(e.pc)}` });
+        funcs.push({ ...entryFunc(part, e.ro - pageRo, funcIndex), export: regionExport(done.length), name: `entry_${hexPc(e.pc)}` });
         done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: from });
       }
       insns += part.insns;

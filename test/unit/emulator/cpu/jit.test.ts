@@ -64,6 +64,13 @@ function fromTable(spec: InstructionSpec, next: () => number, r: () => number, a
   return encode(spec, values);
 }
 
+/** Three different registers of `regs`. */
+function pick3(next: () => number, regs: number[]): [number, number, number] {
+  const left = [...regs];
+  const one = (): number => left.splice(next() % left.length, 1)[0]!;
+  return [one(), one(), one()];
+}
+
 /** A random loop body over x1..x9, x11..x15 (x10 = data base, x31 = loop counter, never written). */
 function randomBody(next: () => number, n: number): Item[] {
   const regs = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15];
@@ -133,6 +140,14 @@ function randomBody(next: () => number, n: number): Item[] {
     () => [A.bne(r(), r(), 8), A.addi(r(), r(), 3)],
     () => [A.bltu(r(), r(), 8), A.xori(r(), r(), -1)],
     () => [A.bge(r(), r(), 8), A.add(r(), r(), r())],
+    // a block that loops onto itself (at most 8 turns), with a load that crosses a page on every
+    // other turn and so leaves it mid-turn: its registers stay in locals across the turns and are
+    // stored on every way out
+    () => {
+      const [t, u, w] = pick3(next, regs);
+      const v = regs.filter((x) => x !== t)[next() % (regs.length - 1)]!;
+      return [A.andi(t, anyReg(), 7), A.add(u, u, t), A.slli(w, t, 11), A.add(w, w, 10), A.lw(v, w, 2045 + (next() % 3)), A.addi(t, t, -1), A.bge(t, 0, -20)];
+    },
     // and every other instruction the translator takes, from the instruction table
     ...TRANSLATED.map((spec) => () => fromTable(spec, next, r, anyReg)),
   ];
