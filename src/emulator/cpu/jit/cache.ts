@@ -30,6 +30,23 @@ export const BATCH_MAX_WAIT = 1_000_000;
 /** noteUntranslated's key for an instruction that crosses into the next page (no 32-bit encoding). */
 export const CROSSES_PAGE = 2 ** 32;
 
+/** An entry point's value when translated: its page function's function-table slot in the low
+ *  ENTRY_SLOT_BITS, the entry's block in that function above (region.ts: the page function takes it
+ *  as an argument). Slots are at most one per entry point, plus the batches being compiled. */
+export const ENTRY_SLOT_BITS = 17;
+const MAX_SLOTS = 1 << ENTRY_SLOT_BITS;
+/** Blocks a page function may have for its entries to be addressable. */
+export const MAX_ENTRY_BLOCK = (1 << (31 - ENTRY_SLOT_BITS)) - 1;
+
+export function entryValue(slot: number, block: number): number {
+  if (block > MAX_ENTRY_BLOCK) throw new Error(`translator: entry block ${block} above ${MAX_ENTRY_BLOCK}`);
+  return slot | (block << ENTRY_SLOT_BITS);
+}
+
+export function slotOf(entry: number): number {
+  return entry & (MAX_SLOTS - 1);
+}
+
 /** Entry values that are not a table slot. */
 export const ENTRY_NONE = -1; // the interpreter runs this entry point (not translatable)
 export const ENTRY_PENDING = -2; // queued for the next batch
@@ -122,7 +139,7 @@ export class JitCache {
 
   readonly tagOff: Uint32Array;
   readonly tagPc: Float64Array;
-  /** The region's function-table slot, or ENTRY_NONE / ENTRY_PENDING. */
+  /** The region's entry value (entryValue), or ENTRY_NONE / ENTRY_PENDING. */
   readonly entry: Int32Array;
   /** Heat by home slot: the instructions the interpreter ran from the entry points hashing there
    *  (execute.ts credits a run from an entry at the next lookup; collisions only make an entry hot
@@ -249,13 +266,14 @@ export class JitCache {
   allocSlot(): number {
     const free = this.freeSlots.pop();
     if (free !== undefined) return free;
+    if (this.tableTop >= MAX_SLOTS) throw new Error('translator: function table full');
     if (this.tableTop >= this.table.length) this.table.grow(this.table.length);
     return this.tableTop++;
   }
 
   private drop(i: number): void {
     const e = this.entry[i]!;
-    if (e >= 0) this.freeSlots.push(e);
+    if (e >= 0) this.freeSlots.push(slotOf(e));
     this.tagOff[i] = TAG_DROPPED;
     this.entry[i] = ENTRY_NONE;
     this.bytes[i] = undefined;

@@ -1,8 +1,8 @@
 // Region translation: the basic blocks reachable inside one guest page from the hot entry points
 // queued together for it become one WebAssembly page function (V8 compiles it to machine code at
 // once with Liftoff and tiers it up in the background), so code two entry points share is
-// translated once. Each entry point's region is a small function that calls the page function at
-// the entry's block (entryFunc). Branches and loops inside the page stay inside the page function:
+// translated once. Each entry point's region is the page function called at the entry's block
+// (entryBlock). Branches and loops inside the page stay inside the page function:
 // a `loop` around a `br_table` dispatches between the blocks. Registers live in i64 locals, loaded
 // where a block first reads them and stored before control leaves the block (registerFlow); a
 // block that loops onto itself keeps them across its turns. Loads and stores inline the data-TLB hit path (tlb.ts stores each tag as one i64 for
@@ -44,9 +44,10 @@ export const EXIT_INTERPRET = 3;
 /** Instructions one region may hold (bounds the time between budget checks and the module size). */
 export const MAX_REGION_INSNS = 384;
 
-// A translated region is a wasm function (instructions it may run at most, data-TLB context) -> pc
-// to continue at. It stops before a block that would overrun the budget; having run nothing, it
-// returns its entry.
+// A page function is (instructions it may run at most, data-TLB context, entry block) -> pc to
+// continue at; the region of an entry point is its page function called at the entry's block
+// (cache.ts entryValue). It stops before a block that would overrun the budget; having run nothing,
+// it returns its entry.
 
 /** Imports every region module takes, besides the memory (see runtime.ts). */
 export const REGION_IMPORTS: ImportedFunc[] = [{ module: 'e', name: 'ex', type: { params: [I32], results: [I32] } }];
@@ -60,7 +61,7 @@ export const CALL_TRAP = 0; // trapped, cause and tval recorded in the hart
 export const CALL_OK = 1;
 export const CALL_SERVICE = 2; // done, but leave for the interpreter's service point
 export const CALL_INTERPRET = 3; // (ex only) nothing done: the interpreter must run it
-export const REGION_TYPE: FuncType = { params: [I32, I32], results: [I64] };
+export const REGION_TYPE: FuncType = { params: [I32, I32, I32], results: [I64] };
 
 // Instruction kinds the discovery pass cares about.
 const K_NONE = 0; // not translated: the interpreter runs it
@@ -295,7 +296,6 @@ const L_DCTX64 = 9; // the data-TLB context as i64
 const L_A = 10; // the address
 const L_T = 11; // scratch
 const L_REGS = 12; // the guest registers the function uses, in ascending order (RegionEmitter.regs)
-const PARAMS = [I32, I32, I32]; // L_BUDGET, L_DCTX, L_NEXT
 const SCRATCH_LOCALS: [number, number][] = [
   [L_EPC - L_N, I32],
   [L_REGS - L_EPC, I64],
@@ -1120,8 +1120,8 @@ class RegionEmitter {
     this.get(L_N);
     this.mem(OP.i32Store, this.stateAt + HS_EXIT_DONE);
     this.get(L_EPC);
-    // Prologue: reset the exit code to EXIT_JUMP; exits that differ write theirs. (The registers
-    // arrive as parameters: entryFunc.)
+    // Prologue: reset the exit code to EXIT_JUMP (exits that differ write theirs), and widen the
+    // data-TLB context once for the tag compares.
     const pro = new Bytes();
     pro.byte(OP.i32Const);
     pro.sleb(0);
@@ -1296,26 +1296,13 @@ function registersOf(plan: RegionPlan): number[] {
 export function pageFunc(plan: RegionPlan, pageVa: number, stateAt: number): DefinedFunc {
   const emitter = new RegionEmitter(plan, pageVa, stateAt, registersOf(plan));
   const body = emitter.emit();
-  const type: FuncType = { params: PARAMS, results: [I64] };
-  return { type, locals: [...SCRATCH_LOCALS, [emitter.regs.length, I64]], body };
+  return { type: REGION_TYPE, locals: [...SCRATCH_LOCALS, [emitter.regs.length, I64]], body };
 }
 
-/**
- * The region of one entry point: a REGION_TYPE function that calls the page function (module
- * function index `funcIndex`) at the entry's block. Every entry point of a plan shares the page
- * function.
- */
-export function entryFunc(plan: RegionPlan, entry: number, funcIndex: number): DefinedFunc {
-  const b = new Bytes(64);
-  b.byte(OP.localGet);
-  b.u32(L_BUDGET);
-  b.byte(OP.localGet);
-  b.u32(L_DCTX);
-  b.byte(OP.i32Const);
-  b.sleb(plan.blocks.findIndex((bl) => bl.start === entry));
-  b.byte(OP.call);
-  b.u32(funcIndex);
-  return { type: REGION_TYPE, locals: [], body: b.view().slice() };
+/** The block of `plan` where the region of entry point `entry` (a page offset) starts: the page
+ *  function's third argument. */
+export function entryBlock(plan: RegionPlan, entry: number): number {
+  return plan.blocks.findIndex((bl) => bl.start === entry);
 }
 
 /** 64x64 -> high 64 bits, unsigned, from 32-bit halves (wasm has no wide multiply); mulh and

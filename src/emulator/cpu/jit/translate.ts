@@ -7,20 +7,20 @@ import { pendingInterrupt } from '../trap.js';
 import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB } from '../hart-state.js';
 import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_GENERATION, TLB_MASK } from '../mmu/tlb.js';
 import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
-import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryFunc, mulHelpers, pageFunc, planRegion, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
+import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryBlock, mulHelpers, pageFunc, planRegion, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
 import { amoInstruction } from '../amo.js';
 import { csrInstruction } from '../csr.js';
 import { executeFp } from '../fpu/index.js';
 import { MSTATUS_FS } from '../csr-numbers.js';
-import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_JUMP_GENERATION, JC_JUMPS, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, JUMP_SIZE, JUMP_STRIDE, TAG_EMPTY } from './cache.js';
+import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_JUMP_GENERATION, JC_JUMPS, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, JUMP_SIZE, ENTRY_SLOT_BITS, entryValue, JUMP_STRIDE, TAG_EMPTY } from './cache.js';
 
-/** Runs the region in function-table slot `slot` and the regions it leads to:
- *  (slot, budget, data-TLB context, fetch-TLB context) -> next pc. */
-export type Dispatch = (slot: number, budget: number, dctx: number, fctx: number) => number;
+/** Runs the region of entry value `entry` (cache.ts entryValue) and the regions it leads to:
+ *  (entry, budget, data-TLB context, fetch-TLB context) -> next pc. */
+export type Dispatch = (entry: number, budget: number, dctx: number, fctx: number) => number;
 
 const DISPATCH_TYPE = { params: [I32, I32, I32, I32], results: [F64] };
 // Locals after the parameters (slot, budget, dctx, fctx).
-const D_SLOT = 0;
+const D_SLOT = 0; // the entry value of the region to run
 const D_BUDGET = 1;
 const D_DCTX = 2;
 const D_FCTX = 3;
@@ -71,8 +71,9 @@ function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   op(OP.i64Or), set(D_STAMP);
   op(OP.block, 0x40); // $out
   op(OP.loop, 0x40); // $chain
-  // pc = region(budget - total, dctx)
-  get(D_BUDGET), get(D_TOTAL), op(OP.i32Sub), get(D_DCTX), get(D_SLOT);
+  // pc = page function(budget - total, dctx, entry block), from the entry value (cache.ts entryValue)
+  get(D_BUDGET), get(D_TOTAL), op(OP.i32Sub), get(D_DCTX), get(D_SLOT), i32(ENTRY_SLOT_BITS), op(OP.i32ShrU);
+  get(D_SLOT), i32((1 << ENTRY_SLOT_BITS) - 1), op(OP.i32And);
   op(OP.callIndirect), b.u32(0), b.u32(0); // REGION_TYPE is type 0, table 0
   set(D_PC);
   i32(0), mem(OP.i32Load, stateAt + HS_EXIT_DONE), tee(D_DONE);
@@ -208,12 +209,12 @@ export function dispatcherFor(h: Hart): Dispatch {
 }
 
 /**
- * The export name of a batch's `k`th region. Regions reach the function table by `table.set` from
+ * The export name of a batch's `k`th page function. Regions reach the function table by `table.set` from
  * here, not by element segments of their own modules: a module that imports the table makes V8
  * update its copy of every later write to the table, so with one import per batch each write cost
  * grew with the number of batches. Only the dispatcher's module imports the table.
  */
-const regionExport = (k: number): string => `r${k}`;
+const pageExport = (k: number): string => `p${k}`;
 
 /** A guest pc (a double holding the signed 64-bit value) in hex, for function names. */
 const hexPc = (pc: number): string => BigInt.asUintN(64, BigInt(pc)).toString(16);
@@ -224,6 +225,9 @@ interface Translated {
   ro: number;
   pc: number;
   slot: number;
+  /** The page function's export (pageExport) and the entry's block in it. */
+  page: string;
+  block: number;
   pageRo: number;
   /** The words holding the instruction bytes the region was made from, and their RAM offset. */
   bytes: Int32Array;
@@ -244,6 +248,7 @@ export function translatePending(h: Hart): void {
   const funcs = mulHelpers();
   const done: Translated[] = [];
   let insns = 0;
+  let pageCount = 0;
   // The queued entry points still wanted, by page (its RAM offset and virtual address).
   const pages = new Map<string, { pageRo: number; pageVa: number; entries: { i: number; ro: number; pc: number }[] }>();
   for (let k = 0; k < jit.pending; k++) {
@@ -266,18 +271,16 @@ export function translatePending(h: Hart): void {
     const translated = new Set(plan.entries);
     for (const e of entries) if (!translated.has(e.ro - pageRo)) jit.entry[e.i] = ENTRY_NONE;
     for (const part of splitPlan(plan)) {
-      const funcIndex = REGION_IMPORTS.length + funcs.length;
-      const page = pageFunc(part, pageVa, h.stateAt);
-      funcs.push({ ...page, name: `page_${hexPc(pageVa + part.lo)}` });
+      const page = pageExport(pageCount++);
+      funcs.push({ ...pageFunc(part, pageVa, h.stateAt), export: page, name: `page_${hexPc(pageVa + part.lo)}` });
       // The words holding the region's bytes (a page is whole words: the last ends at its end).
       const from = pageRo + (part.lo & ~3);
       const bytes = h.ram.words.slice(from >>> 2, (pageRo + part.hi + 3) >>> 2);
       const starts = new Set(part.entries);
       for (const e of entries) {
         if (!starts.has(e.ro - pageRo)) continue;
-        const slot = jit.allocSlot();
-        funcs.push({ ...entryFunc(part, e.ro - pageRo, funcIndex), export: regionExport(done.length), name: `entry_${hexPc(e.pc)}` });
-        done.push({ i: e.i, ro: e.ro, pc: e.pc, slot, pageRo, bytes, at: from });
+        const block = entryBlock(part, e.ro - pageRo);
+        done.push({ i: e.i, ro: e.ro, pc: e.pc, slot: jit.allocSlot(), page, block, pageRo, bytes, at: from });
       }
       insns += part.insns;
     }
@@ -326,8 +329,8 @@ function install(h: Hart, module: WebAssembly.Module, done: Translated[], fresh:
       jit.freeSlot(d.slot); // dropped or replaced while compiling
       continue;
     }
-    jit.table.set(d.slot, exports[regionExport(k)] as (...args: number[]) => number);
-    jit.entry[d.i] = d.slot;
+    jit.table.set(d.slot, exports[d.page] as (...args: number[]) => number);
+    jit.entry[d.i] = entryValue(d.slot, d.block);
     jit.bytes[d.i] = d.bytes;
     jit.bytesAt[d.i] = d.at;
     jit.checked[d.i] = fresh ? jit.epoch : (jit.epoch - 1) | 0;
