@@ -644,8 +644,8 @@ export function runLoop(h: Hart, budget: number): number {
         }
         if (taken) {
           npc = pc + (((insn >> 31) << 12) | ((insn & 0x80) << 4) | ((insn >>> 20) & 0x7e0) | ((insn >>> 7) & 0x1e));
+          jumped = jitOn;
         }
-        jumped = jitOn;
         break;
       }
 

@@ -337,7 +337,12 @@ function exerciseProbing(jit: JitCache): void {
  * The warm-up itself, both parts unless `o` leaves one out (warmUpInterpreter); returns how far each
  * phase of the interpreter part got (for tests; none without that part).
  */
-export function runWarmUp(o: { interpreter?: boolean; translator?: boolean } = {}): { phases: { priv: Privilege; instret: number; waiting: boolean }[] } {
+export function runWarmUp(o: { interpreter?: boolean; translator?: boolean } = {}): {
+  phases: { priv: Privilege; instret: number; waiting: boolean }[];
+  /** The translator part's run at a real threshold: entry points queued by their heat, and those
+   *  left with some heat below it (both 0 without that part). */
+  heat: { queued: number; warm: number };
+} {
   const ram = new Ram(BASE, RAM_SIZE);
   const bus = new Bus(ram);
   bus.map('warmup-null', MMIO, 0x1000, nullDevice);
@@ -429,13 +434,34 @@ export function runWarmUp(o: { interpreter?: boolean; translator?: boolean } = {
     jit.maxWait = 0;
     for (let pass = 0; pass < 2; pass++) runPhases(h, PHASE_BUDGET, only);
   };
+  // Before those, the paths a real threshold takes, which threshold 1 never does: an entry point
+  // run but not yet hot, its heat credited at the next lookup, below the threshold and then over it
+  // (two passes of blocks a few instructions long: most stay below 20, the longer ones reach it).
+  // Without them the first cold entry point of a boot deoptimized the loop just optimized for it.
+  // Nothing is compiled here: the few entry points queued never fill a batch and never wait too
+  // long (translateAll below runs the compiling paths).
+  const heat = { queued: 0, warm: 0 };
+  const heatUp = (h: Hart): void => {
+    const jit = h.jit;
+    jit.threshold = 20;
+    jit.maxWait = 1 << 29; // a small integer, like every real value: a double would change the field's representation
+    for (let pass = 0; pass < 2; pass++) runPhases(h, PHASE_BUDGET, 1);
+    heat.queued = jit.pending;
+    heat.warm = jit.hot.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+  };
   if (o.translator !== false) {
+    heatUp(new Hart(2, host));
     translateAll(h, 1);
     translateAll(new Hart(1, host), 0);
   }
   // Scratch values outside the small-integer range, so the Hart fields the slow paths fill hold
   // doubles from the start instead of changing representation (and deoptimizing) mid-boot.
   h.tmpLo = h.tmpHi = h.trapTvalLo = h.trapTvalHi = -0x8000_0000;
+  // Likewise the TLB's superpage range (the warm-up's page tables have no superpage; a kernel's
+  // linear map does): the first superpage of a boot changed the Tlb's fields and so deoptimized
+  // the loop, which reads its arrays from the Tlb.
+  h.tlb.noteSuperpage(0, -1, 30);
+  h.tlb.flushAll();
   // Fields the loop's inlined code reads that a boot first changes only later (an interrupt line
   // rising, a batch compiling in the background, a region queued or dropped): V8 takes a field
   // stored only once for a constant, and its first later store deoptimizes every function that
@@ -456,5 +482,5 @@ export function runWarmUp(o: { interpreter?: boolean; translator?: boolean } = {
   for (const k of Object.keys(stats)) {
     if (typeof stats[k] === 'number') stats[k] = k === 'compileMs' ? 0.5 : 1;
   }
-  return { phases };
+  return { phases, heat };
 }

@@ -12,7 +12,7 @@ import { makeMachine, RAM_BASE, type TestMachine } from './machine.js';
 import { PRIV_M } from '../../../../src/emulator/cpu/hart-api.js';
 import { encode, INSTRUCTIONS, type InstructionSpec } from '../../../../src/emulator/cpu/isa.js';
 import { budgetChecks, EXIT_INTERPRET, MAX_REGION_INSNS, planRegion } from '../../../../src/emulator/cpu/jit/region.js';
-import { CROSSES_PAGE } from '../../../../src/emulator/cpu/jit/cache.js';
+import { CROSSES_PAGE, jitSlot } from '../../../../src/emulator/cpu/jit/cache.js';
 
 const DATA = RAM_BASE + 0x40000;
 const HANDLER = RAM_BASE + 0x3000;
@@ -309,6 +309,31 @@ describe('translation and the rest of the machine', () => {
     const short = runLoop(2);
     expect(short.regions).toBe(0);
     expect(short.translatedInsns).toBe(0);
+  });
+
+  it('the interpreter looks for a region after a taken branch, not after one not taken: the fall-through heats the entry before it', () => {
+    // A loop whose body is a short block, a branch never taken, then a long block. The entry point is
+    // the loop head (the taken back edge); the fall-through past the untaken branch is not one, so
+    // the whole body's instructions heat the head, which is translated, and nothing else is.
+    const m = makeMachine();
+    m.hart.jit.threshold = 2000;
+    m.hart.jit.syncCompile = true;
+    m.hart.jit.maxWait = 0;
+    const TURNS = 60;
+    const long = Array.from({ length: 300 }, (_, i) => A.addi(5 + (i % 3), 5 + (i % 3), 1));
+    const body = [A.addi(8, 8, 1), A.addi(9, 9, 1), A.bne(0, 0, 8), ...long, A.addi(12, 12, -1)];
+    const init = A.li(12, TURNS);
+    const head = RAM_BASE + 4 * init.length;
+    m.load(RAM_BASE, [...init, ...body, A.bne(12, 0, -4 * body.length), A.wfi()]);
+    m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+    while (!m.hart.waiting) m.hart.run(5000);
+    expect(m.x(5) + m.x(6) + m.x(7)).toBe(BigInt(TURNS * long.length));
+    expect(m.x(8)).toBe(BigInt(TURNS));
+    const jit = m.hart.jit;
+    const slotOf = (pc: number): number => jit.find(pc - RAM_BASE, pc, jitSlot(pc - RAM_BASE));
+    expect(slotOf(head)).toBeGreaterThanOrEqual(0);
+    expect(slotOf(head + 12)).toBe(-1); // the fall-through
+    expect(jit.stats.regions).toBe(1);
   });
 
   it('an instruction crossing into the next page is left to the interpreter, and counted as crossing, not by kind', () => {

@@ -29,6 +29,16 @@ describe('interpreter warm-up', () => {
     expect(runWarmUp({ interpreter: false }).phases).toEqual([]);
   });
 
+  it('runs entry points at a real threshold too: some left below it, some queued by their heat', () => {
+    // Threshold 1 queues every entry point at its first run, so without this part the loop's paths
+    // for an entry point not yet hot had no type feedback and deoptimized it early in a boot.
+    const { heat } = runWarmUp({ interpreter: false });
+    expect(heat.warm).toBeGreaterThan(10);
+    expect(heat.queued).toBeGreaterThan(0);
+    expect(heat.queued).toBeLessThan(64); // no batch filled: nothing compiled for it
+    expect(runWarmUp({ translator: false }).heat).toEqual({ queued: 0, warm: 0 });
+  });
+
   it('leaves harts built afterwards in their reset state and computing correctly', () => {
     warmUpInterpreter();
     const m = makeMachine();
