@@ -8,8 +8,10 @@
 // A RAM page that holds a reservation ("watched") or translated code ("code page") is therefore kept
 // out of every hart's store TLB (mmu/access.ts xlate asks storeCacheable); stores to it take the slow
 // path (mmu/access.ts afterStore), which drops the reservations and translated blocks they hit.
-// Stores the host makes (loader, device DMA) come in through noteHostRamWrite. A single-hart domain
-// without translated code pays nothing.
+// Stores the host makes (device DMA) come in through noteHostRamWrite: every host write to RAM
+// while harts run must, since fence.i re-checks nothing (cpu/jit/cache.ts recheckAll); a hart reset
+// re-checks all translated code, for images loaded before it. A single-hart domain without
+// translated code pays nothing.
 //
 // Who builds it: the board, next to the RAM (machine/virt.ts; the warm-up's scratch machine), and
 // hands it to each hart in its HartHost. Each hart joins it when constructed (cpu/hart.ts).

@@ -815,9 +815,10 @@ export function runLoop(h: Hart, budget: number): number {
       }
 
       case 3: // opcode 0x0f
-        // MISC-MEM: FENCE is a no-op (one thread runs everything); FENCE.I drops decoded code.
+        // MISC-MEM: FENCE is a no-op (one thread runs everything). FENCE.I has nothing to drop:
+        // translated code is dropped when its bytes are written (domain.ts), and the interpreter
+        // fetches from RAM.
         if (f3 === 1) {
-          h.flushCode();
           h.host.onCodeWrite?.(-1);
         } else if (f3 !== 0) {
           trap = true;

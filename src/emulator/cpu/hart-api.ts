@@ -70,8 +70,6 @@ export interface HartControl {
   setCsr(csr: number, value: bigint): void;
   /** Drop every cached translation (SBI remote sfence.vma, satp change done by the host). */
   flushTlb(): void;
-  /** Drop decoded or translated code (SBI remote fence.i). */
-  flushCode(): void;
   /**
    * Put the hart in the state a boot loader leaves it: `pc`, privilege `priv`, a0 = `a0`, a1 = `a1`,
    * satp = 0, every interrupt disabled, not waiting, not stopped.

@@ -199,9 +199,6 @@ export class Hart implements HartControl {
     this.tlb.flushAll();
   }
 
-  flushCode(): void {
-    this.jit.recheckAll();
-  }
 
   reset(pc: bigint, priv: Privilege, a0: bigint, a1: bigint): void {
     this.x.fill(0);

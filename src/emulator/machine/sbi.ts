@@ -221,11 +221,9 @@ export class HostSbi {
     if (fid > 2) return [SBI_ERR_NOT_SUPPORTED, 0n]; // the hypervisor fences: no H extension
     const t = this.targets(mask, base);
     if (t === null) return [SBI_ERR_INVALID_PARAM, 0n];
-    // Flushing everything is a valid (over-)approximation of a ranged or per-ASID fence.
-    for (const h of t) {
-      if (fid === 0) h.flushCode();
-      else h.flushTlb();
-    }
+    // Flushing everything is a valid (over-)approximation of a ranged or per-ASID fence. A remote
+    // fence.i has nothing to drop: translated code goes when its bytes are written (domain.ts).
+    if (fid !== 0) for (const h of t) h.flushTlb();
     return [SBI_SUCCESS, 0n];
   }
 

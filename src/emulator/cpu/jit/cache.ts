@@ -290,9 +290,11 @@ export class JitCache {
   }
 
   /**
-   * fence.i: harts' own stores already dropped the regions they hit (domain.ts), so only host writes
-   * to RAM (DMA) can have made a region stale. Rather than flush (Linux issues fence.i often), each
-   * region compares its bytes with RAM before its next use.
+   * The platform may have written RAM without reporting it (a reset after loading images, hart.ts):
+   * each region compares its bytes with RAM before its next use. Not for fence.i: harts' stores and
+   * reported host writes (domain.ts noteHostRamWrite) drop the regions they hit as they happen, and
+   * a re-check at every fence.i (Linux issues tens of thousands per boot) sent every region's next
+   * run back to JavaScript.
    */
   recheckAll(): void {
     this.epoch = (this.epoch + 1) | 0;

@@ -115,6 +115,8 @@ export function translate(h: Hart, lo: number, hi: number, access: Access, ctx: 
     const ram = h.ram;
     if (pteAddr >= ram.base && pteAddr + 4 <= ram.end) {
       ram.view.setInt32(pteAddr - ram.base, pteLo, true);
+      // A store, bypassing the store path: code translated from this page must go (domain.ts).
+      h.domain.noteHostRamWrite(pteAddr, 4);
     } else {
       h.bus.fault = false;
       h.bus.write(pteAddr, 4, pteLo);

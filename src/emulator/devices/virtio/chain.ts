@@ -35,10 +35,12 @@ export class GuestMemory {
 
   setU16(addr: number, v: number): void {
     this.ram.view.setUint16(addr - this.ram.base, v, true);
+    this.onWrite?.(addr, 2);
   }
 
   setU32(addr: number, v: number): void {
     this.ram.view.setUint32(addr - this.ram.base, v >>> 0, true);
+    this.onWrite?.(addr, 4);
   }
 
   /** A view (not a copy) of validated RAM, for reading: writes go through `write`, which reports them. */

@@ -254,19 +254,26 @@ describe('translation and the rest of the machine', () => {
       expect(m.x(5), `threshold ${threshold}`).toBe(202n);
     }
   });
-  it('after a host write to RAM, fence.i or noteHostRamWrite makes the new code run', () => {
-    for (const how of ['fence.i', 'note'] as const) {
+  it('after a host write to RAM, noteHostRamWrite (or a hart reset) makes the new code run', () => {
+    for (const how of ['note', 'reset'] as const) {
       const m = makeMachine();
       m.hart.jit.threshold = 1;
       const sub = RAM_BASE + 0x1000; // subroutine: x5 += 1; ret
       m.load(sub, [A.addi(5, 5, 1), A.jalr(0, 1, 0)]);
-      m.load(RAM_BASE, [...A.li(6, sub), A.jalr(1, 6, 0), A.jalr(1, 6, 0), A.wfi(), ...(how === 'fence.i' ? [A.fenceI()] : []), A.jalr(1, 6, 0), A.wfi()]);
+      const main = [...A.li(6, sub), A.jalr(1, 6, 0), A.jalr(1, 6, 0), A.wfi()];
+      m.load(RAM_BASE, [...main, A.fenceI(), A.jalr(1, 6, 0), A.wfi()]);
       m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
       m.hart.run(1000); // two calls: translated at the first
       expect(m.x(5)).toBe(2n);
       m.load(sub, [A.addi(5, 5, 50)]); // the host rewrites the subroutine
-      if (how === 'note') m.domain.noteHostRamWrite(sub, 4);
-      m.hart.waiting = false;
+      if (how === 'note') {
+        m.domain.noteHostRamWrite(sub, 4);
+        m.hart.waiting = false;
+      } else {
+        m.hart.reset(BigInt(RAM_BASE + 4 * main.length), PRIV_M, 0n, 0n);
+        m.hart.setX(5, 2n);
+        m.hart.setX(6, BigInt(sub));
+      }
       m.hart.run(1000);
       expect(m.x(5), how).toBe(52n);
     }
