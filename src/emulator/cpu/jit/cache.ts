@@ -121,6 +121,14 @@ function untranslatedKey(insn: number): number {
   return spec.operands.includes('csr') ? spec.match | (insn & 0xfff00000) : spec.match;
 }
 
+/** Code a region made from another page (an inlined callee: region.ts Callee): that page's RAM
+ *  offset, and the words holding the bytes with the RAM offset of the first. */
+export interface ForeignCode {
+  pageOff: number;
+  at: number;
+  words: Int32Array;
+}
+
 export class JitCache {
   private thresholdValue = DEFAULT_THRESHOLD;
 
@@ -149,6 +157,8 @@ export class JitCache {
    *  the RAM offset of the first word (a multiple of 4), to re-check after fence.i. */
   readonly bytes: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(JIT_SIZE).fill(undefined);
   readonly bytesAt = new Float64Array(JIT_SIZE);
+  /** Each region's code from other pages, checked and invalidated with its own. */
+  readonly foreign: (ForeignCode[] | undefined)[] = new Array<ForeignCode[] | undefined>(JIT_SIZE).fill(undefined);
   /** fence.i epoch each region was last checked in; a region from an older epoch is re-checked. */
   readonly checked: Int32Array;
   epoch = 0;
@@ -241,6 +251,7 @@ export class JitCache {
     this.tagPc[i] = pc;
     this.entry[i] = ENTRY_PENDING;
     this.bytes[i] = undefined;
+    this.foreign[i] = undefined;
     if (this.pending === 0) this.pendingSince = now;
     const k = this.pending++;
     this.pendingRo[k] = ro;
@@ -277,6 +288,7 @@ export class JitCache {
     this.tagOff[i] = TAG_DROPPED;
     this.entry[i] = ENTRY_NONE;
     this.bytes[i] = undefined;
+    this.foreign[i] = undefined;
     this.stats.invalidated++;
     this.forgetJumps();
   }
@@ -316,17 +328,28 @@ export class JitCache {
         return false;
       }
     }
+    for (const f of this.foreign[i] ?? []) {
+      const fat = f.at >>> 2;
+      for (let k = 0; k < f.words.length; k++) {
+        if (ram[fat + k] !== f.words[k]) {
+          this.drop(i);
+          return false;
+        }
+      }
+    }
     this.checked[i] = this.epoch;
     return true;
   }
 
-  /** Drop every entry made from RAM page offset `pageOff`. */
+  /** Drop every entry made from RAM page offset `pageOff`, its own code or an inlined callee's. */
   invalidatePage(pageOff: number): void {
     const tags = this.tagOff;
+    const foreign = this.foreign;
     const end = pageOff + 4096;
     for (let i = 0; i < JIT_SIZE; i++) {
       const t = tags[i]!;
       if (t >= pageOff && t < end) this.drop(i);
+      else if (foreign[i] !== undefined && foreign[i]!.some((f) => f.pageOff === pageOff)) this.drop(i);
     }
     this.codeDropped = true;
   }

@@ -33,7 +33,7 @@ import { expanded } from '../compressed.js';
 import { decode, type Alu, type AluOp, type Cond, type InstructionSpec } from '../isa.js';
 import { HS_EXIT_CODE, HS_EXIT_DONE, HS_F, HS_MSTATUS, HS_TLB, HS_X } from '../hart-state.js';
 import { MSTATUS_FS } from '../csr-numbers.js';
-import { TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_MASK, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
+import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_LOAD_OFF, TLB_LOAD_TAG, TLB_MASK, TLB_STORE_OFF, TLB_STORE_TAG } from '../mmu/tlb.js';
 import { Bytes, I32, I64, OP, VOID, type DefinedFunc, type FuncType, type ImportedFunc } from './wasm-module.js';
 
 export const EXIT_JUMP = 0;
@@ -44,8 +44,8 @@ export const EXIT_INTERPRET = 3;
 /** Instructions one region may hold (bounds the time between budget checks and the module size). */
 export const MAX_REGION_INSNS = 384;
 
-// A page function is (instructions it may run at most, data-TLB context, entry block) -> pc to
-// continue at; the region of an entry point is its page function called at the entry's block
+// A page function is (instructions it may run at most, data-TLB context, entry block, fetch-TLB
+// context) -> pc to continue at; the region of an entry point is its page function called at the entry's block
 // (cache.ts entryValue). It stops before a block that would overrun the budget; having run nothing,
 // it returns its entry.
 
@@ -61,7 +61,7 @@ export const CALL_TRAP = 0; // trapped, cause and tval recorded in the hart
 export const CALL_OK = 1;
 export const CALL_SERVICE = 2; // done, but leave for the interpreter's service point
 export const CALL_INTERPRET = 3; // (ex only) nothing done: the interpreter must run it
-export const REGION_TYPE: FuncType = { params: [I32, I32, I32], results: [I64] };
+export const REGION_TYPE: FuncType = { params: [I32, I32, I32, I32], results: [I64] };
 
 // Instruction kinds the discovery pass cares about.
 const K_NONE = 0; // not translated: the interpreter runs it
@@ -120,6 +120,80 @@ interface Insn {
   kind: number;
   /** Its instruction table entry (isa.ts); null for an illegal encoding. */
   spec: InstructionSpec | null;
+  /** The virtual address of its page when that is not the region's (an inlined callee's). */
+  va?: number;
+  /** For a `jal ra` to another page whose callee the region runs inline (inlineCallee). */
+  callee?: Callee;
+}
+
+/**
+ * A leaf function on another page that a region runs inline at its call (`jal ra`): straight-line
+ * code that does not write ra, ending in `ret`. Calls and returns across pages made most of the
+ * transitions between regions (busybox's sha256 calls a 14-instruction byte swap for every word).
+ * The region checks at run time, before running it, that the callee's page is still what the fetch
+ * TLB maps its address to under the current fetch context, and its bytes count as the region's
+ * (translate.ts: a store to them drops the region, a re-check compares them).
+ */
+export interface Callee {
+  /** Virtual address and RAM offset of its page. */
+  pageVa: number;
+  pageRo: number;
+  /** Its instructions, the `ret` last (which runs as a jump to the call's continuation). */
+  insns: Insn[];
+  /** Page offsets [lo, hi) of its bytes. */
+  lo: number;
+  hi: number;
+}
+
+/** Instructions a callee may have to be inlined, its `ret` included. */
+export const MAX_CALLEE_INSNS = 24;
+/** `jalr x0, 0(x1)`: ret. */
+const RET = 0x00008067;
+
+/** Where a page's code is in RAM: the RAM offset of the page at virtual address `pageVa` as the
+ *  fetch TLB maps it now, or -1 (translate.ts). */
+export type PageResolver = (pageVa: number) => number;
+
+/** The callee at virtual address `target` if a region may run it inline (see Callee), else null. */
+function inlineCallee(view: DataView, resolve: PageResolver, target: number): Callee | null {
+  const po = ((target % 4096) + 4096) % 4096;
+  const pageVa = target - po;
+  const pageRo = resolve(pageVa);
+  if (pageRo < 0) return null;
+  const insns: Insn[] = [];
+  for (let off = po; insns.length < MAX_CALLEE_INSNS; ) {
+    const d = decodeAt(view, pageRo, off);
+    if (d === null) return null;
+    d.va = pageVa;
+    insns.push(d);
+    if (d.insn === RET) return { pageVa, pageRo, insns, lo: po, hi: off + d.len };
+    if (d.kind !== K_PLAIN || (writesOf(d) & 2) !== 0) return null;
+    off += d.len;
+  }
+  return null;
+}
+
+/** Page offset where control goes after block `bl`'s last instruction (a jal's target, or the
+ *  continuation of an inlined call), for the analyses that follow jal. */
+function jalTarget(bl: Block): number {
+  const last = bl.insns[bl.insns.length - 1]!;
+  return last.callee !== undefined ? bl.end : bl.end - last.len + jalImm(last.insn);
+}
+
+/** The callees a plan's regions run inline (translate.ts tracks their bytes). */
+export function calleeCode(plan: RegionPlan): Callee[] {
+  const out: Callee[] = [];
+  for (const bl of plan.blocks) {
+    const callee = bl.insns[bl.insns.length - 1]!.callee;
+    if (callee !== undefined) out.push(callee);
+  }
+  return out;
+}
+
+/** A block's instructions with an inlined callee's after its call. */
+function blockInsns(bl: Block): Insn[] {
+  const callee = bl.insns[bl.insns.length - 1]!.callee;
+  return callee === undefined ? bl.insns : [...bl.insns, ...callee.insns];
 }
 
 interface Block {
@@ -163,7 +237,7 @@ function decodeAt(view: DataView, pageRo: number, off: number): Insn | null {
  * Find the blocks reachable without leaving the page from the page offsets `entries` (each walk
  * decodes at most MAX_REGION_INSNS new instructions). Null when no entry instruction is translated.
  */
-export function planRegion(view: DataView, pageRo: number, entries: number[]): RegionPlan | null {
+export function planRegion(view: DataView, pageRo: number, entries: number[], pageVa = 0, resolve?: PageResolver): RegionPlan | null {
   const decoded = new Map<number, Insn>();
   const leaders = new Set<number>();
   const work: number[] = [];
@@ -191,7 +265,14 @@ export function planRegion(view: DataView, pageRo: number, entries: number[]): R
           break;
         }
         if (d.kind === K_JAL) {
-          target(off + jalImm(d.insn));
+          const t = off + jalImm(d.insn);
+          const callee = ((d.insn >>> 7) & 31) === 1 && (t < 0 || t >= 4096) && resolve ? inlineCallee(view, resolve, pageVa + t) : null;
+          if (callee !== null) {
+            d.callee = callee;
+            target(off + d.len);
+          } else {
+            target(t);
+          }
           break;
         }
         if (d.kind === K_JALR) break;
@@ -254,7 +335,7 @@ export function splitPlan(plan: RegionPlan): RegionPlan[] {
     else if (last.kind === K_BRANCH) {
       join(i, bl.end);
       join(i, at + branchImm(last.insn));
-    } else if (last.kind === K_JAL) join(i, at + jalImm(last.insn));
+    } else if (last.kind === K_JAL) join(i, jalTarget(bl));
   });
   const groups = new Map<number, Block[]>();
   blocks.forEach((bl, i) => {
@@ -286,16 +367,17 @@ export function splitPlan(plan: RegionPlan): RegionPlan[] {
 const L_BUDGET = 0;
 const L_DCTX = 1;
 const L_NEXT = 2; // block to dispatch to: the entry's block
-const L_N = 3; // instructions completed so far (blocks add their length on entry)
-const L_PO = 4; // page offset of the access
-const L_TI = 5; // TLB index * 8
-const L_ST = 6; // slow-path status
-const L_LO = 7; // low word of the address
-const L_EPC = 8; // i64: the pc to return
-const L_DCTX64 = 9; // the data-TLB context as i64
-const L_A = 10; // the address
-const L_T = 11; // scratch
-const L_REGS = 12; // the guest registers the function uses, in ascending order (RegionEmitter.regs)
+const L_FCTX = 3; // the fetch-TLB context (for inlined callees' pages)
+const L_N = 4; // instructions completed so far (blocks add their length on entry)
+const L_PO = 5; // page offset of the access
+const L_TI = 6; // TLB index * 8
+const L_ST = 7; // slow-path status
+const L_LO = 8; // low word of the address
+const L_EPC = 9; // i64: the pc to return
+const L_DCTX64 = 10; // the data-TLB context as i64
+const L_A = 11; // the address
+const L_T = 12; // scratch
+const L_REGS = 13; // the guest registers the function uses, in ascending order (RegionEmitter.regs)
 const SCRATCH_LOCALS: [number, number][] = [
   [L_EPC - L_N, I32],
   [L_REGS - L_EPC, I64],
@@ -964,8 +1046,9 @@ class RegionEmitter {
       this.storeDirty();
       this.dirty = 0;
     }
+    const pc = (d.va ?? this.pageVa) + d.off;
     if (d.kind === K_CALL) {
-      this.callOut(d, this.pageVa + d.off, index);
+      this.callOut(d, pc, index);
       return;
     }
     const alu = d.spec?.alu;
@@ -973,7 +1056,6 @@ class RegionEmitter {
       this.alu(alu, insn);
       return;
     }
-    const pc = this.pageVa + d.off;
     const rd = (insn >>> 7) & 31;
     const rs1 = (insn >>> 15) & 31;
     const rs2 = (insn >>> 20) & 31;
@@ -1018,6 +1100,10 @@ class RegionEmitter {
           this.i64(pc + d.len);
           this.setX(rd);
         }
+        if (d.callee !== undefined) {
+          this.inlined(d, d.callee, index);
+          return;
+        }
         this.goto(d.off + jalImm(insn));
         return;
       }
@@ -1049,6 +1135,36 @@ class RegionEmitter {
     }
   }
 
+  /**
+   * The callee of the call `d` (the `index`th instruction of the block, its link already set), run
+   * inline: unless the fetch TLB still maps the callee's page where it was translated from, under
+   * the current fetch context, the call leaves to the callee's address as a plain jump; else its
+   * instructions run as the block's next ones, and its `ret` continues after the call.
+   */
+  private inlined(d: Insn, callee: Callee, index: number): void {
+    const target = this.pageVa + d.off + jalImm(d.insn);
+    const ti = Math.floor(callee.pageVa / 4096) & TLB_MASK;
+    this.i32(0);
+    this.mem(OP.i64Load, this.stateAt + HS_TLB + TLB_FETCH_TAG + 8 * ti);
+    this.i64(callee.pageVa);
+    this.get(L_FCTX);
+    this.op(OP.i64ExtendI32u);
+    this.op(OP.i64Or);
+    this.op(OP.i64Ne);
+    this.i32(0);
+    this.mem(OP.i32Load, this.stateAt + HS_TLB + TLB_FETCH_OFF + 4 * ti);
+    this.i32(callee.pageRo);
+    this.op(OP.i32Ne);
+    this.op(OP.i32Or);
+    this.open(OP.if, VOID);
+    this.exit(EXIT_JUMP, target, this.blockLen - index - 1);
+    this.close();
+    callee.insns.forEach((c, j) => {
+      if (c.insn !== RET) this.insn(c, index + 1 + j);
+    });
+    this.goto(d.off + d.len, true);
+  }
+
   /** The function body. */
   emit(): Uint8Array {
     const body = new Bytes();
@@ -1069,7 +1185,7 @@ class RegionEmitter {
       this.close(); // end of $Bk: block k's code follows
       const bl = blocks[k]!;
       this.block = k;
-      this.blockLen = bl.insns.length;
+      this.blockLen = blockInsns(bl).length;
       // A block that branches back to its own start (the inner loops of memcpy, checksums, string
       // scans) sits in its own `loop`, so that branch is a direct `br` rather than a br_table
       // dispatch. Only those: Liftoff spills every register-cached local and checks the stack at
@@ -1097,7 +1213,7 @@ class RegionEmitter {
         this.close();
       }
       this.get(L_N);
-      this.i32(bl.insns.length);
+      this.i32(this.blockLen);
       this.op(OP.i32Add);
       this.set(L_N);
       bl.insns.forEach((d, i) => this.insn(d, i));
@@ -1162,7 +1278,7 @@ export function budgetChecks(plan: RegionPlan): { maxRun: number[] } {
     const targets: number[] = [];
     if (last.kind === K_PLAIN || last.kind === K_CALL) targets.push(bl.end);
     else if (last.kind === K_BRANCH) targets.push(bl.end, at + branchImm(last.insn));
-    else if (last.kind === K_JAL) targets.push(at + jalImm(last.insn));
+    else if (last.kind === K_JAL) targets.push(jalTarget(bl));
     return targets.map((t) => index.get(t)).filter((j): j is number => j !== undefined);
   });
   successors.forEach((succ, i) => {
@@ -1175,7 +1291,7 @@ export function budgetChecks(plan: RegionPlan): { maxRun: number[] } {
   for (const i of order) {
     let next = 0;
     for (const j of successors[i]!) if (!checked[j] && blocks[j]!.start > blocks[i]!.start) next = Math.max(next, run[j]!);
-    run[i] = blocks[i]!.insns.length + next;
+    run[i] = blockInsns(blocks[i]!).length + next;
   }
   return { maxRun: run.map((n, i) => (checked[i] ? n : 0)) };
 }
@@ -1222,8 +1338,8 @@ function writesOf(d: Insn): number {
 function registerFlow(plan: RegionPlan): RegisterFlow {
   const { blocks } = plan;
   const index = new Map(blocks.map((bl, i) => [bl.start, i]));
-  const used = blocks.map((bl) => bl.insns.reduce((m, d) => m | readsOf(d) | writesOf(d), 0));
-  const writes = blocks.map((bl) => bl.insns.reduce((m, d) => m | writesOf(d), 0));
+  const used = blocks.map((bl) => blockInsns(bl).reduce((m, d) => m | readsOf(d) | writesOf(d), 0));
+  const writes = blocks.map((bl) => blockInsns(bl).reduce((m, d) => m | writesOf(d), 0));
   const preds: number[][] = blocks.map(() => []);
   blocks.forEach((bl, i) => {
     for (const t of successorsOf(bl)) {
@@ -1254,7 +1370,7 @@ function successorsOf(bl: Block): number[] {
   const at = bl.end - last.len;
   if (last.kind === K_PLAIN || last.kind === K_CALL) return [bl.end];
   if (last.kind === K_BRANCH) return [bl.end, at + branchImm(last.insn)];
-  if (last.kind === K_JAL) return [at + jalImm(last.insn)];
+  if (last.kind === K_JAL) return [jalTarget(bl)];
   return [];
 }
 
@@ -1263,7 +1379,7 @@ function loopsToItself(bl: Block): boolean {
   const last = bl.insns[bl.insns.length - 1]!;
   const at = bl.end - last.len;
   if (last.kind === K_BRANCH) return at + branchImm(last.insn) === bl.start;
-  if (last.kind === K_JAL) return at + jalImm(last.insn) === bl.start;
+  if (last.kind === K_JAL) return jalTarget(bl) === bl.start;
   return false;
 }
 
@@ -1273,7 +1389,7 @@ function loopsToItself(bl: Block): boolean {
 function registersOf(plan: RegionPlan): number[] {
   const regs = new Set<number>();
   for (const bl of plan.blocks) {
-    for (const d of bl.insns) {
+    for (const d of blockInsns(bl)) {
       const rd = (d.insn >>> 7) & 31;
       const rs1 = (d.insn >>> 15) & 31;
       const rs2 = (d.insn >>> 20) & 31;

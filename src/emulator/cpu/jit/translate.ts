@@ -7,12 +7,12 @@ import { pendingInterrupt } from '../trap.js';
 import { HS_EXIT_CHAINED, HS_EXIT_CODE, HS_EXIT_DONE, HS_TLB } from '../hart-state.js';
 import { TLB_FETCH_OFF, TLB_FETCH_TAG, TLB_GENERATION, TLB_MASK } from '../mmu/tlb.js';
 import { encodeModule, F64, I32, I64, OP, Bytes, type DefinedFunc } from './wasm-module.js';
-import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, entryBlock, mulHelpers, pageFunc, planRegion, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
+import { CALL_INTERPRET, CALL_OK, CALL_SERVICE, CALL_TRAP, calleeCode, entryBlock, mulHelpers, pageFunc, planRegion, REGION_IMPORTS, REGION_TYPE, splitPlan } from './region.js';
 import { amoInstruction } from '../amo.js';
 import { csrInstruction } from '../csr.js';
 import { executeFp } from '../fpu/index.js';
 import { MSTATUS_FS } from '../csr-numbers.js';
-import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_JUMP_GENERATION, JC_JUMPS, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, JUMP_SIZE, ENTRY_SLOT_BITS, entryValue, JUMP_STRIDE, TAG_EMPTY } from './cache.js';
+import { ENTRY_NONE, ENTRY_PENDING, JC_CHECKED, JC_ENTRY, JC_EPOCH, JC_JUMP_GENERATION, JC_JUMPS, JC_TAG_OFF, JC_TAG_PC, JIT_BITS, JIT_MASK, JIT_PROBES, JUMP_SIZE, ENTRY_SLOT_BITS, entryValue, type ForeignCode, JUMP_STRIDE, TAG_EMPTY } from './cache.js';
 
 /** Runs the region of entry value `entry` (cache.ts entryValue) and the regions it leads to:
  *  (entry, budget, data-TLB context, fetch-TLB context) -> next pc. */
@@ -71,8 +71,10 @@ function dispatcherBody(stateAt: number, cacheAt: number): Uint8Array {
   op(OP.i64Or), set(D_STAMP);
   op(OP.block, 0x40); // $out
   op(OP.loop, 0x40); // $chain
-  // pc = page function(budget - total, dctx, entry block), from the entry value (cache.ts entryValue)
+  // pc = page function(budget - total, dctx, entry block, fctx), from the entry value (cache.ts
+  // entryValue)
   get(D_BUDGET), get(D_TOTAL), op(OP.i32Sub), get(D_DCTX), get(D_SLOT), i32(ENTRY_SLOT_BITS), op(OP.i32ShrU);
+  get(D_FCTX);
   get(D_SLOT), i32((1 << ENTRY_SLOT_BITS) - 1), op(OP.i32And);
   op(OP.callIndirect), b.u32(0), b.u32(0); // REGION_TYPE is type 0, table 0
   set(D_PC);
@@ -232,6 +234,8 @@ interface Translated {
   /** The words holding the instruction bytes the region was made from, and their RAM offset. */
   bytes: Int32Array;
   at: number;
+  /** The same for the callees it inlines, with their pages' RAM offsets (cache.ts ForeignCode). */
+  foreign: ForeignCode[];
 }
 
 /**
@@ -249,6 +253,15 @@ export function translatePending(h: Hart): void {
   const done: Translated[] = [];
   let insns = 0;
   let pageCount = 0;
+  // Where the fetch TLB maps a page now (the pages of callees a region inlines: region.ts Callee).
+  const tlb = h.tlb;
+  const fctx = h.fetchCtx;
+  const resolve = (pageVa: number): number => {
+    const hi = Math.floor(pageVa / 2 ** 32) | 0;
+    const lo = (pageVa - Math.floor(pageVa / 2 ** 32) * 2 ** 32) | 0;
+    const ti = (lo >>> 12) & TLB_MASK;
+    return tlb.fetchTag[2 * ti] === (lo | fctx) && tlb.fetchTag[2 * ti + 1] === hi ? tlb.fetchOff[ti]! : -1;
+  };
   // The queued entry points still wanted, by page (its RAM offset and virtual address).
   const pages = new Map<string, { pageRo: number; pageVa: number; entries: { i: number; ro: number; pc: number }[] }>();
   for (let k = 0; k < jit.pending; k++) {
@@ -263,7 +276,7 @@ export function translatePending(h: Hart): void {
     page.entries.push({ i, ro, pc });
   }
   for (const { pageRo, pageVa, entries } of pages.values()) {
-    const plan = planRegion(view, pageRo, entries.map((e) => e.ro - pageRo));
+    const plan = planRegion(view, pageRo, entries.map((e) => e.ro - pageRo), pageVa, resolve);
     if (plan === null) {
       for (const e of entries) jit.entry[e.i] = ENTRY_NONE;
       continue;
@@ -276,11 +289,15 @@ export function translatePending(h: Hart): void {
       // The words holding the region's bytes (a page is whole words: the last ends at its end).
       const from = pageRo + (part.lo & ~3);
       const bytes = h.ram.words.slice(from >>> 2, (pageRo + part.hi + 3) >>> 2);
+      const foreign = calleeCode(part).map((c) => {
+        const at = c.pageRo + (c.lo & ~3);
+        return { pageOff: c.pageRo, at, words: h.ram.words.slice(at >>> 2, (c.pageRo + c.hi + 3) >>> 2) };
+      });
       const starts = new Set(part.entries);
       for (const e of entries) {
         if (!starts.has(e.ro - pageRo)) continue;
         const block = entryBlock(part, e.ro - pageRo);
-        done.push({ i: e.i, ro: e.ro, pc: e.pc, slot: jit.allocSlot(), page, block, pageRo, bytes, at: from });
+        done.push({ i: e.i, ro: e.ro, pc: e.pc, slot: jit.allocSlot(), page, block, pageRo, bytes, at: from, foreign });
       }
       insns += part.insns;
     }
@@ -333,8 +350,10 @@ function install(h: Hart, module: WebAssembly.Module, done: Translated[], fresh:
     jit.entry[d.i] = entryValue(d.slot, d.block);
     jit.bytes[d.i] = d.bytes;
     jit.bytesAt[d.i] = d.at;
+    jit.foreign[d.i] = d.foreign.length > 0 ? d.foreign : undefined;
     jit.checked[d.i] = fresh ? jit.epoch : (jit.epoch - 1) | 0;
     h.domain.markCode(d.pageRo);
+    for (const f of d.foreign) h.domain.markCode(f.pageOff);
     installed++;
   }
   jit.stats.regions += installed;

@@ -229,6 +229,66 @@ function withHandler(m: TestMachine): void {
 }
 
 describe('translation and the rest of the machine', () => {
+  describe('a leaf function on another page runs inline at its call', () => {
+    // A loop of 50 calls to a leaf on another page (x5 += x6 << 1 | x7; ret), x8 counting down.
+    const LEAF = RAM_BASE + 0x3000;
+    const leaf = [A.slli(9, 6, 1), A.or(9, 9, 7), A.add(5, 5, 9), A.jalr(0, 1, 0)];
+    function leafMachine(threshold: number): TestMachine {
+      const m = makeMachine();
+      m.hart.jit.threshold = threshold;
+      m.load(LEAF, leaf);
+      const head = [...A.li(6, 21), ...A.li(7, 1), ...A.li(8, 50)];
+      const callAt = RAM_BASE + 4 * head.length;
+      m.load(RAM_BASE, [...head, A.jal(1, LEAF - callAt), A.addi(8, 8, -1), A.bne(8, 0, -8), A.wfi()]);
+      m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+      return m;
+    }
+    it('as the interpreter runs it, without a region run per call and return', () => {
+      const interp = leafMachine(0);
+      interp.hart.run(10_000);
+      const m = leafMachine(1);
+      m.hart.run(10_000);
+      expect(m.x(5)).toBe(50n * 43n);
+      expect(m.x(5)).toBe(interp.x(5));
+      expect(m.hart.instret).toBe(interp.hart.instret);
+      expect(m.x(1)).toBe(interp.x(1));
+      // Two runs a call and return when the leaf is not inlined; inlined, the loop stays in one.
+      expect(m.hart.jit.stats.runs).toBeLessThan(20);
+    });
+    it('a store into the leaf (then fence.i) drops the region that inlined it', () => {
+      for (const threshold of [0, 1]) {
+        const m = makeMachine();
+        m.hart.jit.threshold = threshold;
+        m.load(LEAF, leaf);
+        // 50 calls; then the program rewrites the leaf's add to x5 += 1000 and makes 3 more calls
+        // from the same call site.
+        const head = [...A.li(6, 21), ...A.li(7, 1), ...A.li(8, 50), A.addi(12, 0, 0)];
+        const patch = [...A.li(10, LEAF + 8), ...A.li(11, A.addi(5, 5, 1000)), A.sw(11, 10, 0), A.fenceI(), A.addi(8, 0, 3), A.addi(12, 0, 1), A.addi(5, 0, 0)];
+        const callAt = RAM_BASE + 4 * head.length;
+        const loop = [A.jal(1, LEAF - callAt), A.addi(8, 8, -1), A.bne(8, 0, -8), A.bne(12, 0, 4 * (patch.length + 2))];
+        m.load(RAM_BASE, [...head, ...loop, ...patch, A.jal(0, -4 * (patch.length + loop.length)), A.wfi()]);
+        m.hart.reset(BigInt(RAM_BASE), PRIV_M, 0n, 0n);
+        // In short runs, as the scheduler gives them: regions are entered at their entry points.
+        for (let k = 0; k < 1000 && !m.hart.waiting; k++) m.hart.run(20);
+        expect(m.hart.waiting).toBe(true);
+        expect(m.x(5), `threshold ${threshold}`).toBe(3000n);
+      }
+    });
+    it('a host write to the leaf, reported, drops the region that inlined it', () => {
+      const m = leafMachine(1);
+      m.hart.run(10_000);
+      expect(m.hart.jit.foreign.some((f) => f !== undefined)).toBe(true);
+      m.load(LEAF + 8, [A.addi(5, 5, 1000)]);
+      m.domain.noteHostRamWrite(LEAF + 8, 4);
+      expect(m.hart.jit.foreign.some((f) => f !== undefined)).toBe(false);
+      m.hart.setX(8, 2n);
+      m.hart.setX(5, 0n);
+      m.hart.setPc(BigInt(RAM_BASE + 4 * (A.li(6, 21).length + A.li(7, 1).length + A.li(8, 50).length)));
+      m.hart.waiting = false;
+      m.hart.run(10_000);
+      expect(m.x(5)).toBe(2000n);
+    });
+  });
   it('a store into translated code (with fence.i) runs the new instruction', () => {
     for (const threshold of [0, 1]) {
       const m = makeMachine();
