@@ -16,7 +16,8 @@
 // Each run's figures are printed, not only the median: `vm up` to its exit, and the "Booted in" time
 // it reports (engine start to the guest agent's answer, the issue's agent-ready).
 // Env: BENCH_DEBIAN_BOX_RUNS (ups per engine and version, default 1), BENCH_DEBIAN_BOX_ONLY (comma
-// list of builtin,qemu), BENCH_DEBIAN_BOX_TIMEOUT_S (per up, default 1800).
+// list of builtin,qemu), BENCH_DEBIAN_BOX_TIMEOUT_S (per up, default 1800), BENCH_DEBIAN_BOX_NAME (the
+// box, default debian-13; debian-13-x86_64 with BENCH_DEBIAN_BOX_ONLY=qemu for the x86_64 recipe).
 //   node bench/debian-box.js [--json]   the table (or the figures as JSON)
 //   bench/run.js imports it (name, keys, run) for `npm run bench -- debian-box`.
 
@@ -29,7 +30,7 @@ import { hasQemu } from './lib/boot-timing.js';
 import { DIST, median, ROOT } from './lib/machine.js';
 import { report } from './lib/table.js';
 
-const BOX = 'debian-13';
+const BOX = process.env.BENCH_DEBIAN_BOX_NAME ?? 'debian-13';
 const RUNS = Number(process.env.BENCH_DEBIAN_BOX_RUNS ?? 1);
 const ONLY = (process.env.BENCH_DEBIAN_BOX_ONLY ?? 'builtin,qemu').split(',');
 const TIMEOUT_S = Number(process.env.BENCH_DEBIAN_BOX_TIMEOUT_S ?? 1800);
@@ -162,7 +163,7 @@ export async function run() {
         reference: figure('qemu'),
         goalRatio: 2.0,
         detail: each.length > 0 ? `each run (guest systemd-analyze on the guest clock) - ${each.join(' / ')}` : undefined,
-        referenceNote: `qemu-system-riscv64 TCG through \`vm up\` (engine: qemu); box ${BOX} ${version} from ${where}; 1 cpu, ${MEMORY}; ups per engine: ${RUNS}${figure('qemu') !== undefined ? '' : ' (no qemu figure)'}`,
+        referenceNote: `qemu TCG through \`vm up\` (engine: qemu); box ${BOX} ${version} from ${where}; 1 cpu, ${MEMORY}; ups per engine: ${RUNS}${figure('qemu') !== undefined ? '' : ' (no qemu figure)'}`,
       });
       for (const engine of engines) {
         if (byEngine[engine].error) rows.push({ key: 'debian-box', bench: `${label} (${engine})`, error: byEngine[engine].error });

@@ -15,7 +15,7 @@ import { isLocalUri } from '../../engines/libvirt/uri.js';
 import { EXIT, UserError } from '../errors.js';
 import { inspectMachine, type MachineState } from '../machines/state.js';
 import { ensurePrivateDir, writeFileAtomic } from '../machines/safe-fs.js';
-import { exitCodeOf } from '../provision/provision-error.js';
+import { AgentError, type AgentClient } from '../agent/index.js';
 import { generateEd25519KeyPair, parsePublicKeyLine } from '../ssh/keys.js';
 import { withAgent } from './guest/agent.js';
 import { guestListeningPorts } from './ready.js';
@@ -122,60 +122,99 @@ export async function ensureMachineKey(config: MachineConfig): Promise<string> {
   return pair.publicKey;
 }
 
-// Adds the key ($1) to root's authorized_keys unless it is there, keeping other keys. Modes as the
-// servers require (StrictModes; dropbear checks the same): nothing group- or world-writable.
-const AUTHORIZE_SCRIPT = `set -e
-umask 077
-home=$(awk -F: '$1 == "root" { print $6; exit }' /etc/passwd)
-[ -n "$home" ] || home=/root
-mkdir -p "$home/.ssh"
-chmod 700 "$home/.ssh"
-f="$home/.ssh/authorized_keys"
-[ -e "$f" ] || : >"$f"
-chmod 600 "$f"
-grep -qxF "$1" "$f" || printf '%s\\n' "$1" >>"$f"
-`;
+/** Root's home folder from /etc/passwd's text (`/root` when it has no root line). */
+export function rootHome(passwd: string): string {
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === 'root' && f.length >= 7 && f[5]!.startsWith('/')) return f[5]!;
+  }
+  return '/root';
+}
+
+/** authorized_keys' text with `publicKey` added, keeping the other keys; undefined when it is there already. */
+export function withAuthorizedKey(current: string, publicKey: string): string | undefined {
+  if (current.split('\n').some((l) => l.trim() === publicKey)) return undefined;
+  return `${current}${current === '' || current.endsWith('\n') ? '' : '\n'}${publicKey}\n`;
+}
+
+const MAX_KEYS_FILE = 16 * 1024 * 1024;
+
+/**
+ * Adds the machine's key to root's authorized_keys unless it is there, through the agent's own file
+ * requests rather than a shell script: on a guest still booting under emulation each process of a
+ * script (sh, awk, mkdir, chmod, grep) cost a noticeable part of a second, all of it in `vm up`.
+ * The file is written with mode 600 (replaced atomically, as the agent writes files); a missing
+ * ~/.ssh is made 0755, which the servers' StrictModes accept (they refuse group or world write).
+ */
+async function authorizeKey(agent: AgentClient, publicKey: string): Promise<void> {
+  const home = rootHome((await agent.readFile('/etc/passwd', { maxBytes: MAX_KEYS_FILE })).toString('utf8'));
+  const path = `${home}/.ssh/authorized_keys`;
+  let current = '';
+  try {
+    current = (await agent.readFile(path, { maxBytes: MAX_KEYS_FILE })).toString('utf8');
+  } catch (err) {
+    if (!(err instanceof AgentError && err.code === 'ENOENT')) throw err;
+  }
+  const next = withAuthorizedKey(current, publicKey);
+  if (next !== undefined) await agent.writeFile(path, next, { mode: 0o600, mkdirs: true });
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Between reads of the host key and of the guest's listening sockets. Each read is a file request
+ * the agent answers without starting a process, so a short pause costs the guest little, and the
+ * pause is what `vm up` adds after the key or the socket appears.
+ */
+const POLL_MS = 100;
 
 /**
  * After the agent answers: authorizes the machine's key in the guest and pins the guest's host key.
- * Throws a UserError saying what failed.
+ * The key is authorized while the host key and sshd's socket are waited for: the three are
+ * independent. Throws a UserError saying what failed.
  */
 export async function setUpSsh(config: MachineConfig, paths: RuntimePaths): Promise<void> {
   const hostKeyPath = config.box.ssh!.hostKey;
   const publicKey = await ensureMachineKey(config);
-  const files = sshFiles(config.project.stateDir);
   await withAgent(config.name, paths, AGENT_WAIT_MS, async (agent) => {
-    const r = await agent.run({ argv: ['/bin/sh', '-c', AUTHORIZE_SCRIPT, 'vm-ssh', publicKey], timeoutMs: 60_000 });
-    const code = exitCodeOf(r.status);
-    if (code !== 0) {
-      throw new UserError(`could not add the machine's key to root's authorized_keys in the guest (exit ${code}): ${r.stderr.toString('utf8').trim()}`);
-    }
-    const deadline = Date.now() + HOST_KEY_WAIT_MS;
-    let last = '';
-    for (;;) {
-      try {
-        const key = parsePublicKeyLine((await agent.readFile(hostKeyPath, { maxBytes: 64 * 1024 })).toString('utf8'));
-        if (key) {
-          await pinHostKey(config, key);
-          break;
+    let stopped = false;
+    const authorized = authorizeKey(agent, publicKey).catch((err: unknown) => {
+      throw new UserError(`could not add the machine's key to root's authorized_keys in the guest: ${(err as Error).message}`);
+    });
+    const pinned = (async () => {
+      const deadline = Date.now() + HOST_KEY_WAIT_MS;
+      let last = '';
+      for (;;) {
+        try {
+          const key = parsePublicKeyLine((await agent.readFile(hostKeyPath, { maxBytes: 64 * 1024 })).toString('utf8'));
+          if (key) {
+            await pinHostKey(config, key);
+            break;
+          }
+          last = `${hostKeyPath} holds no public key`;
+        } catch (err) {
+          last = (err as Error).message;
         }
-        last = `${hostKeyPath} holds no public key`;
-      } catch (err) {
-        last = (err as Error).message;
+        if (stopped) return;
+        if (Date.now() > deadline) throw new UserError(`the guest's SSH host key ${hostKeyPath} could not be read within ${HOST_KEY_WAIT_MS / 1000} s: ${last}`);
+        await sleep(POLL_MS);
       }
-      if (Date.now() > deadline) throw new UserError(`the guest's SSH host key ${hostKeyPath} could not be read within ${HOST_KEY_WAIT_MS / 1000} s: ${last}`);
-      await sleep(500);
-    }
-    // Listening, read from the guest kernel's own socket table (a connection through the forward
-    // would be accepted on the host side whether or not the server is up).
-    const listenDeadline = Date.now() + LISTEN_WAIT_MS;
-    while (!(await guestListeningPorts(agent)).includes(SSH_GUEST_PORT)) {
-      if (Date.now() > listenDeadline) {
-        throw new UserError(`nothing listens on guest port ${SSH_GUEST_PORT} ${LISTEN_WAIT_MS / 1000} s after the host key was pinned (is the SSH server running? \`vm ssh ${config.name} -- systemctl status ssh\`)`);
+      // Listening, read from the guest kernel's own socket table (a connection through the forward
+      // would be accepted on the host side whether or not the server is up).
+      const listenDeadline = Date.now() + LISTEN_WAIT_MS;
+      while (!(await guestListeningPorts(agent)).includes(SSH_GUEST_PORT)) {
+        if (stopped) return;
+        if (Date.now() > listenDeadline) {
+          throw new UserError(`nothing listens on guest port ${SSH_GUEST_PORT} ${LISTEN_WAIT_MS / 1000} s after the host key was pinned (is the SSH server running? \`vm ssh ${config.name} -- systemctl status ssh\`)`);
+        }
+        await sleep(POLL_MS);
       }
-      await sleep(1000);
+    })();
+    try {
+      await Promise.all([authorized, pinned]);
+    } finally {
+      // One failed: the other stops polling the agent, which is closed once this returns.
+      stopped = true;
+      await Promise.allSettled([authorized, pinned]);
     }
   });
 }

@@ -1,10 +1,11 @@
-// The riscv64 debian-13 box the Debian e2e tests boot. VM_TEST_DEBIAN_BOX=PATH names a built one (a
-// .box archive or a store folder, any architecture); without it the box is built here from
-// boxes/debian-13 with `vm box build`, once per host: into a store of the tests' own, where box.json's
-// build.recipe_sha256 (the recipe's hash: its text and every file it copies in) says whether the
-// stored box is this recipe's, so a later run (or the other vitest project) skips the build. A build
-// enters that store only through `vm box build`'s atomic rename, so one interrupted mid-way leaves
-// no half box there, and the next build sweeps its work folder.
+// The Debian boxes the Debian e2e tests boot: the riscv64 debian-13 (RISCV64) and its x86_64 twin
+// (X86_64, qemu only). An env var names a built one (RISCV64: VM_TEST_DEBIAN_BOX=PATH, a .box archive
+// or a store folder, any architecture; X86_64: VM_TEST_DEBIAN_X86_64_BOX); without it the box is
+// built here from its recipe with `vm box build`, once per host: into a store of the tests' own,
+// where box.json's build.recipe_sha256 (the recipe's hash: its text and every file it copies in)
+// says whether the stored box is this recipe's, so a later run (or the other vitest project) skips
+// the build. A build enters that store only through `vm box build`'s atomic rename, so one
+// interrupted mid-way leaves no half box there, and the next build sweeps its work folder.
 import { lookup } from 'node:dns/promises';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,28 +15,39 @@ import { checkHostTools } from '../../../src/core/boxes/build-tools.js';
 import { loadRecipe, type BoxRecipe } from '../../../src/core/boxes/recipe.js';
 import { BUILT, ROOT, alive, show, type Project } from './vm-cli.js';
 
-/** The tests' own store for built Debian boxes, kept between runs. */
-export const DEBIAN_STORE = join(tmpdir(), 'vm-test-debian-store');
-/** Downloaded .debs, shared with test/e2e/box-build.test.ts so the archive is fetched once per host. */
-const DEB_CACHE = join(tmpdir(), 'vm-test-deb-cache-riscv64');
-/** Held (O_EXCL, with the holder's pid) while one test process builds or checks the stored box. */
-const LOCK = join(DEBIAN_STORE, 'build.lock');
+/** Held (O_EXCL, with the holder's pid) in a recipe's store while one test process builds or checks the stored box. */
+const LOCK_FILE = 'build.lock';
 
-const RECIPE_DIR = join(ROOT, 'boxes/debian-13');
+/**
+ * A recipe the tests build: where it is, the tests' own store for its builds (kept between runs;
+ * one per recipe, so the two builds neither wait for each other's lock nor evict each other),
+ * where its downloaded .debs are kept, which env var names a built box instead.
+ */
+export interface DebianRecipe {
+  path: string;
+  store: string;
+  debCache: string;
+  givenEnv: string;
+}
 
-export type DebianBoxSource = { path: string; build: false } | { recipe: BoxRecipe; build: true } | { skip: string };
+/** The riscv64 box; its .deb cache is shared with test/e2e/box-build.test.ts so the archive is fetched once per host. */
+export const RISCV64: DebianRecipe = { path: join(ROOT, 'boxes/debian-13'), store: join(tmpdir(), 'vm-test-debian-store'), debCache: join(tmpdir(), 'vm-test-deb-cache-riscv64'), givenEnv: 'VM_TEST_DEBIAN_BOX' };
+/** The x86_64 box (qemu engine only). */
+export const X86_64: DebianRecipe = { path: join(ROOT, 'boxes/debian-13/box-recipe-x86_64.yaml'), store: join(tmpdir(), 'vm-test-debian-store-x86_64'), debCache: join(tmpdir(), 'vm-test-deb-cache-x86_64'), givenEnv: 'VM_TEST_DEBIAN_X86_64_BOX' };
+
+export type DebianBoxSource = { path: string; build: false } | { recipe: BoxRecipe; from: DebianRecipe; build: true } | { skip: string };
 
 /**
  * Where the box comes from, or why the Debian tests cannot run here. Decided before the tests are
  * collected: a given box, the stored build of this very recipe, or a build this host can do (root,
  * the build's host programs, binfmt for riscv64, and the Debian archive reachable).
  */
-export async function debianBoxSource(): Promise<DebianBoxSource> {
-  const given = process.env.VM_TEST_DEBIAN_BOX;
+export async function debianBoxSource(from: DebianRecipe = RISCV64): Promise<DebianBoxSource> {
+  const given = process.env[from.givenEnv];
   if (given) return { path: given, build: false };
   if (!BUILT) return { skip: 'the CLI is not built (npm run build)' };
-  const recipe = loadRecipe(RECIPE_DIR);
-  if (await reuseStoredBuild(recipe, { loc: { home: DEBIAN_STORE } })) return { recipe, build: true };
+  const recipe = loadRecipe(from.path);
+  if (await reuseStoredBuild(recipe, { loc: { home: from.store } })) return { recipe, from, build: true };
   try {
     checkHostTools(recipe);
   } catch (err) {
@@ -47,12 +59,13 @@ export async function debianBoxSource(): Promise<DebianBoxSource> {
   } catch (err) {
     return { skip: `this host cannot build ${recipe.name}: ${recipe.base.mirror} does not resolve (${(err as Error).message})` };
   }
-  return { recipe, build: true };
+  return { recipe, from, build: true };
 }
 
-/** Takes LOCK, waiting while a live process holds it; a dead holder's lock is taken over. */
-async function withLock<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  mkdirSync(DEBIAN_STORE, { recursive: true, mode: 0o700 });
+/** Takes STORE's lock, waiting while a live process holds it; a dead holder's lock is taken over. */
+async function withLock<T>(store: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  mkdirSync(store, { recursive: true, mode: 0o700 });
+  const LOCK = join(store, LOCK_FILE);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -95,27 +108,27 @@ async function withLock<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> 
  */
 export async function debianBox(p: Project, source: Exclude<DebianBoxSource, { skip: string }>): Promise<{ path: string; built: boolean; seconds: number }> {
   if (!source.build) return { path: source.path, built: false, seconds: 0 };
-  const { recipe } = source;
+  const { recipe, from } = source;
   const started = Date.now();
-  return withLock(async () => {
-    const env = { VM_HOME: DEBIAN_STORE, VM_BOX_BUILD_CACHE: DEB_CACHE };
-    mkdirSync(DEB_CACHE, { recursive: true });
-    const stored = await reuseStoredBuild(recipe, { loc: { home: DEBIAN_STORE } });
+  return withLock(from.store, async () => {
+    const env = { VM_HOME: from.store, VM_BOX_BUILD_CACHE: from.debCache };
+    mkdirSync(from.debCache, { recursive: true });
+    const stored = await reuseStoredBuild(recipe, { loc: { home: from.store } });
     let built = false;
     if (!stored) {
-      const r = await p.run(['box', 'build', RECIPE_DIR, '--json', '--force'], { env, timeoutMs: 1_800_000 });
-      if (r.code !== 0) throw new Error(`vm box build ${RECIPE_DIR} failed\n${show(r)}`);
+      const r = await p.run(['box', 'build', from.path, '--json', '--force'], { env, timeoutMs: 1_800_000 });
+      if (r.code !== 0) throw new Error(`vm box build ${from.path} failed\n${show(r)}`);
       built = true;
       // Older versions of the box are of no further use to the tests: free their disk.
-      const versions = join(DEBIAN_STORE, 'boxes', recipe.name);
+      const versions = join(from.store, 'boxes', recipe.name);
       for (const v of existsSync(versions) ? readdirSync(versions) : []) {
         if (v === recipe.version || v.startsWith('.')) continue;
         const rm = await p.run(['box', 'remove', recipe.name, '--version', v, '--force'], { env });
         if (rm.code !== 0) throw new Error(`vm box remove ${recipe.name} --version ${v} failed\n${show(rm)}`);
       }
     }
-    const again = await reuseStoredBuild(recipe, { loc: { home: DEBIAN_STORE } });
-    if (!again) throw new Error(`vm box build succeeded but ${DEBIAN_STORE} holds no ${recipe.name} ${recipe.version} built from this recipe`);
+    const again = await reuseStoredBuild(recipe, { loc: { home: from.store } });
+    if (!again) throw new Error(`vm box build succeeded but ${from.store} holds no ${recipe.name} ${recipe.version} built from this recipe`);
     return { path: again.box.dir, built, seconds: (Date.now() - started) / 1000 };
   }, 2_400_000);
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { MachineConfig } from '../../../../src/model/machine-config.js';
 import type { MachineState } from '../../../../src/core/machines/state.js';
 import { resolveForwards } from '../../../../src/core/lifecycle/forwards/check.js';
-import { formatSshConfig, planSshForward, sshRecordFor, sshUnavailable } from '../../../../src/core/lifecycle/ssh-access.js';
+import { formatSshConfig, planSshForward, rootHome, sshRecordFor, sshUnavailable, withAuthorizedKey } from '../../../../src/core/lifecycle/ssh-access.js';
 
 const config = (extra: Partial<MachineConfig> = {}, ssh = true): MachineConfig =>
   ({
@@ -76,5 +76,20 @@ Host db
   StrictHostKeyChecking yes
   PasswordAuthentication no
 `);
+  });
+});
+
+describe("root's authorized_keys", () => {
+  const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample vm web';
+  it("finds root's home in /etc/passwd, /root when there is no root line", () => {
+    expect(rootHome('daemon:x:1:1::/usr/sbin:/bin/false\nroot:x:0:0:root:/home/admin:/bin/sh\n')).toBe('/home/admin');
+    expect(rootHome('rooted:x:0:0::/srv:/bin/sh\n')).toBe('/root');
+    expect(rootHome('')).toBe('/root');
+  });
+  it('adds the key once, keeping the other keys and ending the last line', () => {
+    expect(withAuthorizedKey('', key)).toBe(`${key}\n`);
+    expect(withAuthorizedKey('ssh-rsa AAAA other', key)).toBe(`ssh-rsa AAAA other\n${key}\n`);
+    expect(withAuthorizedKey(`ssh-rsa AAAA other\n${key}\n`, key)).toBeUndefined();
+    expect(withAuthorizedKey(`${key}  \n`, key)).toBeUndefined();
   });
 });
