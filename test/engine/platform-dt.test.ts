@@ -52,6 +52,7 @@ describe.skipIf(!HAVE_DTC)('virt device tree', () => {
     harts: 2,
     cmdline: 'console=ttyS0 quiet',
     initrd: { start: 0x8820_0000, end: 0x8830_0000 },
+    rngSeed: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]),
   });
 
   it('decompiles with dtc, warning only about what QEMU’s own tree also has, and says what the kernel needs', () => {
@@ -66,6 +67,7 @@ describe.skipIf(!HAVE_DTC)('virt device tree', () => {
     expect(dts).toContain('stdout-path = "/soc/serial@10000000";');
     expect(dts).toContain('linux,initrd-start = <0x00 0x88200000>;');
     expect(dts).toContain('linux,initrd-end = <0x00 0x88300000>;');
+    expect(dts).toContain('rng-seed = <0x4030201 0x8070605>;');
     expect(dts).toContain('reg = <0x00 0x80000000 0x00 0x10000000>;');
     expect((dts.match(/compatible = "riscv,cpu-intc";/g) ?? []).length).toBe(2);
   });

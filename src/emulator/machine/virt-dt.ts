@@ -25,6 +25,9 @@ export interface VirtDtOptions {
   virtio: (DtRegion & { irq: number })[];
   bootargs: string;
   initrd?: { start: number; end: number };
+  /** /chosen/rng-seed: random bytes the kernel mixes into its entropy pool and credits at once
+   *  (Documentation/devicetree/bindings/chosen.txt), as QEMU's virt machine passes; whole cells. */
+  rngSeed?: number[];
 }
 
 // Interrupt numbers on a hart's local controller (privileged spec, mip bits).
@@ -149,6 +152,7 @@ export function buildVirtDtb(o: VirtDtOptions): Uint8Array {
     chosenProps['linux,initrd-start'] = cells64(o.initrd.start);
     chosenProps['linux,initrd-end'] = cells64(o.initrd.end);
   }
+  if (o.rngSeed) chosenProps['rng-seed'] = o.rngSeed;
 
   const root = node(
     '',

@@ -89,6 +89,10 @@ export interface VirtMachineOptions {
   /** M-mode firmware (e.g. OpenSBI fw_jump.bin) at DRAM base; without it the host implements SBI. */
   firmware?: Uint8Array;
   cmdline: string;
+  /** Random bytes for the device tree's /chosen/rng-seed (a multiple of 4), so the kernel's entropy
+   *  pool is ready from its first instruction rather than after its virtio-rng driver loads; the
+   *  host supplies them (the emulator has no entropy of its own). */
+  rngSeed?: Uint8Array;
   idleWarp: WarpPolicy;
   createHart: (hartId: number, host: HartHost) => HartControl;
   timers?: HostTimers;
@@ -117,7 +121,7 @@ export interface VirtMachineOptions {
 }
 
 /** The device tree of a `virt` machine with this much RAM, these harts and this boot setup. */
-export function virtDeviceTree(o: { ramBytes: number; harts: number; cmdline: string; initrd?: { start: number; end: number } }): Uint8Array {
+export function virtDeviceTree(o: { ramBytes: number; harts: number; cmdline: string; initrd?: { start: number; end: number }; rngSeed?: Uint8Array }): Uint8Array {
   return buildVirtDtb({
     memory: { base: VIRT_DRAM_BASE, size: o.ramBytes },
     harts: o.harts,
@@ -135,6 +139,7 @@ export function virtDeviceTree(o: { ramBytes: number; harts: number; cmdline: st
       irq: VIRTIO_IRQ + n,
     })),
     bootargs: o.cmdline,
+    rngSeed: o.rngSeed && Array.from(new Uint32Array(o.rngSeed.buffer.slice(o.rngSeed.byteOffset, o.rngSeed.byteOffset + (o.rngSeed.length & ~3)))),
     initrd: o.initrd,
   });
 }
@@ -301,7 +306,7 @@ export class VirtMachine {
       firmwareSize: firmware?.length,
     });
     const initrdRange = layout.initrdStart !== undefined ? { start: layout.initrdStart, end: layout.initrdEnd! } : undefined;
-    const dtb = virtDeviceTree({ ramBytes: this.o.ramBytes, harts: this.o.harts, cmdline: this.o.cmdline, initrd: initrdRange });
+    const dtb = virtDeviceTree({ ramBytes: this.o.ramBytes, harts: this.o.harts, cmdline: this.o.cmdline, initrd: initrdRange, rngSeed: this.o.rngSeed });
     const dtbAddr = placeDtb(VIRT_DRAM_BASE, this.o.ramBytes, dtb.length, layout);
     if (!this.o.restoring) {
       if (firmware) this.ram.load(layout.firmwareAddr!, firmware);

@@ -78,6 +78,8 @@ export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availa
   else if (tiering === 'hot') setFlagsFromString(`--wasm-tiering-budget=${V8_TIERING_BUDGET * HOT_BUDGET_FACTOR}`);
 }
 
+/** The device tree's rng-seed, as QEMU's virt machine passes. */
+const RNG_SEED_BYTES = 32;
 /** Console bytes held for a reader that does not keep up; past this, output is dropped and counted. */
 const OUTPUT_BUFFER_LIMIT = 1024 * 1024;
 const TAIL_CHARS = 4096;
@@ -763,6 +765,7 @@ export async function startBuiltinMachine(
       initrd,
       firmware,
       cmdline: spec.cmdline,
+      rngSeed: webcrypto.getRandomValues(new Uint8Array(RNG_SEED_BYTES)),
       idleWarp: spec.idleWarp ?? 'until-ready',
       createHart: (id, host) => {
         const hart = new Hart(id, host);
