@@ -63,7 +63,7 @@ const TAG_DROPPED = 0xfffffffe;
 export const JC_TAG_OFF = 0; // u32: RAM offset of the entry point
 export const JC_TAG_PC = JIT_SIZE * 4; // f64: its pc
 export const JC_ENTRY = JIT_SIZE * 12; // i32: function-table slot, ENTRY_NONE or ENTRY_PENDING
-export const JC_CHECKED = JIT_SIZE * 16; // i32: fence.i epoch the entry was last checked in
+export const JC_CHECKED = JIT_SIZE * 16; // i32: re-check epoch the entry was last checked in (recheckAll)
 export const JC_EPOCH = JIT_SIZE * 20; // i32: the current epoch
 export const JC_JUMP_GENERATION = JIT_SIZE * 20 + 4; // i32: see JitCache.forgetJumps
 export const JC_JUMPS = JIT_SIZE * 20 + 8; // the jump cache: JUMP_SIZE entries of JUMP_STRIDE bytes
@@ -73,10 +73,10 @@ export const JC_JUMPS = JIT_SIZE * 20 + 8; // the jump cache: JUMP_SIZE entries 
  * without the fetch-TLB check and hash probe of the full lookup, as qemu's tb_jmp_cache does.
  * Direct-mapped by pc: entry ((lo >>> 1) ^ (lo >>> 13)) & (JUMP_SIZE - 1) for the pc's low word lo
  * (pcs are 2-aligned; the shifted copy mixes in the bits that tell the kernel's and a process's code
- * apart). An entry is (pc: i64, stamp: i64, slot: i32), the stamp being what must
+ * apart). An entry is (pc: i64, stamp: i64, entry value: i32), the stamp being what must
  * not have changed since the entry was made: the TLB's generation (high word; a flush may have
  * changed the pc's mapping), this cache's jump generation (bits 4..31; a region was dropped, or
- * fence.i asks for re-checks) and the fetch context (bits 0..3: tlb.ts CTX_*).
+ * recheckAll asks for re-checks) and the fetch context (bits 0..3: tlb.ts CTX_*).
  */
 export const JUMP_BITS = 12;
 export const JUMP_SIZE = 1 << JUMP_BITS;
@@ -154,12 +154,13 @@ export class JitCache {
    *  sooner). */
   readonly hot = new Uint32Array(JIT_SIZE);
   /** The instruction bytes each region was made from, as the aligned 32-bit words holding them, and
-   *  the RAM offset of the first word (a multiple of 4), to re-check after fence.i. */
+   *  the RAM offset of the first word (a multiple of 4), to re-check (recheckAll, and a region
+   *  compiled in the background before its first run). */
   readonly bytes: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(JIT_SIZE).fill(undefined);
   readonly bytesAt = new Float64Array(JIT_SIZE);
   /** Each region's code from other pages, checked and invalidated with its own. */
   readonly foreign: (ForeignCode[] | undefined)[] = new Array<ForeignCode[] | undefined>(JIT_SIZE).fill(undefined);
-  /** fence.i epoch each region was last checked in; a region from an older epoch is re-checked. */
+  /** Re-check epoch each region was last checked in; a region from an older epoch is re-checked. */
   readonly checked: Int32Array;
   epoch = 0;
   private readonly epochCell: Int32Array;

@@ -46,7 +46,8 @@ const DISPATCH_LOCALS: [number, number][] = [
  * that has a region, run that one too. The next region comes from the jump cache (cache.ts) when
  * it holds the pc with the current stamp; else from the full lookup, the interpreter's, written in
  * wasm: the same fetch-TLB test (tlb.ts), the same hash and probe window (cache.ts jitSlot,
- * JIT_PROBES) and a region checked in this fence.i epoch; what that finds goes into the jump cache.
+ * JIT_PROBES) and a region checked in this re-check epoch (cache.ts recheckAll); what that finds goes
+ * into the jump cache.
  * Anything else returns to the interpreter's loop (execute.ts), which handles the exit, counts entry
  * points towards translation and re-checks stale regions.
  */
