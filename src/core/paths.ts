@@ -14,6 +14,8 @@ export const STORE_BOXES_DIR = 'boxes';
 export const STORE_TMP_DIR = 'tmp';
 /** Warm images (`warm_start:`), one folder per machine shape, beside the boxes they were booted from. */
 export const STORE_WARM_DIR = 'warm';
+/** What holds for the whole host and is cheap to lose (the qemu engine's KVM probe verdict; box builds' downloaded packages). */
+export const STORE_CACHE_DIR = 'cache';
 export const STORE_INDEX_FILE = 'index.json';
 export const STORE_INDEX_LOCK = 'index.lock';
 
@@ -53,6 +55,7 @@ export const storeBoxDir = (name: string, version: string, loc: StoreLocation = 
 /** Temp folders live inside the store so the final rename stays on one filesystem (atomic). */
 export const storeTmpDir = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_TMP_DIR);
 export const storeWarmDir = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_WARM_DIR);
+export const storeCacheDir = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_CACHE_DIR);
 export const storeIndexFile = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_INDEX_FILE);
 export const storeIndexLock = (loc: StoreLocation = {}): string => join(storeRoot(loc), STORE_INDEX_LOCK);
 

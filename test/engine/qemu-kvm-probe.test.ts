@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_KERNEL_PROBE_TIMEOUT_MS, kernelProbe, probeArgs, probeKvm } from '../../src/engines/qemu/kvm-probe.js';
 import { PROBE_GUEST_EXIT_STATUS, probeGuestImage } from '../../src/engines/qemu/kvm-probe-guest.js';
 import { QemuEngine } from '../../src/engines/qemu/qemu-engine.js';
+import { KVM_PROBE_CACHE_FILE } from '../../src/engines/qemu/kvm-probe-cache.js';
 import { cleanup, qemuVersion, unpackBox } from './qemu-harness.js';
 import { riscvConfig, x86Config } from '../unit/engines/qemu/machine-fixture.js';
 
@@ -114,6 +115,25 @@ describe.skipIf(!version || !onX86)(`KVM probe (${version ?? `skipped: ${QEMU} i
     }
     expect(await engine.chooseAccel({ ...x86, accel: 'tcg' })).toEqual({ accel: 'tcg', note: 'accel: tcg' });
     expect((await engine.chooseAccel(riscvConfig())).accel).toBe('tcg');
+  }, 30_000);
+
+  it('with a cache folder, a later engine object (a later `vm up`) answers from the first one\'s verdict and says so', async () => {
+    const cacheDir = join(dir, 'cache');
+    const c = x86Config();
+    const x86 = x86Config({ box: { ...c.box, kernel } });
+    const first = await new QemuEngine({ kvmProbeTimeoutMs: TIMEOUT_MS, cacheDir }).probe(x86);
+    expect(first.cached).toBeUndefined();
+    expect(existsSync(join(cacheDir, KVM_PROBE_CACHE_FILE))).toBe(true);
+    const t0 = performance.now();
+    const engine = new QemuEngine({ kvmProbeTimeoutMs: TIMEOUT_MS, cacheDir });
+    const choice = await engine.chooseAccel(x86);
+    const took = performance.now() - t0;
+    const second = await engine.probe(x86);
+    console.log(`cached verdict in ${took.toFixed(0)} ms: ${choice.note}`);
+    expect(second).toMatchObject({ usable: first.usable, elapsedMs: first.elapsedMs, cached: { file: join(cacheDir, KVM_PROBE_CACHE_FILE) } });
+    expect(choice.accel).toBe(first.usable ? 'kvm' : 'tcg');
+    expect(choice.note).toContain(`kept for this host boot (delete ${join(cacheDir, KVM_PROBE_CACHE_FILE)} to probe again)`);
+    if (!first.usable) expect(choice.note).toContain(`KVM not used: ${first.reason}`);
   }, 30_000);
 });
 

@@ -6,7 +6,9 @@
 //   2. when the machine's kernel is known, that kernel itself, with no disk and no initrd, up to its
 //      "VFS: Unable to mount root fs" panic (panic=-1 + -no-reboot make qemu exit then). Here the
 //      tiny guest can pass (nested KVM is slow, not dead) while Linux hangs: only a kernel proves it.
-// `accel: auto` picks KVM only after a passing probe.
+// `accel: auto` picks KVM only after a passing probe. Given a cache file, the verdict of a probe that
+// ran its guests is kept for the rest of the host's boot (kvm-probe-cache.ts); the cheap checks before
+// (architecture, the device's permissions) are made every time.
 
 import { spawn } from 'node:child_process';
 import { constants as C } from 'node:fs';
@@ -15,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Arch } from '../../model/machine-config.js';
 import { PROBE_GUEST_EXIT_STATUS, probeGuestImage } from './kvm-probe-guest.js';
+import { kvmProbeCacheKey, readCachedVerdict, writeCachedVerdict, type CachedVerdict } from './kvm-probe-cache.js';
 
 /** A working KVM runs the tiny guest in well under a second; nested KVM here takes 3-15 s. */
 export const DEFAULT_KVM_PROBE_TIMEOUT_MS = 3000;
@@ -24,7 +27,15 @@ export const DEFAULT_KERNEL_PROBE_TIMEOUT_MS = 5000;
 const KERNEL_PANIC_TEXT = 'Kernel panic';
 const STDERR_LIMIT = 16 * 1024;
 
-export type KvmProbeResult = { usable: true; elapsedMs: number } | { usable: false; reason: string; elapsedMs: number };
+/** Where a verdict came from when it is a cached one: when that probe ran, and the file to delete to probe again. */
+export interface KvmProbeCached {
+  probedAt: string;
+  file: string;
+}
+
+export type KvmProbeResult =
+  | { usable: true; elapsedMs: number; cached?: KvmProbeCached }
+  | { usable: false; reason: string; elapsedMs: number; cached?: KvmProbeCached };
 
 export interface KvmProbeOptions {
   /** The guest architecture to run. */
@@ -41,6 +52,10 @@ export interface KvmProbeOptions {
   kvmDevice?: string;
   /** Host architecture in Node's spelling (tests); default process.arch. */
   hostArch?: string;
+  /** Keep the verdict here for the host's boot, and answer from it (kvm-probe-cache.ts); none: always probe. */
+  cacheFile?: string;
+  /** The host's boot id file (tests); default /proc/sys/kernel/random/boot_id. */
+  bootIdFile?: string;
 }
 
 const HOST_ARCH: Record<string, Arch | undefined> = { x64: 'x86_64', riscv64: 'riscv64' };
@@ -85,32 +100,56 @@ export async function probeKvm(o: KvmProbeOptions): Promise<KvmProbeResult> {
     return unusable(`cannot open ${device}: ${(err as Error).message}`);
   }
 
+  const cpu = o.cpu ?? 'host';
+  const kernelTimeoutMs = o.kernelTimeoutMs ?? DEFAULT_KERNEL_PROBE_TIMEOUT_MS;
+  const cache = o.cacheFile
+    ? await kvmProbeCacheKey({ arch: o.arch, program: o.program, cpu, device, timeoutMs, ...(o.kernel ? { kernel: o.kernel, kernelTimeoutMs } : {}) }, o.bootIdFile ? { bootIdFile: o.bootIdFile } : {})
+    : undefined;
+  if (cache && o.cacheFile) {
+    const hit = await readCachedVerdict(o.cacheFile, cache.bootId, cache.key);
+    if (hit) {
+      const cached = { probedAt: hit.probedAt, file: o.cacheFile };
+      return hit.usable ? { usable: true, elapsedMs: hit.elapsedMs, cached } : { usable: false, reason: hit.reason, elapsedMs: hit.elapsedMs, cached };
+    }
+  }
+  const probedAt = new Date().toISOString();
+  const verdict = await runGuests(o, cpu, timeoutMs, kernelTimeoutMs);
+  const result: KvmProbeResult = verdict.usable ? { usable: true, elapsedMs: elapsed() } : unusable(verdict.reason);
+  // a program that would not start says nothing about KVM: the next probe tries again
+  if (cache && o.cacheFile && (verdict.usable || !verdict.transient)) {
+    const entry: CachedVerdict = result.usable ? { usable: true, elapsedMs: result.elapsedMs, probedAt } : { usable: false, reason: result.reason, elapsedMs: result.elapsedMs, probedAt };
+    await writeCachedVerdict(o.cacheFile, cache.bootId, cache.key, entry);
+  }
+  return result;
+}
+
+/** The guest stages; `transient` when qemu could not be started at all (not a verdict on KVM). */
+async function runGuests(o: KvmProbeOptions, cpu: string, timeoutMs: number, kernelTimeoutMs: number): Promise<{ usable: true } | { usable: false; reason: string; transient?: boolean }> {
   const dir = await mkdtemp(join(tmpdir(), 'vm-kvm-probe-'));
   try {
-    const cpu = o.cpu ?? 'host';
     const image = join(dir, 'probe-guest.bin');
     await writeFile(image, probeGuestImage(), { mode: 0o600 });
     const run = await runProbe(o.program, probeArgs(image, cpu), timeoutMs);
     if (run.kind === 'timeout') {
-      return unusable(`a test guest did not finish within ${timeoutMs / 1000} s under KVM (where KVM works it takes well under a second; nested virtualization often cannot run guests)`);
+      return { usable: false, reason: `a test guest did not finish within ${timeoutMs / 1000} s under KVM (where KVM works it takes well under a second; nested virtualization often cannot run guests)` };
     }
-    if (run.kind === 'spawn-error') return unusable(`cannot run ${o.program}: ${run.message}`);
+    if (run.kind === 'spawn-error') return { usable: false, reason: `cannot run ${o.program}: ${run.message}`, transient: true };
     if (run.status !== PROBE_GUEST_EXIT_STATUS) {
       const why = lastLines(run.stderr) || (run.signal ? `killed by ${run.signal}` : `exit status ${run.status}`);
-      return unusable(`qemu could not run a test guest under KVM: ${why}`);
+      return { usable: false, reason: `qemu could not run a test guest under KVM: ${why}` };
     }
-    if (!o.kernel) return { usable: true, elapsedMs: elapsed() };
-    const kernel = await kernelProbe(o.program, o.kernel, join(dir, 'serial.log'), cpu, 'kvm', o.kernelTimeoutMs ?? DEFAULT_KERNEL_PROBE_TIMEOUT_MS);
-    return kernel.ok ? { usable: true, elapsedMs: elapsed() } : unusable(kernel.reason);
+    if (!o.kernel) return { usable: true };
+    const kernel = await kernelProbe(o.program, o.kernel, join(dir, 'serial.log'), cpu, 'kvm', kernelTimeoutMs);
+    return kernel.ok ? { usable: true } : { usable: false, reason: kernel.reason, ...(kernel.transient ? { transient: true } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
 /** Boots `kernel` to its no-root panic under `accel`; ok when that happens within `timeoutMs`. */
-export async function kernelProbe(program: string, kernel: string, serialLog: string, cpu: string, accel: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function kernelProbe(program: string, kernel: string, serialLog: string, cpu: string, accel: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string; transient?: true }> {
   const run = await runProbe(program, kernelProbeArgs(kernel, serialLog, cpu, accel), timeoutMs);
-  if (run.kind === 'spawn-error') return { ok: false, reason: `cannot run ${program}: ${run.message}` };
+  if (run.kind === 'spawn-error') return { ok: false, reason: `cannot run ${program}: ${run.message}`, transient: true };
   if (run.kind === 'timeout') {
     return { ok: false, reason: `the machine's kernel did not get through its boot within ${timeoutMs / 1000} s under ${accel.toUpperCase()} (a tiny test guest ran; nested virtualization often runs those and hangs real kernels)` };
   }

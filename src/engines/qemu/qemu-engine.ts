@@ -19,6 +19,7 @@ import type { ConsoleRelayLaunch } from './console-relay-main.js';
 import { checkProgram, installHint, QEMU_IMG, SYSTEM_PROGRAMS, type QemuProgram } from './binaries.js';
 import { DiskError, EngineStartError, EngineUnsupportedError } from '../errors.js';
 import { DEFAULT_KVM_PROBE_TIMEOUT_MS, probeKvm, type KvmProbeResult } from './kvm-probe.js';
+import { kvmProbeCacheFile } from './kvm-probe-cache.js';
 import { checkDisksPresent, destroyQemuDisks, diskPlan, prepareQemuDisks, qemuDiskChains } from './qemu-img.js';
 import type { DiskChain } from '../shared/disk-chain.js';
 import { QmpClient } from '../qmp-client.js';
@@ -37,6 +38,13 @@ export interface QemuEngineOptions {
   kvmProbeTimeoutMs?: number;
   kernelProbeTimeoutMs?: number;
   startTimeoutMs?: number;
+  /** Per-user cache folder (core says where): the KVM probe's verdict is kept there for the host's boot. None: probe every time. */
+  cacheDir?: string;
+}
+
+/** Where a cached verdict came from, for the messages that give it. */
+export function probeSource(probe: KvmProbeResult): string {
+  return probe.cached ? `; verdict of a probe at ${probe.cached.probedAt}, kept for this host boot (delete ${probe.cached.file} to probe again)` : '';
 }
 
 export interface AccelChoice {
@@ -83,12 +91,12 @@ export class QemuEngine implements Engine {
     }
     if (config.accel === 'kvm') {
       const probe = await this.probe(config);
-      if (!probe.usable) return { ok: false, reason: `the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}`, hint: 'set accel: auto (KVM when it works, else TCG) or accel: tcg' };
+      if (!probe.usable) return { ok: false, reason: `the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}${probeSource(probe)}`, hint: 'set accel: auto (KVM when it works, else TCG) or accel: tcg' };
     }
     return { ok: true, detail };
   }
 
-  /** The KVM probe's verdict for this machine's architecture and kernel, run once per engine object. */
+  /** The KVM probe's verdict for this machine's architecture and kernel, run once per engine object (and per host boot with a cache folder). */
   probe(config: MachineConfig): Promise<KvmProbeResult> {
     const key = `${config.arch}\u0000${config.box.kernel}`;
     let p = this.probes.get(key);
@@ -103,6 +111,7 @@ export class QemuEngine implements Engine {
           // the machine's own kernel proves more than any test guest (kvm-probe.ts)
           ...(config.arch === 'x86_64' ? { kernel: config.box.kernel } : {}),
           ...(this.options.kernelProbeTimeoutMs ? { kernelTimeoutMs: this.options.kernelProbeTimeoutMs } : {}),
+          ...(this.options.cacheDir ? { cacheFile: kvmProbeCacheFile(this.options.cacheDir) } : {}),
         });
       })();
       this.probes.set(key, p);
@@ -114,11 +123,11 @@ export class QemuEngine implements Engine {
   async chooseAccel(config: MachineConfig): Promise<AccelChoice> {
     if (config.accel === 'tcg') return { accel: 'tcg', note: 'accel: tcg' };
     const probe = await this.probe(config);
-    if (probe.usable) return { accel: 'kvm', note: `KVM probe passed in ${probe.elapsedMs} ms` };
+    if (probe.usable) return { accel: 'kvm', note: `KVM probe passed in ${probe.elapsedMs} ms${probeSource(probe)}` };
     if (config.accel === 'kvm') {
-      throw new EngineStartError(`the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}`, '', 'set accel: auto or tcg');
+      throw new EngineStartError(`the machine asks for accel: kvm, but KVM cannot run guests here: ${probe.reason}${probeSource(probe)}`, '', 'set accel: auto or tcg');
     }
-    return { accel: 'tcg', note: `KVM not used: ${probe.reason}` };
+    return { accel: 'tcg', note: `KVM not used: ${probe.reason}${probeSource(probe)}` };
   }
 
   async prepare(config: MachineConfig): Promise<void> {

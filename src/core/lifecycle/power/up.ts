@@ -171,7 +171,7 @@ class MachineUp {
     // A running machine keeps running as it is (the boot step says what applying the Vmfile takes).
     const change = s ? configChange(s, c) : undefined;
     if (change?.kind === 'recreate' && !this.running) throw new UserError(change.why, { hint: change.hint });
-    await engineFor(c, { checkAvailability: !this.running });
+    await engineFor(c, { checkAvailability: !this.running, loc: this.opts.loc });
     io.title(`Box ${c.box.name} ${c.box.version}${this.running ? '' : ` (${c.arch}, ${c.engine} engine)`}`);
   }
 
@@ -183,7 +183,7 @@ class MachineUp {
       killPoint('after-created');
     }
     if (!this.running) {
-      const engine = await engineFor(c);
+      const engine = await engineFor(c, { loc: this.opts.loc });
       if (c.warmStart && this.state.state === 'created' && !this.resuming) await this.planWarm(engine);
       await engine.prepare(c).catch((err: unknown) => {
         throw engineUserError(err);
@@ -245,7 +245,7 @@ class MachineUp {
       this.result.notes.push(...ports.notes);
       const engineForwards = ssh?.add ? ports.forwards : moved;
       this.paths = await prepareRuntimeDir(c.project.stateDir);
-      const engine = (await engineFor(c)) as Engine;
+      const engine = (await engineFor(c, { loc: this.opts.loc })) as Engine;
       const before = this.state!;
       // The pid is recorded the moment the process exists, not once its sockets answer: a CLI
       // killed in between must leave a state file that names the running engine.
@@ -307,7 +307,7 @@ class MachineUp {
       // machine of the shape would be.
       try {
         if (!(await agentAnswers(this.paths, 10_000))) throw new Error('its agent did not answer');
-        const dir = await (await engineFor(c)).warm!.save(c, this.paths, storeWarmDir(this.opts.loc));
+        const dir = await (await engineFor(c, { loc: this.opts.loc })).warm!.save(c, this.paths, storeWarmDir(this.opts.loc));
         this.result.warm = 'saved';
         this.result.notes.push(`machine '${c.name}': saved a warm image of its shape (${dir}); new machines like it will resume from it`);
       } catch (err) {
