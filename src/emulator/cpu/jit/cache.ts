@@ -36,14 +36,14 @@ export const CROSSES_PAGE = 2 ** 32;
 export const ENTRY_SLOT_BITS = 17;
 const MAX_SLOTS = 1 << ENTRY_SLOT_BITS;
 /** Blocks a page function may have for its entries to be addressable. */
-export const MAX_ENTRY_BLOCK = (1 << (31 - ENTRY_SLOT_BITS)) - 1;
+const MAX_ENTRY_BLOCK = (1 << (31 - ENTRY_SLOT_BITS)) - 1;
 
 export function entryValue(slot: number, block: number): number {
   if (block > MAX_ENTRY_BLOCK) throw new Error(`translator: entry block ${block} above ${MAX_ENTRY_BLOCK}`);
   return slot | (block << ENTRY_SLOT_BITS);
 }
 
-export function slotOf(entry: number): number {
+function slotOf(entry: number): number {
   return entry & (MAX_SLOTS - 1);
 }
 

@@ -146,7 +146,7 @@ export interface Callee {
 }
 
 /** Instructions a callee may have to be inlined, its `ret` included. */
-export const MAX_CALLEE_INSNS = 24;
+const MAX_CALLEE_INSNS = 24;
 /** `jalr x0, 0(x1)`: ret. */
 const RET = 0x00008067;
 
