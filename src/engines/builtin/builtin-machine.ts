@@ -72,6 +72,21 @@ export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availa
   if (asked === 'on' || asked === 'off' || asked === 'hot') return asked;
   return cores > 2 ? 'on' : 'hot';
 }
+/**
+ * Where the translator's batches compile: on the guest's own thread when a batch is due ('sync'), or
+ * on V8's background threads while the interpreter goes on ('background'). With two cores or fewer
+ * the background thread competes with the guest's, and the interpreter runs the hot code meanwhile:
+ * compiling at once made boots faster (tiny box to ready, the Debian kernel to /init: `npm run
+ * bench` rows boot and debian) with the same ash and sha figures. With more cores background
+ * compiling costs the guest's thread nothing; not measured here, so V8's way stays.
+ * VM_WASM_COMPILE=sync|background overrides the choice.
+ */
+export type WasmCompile = 'sync' | 'background';
+export function wasmCompile(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): WasmCompile {
+  const asked = env.VM_WASM_COMPILE;
+  if (asked === 'sync' || asked === 'background') return asked;
+  return cores > 2 ? 'background' : 'sync';
+}
 {
   const tiering = wasmTiering();
   if (tiering === 'off') setFlagsFromString('--liftoff-only');
@@ -755,6 +770,7 @@ export async function startBuiltinMachine(
   let machine: VirtMachine;
   let devices: AttachedDevices;
   const threshold = jitThreshold(spec);
+  const compileMode = wasmCompile();
   const profiler = profiling(spec) ? new HartProfiler() : null;
   const harts: Hart[] = [];
   try {
@@ -770,6 +786,7 @@ export async function startBuiltinMachine(
       createHart: (id, host) => {
         const hart = new Hart(id, host);
         // A resumed machine's harts translate once the warm-up's translator part ran (warmUpWhenIdle).
+        hart.jit.compileInBackground = compileMode === 'background';
         hart.jit.threshold = opts.restore ? 0 : threshold;
         profiler?.attach(hart);
         harts.push(hart);

@@ -142,7 +142,7 @@ export class JitCache {
   set threshold(n: number) {
     this.thresholdValue = n;
     this.batchSize = n === 1 ? 1 : BATCH_SIZE;
-    this.syncCompile = n === 1;
+    this.syncCompile = n === 1 || !this.background;
   }
 
   readonly tagOff: Uint32Array;
@@ -265,8 +265,18 @@ export class JitCache {
   batchSize = BATCH_SIZE;
   /** Instructions a queued entry point may wait for its batch (BATCH_MAX_WAIT; warm-up: 0). */
   maxWait = BATCH_MAX_WAIT;
-  /** Compile batches on the calling thread, instead of letting V8 compile them in the background. */
-  syncCompile = false;
+  /** Compile batches on the calling thread, instead of letting V8 compile them in the background
+   *  (compileInBackground; always at threshold 1, the test mode). */
+  syncCompile = true;
+  private background = false;
+
+  /** Let V8 compile batches on its own threads while the interpreter runs on, rather than on the
+   *  calling thread when a batch is due: the engine's choice by the host's cores (builtin-machine.ts
+   *  wasmCompile). */
+  set compileInBackground(on: boolean) {
+    this.background = on;
+    this.syncCompile = this.thresholdValue === 1 || !on;
+  }
   /** Batches V8 is compiling (translate.ts). */
   compiling = 0;
 

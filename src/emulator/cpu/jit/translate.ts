@@ -241,7 +241,7 @@ interface Translated {
 
 /**
  * Translate every queued entry point of `h` that is still wanted, as one module. With syncCompile
- * (threshold 1, the test mode; the warm-up) the module is compiled at once; otherwise V8 compiles it on its own threads
+ * (cache.ts compileInBackground off) the module is compiled at once; otherwise V8 compiles it on its own threads
  * while the interpreter goes on running those entry points, and the regions take over when it is
  * done (an entry dropped meanwhile is skipped; code that changed meanwhile fails the byte check
  * at first use, cache.ts stillValid).

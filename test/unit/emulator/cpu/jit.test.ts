@@ -229,6 +229,19 @@ function withHandler(m: TestMachine): void {
 }
 
 describe('translation and the rest of the machine', () => {
+  it('batches compile at once unless the engine lets them compile in the background, and always at threshold 1', () => {
+    const jit = makeMachine().hart.jit;
+    jit.threshold = 8000;
+    expect(jit.syncCompile).toBe(true);
+    jit.compileInBackground = true;
+    expect(jit.syncCompile).toBe(false);
+    jit.threshold = 1;
+    expect(jit.syncCompile).toBe(true);
+    jit.threshold = 8000;
+    expect(jit.syncCompile).toBe(false);
+    jit.compileInBackground = false;
+    expect(jit.syncCompile).toBe(true);
+  });
   describe('a leaf function on another page runs inline at its call', () => {
     // A loop of 50 calls to a leaf on another page (x5 += x6 << 1 | x7; ret), x8 counting down.
     const LEAF = RAM_BASE + 0x3000;

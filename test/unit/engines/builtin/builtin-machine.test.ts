@@ -186,4 +186,13 @@ describe('WebAssembly tiering choice', () => {
     expect(wasmTiering({ VM_WASM_TIERING: 'hot' }, 16)).toBe('hot');
     expect(wasmTiering({ VM_WASM_TIERING: 'fast' }, 16)).toBe('on');
   });
+  it('batches compile at once with two cores or fewer, in the background with more, unless VM_WASM_COMPILE says otherwise', async () => {
+    const { wasmCompile } = await import('../../../../src/engines/builtin/builtin-machine.js');
+    expect(wasmCompile({}, 1)).toBe('sync');
+    expect(wasmCompile({}, 2)).toBe('sync');
+    expect(wasmCompile({}, 4)).toBe('background');
+    expect(wasmCompile({ VM_WASM_COMPILE: 'background' }, 2)).toBe('background');
+    expect(wasmCompile({ VM_WASM_COMPILE: 'sync' }, 16)).toBe('sync');
+    expect(wasmCompile({ VM_WASM_COMPILE: 'later' }, 16)).toBe('background');
+  });
 });
