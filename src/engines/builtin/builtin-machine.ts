@@ -72,6 +72,12 @@ export function wasmTiering(env: NodeJS.ProcessEnv = process.env, cores = availa
   if (asked === 'on' || asked === 'off' || asked === 'hot') return asked;
   return cores > 2 ? 'on' : 'hot';
 }
+{
+  const tiering = wasmTiering();
+  if (tiering === 'off') setFlagsFromString('--liftoff-only');
+  else if (tiering === 'hot') setFlagsFromString(`--wasm-tiering-budget=${V8_TIERING_BUDGET * HOT_BUDGET_FACTOR}`);
+}
+
 /**
  * Where the translator's batches compile: on the guest's own thread when a batch is due ('sync'), or
  * on V8's background threads while the interpreter goes on ('background'). With two cores or fewer
@@ -86,11 +92,6 @@ export function wasmCompile(env: NodeJS.ProcessEnv = process.env, cores = availa
   const asked = env.VM_WASM_COMPILE;
   if (asked === 'sync' || asked === 'background') return asked;
   return cores > 2 ? 'background' : 'sync';
-}
-{
-  const tiering = wasmTiering();
-  if (tiering === 'off') setFlagsFromString('--liftoff-only');
-  else if (tiering === 'hot') setFlagsFromString(`--wasm-tiering-budget=${V8_TIERING_BUDGET * HOT_BUDGET_FACTOR}`);
 }
 
 /** The device tree's rng-seed, as QEMU's virt machine passes. */
